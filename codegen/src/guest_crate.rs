@@ -50,14 +50,19 @@ pub fn generate(package: &Package, world: &str, out: &Path, opts: &CrateOptions)
     let mut reuse = Vec::new();
     let mut vendor = Vec::new();
     for key in resolve.worlds[world_id].imports.keys() {
-        let WorldKey::Interface(id) = key else { continue };
+        let WorldKey::Interface(id) = key else {
+            continue;
+        };
         let iface = &resolve.interfaces[*id];
         let Some(pkg) = iface.package else { continue };
         let pkg_name = &resolve.packages[pkg].name;
         let name = resolve.id_of(*id).unwrap_or_default();
         if (pkg_name.namespace.as_str(), pkg_name.name.as_str()) == HAL_PACKAGE {
             let module = iface.name.as_deref().unwrap_or_default().replace('-', "_");
-            reuse.push((name, format!("wasi_hw_guest::bindings::wasi_hw::hal::{module}")));
+            reuse.push((
+                name,
+                format!("wasi_hw_guest::bindings::wasi_hw::hal::{module}"),
+            ));
         } else {
             vendor.push(name);
         }

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use wasi_hw_codegen::conventions;
 use wasi_hw_codegen::guest::{self, GuestOptions};
 use wasi_hw_codegen::guest_crate::{self, CrateOptions, SdkDependency};
 use wasi_hw_codegen::output::Output;
 use wasi_hw_codegen::package::Package;
-use wasi_hw_codegen::conventions;
 
 /// Generates code from a wasi-hw WIT package.
 ///
@@ -64,7 +64,12 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         sdk_path: Option<String>,
         /// The version of wasi-hw-guest on crates.io to depend on.
-        #[arg(long, value_name = "REQ", default_value = "0.1", conflicts_with = "sdk_path")]
+        #[arg(
+            long,
+            value_name = "REQ",
+            default_value = "0.1",
+            conflicts_with = "sdk_path"
+        )]
         sdk_version: String,
         #[command(flatten)]
         check: Check,
@@ -139,7 +144,8 @@ fn run(command: Command) -> Result<ExitCode> {
                 Some(p) => SdkDependency::Path(p),
                 None => SdkDependency::Version(sdk_version),
             };
-            let output = guest_crate::generate(&package, &input.world, &out, &CrateOptions { name, sdk })?;
+            let output =
+                guest_crate::generate(&package, &input.world, &out, &CrateOptions { name, sdk })?;
             finish(&output, check.check)
         }
         Command::Lint { wit } => {
@@ -169,7 +175,10 @@ fn finish(output: &Output, check: bool) -> Result<ExitCode> {
         if stale.is_empty() {
             return Ok(ExitCode::SUCCESS);
         }
-        eprintln!("{} file(s) differ from what would be generated; run without --check to update", stale.len());
+        eprintln!(
+            "{} file(s) differ from what would be generated; run without --check to update",
+            stale.len()
+        );
         return Ok(ExitCode::from(1));
     }
     output.write()?;

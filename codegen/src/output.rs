@@ -97,7 +97,10 @@ mod tests {
         out.add(dir.join("same.rs"), "a\n".into());
         out.add(dir.join("changed.rs"), "new\n".into());
         out.add(dir.join("missing.rs"), "m\n".into());
-        assert_eq!(out.check(), vec![dir.join("changed.rs"), dir.join("missing.rs")]);
+        assert_eq!(
+            out.check(),
+            vec![dir.join("changed.rs"), dir.join("missing.rs")]
+        );
         assert_eq!(fs::read_to_string(dir.join("changed.rs")).unwrap(), "old\n");
         assert!(!dir.join("missing.rs").exists());
 
@@ -118,7 +121,10 @@ mod tests {
         out.add(dir.join("first.rs"), "1\n".into());
         out.add(dir.join("blocker/second.rs"), "2\n".into());
         assert!(out.write().is_err());
-        let left: Vec<_> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let left: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(left, vec![std::ffi::OsString::from("blocker")]);
         fs::remove_dir_all(&dir).unwrap();
     }
