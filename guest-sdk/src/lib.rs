@@ -12,7 +12,7 @@
 //!
 //! hw::app!(run);
 //!
-//! fn run(_args: &[hw::String]) -> Result<(), hw::Error> {
+//! fn run(_args: &hw::Args) -> Result<(), hw::Error> {
 //!     let led = gpio::open("led", gpio::Config::output(false))?;
 //!     for _ in 0..10 {
 //!         led.toggle()?;
@@ -37,7 +37,9 @@ extern crate alloc;
 #[rustfmt::skip]
 pub mod bindings;
 
+mod args;
 mod error;
+pub mod export;
 pub mod gpio;
 pub mod hal;
 pub mod i2c;
@@ -49,84 +51,33 @@ pub mod timer;
 
 pub use alloc::string::String;
 pub use alloc::vec::Vec;
-pub use error::Error;
+pub use args::{Arg, Args, RawStr};
+pub use error::{Error, ErrorKind};
 
-/// Exports `$run` as the app's entry point.
+/// Exports `$run` as the app's entry point: the world's
+/// `run: func(args: list<string>) -> result<_, string>`.
 ///
-/// `$run` is a `fn(&[String]) -> Result<(), E>` with `E: Into<Error>`: it gets
-/// the app's arguments, and an `Err` becomes the message that the host shows.
+/// `$run` is a `fn(&Args) -> Result<(), E>` with `E: Into<Error>`: it gets the
+/// app's arguments, and an `Err` becomes the message that the host shows.
+///
+/// The export is glue of the SDK's own ([`export`]) rather than
+/// wit-bindgen's, which would copy the arguments into a `Vec<String>`; here
+/// the app reads them where the host put them.
 #[macro_export]
 macro_rules! app {
     ($run:path) => {
-        struct __WasiHwApp;
-        impl $crate::bindings::Guest for __WasiHwApp {
-            fn run(
-                args: $crate::Vec<$crate::String>,
-            ) -> ::core::result::Result<(), $crate::String> {
-                $crate::run_app(&args, $run)
+        const _: () = {
+            #[unsafe(export_name = "run")]
+            unsafe extern "C" fn __wasi_hw_run(args: *mut u8, count: usize) -> *mut u8 {
+                // SAFETY: the host calls `run` as the canonical ABI says, with
+                // a list of `count` strings at `args`.
+                unsafe { $crate::export::run(args, count, $run) }
             }
-        }
-        $crate::bindings::export!(__WasiHwApp with_types_in $crate::bindings);
+            #[unsafe(export_name = "cabi_post_run")]
+            unsafe extern "C" fn __wasi_hw_post_run(result: *mut u8) {
+                // SAFETY: `result` is what `run` returned.
+                unsafe { $crate::export::post_run(result) }
+            }
+        };
     };
-}
-
-/// Runs an app function and turns its error into the message `run` returns.
-/// Used by [`app!`]; not meant to be called directly.
-#[doc(hidden)]
-pub fn run_app<E: Into<Error>>(
-    args: &[String],
-    run: fn(&[String]) -> Result<(), E>,
-) -> Result<(), String> {
-    run(args).map_err(|e| e.into().into_message())
-}
-
-/// Argument `index` parsed as a `T`, or `default` when there are fewer
-/// arguments.
-///
-/// An argument that does not parse gives [`Error::Usage`] with `what` (for
-/// example "cycles must be a whole number").
-pub fn arg<T: core::str::FromStr>(
-    args: &[String],
-    index: usize,
-    default: T,
-    what: &'static str,
-) -> Result<T, Error> {
-    match args.get(index) {
-        None => Ok(default),
-        Some(s) => s.parse().map_err(|_| Error::Usage(what)),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use alloc::string::ToString;
-
-    fn strings(words: &[&str]) -> Vec<String> {
-        words.iter().map(|w| w.to_string()).collect()
-    }
-
-    #[test]
-    fn arg_takes_the_default_when_missing_and_rejects_garbage() {
-        let args = strings(&["7", "x"]);
-        assert_eq!(arg(&args, 0, 5u32, "n"), Ok(7));
-        assert_eq!(arg(&args, 2, 5u32, "n"), Ok(5));
-        assert_eq!(
-            arg(&args, 1, 5u32, "cycles must be a whole number"),
-            Err(Error::Usage("cycles must be a whole number"))
-        );
-    }
-
-    #[test]
-    fn run_app_turns_an_error_into_the_message_the_host_shows() {
-        fn fails(_: &[String]) -> Result<(), gpio::ErrorCode> {
-            Err(gpio::ErrorCode::NotPermitted)
-        }
-        fn succeeds(args: &[String]) -> Result<(), Error> {
-            assert_eq!(args, ["a"]);
-            Ok(())
-        }
-        assert_eq!(run_app(&[], fails), Err("gpio: not-permitted".to_string()));
-        assert_eq!(run_app(&strings(&["a"]), succeeds), Ok(()));
-    }
 }

@@ -26,30 +26,76 @@ pub fn debug(message: &str) {
     log(Level::Debug, message);
 }
 
-/// A message built piece by piece: text, integers and fixed-point numbers.
+/// A message built piece by piece, on the stack: text, integers and
+/// fixed-point numbers, up to [`Line::CAPACITY`] bytes.
 ///
 /// ```
 /// use wasi_hw_guest::log::Line;
-/// let line = Line::new().text("T = ").fixed(21.456, 2).text(" °C, n = ").int(-3);
+/// let mut line = Line::new();
+/// line.text("T = ").fixed(21.456, 2).text(" °C, n = ").int(-3);
 /// assert_eq!(line.as_str(), "T = 21.46 °C, n = -3");
+/// // Or built and sent in one statement:
+/// // Line::new().text("tick ").uint(7).info();
 /// ```
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Line(String);
+///
+/// It allocates nothing and brings in no code to grow a buffer; text past
+/// the capacity is cut at a character boundary.
+#[derive(Clone, Copy)]
+pub struct Line {
+    buf: [core::mem::MaybeUninit<u8>; Line::CAPACITY],
+    len: usize,
+}
+
+impl Default for Line {
+    fn default() -> Line {
+        Line::new()
+    }
+}
+
+impl core::fmt::Debug for Line {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("Line").field(&self.as_str()).finish()
+    }
+}
 
 impl Line {
+    /// The most bytes a line holds.
+    pub const CAPACITY: usize = 256;
+
     /// An empty line.
-    pub fn new() -> Line {
-        Line(String::new())
+    pub const fn new() -> Line {
+        Line {
+            buf: [core::mem::MaybeUninit::uninit(); Line::CAPACITY],
+            len: 0,
+        }
     }
 
-    /// Appends text.
-    pub fn text(mut self, s: &str) -> Line {
-        self.0.push_str(s);
+    /// Appends text, as much of it as fits.
+    pub fn text(&mut self, s: &str) -> &mut Line {
+        let mut n = s.len().min(Line::CAPACITY - self.len);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        for (slot, b) in self.buf[self.len..self.len + n]
+            .iter_mut()
+            .zip(s.as_bytes())
+        {
+            slot.write(*b);
+        }
+        self.len += n;
+        self
+    }
+
+    fn byte(&mut self, b: u8) -> &mut Line {
+        if self.len < Line::CAPACITY {
+            self.buf[self.len].write(b);
+            self.len += 1;
+        }
         self
     }
 
     /// Appends an unsigned integer in decimal.
-    pub fn uint(mut self, mut n: u64) -> Line {
+    pub fn uint(&mut self, mut n: u64) -> &mut Line {
         let mut digits = [0u8; 20];
         let mut i = digits.len();
         loop {
@@ -61,15 +107,15 @@ impl Line {
             }
         }
         for &d in &digits[i..] {
-            self.0.push(char::from(d));
+            self.byte(d);
         }
         self
     }
 
     /// Appends a signed integer in decimal.
-    pub fn int(mut self, n: i64) -> Line {
+    pub fn int(&mut self, n: i64) -> &mut Line {
         if n < 0 {
-            self.0.push('-');
+            self.byte(b'-');
         }
         self.uint(n.unsigned_abs())
     }
@@ -77,7 +123,7 @@ impl Line {
     /// Appends `value` rounded to `decimals` places (at most 9), for example
     /// `fixed(1013.257, 1)` gives `1013.3`. NaN gives `NaN`; values beyond
     /// ±1.8e19 give `inf` or `-inf`.
-    pub fn fixed(mut self, value: f64, decimals: u32) -> Line {
+    pub fn fixed(&mut self, value: f64, decimals: u32) -> &mut Line {
         if value.is_nan() {
             return self.text("NaN");
         }
@@ -89,15 +135,15 @@ impl Line {
         }
         let scaled = scaled as u64;
         if value < 0.0 && scaled != 0 {
-            self.0.push('-');
+            self.byte(b'-');
         }
-        self = self.uint(scaled / scale);
+        self.uint(scaled / scale);
         if decimals > 0 {
-            self.0.push('.');
+            self.byte(b'.');
             let frac = scaled % scale;
             let mut div = scale / 10;
             while div > 0 {
-                self.0.push(char::from(b'0' + ((frac / div) % 10) as u8));
+                self.byte(b'0' + ((frac / div) % 10) as u8);
                 div /= 10;
             }
         }
@@ -106,12 +152,19 @@ impl Line {
 
     /// The text so far.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // SAFETY: the first `len` bytes were written, with whole UTF-8
+        // characters only.
+        unsafe {
+            core::str::from_utf8_unchecked(core::slice::from_raw_parts(
+                self.buf.as_ptr().cast(),
+                self.len,
+            ))
+        }
     }
 
     /// Sends the line at `level`.
     pub fn log(&self, level: Level) {
-        log(level, &self.0);
+        log(level, self.as_str());
     }
 
     /// Sends the line at info level.
@@ -122,7 +175,7 @@ impl Line {
 
 impl From<Line> for String {
     fn from(line: Line) -> String {
-        line.0
+        String::from(line.as_str())
     }
 }
 
@@ -151,12 +204,24 @@ mod tests {
         for (value, decimals, text) in cases {
             assert_eq!(Line::new().fixed(value, decimals).as_str(), text, "{value}");
         }
-        let line = Line::new()
-            .uint(0)
+        let mut line = Line::new();
+        line.uint(0)
             .text(" ")
             .uint(u64::MAX)
             .text(" ")
             .int(i64::MIN);
         assert_eq!(line.as_str(), "0 18446744073709551615 -9223372036854775808");
+    }
+
+    #[test]
+    fn a_full_line_is_cut_at_a_character_boundary() {
+        let mut line = Line::new();
+        line.text(&"x".repeat(Line::CAPACITY - 1));
+        // "°" is two bytes: it does not fit in the one byte left.
+        line.text("°C");
+        assert_eq!(line.as_str().len(), Line::CAPACITY - 1);
+        line.text("!").uint(42).text("more");
+        assert_eq!(line.as_str().len(), Line::CAPACITY);
+        assert!(line.as_str().ends_with("x!"));
     }
 }
