@@ -43,6 +43,10 @@ enum Command {
         /// Make the generated `export!` macro `#[macro_export]`.
         #[arg(long)]
         pub_export_macro: bool,
+        /// Also emit a `#[macro_export]` macro of this name that expands to
+        /// the world's component-type section (for export glue of your own).
+        #[arg(long, value_name = "NAME")]
+        world_section_macro: Option<String>,
         #[command(flatten)]
         check: Check,
     },
@@ -119,6 +123,7 @@ fn run(command: Command) -> Result<ExitCode> {
             out,
             bindings_module,
             pub_export_macro,
+            world_section_macro,
             check,
         } => {
             let package = Package::load(&input.wit)?;
@@ -126,6 +131,7 @@ fn run(command: Command) -> Result<ExitCode> {
                 bindings_module,
                 reuse: Vec::new(),
                 public_export_macro: pub_export_macro,
+                world_section_macro,
             };
             let mut output = Output::new();
             output.add(out, guest::rust(&package, &input.world, &opts)?);

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::wit_parser::{PackageId, Resolve, WorldId};
 
@@ -31,10 +31,16 @@ impl Package {
             bail!("{} is not a folder of WIT files", dir.display());
         }
         let mut resolve = Resolve::default();
-        // wit-parser's message carries `--> file:line:column` and the line itself.
-        let (id, _) = resolve
-            .push_dir(dir)
-            .with_context(|| format!("WIT package in {} does not resolve", dir.display()))?;
+        let (id, _) = match resolve.push_dir(dir) {
+            Ok(ok) => ok,
+            // Rendered against the sources wit-parser kept: `file:line:column`
+            // and the line itself.
+            Err(err) => bail!(
+                "WIT package in {} does not resolve: {}",
+                dir.display(),
+                resolve.render_error(&err)
+            ),
+        };
         Ok(Package {
             dir: dir.to_path_buf(),
             resolve,

@@ -67,6 +67,8 @@ pub use error::{Error, ErrorKind};
 macro_rules! app {
     ($run:path) => {
         const _: () = {
+            // The world's description, with the export, for the componentizer.
+            $crate::__wasi_hw_world_app!();
             #[unsafe(export_name = "run")]
             unsafe extern "C" fn __wasi_hw_run(args: *mut u8, count: usize) -> *mut u8 {
                 // SAFETY: the host calls `run` as the canonical ABI says, with

@@ -1,0 +1,196 @@
+//! The command line: what each bad input gets, and `--check`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn codegen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasi-hw-codegen"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasi-hw-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn wit_that_does_not_parse_names_the_file_and_line_and_exits_2() {
+    let out = scratch("syntax").join("out.rs");
+    let o = codegen(&[
+        "guest",
+        "--wit",
+        "codegen/tests/fixtures/broken-syntax",
+        "--world",
+        "w",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("expected ';', found keyword `result`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("codegen/tests/fixtures/broken-syntax/pkg.wit:6:30"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn wit_that_does_not_resolve_names_the_file_and_line_and_exits_2() {
+    let o = codegen(&["lint", "--wit", "codegen/tests/fixtures/broken-resolve"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("interface or world `missing` does not exist"),
+        "{err}"
+    );
+    assert!(
+        err.contains("codegen/tests/fixtures/broken-resolve/pkg.wit:5:9"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_world_lists_the_worlds_there_are() {
+    let out = scratch("world").join("out.rs");
+    let o = codegen(&[
+        "guest",
+        "--wit",
+        "wit",
+        "--world",
+        "ap",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "error: package wasi-hw:hal@0.1.0 in wit has no world `ap`; its worlds are: app, app-small\n"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_missing_wit_folder_is_named() {
+    let o = codegen(&[
+        "guest",
+        "--wit",
+        "no/such/dir",
+        "--world",
+        "app",
+        "--out",
+        "x.rs",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "error: WIT folder no/such/dir does not exist\n");
+}
+
+#[test]
+fn an_output_that_cannot_be_written_exits_2_and_leaves_nothing() {
+    let dir = scratch("unwritable");
+    std::fs::write(dir.join("file"), "").unwrap();
+    let out = dir.join("file/bindings.rs");
+    let o = codegen(&[
+        "guest",
+        "--wit",
+        "wit",
+        "--world",
+        "app",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: cannot create folder"),
+        "{}",
+        stderr(&o)
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["file"]);
+}
+
+#[test]
+fn check_names_a_stale_file_exits_1_and_writes_nothing() {
+    let dir = scratch("check");
+    let out = dir.join("bindings.rs");
+    let args = [
+        "guest",
+        "--wit",
+        "wit",
+        "--world",
+        "app-small",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    // Missing: stale.
+    let o = codegen(&[&args[..], &["--check"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(&format!("stale: {}", out.display())));
+    assert!(!out.exists());
+    // Written, then fresh.
+    assert_eq!(codegen(&args).status.code(), Some(0));
+    assert_eq!(
+        codegen(&[&args[..], &["--check"]].concat()).status.code(),
+        Some(0)
+    );
+    // Edited by hand: stale again, and left as it was.
+    std::fs::write(&out, "// edited\n").unwrap();
+    assert_eq!(
+        codegen(&[&args[..], &["--check"]].concat()).status.code(),
+        Some(1)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "// edited\n");
+}
+
+#[test]
+fn lint_lists_undocumented_items_and_exits_1() {
+    let o = codegen(&["lint", "--wit", "codegen/tests/fixtures/undocumented"]);
+    assert_eq!(o.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(stdout.lines().count(), 8);
+    assert!(stdout.starts_with(
+        "codegen/tests/fixtures/undocumented/pkg.wit:9:9: record `r` field `b` in interface `documented` has no doc comment\n"
+    ));
+    assert_eq!(codegen(&["lint", "--wit", "wit"]).status.code(), Some(0));
+}
+
+#[test]
+fn help_explains_every_subcommand() {
+    let o = codegen(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for word in ["guest", "guest-crate", "lint", "Exit codes"] {
+        assert!(text.contains(word), "--help lacks {word}:\n{text}");
+    }
+    for sub in ["guest", "guest-crate", "lint"] {
+        let o = codegen(&[sub, "--help"]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("--wit <DIR>"));
+    }
+}
+
+#[test]
+fn a_bad_argument_is_a_usage_error_with_exit_2() {
+    let o = codegen(&["guest", "--wit", "wit"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--world <WORLD>"), "{}", stderr(&o));
+}

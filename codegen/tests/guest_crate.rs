@@ -1,0 +1,122 @@
+//! `guest-crate`: a vendor's SDK crate for a world that extends wasi-hw:hal,
+//! generated and compiled.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use wasi_hw_codegen::guest_crate::{self, CrateOptions, SdkDependency};
+use wasi_hw_codegen::package::Package;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+/// The vendor fixture with wasi-hw:hal in its deps/, as a vendor lays it out.
+fn vendor_package(scratch: &Path) -> Package {
+    let wit = scratch.join("wit");
+    copy_dir(&root().join("codegen/tests/fixtures/vendor"), &wit);
+    copy_dir(&root().join("wit"), &wit.join("deps/hal"));
+    Package::load(&wit).unwrap()
+}
+
+#[test]
+fn the_vendor_crate_reuses_the_sdk_and_compiles() {
+    let scratch = std::env::temp_dir().join(format!("wasi-hw-guest-crate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let pkg = vendor_package(&scratch);
+    let out = scratch.join("acme-guest");
+    let opts = CrateOptions {
+        name: "acme-guest".into(),
+        sdk: SdkDependency::Path(root().join("guest-sdk").display().to_string()),
+    };
+    let output = guest_crate::generate(&pkg, "acme-app", &out, &opts).unwrap();
+    let files: Vec<_> = output
+        .files()
+        .map(|(p, _)| p.strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    assert_eq!(files, ["Cargo.toml", "src/lib.rs", "src/bindings.rs"]);
+    output.write().unwrap();
+    assert!(output.check().is_empty());
+
+    let bindings = std::fs::read_to_string(out.join("src/bindings.rs")).unwrap();
+    // wasi-hw:hal interfaces come from the SDK; the vendor's are generated.
+    assert!(
+        bindings.contains("use wasi_hw_guest::bindings::wasi_hw::hal::gpio as __with_name"),
+        "gpio not reused"
+    );
+    assert!(bindings.contains("pub mod display {"));
+    assert!(bindings.contains("pub type Pin = super::super::super::__with_name1::Pin;"));
+    assert!(bindings.contains("pub fn attach_backlight(\n                backlight: &Pin,"));
+
+    // A tiny app on the generated crate, checked by cargo (on the host: the
+    // bindings are the same for every target).
+    let app = scratch.join("app");
+    std::fs::create_dir_all(app.join("src")).unwrap();
+    std::fs::write(
+        app.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"acme-app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n[workspace]\n\
+             [dependencies]\nacme-guest = {{ path = {:?} }}\n",
+            out.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("src/lib.rs"),
+        "use acme_guest::bindings::acme::board::display;\n\
+         use acme_guest::gpio;\n\
+         pub fn hello(args: &acme_guest::Args) -> Result<(), acme_guest::Error> {\n\
+         \x20   let backlight = gpio::open(\"backlight\", gpio::Config::output(true))?;\n\
+         \x20   display::attach_backlight(&backlight).map_err(|_| \"display\")?;\n\
+         \x20   display::show(0, args.get(0).unwrap_or(\"hello\")).map_err(|_| \"display\")?;\n\
+         \x20   Ok(())\n\
+         }\n",
+    )
+    .unwrap();
+    let target = root().join("target/guest-crate-check");
+    let status = Command::new(env!("CARGO"))
+        .args(["check", "--quiet", "--manifest-path"])
+        .arg(app.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .unwrap();
+    assert!(status.success(), "the generated crate does not compile");
+    std::fs::remove_dir_all(&scratch).unwrap();
+}
+
+#[test]
+fn a_world_without_wasi_hw_hal_is_refused_by_name() {
+    let pkg = Package::load(&root().join("codegen/tests/fixtures/kitchen-sink")).unwrap();
+    let opts = CrateOptions {
+        name: "x".into(),
+        sdk: SdkDependency::Version("0.1".into()),
+    };
+    let err = guest_crate::generate(&pkg, "guest", Path::new("out"), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "world `guest` of fixture:kitchen-sink@0.1.0 imports no interface of wasi-hw:hal"
+        ),
+        "{err}"
+    );
+    let opts = CrateOptions {
+        name: "9lives".into(),
+        sdk: SdkDependency::Version("0.1".into()),
+    };
+    let err = guest_crate::generate(&pkg, "guest", Path::new("out"), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`9lives` is not a crate name"), "{err}");
+}

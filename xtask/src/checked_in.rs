@@ -1,0 +1,66 @@
+//! The generated files that the repository checks in, and how each is made.
+//!
+//! One list, used by `cargo xtask codegen` to write them and by the test
+//! below (and `--check` in CI) to fail when one is stale.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use wasi_hw_codegen::guest::{self, GuestOptions};
+use wasi_hw_codegen::output::Output;
+use wasi_hw_codegen::package::Package;
+
+/// Every checked-in generated file, with its fresh contents.
+pub fn outputs(root: &Path) -> Result<Output> {
+    let spec = Package::load(&root.join("wit"))?;
+    let mut out = Output::new();
+    out.add(
+        root.join("guest-sdk/src/bindings.rs"),
+        guest::rust(
+            &spec,
+            "app",
+            &GuestOptions {
+                bindings_module: Some("wasi_hw_guest::bindings".into()),
+                reuse: Vec::new(),
+                public_export_macro: true,
+                world_section_macro: Some("__wasi_hw_world_app".into()),
+            },
+        )?,
+    );
+    Ok(out)
+}
+
+pub fn run(root: &Path, check: bool) -> Result<ExitCode> {
+    let out = outputs(root)?;
+    if check {
+        let stale = out.check();
+        for path in &stale {
+            eprintln!("stale: {}", path.display());
+        }
+        if !stale.is_empty() {
+            eprintln!("run `cargo xtask codegen` to regenerate");
+            return Ok(ExitCode::from(1));
+        }
+        println!("every generated file is up to date");
+        return Ok(ExitCode::SUCCESS);
+    }
+    out.write()?;
+    for (path, _) in out.files() {
+        println!("wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn checked_in_generated_files_are_not_stale() {
+        let root = crate::root();
+        let stale = super::outputs(&root).unwrap().check();
+        assert!(
+            stale.is_empty(),
+            "stale generated files (run `cargo xtask codegen`): {stale:?}"
+        );
+    }
+}
