@@ -33,8 +33,8 @@ pub fn run(root: &Path, markdown: bool) -> Result<()> {
     for app in APPS {
         // One app at a time: cargo would otherwise unify the SDK's features
         // across apps (blinky's bump allocator with the others' free list).
-        let core = build(&examples, app, "wasm32v1-none")?;
-        let component = build(&examples, app, "wasm32-wasip2")?;
+        let core = build(&examples, app, "wasm32v1-none", &[])?;
+        let component = build(&examples, app, "wasm32-wasip2", &[])?;
 
         Validator::new_with_features(WasmFeatures::WASM1)
             .validate_all(&core)
@@ -107,11 +107,36 @@ pub fn run(root: &Path, markdown: bool) -> Result<()> {
             imports,
         });
     }
+    // The baseline: blinky with the SDK's default runtime (free-list
+    // allocator, compiler-builtins' memcpy) instead of its size options.
+    let baseline = build(
+        &examples,
+        "blinky",
+        "wasm32v1-none",
+        &["--no-default-features", "--features", "free-list"],
+    )?;
+    let baseline = strip_custom_sections(&baseline)?;
+    let baseline_opt = match &wasm_opt {
+        Some(wasm_opt) => Some(optimize(
+            wasm_opt,
+            &baseline,
+            &out_dir.join("blinky.baseline.core.wasm"),
+        )?),
+        None => None,
+    };
+    // Rebuild blinky as it ships, so the target folder holds that build.
+    build(&examples, "blinky", "wasm32v1-none", &[])?;
     print!("{}", report(&rows, markdown, wasm_opt.is_some()));
+    let opt = baseline_opt.map_or("n/a".to_string(), |n| n.to_string());
+    println!(
+        "baseline: blinky with the SDK's default runtime (free-list allocator, compiler-builtins memcpy): \
+         {} bytes stripped, {opt} after -Oz",
+        baseline.len()
+    );
     Ok(())
 }
 
-fn build(examples: &Path, app: &str, target: &str) -> Result<Vec<u8>> {
+fn build(examples: &Path, app: &str, target: &str, features: &[&str]) -> Result<Vec<u8>> {
     let target_dir = examples.join("target");
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .current_dir(examples)
@@ -125,6 +150,7 @@ fn build(examples: &Path, app: &str, target: &str) -> Result<Vec<u8>> {
             "--target",
             target,
         ])
+        .args(features)
         .arg("--target-dir")
         .arg(&target_dir)
         // Flags meant for the host build must not reach the wasm build.
@@ -140,6 +166,37 @@ fn build(examples: &Path, app: &str, target: &str) -> Result<Vec<u8>> {
         .join("release")
         .join(format!("{app}.wasm"));
     std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// `wasm-opt -Oz` of `wasm` into `path`, checked to be WebAssembly 1.0 still;
+/// returns its size.
+fn optimize(wasm_opt: &Path, wasm: &[u8], path: &Path) -> Result<usize> {
+    std::fs::write(path, wasm)?;
+    let status = Command::new(wasm_opt)
+        .args([
+            "-Oz",
+            "--strip-debug",
+            "--strip-producers",
+            "--strip-target-features",
+        ])
+        .arg(path)
+        .arg("-o")
+        .arg(path)
+        .status()
+        .context("running wasm-opt")?;
+    if !status.success() {
+        bail!("wasm-opt failed on {}", path.display());
+    }
+    let opt = std::fs::read(path)?;
+    Validator::new_with_features(WasmFeatures::WASM1)
+        .validate_all(&opt)
+        .with_context(|| {
+            format!(
+                "wasm-opt's output {} is not WebAssembly 1.0",
+                path.display()
+            )
+        })?;
+    Ok(opt.len())
 }
 
 /// The module names (interfaces) a core module imports, without repeats.
