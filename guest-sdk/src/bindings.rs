@@ -903,8 +903,10 @@ pub mod wasi_hw {
                 /// had passed since the previous `wait` returned.
                 ///
                 /// For example, with a period of 100 ms started at 0: a `wait` at
-                /// 50 ms returns 0 at 100 ms; a `wait` called next at 350 ms returns 2
-                /// at once (the ticks at 200 and 300 ms passed; 200 ms was missed).
+                /// 50 ms returns 0 at 100 ms; a `wait` called next at 350 ms returns 1
+                /// at once (the ticks at 200 and 300 ms had both passed: the one at
+                /// 200 ms was missed); a `wait` called next at 360 ms returns 0 at
+                /// 400 ms.
                 #[allow(async_fn_in_trait)]
                 pub fn wait(&self) -> u64 {
                     unsafe {

@@ -1,0 +1,628 @@
+//! The board file: a TOML description of the mocked board and its policy.
+//!
+//! The schema is documented in `host-reference/README.md`. Every error
+//! names the file, the line and column, and the key or value at fault.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::bme280::{Bme280, Environment};
+use super::eeprom::{Eeprom, Geometry};
+use super::gpio::{Capabilities, Drive, Gpio, Pin, Pull, ScriptEvent};
+use super::i2c::{Address, Bus, BusError, Device, Fault, NackSource};
+use super::registers::Registers;
+use super::sensor::{self, Channel, ChannelInfo, Sensor, Source, Waveform};
+use super::Board;
+use crate::policy::Policy;
+use crate::time::{Clock, Nanos, parse_duration};
+use crate::trace::Trace;
+
+/// A board file that cannot be used: where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for BoardError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for BoardError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct BoardFile {
+    name: Option<String>,
+    #[serde(default)]
+    pin: Vec<PinFile>,
+    #[serde(default)]
+    wire: Vec<WireFile>,
+    #[serde(default)]
+    bus: Vec<BusFile>,
+    #[serde(default)]
+    sensor: Vec<SensorFile>,
+    policy: Option<PolicyFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct PinFile {
+    name: Spanned<String>,
+    capabilities: Option<Vec<Spanned<String>>>,
+    pull: Option<Spanned<String>>,
+    #[serde(default)]
+    script: Vec<ScriptFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ScriptFile {
+    at: Spanned<String>,
+    drive: Spanned<String>,
+    #[serde(rename = "for")]
+    for_: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct WireFile {
+    from: Spanned<String>,
+    to: OneOrMany,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(Spanned<String>),
+    Many(Vec<Spanned<String>>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct BusFile {
+    name: Spanned<String>,
+    frequency_hz: Option<Spanned<u32>>,
+    max_transfer: Option<Spanned<u32>>,
+    #[serde(default)]
+    device: Vec<DeviceFile>,
+    #[serde(default)]
+    fault: Vec<FaultFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct DeviceFile {
+    address: Spanned<i64>,
+    #[serde(default)]
+    ten_bit: bool,
+    model: Spanned<String>,
+    // bme280
+    temperature: Option<Spanned<f64>>,
+    pressure: Option<Spanned<f64>>,
+    humidity: Option<Spanned<f64>>,
+    // 24cXX
+    write_cycle: Option<Spanned<String>>,
+    contents: Option<Spanned<Vec<u8>>>,
+    // registers
+    size: Option<Spanned<u32>>,
+    values: Option<Spanned<Vec<u8>>>,
+    read_only: Option<Spanned<Vec<u32>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FaultFile {
+    error: Spanned<String>,
+    on_transfer: Option<u64>,
+    at: Option<Spanned<String>>,
+    address: Option<Spanned<i64>>,
+    #[serde(default)]
+    ten_bit: bool,
+    count: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SensorFile {
+    name: Spanned<String>,
+    kind: Spanned<String>,
+    min_interval: Option<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    fifo: Option<u32>,
+    conversion: Option<Spanned<String>>,
+    oversampling: Option<Vec<u32>>,
+    device: Option<SensorDeviceFile>,
+    csv: Option<Spanned<String>>,
+    #[serde(default)]
+    channel: Vec<ChannelFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SensorDeviceFile {
+    bus: Spanned<String>,
+    address: Spanned<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ChannelFile {
+    channel: Spanned<String>,
+    min: Option<f64>,
+    max: Option<f64>,
+    resolution: Option<f64>,
+    value: Option<f64>,
+    sine: Option<SineFile>,
+    ramp: Option<RampFile>,
+    #[serde(default)]
+    ranges: Vec<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SineFile {
+    mean: f64,
+    amplitude: f64,
+    period: Spanned<String>,
+    #[serde(default)]
+    phase: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RampFile {
+    from: f64,
+    to: f64,
+    over: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct PolicyFile {
+    #[serde(default)]
+    pins: Vec<Spanned<String>>,
+    #[serde(default)]
+    buses: BTreeMap<String, Vec<Spanned<i64>>>,
+    #[serde(default)]
+    sensors: Vec<Spanned<String>>,
+}
+
+/// Reads the board file at `path`; `real_time` picks the clock.
+pub fn load(path: &Path, real_time: bool) -> Result<Board, BoardError> {
+    let text = std::fs::read_to_string(path).map_err(|e| BoardError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the board file: {e}"),
+    })?;
+    parse(path, &text, real_time)
+}
+
+/// Parses board file text; `path` names it in errors and anchors CSV paths.
+pub fn parse(path: &Path, text: &str, real_time: bool) -> Result<Board, BoardError> {
+    let cx = Cx { path, text };
+    let file: BoardFile = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        cx.error(span, e.message().trim_end().to_string())
+    })?;
+    cx.build(file, real_time)
+}
+
+struct Cx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Cx<'_> {
+    fn error(&self, span: Range<usize>, message: impl Into<String>) -> BoardError {
+        let before = &self.text[..span.start.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        BoardError { file: self.path.to_path_buf(), line, column, message: message.into() }
+    }
+
+    fn duration(&self, s: &Spanned<String>, key: &str) -> Result<Nanos, BoardError> {
+        parse_duration(s.get_ref()).map_err(|m| self.error(s.span(), format!("`{key}`: {m}")))
+    }
+
+    fn address(&self, a: &Spanned<i64>, ten_bit: bool, key: &str) -> Result<Address, BoardError> {
+        let v = *a.get_ref();
+        let (max, kind) = if ten_bit { (0x3ff, "10-bit") } else { (0x7f, "7-bit") };
+        if !(0..=max).contains(&v) {
+            return Err(self.error(
+                a.span(),
+                format!("`{key}` {v:#x} is out of range for a {kind} address (0 to {max:#x})"),
+            ));
+        }
+        Ok(if ten_bit { Address::Ten(v as u16) } else { Address::Seven(v as u8) })
+    }
+
+    fn build(&self, file: BoardFile, real_time: bool) -> Result<Board, BoardError> {
+        // Pins.
+        let mut pins: Vec<Pin> = Vec::new();
+        let mut script = Vec::new();
+        for p in &file.pin {
+            if pins.iter().any(|q| q.name == *p.name.get_ref()) {
+                return Err(self.error(p.name.span(), format!("a second pin called `{}`", p.name.get_ref())));
+            }
+            let capabilities = match &p.capabilities {
+                None => Capabilities::ALL,
+                Some(list) => {
+                    let mut c = Capabilities::default();
+                    for cap in list {
+                        match cap.get_ref().as_str() {
+                            "input" => c.input = true,
+                            "push-pull-output" => c.push_pull = true,
+                            "open-drain-output" => c.open_drain = true,
+                            "pull-up" => c.pull_up = true,
+                            "pull-down" => c.pull_down = true,
+                            "edge-events" => c.edges = true,
+                            other => return Err(self.error(cap.span(), format!(
+                                "`capabilities`: unknown capability `{other}` (input, push-pull-output, open-drain-output, pull-up, pull-down, edge-events)"
+                            ))),
+                        }
+                    }
+                    c
+                }
+            };
+            let external_pull = match p.pull.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+                None | Some(("none", _)) => Pull::None,
+                Some(("up", _)) => Pull::Up,
+                Some(("down", _)) => Pull::Down,
+                Some((other, span)) => return Err(self.error(span, format!("`pull`: `{other}` is not none, up or down"))),
+            };
+            let index = pins.len();
+            for s in &p.script {
+                let at = self.duration(&s.at, "at")?;
+                let drive = match s.drive.get_ref().as_str() {
+                    "high" => Drive::High,
+                    "low" => Drive::Low,
+                    "release" => Drive::Release,
+                    other => return Err(self.error(s.drive.span(), format!("`drive`: `{other}` is not high, low or release"))),
+                };
+                script.push(ScriptEvent { at, pin: index, drive });
+                if let Some(len) = &s.for_ {
+                    let len = self.duration(len, "for")?;
+                    script.push(ScriptEvent { at: at + len, pin: index, drive: Drive::Release });
+                }
+            }
+            pins.push(Pin {
+                name: p.name.get_ref().clone(),
+                capabilities,
+                external_pull,
+                open: false,
+                config: None,
+                latch: false,
+                scripted: Drive::Release,
+                rising: 0,
+                falling: 0,
+            });
+        }
+        let find_pin = |name: &Spanned<String>, key: &str| {
+            pins.iter().position(|p| p.name == *name.get_ref()).ok_or_else(|| {
+                self.error(name.span(), format!("`{key}`: there is no pin called `{}`", name.get_ref()))
+            })
+        };
+        let mut wires = Vec::new();
+        for w in &file.wire {
+            let from = find_pin(&w.from, "from")?;
+            let targets: Vec<&Spanned<String>> = match &w.to {
+                OneOrMany::One(t) => vec![t],
+                OneOrMany::Many(ts) => ts.iter().collect(),
+            };
+            for t in targets {
+                wires.push((from, find_pin(t, "to")?));
+            }
+        }
+
+        // Buses.
+        let mut buses: Vec<Bus> = Vec::new();
+        for b in &file.bus {
+            if buses.iter().any(|q| q.name == *b.name.get_ref()) {
+                return Err(self.error(b.name.span(), format!("a second bus called `{}`", b.name.get_ref())));
+            }
+            let mut devices: BTreeMap<Address, Box<dyn Device>> = BTreeMap::new();
+            let mut spans: BTreeMap<Address, usize> = BTreeMap::new();
+            for d in &b.device {
+                let address = self.address(&d.address, d.ten_bit, "address")?;
+                if let Some(first) = spans.get(&address) {
+                    let first_line = self.text[..*first].matches('\n').count() + 1;
+                    return Err(self.error(
+                        d.address.span(),
+                        format!("bus `{}`: two devices at address {address} (the first on line {first_line})", b.name.get_ref()),
+                    ));
+                }
+                spans.insert(address, d.address.span().start);
+                devices.insert(address, self.device(d)?);
+            }
+            let mut faults = Vec::new();
+            for f in &b.fault {
+                let error = match f.error.get_ref().as_str() {
+                    "arbitration-loss" => BusError::ArbitrationLoss,
+                    "bus" => BusError::Bus,
+                    "overrun" => BusError::Overrun,
+                    "timeout" => BusError::Timeout,
+                    "no-acknowledge-address" => BusError::NoAcknowledge(NackSource::Address),
+                    "no-acknowledge-data" => BusError::NoAcknowledge(NackSource::Data),
+                    "no-acknowledge-unknown" => BusError::NoAcknowledge(NackSource::Unknown),
+                    other => return Err(self.error(f.error.span(), format!(
+                        "`error`: unknown fault `{other}` (arbitration-loss, bus, overrun, timeout, no-acknowledge-address, no-acknowledge-data, no-acknowledge-unknown)"
+                    ))),
+                };
+                let at = f.at.as_ref().map(|a| self.duration(a, "at")).transpose()?;
+                if at.is_none() && f.on_transfer.is_none() {
+                    return Err(self.error(f.error.span(), "a fault needs `on-transfer` (a transfer number, 0 first) or `at` (a time)"));
+                }
+                let address = f.address.as_ref().map(|a| self.address(a, f.ten_bit, "address")).transpose()?;
+                faults.push(Fault { error, on_transfer: f.on_transfer, at, address, count: f.count.unwrap_or(1) });
+            }
+            let max_transfer = b.max_transfer.as_ref().map_or(64, |m| *m.get_ref());
+            if max_transfer < 32 {
+                let span = b.max_transfer.as_ref().map_or(0..0, Spanned::span);
+                return Err(self.error(span, "`max-transfer` must be at least 32 (the spec's minimum)"));
+            }
+            let frequency_hz = b.frequency_hz.as_ref().map_or(100_000, |f| *f.get_ref());
+            if frequency_hz == 0 {
+                let span = b.frequency_hz.as_ref().map_or(0..0, Spanned::span);
+                return Err(self.error(span, "`frequency-hz` must be more than 0"));
+            }
+            buses.push(Bus {
+                name: b.name.get_ref().clone(),
+                frequency_hz,
+                max_transfer,
+                devices,
+                faults,
+                transfers: 0,
+                stuck: false,
+            });
+        }
+
+        // Sensors.
+        let mut sensors = Vec::new();
+        let mut default_intervals = Vec::new();
+        for s in &file.sensor {
+            if sensors.iter().any(|q: &Sensor| q.name == *s.name.get_ref()) {
+                return Err(self.error(s.name.span(), format!("a second sensor called `{}`", s.name.get_ref())));
+            }
+            let kind = sensor::KINDS.iter().find(|k| **k == s.kind.get_ref().as_str()).ok_or_else(|| {
+                self.error(s.kind.span(), format!("`kind`: unknown kind `{}` ({})", s.kind.get_ref(), sensor::KINDS.join(", ")))
+            })?;
+            let (sensor, interval) = self.sensor(s, kind, &buses)?;
+            sensors.push(sensor);
+            default_intervals.push(interval);
+        }
+
+        // Policy.
+        let mut policy = Policy::default();
+        if let Some(p) = &file.policy {
+            for pin in &p.pins {
+                find_pin(pin, "policy.pins")?;
+                policy.pins.push(pin.get_ref().clone());
+            }
+            for (bus, addresses) in &p.buses {
+                let Some(b) = buses.iter().find(|b| b.name == *bus) else {
+                    let span = addresses.first().map_or(0..0, Spanned::span);
+                    return Err(self.error(span, format!("`policy.buses`: there is no bus called `{bus}`")));
+                };
+                let mut granted = Vec::new();
+                for a in addresses {
+                    // 7-bit addresses up to 0x7f; larger ones are 10-bit.
+                    let ten = *a.get_ref() > 0x7f;
+                    let address = self.address(a, ten, "policy.buses")?;
+                    let _ = b;
+                    granted.push(address);
+                }
+                granted.sort();
+                policy.buses.insert(bus.clone(), granted);
+            }
+            for s in &p.sensors {
+                if !sensors.iter().any(|q| q.name == *s.get_ref()) {
+                    return Err(self.error(s.span(), format!("`policy.sensors`: there is no sensor called `{}`", s.get_ref())));
+                }
+                policy.sensors.push(s.get_ref().clone());
+            }
+        }
+
+        Ok(Board {
+            name: file.name.unwrap_or_else(|| self.path.file_stem().map_or("board".into(), |s| s.to_string_lossy().into_owned())),
+            clock: if real_time { Clock::real_time() } else { Clock::virtual_time() },
+            gpio: Gpio::new(pins, &wires, script),
+            buses,
+            sensors,
+            policy,
+            trace: Trace::default(),
+            default_intervals,
+        })
+    }
+
+    fn device(&self, d: &DeviceFile) -> Result<Box<dyn Device>, BoardError> {
+        let model = d.model.get_ref().as_str();
+        // Keys that belong to other models are mistakes, not options.
+        let keys: [(&str, Option<Range<usize>>, &[&str]); 8] = [
+            ("temperature", d.temperature.as_ref().map(Spanned::span), &["bme280"]),
+            ("pressure", d.pressure.as_ref().map(Spanned::span), &["bme280"]),
+            ("humidity", d.humidity.as_ref().map(Spanned::span), &["bme280"]),
+            ("write-cycle", d.write_cycle.as_ref().map(Spanned::span), &["24c02", "24c32", "24c256"]),
+            ("contents", d.contents.as_ref().map(Spanned::span), &["24c02", "24c32", "24c256"]),
+            ("size", d.size.as_ref().map(Spanned::span), &["registers"]),
+            ("values", d.values.as_ref().map(Spanned::span), &["registers"]),
+            ("read-only", d.read_only.as_ref().map(Spanned::span), &["registers"]),
+        ];
+        for (key, span, models) in keys {
+            if let Some(span) = span {
+                if !models.contains(&model) {
+                    return Err(self.error(span, format!("`{key}` does not apply to model `{model}`")));
+                }
+            }
+        }
+        Ok(match model {
+            "bme280" => {
+                let env = Environment {
+                    temperature: d.temperature.as_ref().map_or(20.0, |v| *v.get_ref()),
+                    pressure: d.pressure.as_ref().map_or(101_325.0, |v| *v.get_ref()),
+                    humidity: d.humidity.as_ref().map_or(50.0, |v| *v.get_ref()),
+                };
+                let checks = [
+                    (&d.temperature, -40.0, 85.0, "temperature", "°C"),
+                    (&d.pressure, 30_000.0, 110_000.0, "pressure", "Pa"),
+                    (&d.humidity, 0.0, 100.0, "humidity", "%RH"),
+                ];
+                for (v, lo, hi, key, unit) in checks {
+                    if let Some(v) = v {
+                        if !(lo..=hi).contains(v.get_ref()) {
+                            return Err(self.error(v.span(), format!("`{key}` {} is outside the BME280's range, {lo} to {hi} {unit}", v.get_ref())));
+                        }
+                    }
+                }
+                Box::new(Bme280::new(env))
+            }
+            "24c02" | "24c32" | "24c256" => {
+                let geometry = Geometry::of(model).expect("listed models");
+                let cycle = d.write_cycle.as_ref().map(|c| self.duration(c, "write-cycle")).transpose()?.unwrap_or(5_000_000);
+                let contents = d.contents.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default();
+                if contents.len() > geometry.size {
+                    return Err(self.error(d.contents.as_ref().unwrap().span(), format!("`contents`: {} bytes, but a {model} holds {}", contents.len(), geometry.size)));
+                }
+                let name: &'static str = match model {
+                    "24c02" => "24c02",
+                    "24c32" => "24c32",
+                    _ => "24c256",
+                };
+                Box::new(Eeprom::new(name, geometry, cycle, &contents))
+            }
+            "registers" => {
+                let values = d.values.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default();
+                let size = d.size.as_ref().map_or(256, |s| *s.get_ref()) as usize;
+                if size == 0 || size > 256 || values.len() > size {
+                    let span = d.size.as_ref().map_or(d.model.span(), Spanned::span);
+                    return Err(self.error(span, format!("`size` must be 1 to 256 and hold `values` ({} given)", values.len())));
+                }
+                let read_only: Vec<usize> = d.read_only.as_ref().map(|r| r.get_ref().iter().map(|&x| x as usize).collect()).unwrap_or_default();
+                if let Some(bad) = read_only.iter().find(|&&r| r >= size) {
+                    return Err(self.error(d.read_only.as_ref().unwrap().span(), format!("`read-only`: register {bad} is past the end ({size} registers)")));
+                }
+                Box::new(Registers::new(size, &values, &read_only))
+            }
+            other => {
+                return Err(self.error(d.model.span(), format!("`model`: unknown device model `{other}` (bme280, 24c02, 24c32, 24c256, registers)")));
+            }
+        })
+    }
+
+    fn sensor(&self, s: &SensorFile, kind: &'static str, buses: &[Bus]) -> Result<(Sensor, Nanos), BoardError> {
+        let min_interval = s.min_interval.as_ref().map(|d| self.duration(d, "min-interval")).transpose()?.unwrap_or(1_000_000);
+        let interval = s.interval.as_ref().map(|d| self.duration(d, "interval")).transpose()?.unwrap_or(1_000_000_000);
+        if interval < min_interval {
+            return Err(self.error(s.interval.as_ref().unwrap().span(), "`interval` is shorter than `min-interval`"));
+        }
+        let conversion = s.conversion.as_ref().map(|d| self.duration(d, "conversion")).transpose()?.unwrap_or(2_000_000);
+        let sources = [s.device.is_some(), s.csv.is_some(), s.channel.iter().any(|c| c.value.is_some() || c.sine.is_some() || c.ramp.is_some())];
+        if sources.iter().filter(|x| **x).count() != 1 {
+            return Err(self.error(s.name.span(), format!(
+                "sensor `{}` needs exactly one source: `device`, `csv`, or a `value`, `sine` or `ramp` on each channel",
+                s.name.get_ref()
+            )));
+        }
+        let mut channels = Vec::new();
+        let mut waveforms = Vec::new();
+        let mut ranges = Vec::new();
+        let defaults_for = |c: Channel| match c {
+            Channel::Temperature => (-40.0, 85.0, 0.01),
+            Channel::RelativeHumidity => (0.0, 100.0, 0.01),
+            Channel::Pressure => (30_000.0, 110_000.0, 0.18),
+            _ => (-1e9, 1e9, 0.0),
+        };
+        for c in &s.channel {
+            let channel = Channel::from_name(c.channel.get_ref()).ok_or_else(|| {
+                let names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
+                self.error(c.channel.span(), format!("`channel`: unknown channel `{}` ({})", c.channel.get_ref(), names.join(", ")))
+            })?;
+            let (dmin, dmax, dres) = defaults_for(channel);
+            let (min, max) = (c.min.unwrap_or(dmin), c.max.unwrap_or(dmax));
+            if min >= max {
+                return Err(self.error(c.channel.span(), "`min` must be less than `max`"));
+            }
+            channels.push(ChannelInfo { channel, min, max, resolution: c.resolution.unwrap_or(dres) });
+            ranges.push(c.ranges.clone());
+            if s.device.is_none() && s.csv.is_none() {
+                let w = match (&c.value, &c.sine, &c.ramp) {
+                    (Some(v), None, None) => Waveform::Constant(*v),
+                    (None, Some(sine), None) => Waveform::Sine {
+                        mean: sine.mean,
+                        amplitude: sine.amplitude,
+                        period: self.duration(&sine.period, "period")?.max(1),
+                        phase: sine.phase,
+                    },
+                    (None, None, Some(r)) => Waveform::Ramp { from: r.from, to: r.to, over: self.duration(&r.over, "over")? },
+                    _ => return Err(self.error(c.channel.span(), "a channel needs exactly one of `value`, `sine`, `ramp`")),
+                };
+                waveforms.push(w);
+            }
+        }
+        let source = if let Some(dev) = &s.device {
+            let bus = buses.iter().position(|b| b.name == *dev.bus.get_ref()).ok_or_else(|| {
+                self.error(dev.bus.span(), format!("`device.bus`: there is no bus called `{}`", dev.bus.get_ref()))
+            })?;
+            let address = self.address(&dev.address, false, "device.address")?;
+            match buses[bus].devices.get(&address).map(|d| d.model()) {
+                Some("bme280") => {}
+                Some(other) => return Err(self.error(dev.address.span(), format!("`device`: the device at {address} is a {other}; sensors can be backed by a bme280"))),
+                None => return Err(self.error(dev.address.span(), format!("`device`: no device at {address} on bus `{}`", dev.bus.get_ref()))),
+            }
+            if channels.is_empty() {
+                for channel in [Channel::Temperature, Channel::Pressure, Channel::RelativeHumidity] {
+                    let (min, max, resolution) = defaults_for(channel);
+                    channels.push(ChannelInfo { channel, min, max, resolution });
+                    ranges.push(Vec::new());
+                }
+            }
+            Source::Device { bus, address }
+        } else if let Some(csv) = &s.csv {
+            if channels.is_empty() {
+                return Err(self.error(csv.span(), "a `csv` sensor lists its channels ([[sensor.channel]]), in the CSV's column order"));
+            }
+            let path = self.path.parent().unwrap_or(Path::new(".")).join(csv.get_ref());
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| self.error(csv.span(), format!("`csv`: cannot read {}: {e}", path.display())))?;
+            let rows = sensor::parse_csv(&text, channels.len()).map_err(|(line, m)| {
+                self.error(csv.span(), format!("`csv`: {}:{line}: {m}", path.display()))
+            })?;
+            Source::Recorded(rows)
+        } else {
+            Source::Waveforms(waveforms)
+        };
+        if channels.is_empty() {
+            return Err(self.error(s.name.span(), format!("sensor `{}` has no channels", s.name.get_ref())));
+        }
+        let sensor = Sensor {
+            name: s.name.get_ref().clone(),
+            kind,
+            channels,
+            source,
+            min_interval,
+            fifo_capacity: s.fifo.unwrap_or(32).max(1),
+            conversion,
+            ranges,
+            oversamplings: s.oversampling.clone().unwrap_or_else(|| vec![1, 2, 4, 8, 16]),
+            open: false,
+            interval,
+            oversampling: 1,
+            running: None,
+            taken: 0,
+            fifo: Default::default(),
+            overrun: 0,
+            sequence: 0,
+            recent: Default::default(),
+        };
+        Ok((sensor, interval))
+    }
+}

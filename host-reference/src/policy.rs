@@ -1,0 +1,31 @@
+//! What an app may touch: the pins, buses (and on each bus the addresses)
+//! and sensors that the board file grants. Deny by default: anything not
+//! granted is `not-permitted`, never a trap.
+
+use std::collections::BTreeMap;
+
+use crate::board::i2c::Address;
+
+/// The grants of one run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub pins: Vec<String>,
+    /// Bus name and the addresses granted on it.
+    pub buses: BTreeMap<String, Vec<Address>>,
+    pub sensors: Vec<String>,
+}
+
+impl Policy {
+    pub fn pin(&self, name: &str) -> bool {
+        self.pins.iter().any(|p| p == name)
+    }
+    pub fn bus(&self, name: &str) -> bool {
+        self.buses.contains_key(name)
+    }
+    pub fn address(&self, bus: &str, address: Address) -> bool {
+        self.buses.get(bus).is_some_and(|a| a.contains(&address))
+    }
+    pub fn sensor(&self, name: &str) -> bool {
+        self.sensors.iter().any(|s| s == name)
+    }
+}
