@@ -1,1 +1,240 @@
-fn main() {}
+//! The `wasi-hw` command: run, check and compile apps on the reference host.
+//! See `wasi-hw --help`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use wasi_hw_host::board::file as board_file;
+use wasi_hw_host::host::{Limits, Outcome, Runner};
+use wasi_hw_host::time::parse_duration;
+
+/// Runs wasi-hw apps on a mocked board.
+///
+/// An app is a component of world wasi-hw:hal/app (a `wasm32-wasip2` build
+/// of a guest-sdk app). The board file describes the mocked pins, I2C buses
+/// with their devices, sensors, and the policy of what the app may touch; see
+/// host-reference/README.md.
+///
+/// Exit codes: 0 when the app succeeded; 1 when it returned an error,
+/// trapped or was stopped by a limit (or `check` found something missing);
+/// 2 on bad input (a board file, an app file, an argument).
+#[derive(Parser)]
+#[command(name = "wasi-hw", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs an app on a board, printing its log and the pins' changes with
+    /// their (virtual) times.
+    ///
+    /// Example: wasi-hw run blinky.wasm --board host-reference/boards/demo.toml -- 3
+    Run {
+        /// The app: a component (.wasm) or its precompiled form (.cwasm).
+        app: PathBuf,
+        #[command(flatten)]
+        board: BoardArgs,
+        /// Write every peripheral operation as JSON lines to FILE.
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+        /// Write the pins' levels as a VCD waveform (PulseView, GTKWave) to FILE.
+        #[arg(long, value_name = "FILE")]
+        vcd: Option<PathBuf>,
+        /// Use the wall clock instead of virtual time.
+        #[arg(long)]
+        real_time: bool,
+        /// The most linear memory the app may have, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+        max_memory: usize,
+        /// The most resources (pins, buses, sensors, timers, pollables) the
+        /// app may hold at once.
+        #[arg(long, value_name = "N", default_value_t = 64)]
+        max_handles: usize,
+        /// Stop the app after this much fuel (about one unit per wasm
+        /// instruction).
+        #[arg(long, value_name = "N")]
+        fuel: Option<u64>,
+        /// Stop the app after this much wall-clock time (for example `30s`),
+        /// which also stops an app that spins for ever under virtual time.
+        #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration_arg)]
+        timeout: Duration,
+        /// Print only the app's log, not the pins' changes and readings.
+        #[arg(long)]
+        quiet: bool,
+        /// The app's arguments.
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Says, without running the app, which interfaces it imports and what
+    /// the board and its policy grant for each.
+    Check {
+        /// The app: a component (.wasm).
+        app: PathBuf,
+        #[command(flatten)]
+        board: BoardArgs,
+    },
+    /// Compiles an app ahead of time, so that `run` starts it at once.
+    Compile {
+        /// The app: a component (.wasm).
+        app: PathBuf,
+        /// Where to write the compiled app (.cwasm).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Compile for runs with --fuel (fuel needs differently compiled code).
+        #[arg(long)]
+        fuel: bool,
+    },
+}
+
+#[derive(Args)]
+struct BoardArgs {
+    /// The board file (TOML), for example host-reference/boards/demo.toml.
+    #[arg(long, value_name = "FILE")]
+    board: PathBuf,
+}
+
+fn parse_duration_arg(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map(Duration::from_nanos)
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Run {
+            app,
+            board,
+            trace,
+            vcd,
+            real_time,
+            max_memory,
+            max_handles,
+            fuel,
+            timeout,
+            quiet,
+            args,
+        } => {
+            let limits = Limits {
+                max_memory,
+                max_handles,
+                fuel,
+                timeout,
+            };
+            run(
+                &app,
+                &board.board,
+                trace.as_deref(),
+                vcd.as_deref(),
+                real_time,
+                &limits,
+                quiet,
+                &args,
+            )
+        }
+        Command::Check { app, board } => check(&app, &board.board),
+        Command::Compile { app, output, fuel } => compile(&app, &output, fuel),
+    }
+}
+
+fn bad_input(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    app: &Path,
+    board: &Path,
+    trace: Option<&Path>,
+    vcd: Option<&Path>,
+    real_time: bool,
+    limits: &Limits,
+    quiet: bool,
+    args: &[String],
+) -> ExitCode {
+    let board = match board_file::load(board, real_time) {
+        Ok(b) => b,
+        Err(e) => return bad_input(e),
+    };
+    let runner = match Runner::from_file(app, limits.fuel.is_some()) {
+        Ok(r) => r,
+        Err(e) => {
+            return bad_input(format!(
+                "{}: not an app this host can run: {e:#}",
+                app.display()
+            ));
+        }
+    };
+    let result = match runner.run(board, args, limits, true) {
+        Ok(r) => r,
+        Err(e) => return bad_input(format!("{e:#}")),
+    };
+    let _ = quiet;
+    let state = &result.state;
+    if let Some(path) = trace {
+        if let Err(e) = std::fs::write(path, state.board.trace.json_lines()) {
+            eprintln!("error: cannot write the trace to {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if let Some(path) = vcd {
+        let names: Vec<String> = state
+            .board
+            .gpio
+            .pins
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        let initial: Vec<bool> = (0..names.len()).map(|_| false).collect();
+        if let Err(e) = std::fs::write(path, state.board.trace.vcd(&names, &initial)) {
+            eprintln!(
+                "error: cannot write the waveform to {}: {e}",
+                path.display()
+            );
+            return ExitCode::from(2);
+        }
+    }
+    match result.outcome {
+        Outcome::Success => ExitCode::SUCCESS,
+        Outcome::Failed(message) => {
+            eprintln!("error: the app failed: {message}");
+            ExitCode::from(1)
+        }
+        Outcome::Trapped(report) => {
+            eprintln!("error: {report}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn check(app: &Path, board: &Path) -> ExitCode {
+    let _ = (app, board);
+    bad_input("check: not yet")
+}
+
+fn compile(app: &Path, output: &Path, fuel: bool) -> ExitCode {
+    let bytes = match std::fs::read(app) {
+        Ok(b) => b,
+        Err(e) => return bad_input(format!("cannot read {}: {e}", app.display())),
+    };
+    let engine = match wasi_hw_host::host::engine(fuel) {
+        Ok(e) => e,
+        Err(e) => return bad_input(format!("{e:#}")),
+    };
+    let compiled = match engine.precompile_component(&bytes) {
+        Ok(c) => c,
+        Err(e) => {
+            return bad_input(format!(
+                "{}: not a component this host can compile: {e:#}",
+                app.display()
+            ));
+        }
+    };
+    if let Err(e) = std::fs::write(output, compiled) {
+        return bad_input(format!("cannot write {}: {e}", output.display()));
+    }
+    println!("wrote {}", output.display());
+    ExitCode::SUCCESS
+}

@@ -21,12 +21,18 @@ pub struct Clock {
 impl Clock {
     /// A virtual clock at 0.
     pub fn virtual_time() -> Clock {
-        Clock { now: 0, real_start: None }
+        Clock {
+            now: 0,
+            real_start: None,
+        }
     }
 
     /// A clock that follows the wall clock from now.
     pub fn real_time() -> Clock {
-        Clock { now: 0, real_start: Some(Instant::now()) }
+        Clock {
+            now: 0,
+            real_start: Some(Instant::now()),
+        }
     }
 
     /// Whether this clock is virtual.
@@ -70,9 +76,9 @@ pub fn format_duration(d: Nanos) -> String {
 /// Parses a duration such as `1.5s`, `200ms`, `50us`, `10ns`, `2min`, `1h`.
 pub fn parse_duration(s: &str) -> Result<Nanos, String> {
     let s = s.trim();
-    let split = s.find(|c: char| c.is_ascii_alphabetic()).ok_or_else(|| {
-        format!("`{s}` has no unit: write for example `1.5s`, `200ms`, `50us`")
-    })?;
+    let split = s
+        .find(|c: char| c.is_ascii_alphabetic())
+        .ok_or_else(|| format!("`{s}` has no unit: write for example `1.5s`, `200ms`, `50us`"))?;
     let (number, unit) = s.split_at(split);
     let scale: f64 = match unit {
         "ns" => 1.0,
@@ -81,7 +87,11 @@ pub fn parse_duration(s: &str) -> Result<Nanos, String> {
         "s" => 1e9,
         "min" => 60e9,
         "h" => 3600e9,
-        _ => return Err(format!("`{s}`: unknown unit `{unit}` (ns, us, ms, s, min, h)")),
+        _ => {
+            return Err(format!(
+                "`{s}`: unknown unit `{unit}` (ns, us, ms, s, min, h)"
+            ));
+        }
     };
     let value: f64 = number
         .trim()
@@ -109,7 +119,11 @@ mod tests {
         assert_eq!(parse_duration("10ns"), Ok(10));
         assert_eq!(parse_duration("1h"), Ok(3_600_000_000_000));
         assert!(parse_duration("5").unwrap_err().contains("no unit"));
-        assert!(parse_duration("5 parsecs").unwrap_err().contains("unknown unit"));
+        assert!(
+            parse_duration("5 parsecs")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
         assert!(parse_duration("-1s").is_err());
         assert_eq!(format_duration(1_500_000_000), "1.500000s");
     }

@@ -65,8 +65,21 @@ pub struct Trace {
 }
 
 impl Trace {
-    pub fn record(&mut self, t: Nanos, interface: &'static str, op: &str, args: Value, result: Value) {
-        self.events.push(Event { t, interface, op: op.to_string(), args, result });
+    pub fn record(
+        &mut self,
+        t: Nanos,
+        interface: &'static str,
+        op: &str,
+        args: Value,
+        result: Value,
+    ) {
+        self.events.push(Event {
+            t,
+            interface,
+            op: op.to_string(),
+            args,
+            result,
+        });
     }
 
     /// Every event as JSON lines.
@@ -128,7 +141,13 @@ mod tests {
     fn a_trace_line_has_the_documented_fields() {
         let mut t = Trace::default();
         t.record(500_000_000, "gpio", "toggle", json!({"pin": "led"}), ok());
-        t.record(7, "i2c", "read", json!({"bus": "b", "address": 0x76, "length": 1}), err("no-acknowledge(address)"));
+        t.record(
+            7,
+            "i2c",
+            "read",
+            json!({"bus": "b", "address": 0x76, "length": 1}),
+            err("no-acknowledge(address)"),
+        );
         assert_eq!(
             t.json_lines(),
             "{\"args\":{\"pin\":\"led\"},\"interface\":\"gpio\",\"op\":\"toggle\",\"result\":\"ok\",\"t\":500000000}\n\
@@ -144,6 +163,9 @@ mod tests {
         t.levels.push((1000, 0, false));
         let vcd = t.vcd(&["led".into(), "button".into()], &[false, true]);
         assert!(vcd.contains("$var wire 1 ! led $end\n$var wire 1 \" button $end\n"));
-        assert!(vcd.ends_with("$dumpvars\n0!\n1\"\n$end\n#500\n1!\n1\"\n#1000\n0!\n"), "{vcd}");
+        assert!(
+            vcd.ends_with("$dumpvars\n0!\n1\"\n$end\n#500\n1!\n1\"\n#1000\n0!\n"),
+            "{vcd}"
+        );
     }
 }

@@ -7,12 +7,14 @@
 //! and the data registers 0xF7..0xFE. Writes are register/value pairs; reads
 //! auto-increment.
 //!
-//! A forced measurement takes the datasheet's maximum measurement time, then
+//! A forced measurement takes the datasheet's typical measurement time, then
 //! the data registers hold raw ADC values chosen so that Bosch's compensation
 //! formulas, with this part's calibration, give back the temperature,
 //! pressure and humidity the board file sets, to within the resolution of
 //! the oversampling in force (16 bits at 1x, 20 bits at 16x). A channel whose
-//! oversampling is 0 (skipped) reads 0x80000, as on the part.
+//! oversampling is 0 (skipped) reads 0x80000, as on the part. The IIR
+//! filter (config) is stored but not modelled: the board's values are
+//! constant, which a filter leaves as they are.
 
 use super::i2c::Device;
 use crate::time::Nanos;
@@ -84,8 +86,18 @@ impl Bme280 {
         self.regs[0xD0] = 0x60;
         let c = CAL;
         let words: [u16; 12] = [
-            c.t.0, c.t.1 as u16, c.t.2 as u16, c.p.0, c.p.1 as u16, c.p.2 as u16, c.p.3 as u16,
-            c.p.4 as u16, c.p.5 as u16, c.p.6 as u16, c.p.7 as u16, c.p.8 as u16,
+            c.t.0,
+            c.t.1 as u16,
+            c.t.2 as u16,
+            c.p.0,
+            c.p.1 as u16,
+            c.p.2 as u16,
+            c.p.3 as u16,
+            c.p.4 as u16,
+            c.p.5 as u16,
+            c.p.6 as u16,
+            c.p.7 as u16,
+            c.p.8 as u16,
         ];
         for (i, w) in words.iter().enumerate() {
             self.regs[0x88 + 2 * i] = *w as u8;
@@ -140,27 +152,43 @@ impl Bme280 {
             let bits = 16 + os.trailing_zeros();
             adc & !((1u32 << (20 - bits)) - 1)
         };
-        let t = if os_t == 0 { 0x80000 } else { keep(adc_t, os_t) };
-        let p = if os_p == 0 { 0x80000 } else { keep(adc_p, os_p) };
+        let t = if os_t == 0 {
+            0x80000
+        } else {
+            keep(adc_t, os_t)
+        };
+        let p = if os_p == 0 {
+            0x80000
+        } else {
+            keep(adc_p, os_p)
+        };
         let h = if os_h == 0 { 0x8000 } else { adc_h };
         [
-            (p >> 12) as u8, (p >> 4) as u8, ((p & 0xF) << 4) as u8,
-            (t >> 12) as u8, (t >> 4) as u8, ((t & 0xF) << 4) as u8,
-            (h >> 8) as u8, h as u8,
+            (p >> 12) as u8,
+            (p >> 4) as u8,
+            ((p & 0xF) << 4) as u8,
+            (t >> 12) as u8,
+            (t >> 4) as u8,
+            ((t & 0xF) << 4) as u8,
+            (h >> 8) as u8,
+            h as u8,
         ]
     }
 
-    /// The datasheet's maximum measurement time for the oversampling in force.
+    /// The datasheet's typical measurement time for the oversampling in
+    /// force (section 9.1): `1 + 2 T + (2 P + 0.5) + (2 H + 0.5)` ms. (The
+    /// maximum is 15 % longer; drivers such as the `bme280` crate wait for
+    /// the typical time.)
     fn measurement_time(&self) -> Nanos {
-        let os_t = Self::oversampling(self.regs[0xF4] >> 5) as f64;
-        let os_p = Self::oversampling(self.regs[0xF4] >> 2) as f64;
-        let os_h = Self::oversampling(self.regs[0xF2]) as f64;
-        let mut ms = 1.25 + 2.3 * os_t;
+        let os_t = f64::from(Self::oversampling(self.regs[0xF4] >> 5));
+        let os_p = f64::from(Self::oversampling(self.regs[0xF4] >> 2));
+        let os_h = f64::from(Self::oversampling(self.regs[0xF2]));
+        let mut ms = 1.0 + 2.0 * os_t;
         if os_p > 0.0 {
-            ms += 2.3 * os_p + 0.575;
+            ms += 2.0 * os_p + 0.5;
         }
         if os_h > 0.0 {
-            ms += 2.3 * os_h + 0.575;
+            ms += 2.0 * os_h + 0.5;
         }
         (ms * 1e6) as Nanos
     }
@@ -198,9 +226,14 @@ impl Bme280 {
         // app configured.
         let (adc_t, adc_p, adc_h) = raw_for(self.environment);
         let raw = [
-            (adc_p >> 12) as u8, (adc_p >> 4) as u8, ((adc_p & 0xF) << 4) as u8,
-            (adc_t >> 12) as u8, (adc_t >> 4) as u8, ((adc_t & 0xF) << 4) as u8,
-            (adc_h >> 8) as u8, adc_h as u8,
+            (adc_p >> 12) as u8,
+            (adc_p >> 4) as u8,
+            ((adc_p & 0xF) << 4) as u8,
+            (adc_t >> 12) as u8,
+            (adc_t >> 4) as u8,
+            ((adc_t & 0xF) << 4) as u8,
+            (adc_h >> 8) as u8,
+            adc_h as u8,
         ];
         compensate_raw(&raw)
     }
@@ -246,7 +279,11 @@ fn compensate_raw(raw: &[u8]) -> Environment {
     let adc_t = (u32::from(raw[3]) << 12) | (u32::from(raw[4]) << 4) | (u32::from(raw[5]) >> 4);
     let adc_h = (u32::from(raw[6]) << 8) | u32::from(raw[7]);
     let (temperature, t_fine) = compensate_t(adc_t);
-    Environment { temperature, pressure: compensate_p(adc_p, t_fine), humidity: compensate_h(adc_h, t_fine) }
+    Environment {
+        temperature,
+        pressure: compensate_p(adc_p, t_fine),
+        humidity: compensate_h(adc_h, t_fine),
+    }
 }
 
 /// Bosch's double-precision temperature compensation: °C and t_fine.
@@ -296,16 +333,42 @@ fn raw_for(env: Environment) -> (u32, u32, u32) {
         let (mut lo, mut hi) = (lo, hi);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let below = if increasing { f(mid) < target } else { f(mid) > target };
+            let below = if increasing {
+                f(mid) < target
+            } else {
+                f(mid) > target
+            };
             if below { lo = mid + 1 } else { hi = mid }
         }
         // lo is the first value at or past the target; its neighbour may be closer.
-        if lo > 0 && (f(lo - 1) - target).abs() < (f(lo) - target).abs() { lo - 1 } else { lo }
+        if lo > 0 && (f(lo - 1) - target).abs() < (f(lo) - target).abs() {
+            lo - 1
+        } else {
+            lo
+        }
     }
-    let adc_t = search(0, (1 << 20) - 1, true, |a| compensate_t(a).0, env.temperature);
+    let adc_t = search(
+        0,
+        (1 << 20) - 1,
+        true,
+        |a| compensate_t(a).0,
+        env.temperature,
+    );
     let t_fine = compensate_t(adc_t).1;
-    let adc_p = search(0, (1 << 20) - 1, false, |a| compensate_p(a, t_fine), env.pressure);
-    let adc_h = search(0, (1 << 16) - 1, true, |a| compensate_h(a, t_fine), env.humidity);
+    let adc_p = search(
+        0,
+        (1 << 20) - 1,
+        false,
+        |a| compensate_p(a, t_fine),
+        env.pressure,
+    );
+    let adc_h = search(
+        0,
+        (1 << 16) - 1,
+        true,
+        |a| compensate_h(a, t_fine),
+        env.humidity,
+    );
     (adc_t, adc_p, adc_h)
 }
 
@@ -313,7 +376,11 @@ fn raw_for(env: Environment) -> (u32, u32, u32) {
 mod tests {
     use super::*;
 
-    const ENV: Environment = Environment { temperature: 21.5, pressure: 101_325.0, humidity: 45.0 };
+    const ENV: Environment = Environment {
+        temperature: 21.5,
+        pressure: 101_325.0,
+        humidity: 45.0,
+    };
 
     fn write(b: &mut Bme280, now: Nanos, bytes: &[u8]) {
         b.start(now, false);
@@ -349,8 +416,12 @@ mod tests {
         // ctrl_hum x16, then ctrl_meas: T x16, P x16, forced.
         write(&mut b, 0, &[0xF2, 0x05, 0xF4, (5 << 5) | (5 << 2) | 1]);
         assert_eq!(read(&mut b, 0, 0xF3, 1)[0] & 0x08, 0x08, "measuring");
-        assert_eq!(read(&mut b, 1_000_000, 0xF7, 8), [0x80, 0, 0, 0x80, 0, 0, 0x80, 0], "old data until done");
-        let done = 1_250_000 + 3 * 36_800_000 + 2 * 575_000;
+        assert_eq!(
+            read(&mut b, 1_000_000, 0xF7, 8),
+            [0x80, 0, 0, 0x80, 0, 0, 0x80, 0],
+            "old data until done"
+        );
+        let done = 1_000_000 + 3 * 32_000_000 + 2 * 500_000;
         assert_eq!(read(&mut b, done, 0xF3, 1)[0] & 0x08, 0);
         assert_eq!(read(&mut b, done, 0xF4, 1)[0] & 0x03, 0, "back to sleep");
         let env = compensate_raw(&read(&mut b, done, 0xF7, 8));

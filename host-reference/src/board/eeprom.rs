@@ -23,9 +23,21 @@ impl Geometry {
     /// The part called `model`, if we model it.
     pub fn of(model: &str) -> Option<Geometry> {
         Some(match model {
-            "24c02" => Geometry { size: 256, page: 8, address_bytes: 1 },
-            "24c32" => Geometry { size: 4096, page: 32, address_bytes: 2 },
-            "24c256" => Geometry { size: 32768, page: 64, address_bytes: 2 },
+            "24c02" => Geometry {
+                size: 256,
+                page: 8,
+                address_bytes: 1,
+            },
+            "24c32" => Geometry {
+                size: 4096,
+                page: 32,
+                address_bytes: 2,
+            },
+            "24c256" => Geometry {
+                size: 32768,
+                page: 64,
+                address_bytes: 2,
+            },
             _ => return None,
         })
     }
@@ -48,7 +60,12 @@ pub struct Eeprom {
 }
 
 impl Eeprom {
-    pub fn new(model: &'static str, geometry: Geometry, write_cycle: Nanos, initial: &[u8]) -> Eeprom {
+    pub fn new(
+        model: &'static str,
+        geometry: Geometry,
+        write_cycle: Nanos,
+        initial: &[u8],
+    ) -> Eeprom {
         let mut memory = vec![0xFF; geometry.size];
         let n = initial.len().min(geometry.size);
         memory[..n].copy_from_slice(&initial[..n]);
@@ -130,7 +147,8 @@ mod tests {
     }
 
     fn read(e: &mut Eeprom, now: Nanos, n: usize) -> Option<Vec<u8>> {
-        e.start(now, true).then(|| (0..n).map(|_| e.read(now)).collect())
+        e.start(now, true)
+            .then(|| (0..n).map(|_| e.read(now)).collect())
     }
 
     #[test]
@@ -150,7 +168,10 @@ mod tests {
         let mut e = part();
         // Page 1 is 0x08..0x10; start at 0x0E with four bytes.
         write(&mut e, 0, &[0x0E, 0xA, 0xB, 0xC, 0xD]);
-        assert_eq!(&e.memory[0x08..0x10], [0xC, 0xD, 0xFF, 0xFF, 0xFF, 0xFF, 0xA, 0xB]);
+        assert_eq!(
+            &e.memory[0x08..0x10],
+            [0xC, 0xD, 0xFF, 0xFF, 0xFF, 0xFF, 0xA, 0xB]
+        );
         assert_eq!(e.memory[0x10], 0xFF, "the next page is untouched");
     }
 

@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::Board;
 use super::bme280::{Bme280, Environment};
 use super::eeprom::{Eeprom, Geometry};
 use super::gpio::{Capabilities, Drive, Gpio, Pin, Pull, ScriptEvent};
 use super::i2c::{Address, Bus, BusError, Device, Fault, NackSource};
 use super::registers::Registers;
 use super::sensor::{self, Channel, ChannelInfo, Sensor, Source, Waveform};
-use super::Board;
 use crate::policy::Policy;
 use crate::time::{Clock, Nanos, parse_duration};
 use crate::trace::Trace;
@@ -32,7 +32,14 @@ pub struct BoardError {
 
 impl std::fmt::Display for BoardError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
@@ -227,7 +234,12 @@ impl Cx<'_> {
         let before = &self.text[..span.start.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-        BoardError { file: self.path.to_path_buf(), line, column, message: message.into() }
+        BoardError {
+            file: self.path.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 
     fn duration(&self, s: &Spanned<String>, key: &str) -> Result<Nanos, BoardError> {
@@ -236,14 +248,22 @@ impl Cx<'_> {
 
     fn address(&self, a: &Spanned<i64>, ten_bit: bool, key: &str) -> Result<Address, BoardError> {
         let v = *a.get_ref();
-        let (max, kind) = if ten_bit { (0x3ff, "10-bit") } else { (0x7f, "7-bit") };
+        let (max, kind) = if ten_bit {
+            (0x3ff, "10-bit")
+        } else {
+            (0x7f, "7-bit")
+        };
         if !(0..=max).contains(&v) {
             return Err(self.error(
                 a.span(),
                 format!("`{key}` {v:#x} is out of range for a {kind} address (0 to {max:#x})"),
             ));
         }
-        Ok(if ten_bit { Address::Ten(v as u16) } else { Address::Seven(v as u8) })
+        Ok(if ten_bit {
+            Address::Ten(v as u16)
+        } else {
+            Address::Seven(v as u8)
+        })
     }
 
     fn build(&self, file: BoardFile, real_time: bool) -> Result<Board, BoardError> {
@@ -252,7 +272,10 @@ impl Cx<'_> {
         let mut script = Vec::new();
         for p in &file.pin {
             if pins.iter().any(|q| q.name == *p.name.get_ref()) {
-                return Err(self.error(p.name.span(), format!("a second pin called `{}`", p.name.get_ref())));
+                return Err(self.error(
+                    p.name.span(),
+                    format!("a second pin called `{}`", p.name.get_ref()),
+                ));
             }
             let capabilities = match &p.capabilities {
                 None => Capabilities::ALL,
@@ -278,7 +301,11 @@ impl Cx<'_> {
                 None | Some(("none", _)) => Pull::None,
                 Some(("up", _)) => Pull::Up,
                 Some(("down", _)) => Pull::Down,
-                Some((other, span)) => return Err(self.error(span, format!("`pull`: `{other}` is not none, up or down"))),
+                Some((other, span)) => {
+                    return Err(
+                        self.error(span, format!("`pull`: `{other}` is not none, up or down"))
+                    );
+                }
             };
             let index = pins.len();
             for s in &p.script {
@@ -287,12 +314,25 @@ impl Cx<'_> {
                     "high" => Drive::High,
                     "low" => Drive::Low,
                     "release" => Drive::Release,
-                    other => return Err(self.error(s.drive.span(), format!("`drive`: `{other}` is not high, low or release"))),
+                    other => {
+                        return Err(self.error(
+                            s.drive.span(),
+                            format!("`drive`: `{other}` is not high, low or release"),
+                        ));
+                    }
                 };
-                script.push(ScriptEvent { at, pin: index, drive });
+                script.push(ScriptEvent {
+                    at,
+                    pin: index,
+                    drive,
+                });
                 if let Some(len) = &s.for_ {
                     let len = self.duration(len, "for")?;
-                    script.push(ScriptEvent { at: at + len, pin: index, drive: Drive::Release });
+                    script.push(ScriptEvent {
+                        at: at + len,
+                        pin: index,
+                        drive: Drive::Release,
+                    });
                 }
             }
             pins.push(Pin {
@@ -308,9 +348,14 @@ impl Cx<'_> {
             });
         }
         let find_pin = |name: &Spanned<String>, key: &str| {
-            pins.iter().position(|p| p.name == *name.get_ref()).ok_or_else(|| {
-                self.error(name.span(), format!("`{key}`: there is no pin called `{}`", name.get_ref()))
-            })
+            pins.iter()
+                .position(|p| p.name == *name.get_ref())
+                .ok_or_else(|| {
+                    self.error(
+                        name.span(),
+                        format!("`{key}`: there is no pin called `{}`", name.get_ref()),
+                    )
+                })
         };
         let mut wires = Vec::new();
         for w in &file.wire {
@@ -328,7 +373,10 @@ impl Cx<'_> {
         let mut buses: Vec<Bus> = Vec::new();
         for b in &file.bus {
             if buses.iter().any(|q| q.name == *b.name.get_ref()) {
-                return Err(self.error(b.name.span(), format!("a second bus called `{}`", b.name.get_ref())));
+                return Err(self.error(
+                    b.name.span(),
+                    format!("a second bus called `{}`", b.name.get_ref()),
+                ));
             }
             let mut devices: BTreeMap<Address, Box<dyn Device>> = BTreeMap::new();
             let mut spans: BTreeMap<Address, usize> = BTreeMap::new();
@@ -360,15 +408,31 @@ impl Cx<'_> {
                 };
                 let at = f.at.as_ref().map(|a| self.duration(a, "at")).transpose()?;
                 if at.is_none() && f.on_transfer.is_none() {
-                    return Err(self.error(f.error.span(), "a fault needs `on-transfer` (a transfer number, 0 first) or `at` (a time)"));
+                    return Err(self.error(
+                        f.error.span(),
+                        "a fault needs `on-transfer` (a transfer number, 0 first) or `at` (a time)",
+                    ));
                 }
-                let address = f.address.as_ref().map(|a| self.address(a, f.ten_bit, "address")).transpose()?;
-                faults.push(Fault { error, on_transfer: f.on_transfer, at, address, count: f.count.unwrap_or(1) });
+                let address = f
+                    .address
+                    .as_ref()
+                    .map(|a| self.address(a, f.ten_bit, "address"))
+                    .transpose()?;
+                faults.push(Fault {
+                    error,
+                    on_transfer: f.on_transfer,
+                    at,
+                    address,
+                    count: f.count.unwrap_or(1),
+                });
             }
             let max_transfer = b.max_transfer.as_ref().map_or(64, |m| *m.get_ref());
             if max_transfer < 32 {
                 let span = b.max_transfer.as_ref().map_or(0..0, Spanned::span);
-                return Err(self.error(span, "`max-transfer` must be at least 32 (the spec's minimum)"));
+                return Err(self.error(
+                    span,
+                    "`max-transfer` must be at least 32 (the spec's minimum)",
+                ));
             }
             let frequency_hz = b.frequency_hz.as_ref().map_or(100_000, |f| *f.get_ref());
             if frequency_hz == 0 {
@@ -391,11 +455,24 @@ impl Cx<'_> {
         let mut default_intervals = Vec::new();
         for s in &file.sensor {
             if sensors.iter().any(|q: &Sensor| q.name == *s.name.get_ref()) {
-                return Err(self.error(s.name.span(), format!("a second sensor called `{}`", s.name.get_ref())));
+                return Err(self.error(
+                    s.name.span(),
+                    format!("a second sensor called `{}`", s.name.get_ref()),
+                ));
             }
-            let kind = sensor::KINDS.iter().find(|k| **k == s.kind.get_ref().as_str()).ok_or_else(|| {
-                self.error(s.kind.span(), format!("`kind`: unknown kind `{}` ({})", s.kind.get_ref(), sensor::KINDS.join(", ")))
-            })?;
+            let kind = sensor::KINDS
+                .iter()
+                .find(|k| **k == s.kind.get_ref().as_str())
+                .ok_or_else(|| {
+                    self.error(
+                        s.kind.span(),
+                        format!(
+                            "`kind`: unknown kind `{}` ({})",
+                            s.kind.get_ref(),
+                            sensor::KINDS.join(", ")
+                        ),
+                    )
+                })?;
             let (sensor, interval) = self.sensor(s, kind, &buses)?;
             sensors.push(sensor);
             default_intervals.push(interval);
@@ -411,7 +488,10 @@ impl Cx<'_> {
             for (bus, addresses) in &p.buses {
                 let Some(b) = buses.iter().find(|b| b.name == *bus) else {
                     let span = addresses.first().map_or(0..0, Spanned::span);
-                    return Err(self.error(span, format!("`policy.buses`: there is no bus called `{bus}`")));
+                    return Err(self.error(
+                        span,
+                        format!("`policy.buses`: there is no bus called `{bus}`"),
+                    ));
                 };
                 let mut granted = Vec::new();
                 for a in addresses {
@@ -426,15 +506,29 @@ impl Cx<'_> {
             }
             for s in &p.sensors {
                 if !sensors.iter().any(|q| q.name == *s.get_ref()) {
-                    return Err(self.error(s.span(), format!("`policy.sensors`: there is no sensor called `{}`", s.get_ref())));
+                    return Err(self.error(
+                        s.span(),
+                        format!(
+                            "`policy.sensors`: there is no sensor called `{}`",
+                            s.get_ref()
+                        ),
+                    ));
                 }
                 policy.sensors.push(s.get_ref().clone());
             }
         }
 
         Ok(Board {
-            name: file.name.unwrap_or_else(|| self.path.file_stem().map_or("board".into(), |s| s.to_string_lossy().into_owned())),
-            clock: if real_time { Clock::real_time() } else { Clock::virtual_time() },
+            name: file.name.unwrap_or_else(|| {
+                self.path
+                    .file_stem()
+                    .map_or("board".into(), |s| s.to_string_lossy().into_owned())
+            }),
+            clock: if real_time {
+                Clock::real_time()
+            } else {
+                Clock::virtual_time()
+            },
             gpio: Gpio::new(pins, &wires, script),
             buses,
             sensors,
@@ -448,19 +542,49 @@ impl Cx<'_> {
         let model = d.model.get_ref().as_str();
         // Keys that belong to other models are mistakes, not options.
         let keys: [(&str, Option<Range<usize>>, &[&str]); 8] = [
-            ("temperature", d.temperature.as_ref().map(Spanned::span), &["bme280"]),
-            ("pressure", d.pressure.as_ref().map(Spanned::span), &["bme280"]),
-            ("humidity", d.humidity.as_ref().map(Spanned::span), &["bme280"]),
-            ("write-cycle", d.write_cycle.as_ref().map(Spanned::span), &["24c02", "24c32", "24c256"]),
-            ("contents", d.contents.as_ref().map(Spanned::span), &["24c02", "24c32", "24c256"]),
+            (
+                "temperature",
+                d.temperature.as_ref().map(Spanned::span),
+                &["bme280"],
+            ),
+            (
+                "pressure",
+                d.pressure.as_ref().map(Spanned::span),
+                &["bme280"],
+            ),
+            (
+                "humidity",
+                d.humidity.as_ref().map(Spanned::span),
+                &["bme280"],
+            ),
+            (
+                "write-cycle",
+                d.write_cycle.as_ref().map(Spanned::span),
+                &["24c02", "24c32", "24c256"],
+            ),
+            (
+                "contents",
+                d.contents.as_ref().map(Spanned::span),
+                &["24c02", "24c32", "24c256"],
+            ),
             ("size", d.size.as_ref().map(Spanned::span), &["registers"]),
-            ("values", d.values.as_ref().map(Spanned::span), &["registers"]),
-            ("read-only", d.read_only.as_ref().map(Spanned::span), &["registers"]),
+            (
+                "values",
+                d.values.as_ref().map(Spanned::span),
+                &["registers"],
+            ),
+            (
+                "read-only",
+                d.read_only.as_ref().map(Spanned::span),
+                &["registers"],
+            ),
         ];
         for (key, span, models) in keys {
             if let Some(span) = span {
                 if !models.contains(&model) {
-                    return Err(self.error(span, format!("`{key}` does not apply to model `{model}`")));
+                    return Err(
+                        self.error(span, format!("`{key}` does not apply to model `{model}`"))
+                    );
                 }
             }
         }
@@ -479,7 +603,13 @@ impl Cx<'_> {
                 for (v, lo, hi, key, unit) in checks {
                     if let Some(v) = v {
                         if !(lo..=hi).contains(v.get_ref()) {
-                            return Err(self.error(v.span(), format!("`{key}` {} is outside the BME280's range, {lo} to {hi} {unit}", v.get_ref())));
+                            return Err(self.error(
+                                v.span(),
+                                format!(
+                                    "`{key}` {} is outside the BME280's range, {lo} to {hi} {unit}",
+                                    v.get_ref()
+                                ),
+                            ));
                         }
                     }
                 }
@@ -487,10 +617,26 @@ impl Cx<'_> {
             }
             "24c02" | "24c32" | "24c256" => {
                 let geometry = Geometry::of(model).expect("listed models");
-                let cycle = d.write_cycle.as_ref().map(|c| self.duration(c, "write-cycle")).transpose()?.unwrap_or(5_000_000);
-                let contents = d.contents.as_ref().map(|c| c.get_ref().clone()).unwrap_or_default();
+                let cycle = d
+                    .write_cycle
+                    .as_ref()
+                    .map(|c| self.duration(c, "write-cycle"))
+                    .transpose()?
+                    .unwrap_or(5_000_000);
+                let contents = d
+                    .contents
+                    .as_ref()
+                    .map(|c| c.get_ref().clone())
+                    .unwrap_or_default();
                 if contents.len() > geometry.size {
-                    return Err(self.error(d.contents.as_ref().unwrap().span(), format!("`contents`: {} bytes, but a {model} holds {}", contents.len(), geometry.size)));
+                    return Err(self.error(
+                        d.contents.as_ref().unwrap().span(),
+                        format!(
+                            "`contents`: {} bytes, but a {model} holds {}",
+                            contents.len(),
+                            geometry.size
+                        ),
+                    ));
                 }
                 let name: &'static str = match model {
                     "24c02" => "24c02",
@@ -500,15 +646,32 @@ impl Cx<'_> {
                 Box::new(Eeprom::new(name, geometry, cycle, &contents))
             }
             "registers" => {
-                let values = d.values.as_ref().map(|v| v.get_ref().clone()).unwrap_or_default();
+                let values = d
+                    .values
+                    .as_ref()
+                    .map(|v| v.get_ref().clone())
+                    .unwrap_or_default();
                 let size = d.size.as_ref().map_or(256, |s| *s.get_ref()) as usize;
                 if size == 0 || size > 256 || values.len() > size {
                     let span = d.size.as_ref().map_or(d.model.span(), Spanned::span);
-                    return Err(self.error(span, format!("`size` must be 1 to 256 and hold `values` ({} given)", values.len())));
+                    return Err(self.error(
+                        span,
+                        format!(
+                            "`size` must be 1 to 256 and hold `values` ({} given)",
+                            values.len()
+                        ),
+                    ));
                 }
-                let read_only: Vec<usize> = d.read_only.as_ref().map(|r| r.get_ref().iter().map(|&x| x as usize).collect()).unwrap_or_default();
+                let read_only: Vec<usize> = d
+                    .read_only
+                    .as_ref()
+                    .map(|r| r.get_ref().iter().map(|&x| x as usize).collect())
+                    .unwrap_or_default();
                 if let Some(bad) = read_only.iter().find(|&&r| r >= size) {
-                    return Err(self.error(d.read_only.as_ref().unwrap().span(), format!("`read-only`: register {bad} is past the end ({size} registers)")));
+                    return Err(self.error(
+                        d.read_only.as_ref().unwrap().span(),
+                        format!("`read-only`: register {bad} is past the end ({size} registers)"),
+                    ));
                 }
                 Box::new(Registers::new(size, &values, &read_only))
             }
@@ -518,14 +681,43 @@ impl Cx<'_> {
         })
     }
 
-    fn sensor(&self, s: &SensorFile, kind: &'static str, buses: &[Bus]) -> Result<(Sensor, Nanos), BoardError> {
-        let min_interval = s.min_interval.as_ref().map(|d| self.duration(d, "min-interval")).transpose()?.unwrap_or(1_000_000);
-        let interval = s.interval.as_ref().map(|d| self.duration(d, "interval")).transpose()?.unwrap_or(1_000_000_000);
+    fn sensor(
+        &self,
+        s: &SensorFile,
+        kind: &'static str,
+        buses: &[Bus],
+    ) -> Result<(Sensor, Nanos), BoardError> {
+        let min_interval = s
+            .min_interval
+            .as_ref()
+            .map(|d| self.duration(d, "min-interval"))
+            .transpose()?
+            .unwrap_or(1_000_000);
+        let interval = s
+            .interval
+            .as_ref()
+            .map(|d| self.duration(d, "interval"))
+            .transpose()?
+            .unwrap_or(1_000_000_000);
         if interval < min_interval {
-            return Err(self.error(s.interval.as_ref().unwrap().span(), "`interval` is shorter than `min-interval`"));
+            return Err(self.error(
+                s.interval.as_ref().unwrap().span(),
+                "`interval` is shorter than `min-interval`",
+            ));
         }
-        let conversion = s.conversion.as_ref().map(|d| self.duration(d, "conversion")).transpose()?.unwrap_or(2_000_000);
-        let sources = [s.device.is_some(), s.csv.is_some(), s.channel.iter().any(|c| c.value.is_some() || c.sine.is_some() || c.ramp.is_some())];
+        let conversion = s
+            .conversion
+            .as_ref()
+            .map(|d| self.duration(d, "conversion"))
+            .transpose()?
+            .unwrap_or(2_000_000);
+        let sources = [
+            s.device.is_some(),
+            s.csv.is_some(),
+            s.channel
+                .iter()
+                .any(|c| c.value.is_some() || c.sine.is_some() || c.ramp.is_some()),
+        ];
         if sources.iter().filter(|x| **x).count() != 1 {
             return Err(self.error(s.name.span(), format!(
                 "sensor `{}` needs exactly one source: `device`, `csv`, or a `value`, `sine` or `ramp` on each channel",
@@ -544,14 +736,26 @@ impl Cx<'_> {
         for c in &s.channel {
             let channel = Channel::from_name(c.channel.get_ref()).ok_or_else(|| {
                 let names: Vec<&str> = Channel::ALL.iter().map(|c| c.name()).collect();
-                self.error(c.channel.span(), format!("`channel`: unknown channel `{}` ({})", c.channel.get_ref(), names.join(", ")))
+                self.error(
+                    c.channel.span(),
+                    format!(
+                        "`channel`: unknown channel `{}` ({})",
+                        c.channel.get_ref(),
+                        names.join(", ")
+                    ),
+                )
             })?;
             let (dmin, dmax, dres) = defaults_for(channel);
             let (min, max) = (c.min.unwrap_or(dmin), c.max.unwrap_or(dmax));
             if min >= max {
                 return Err(self.error(c.channel.span(), "`min` must be less than `max`"));
             }
-            channels.push(ChannelInfo { channel, min, max, resolution: c.resolution.unwrap_or(dres) });
+            channels.push(ChannelInfo {
+                channel,
+                min,
+                max,
+                resolution: c.resolution.unwrap_or(dres),
+            });
             ranges.push(c.ranges.clone());
             if s.device.is_none() && s.csv.is_none() {
                 let w = match (&c.value, &c.sine, &c.ramp) {
@@ -562,16 +766,34 @@ impl Cx<'_> {
                         period: self.duration(&sine.period, "period")?.max(1),
                         phase: sine.phase,
                     },
-                    (None, None, Some(r)) => Waveform::Ramp { from: r.from, to: r.to, over: self.duration(&r.over, "over")? },
-                    _ => return Err(self.error(c.channel.span(), "a channel needs exactly one of `value`, `sine`, `ramp`")),
+                    (None, None, Some(r)) => Waveform::Ramp {
+                        from: r.from,
+                        to: r.to,
+                        over: self.duration(&r.over, "over")?,
+                    },
+                    _ => {
+                        return Err(self.error(
+                            c.channel.span(),
+                            "a channel needs exactly one of `value`, `sine`, `ramp`",
+                        ));
+                    }
                 };
                 waveforms.push(w);
             }
         }
         let source = if let Some(dev) = &s.device {
-            let bus = buses.iter().position(|b| b.name == *dev.bus.get_ref()).ok_or_else(|| {
-                self.error(dev.bus.span(), format!("`device.bus`: there is no bus called `{}`", dev.bus.get_ref()))
-            })?;
+            let bus = buses
+                .iter()
+                .position(|b| b.name == *dev.bus.get_ref())
+                .ok_or_else(|| {
+                    self.error(
+                        dev.bus.span(),
+                        format!(
+                            "`device.bus`: there is no bus called `{}`",
+                            dev.bus.get_ref()
+                        ),
+                    )
+                })?;
             let address = self.address(&dev.address, false, "device.address")?;
             match buses[bus].devices.get(&address).map(|d| d.model()) {
                 Some("bme280") => {}
@@ -579,9 +801,18 @@ impl Cx<'_> {
                 None => return Err(self.error(dev.address.span(), format!("`device`: no device at {address} on bus `{}`", dev.bus.get_ref()))),
             }
             if channels.is_empty() {
-                for channel in [Channel::Temperature, Channel::Pressure, Channel::RelativeHumidity] {
+                for channel in [
+                    Channel::Temperature,
+                    Channel::Pressure,
+                    Channel::RelativeHumidity,
+                ] {
                     let (min, max, resolution) = defaults_for(channel);
-                    channels.push(ChannelInfo { channel, min, max, resolution });
+                    channels.push(ChannelInfo {
+                        channel,
+                        min,
+                        max,
+                        resolution,
+                    });
                     ranges.push(Vec::new());
                 }
             }
@@ -590,9 +821,17 @@ impl Cx<'_> {
             if channels.is_empty() {
                 return Err(self.error(csv.span(), "a `csv` sensor lists its channels ([[sensor.channel]]), in the CSV's column order"));
             }
-            let path = self.path.parent().unwrap_or(Path::new(".")).join(csv.get_ref());
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| self.error(csv.span(), format!("`csv`: cannot read {}: {e}", path.display())))?;
+            let path = self
+                .path
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(csv.get_ref());
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                self.error(
+                    csv.span(),
+                    format!("`csv`: cannot read {}: {e}", path.display()),
+                )
+            })?;
             let rows = sensor::parse_csv(&text, channels.len()).map_err(|(line, m)| {
                 self.error(csv.span(), format!("`csv`: {}:{line}: {m}", path.display()))
             })?;
@@ -601,7 +840,10 @@ impl Cx<'_> {
             Source::Waveforms(waveforms)
         };
         if channels.is_empty() {
-            return Err(self.error(s.name.span(), format!("sensor `{}` has no channels", s.name.get_ref())));
+            return Err(self.error(
+                s.name.span(),
+                format!("sensor `{}` has no channels", s.name.get_ref()),
+            ));
         }
         let sensor = Sensor {
             name: s.name.get_ref().clone(),
@@ -612,7 +854,10 @@ impl Cx<'_> {
             fifo_capacity: s.fifo.unwrap_or(32).max(1),
             conversion,
             ranges,
-            oversamplings: s.oversampling.clone().unwrap_or_else(|| vec![1, 2, 4, 8, 16]),
+            oversamplings: s
+                .oversampling
+                .clone()
+                .unwrap_or_else(|| vec![1, 2, 4, 8, 16]),
             open: false,
             interval,
             oversampling: 1,

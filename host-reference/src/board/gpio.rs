@@ -183,7 +183,9 @@ impl Gpio {
 
     /// The level the net would have now.
     fn compute(&mut self, net: usize, now: Nanos) -> bool {
-        let members: Vec<usize> = (0..self.pins.len()).filter(|&i| self.net[i] == net).collect();
+        let members: Vec<usize> = (0..self.pins.len())
+            .filter(|&i| self.net[i] == net)
+            .collect();
         let (mut script_high, mut script_low) = (false, false);
         let (mut pp_high, mut pp_low, mut od_low) = (false, false, false);
         let (mut up, mut down) = (false, false);
@@ -250,7 +252,11 @@ impl Gpio {
                     self.pins[i].falling += 1;
                 }
             }
-            self.changes.push(LevelChange { at: now, pins: members, high });
+            self.changes.push(LevelChange {
+                at: now,
+                pins: members,
+                high,
+            });
         }
     }
 
@@ -291,7 +297,12 @@ mod tests {
     }
 
     fn open(g: &mut Gpio, i: usize, mode: Mode, pull: Pull, latch: bool) {
-        g.pins[i].config = Some(Config { mode, pull, active_low: false, initial_high: latch });
+        g.pins[i].config = Some(Config {
+            mode,
+            pull,
+            active_low: false,
+            initial_high: latch,
+        });
         g.pins[i].latch = latch;
         g.update(i, 0);
     }
@@ -329,8 +340,16 @@ mod tests {
     #[test]
     fn a_script_drives_the_line_at_its_times() {
         let script = vec![
-            ScriptEvent { at: 1_700_000_000, pin: 0, drive: Drive::Release },
-            ScriptEvent { at: 1_500_000_000, pin: 0, drive: Drive::Low },
+            ScriptEvent {
+                at: 1_700_000_000,
+                pin: 0,
+                drive: Drive::Release,
+            },
+            ScriptEvent {
+                at: 1_500_000_000,
+                pin: 0,
+                drive: Drive::Low,
+            },
         ];
         let mut g = Gpio::new(vec![pin("button")], &[], script);
         open(&mut g, 0, Mode::Input, Pull::Up, false);

@@ -118,7 +118,10 @@ pub struct Bus {
 
 impl std::fmt::Debug for Bus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bus").field("name", &self.name).field("devices", &self.devices.keys()).finish()
+        f.debug_struct("Bus")
+            .field("name", &self.name)
+            .field("devices", &self.devices.keys())
+            .finish()
     }
 }
 
@@ -136,7 +139,12 @@ impl Bus {
 
     /// Runs `ops` to `address` as one transfer beginning at `now`. Returns
     /// the read results, the wire log, and the time the transfer ended.
-    pub fn transfer(&mut self, now: Nanos, address: Address, ops: &[Op]) -> (Result<Vec<Vec<u8>>, BusError>, Wire, Nanos) {
+    pub fn transfer(
+        &mut self,
+        now: Nanos,
+        address: Address,
+        ops: &[Op],
+    ) -> (Result<Vec<Vec<u8>>, BusError>, Wire, Nanos) {
         let index = self.transfers;
         self.transfers += 1;
         let mut wire = Wire::new();
@@ -145,7 +153,12 @@ impl Bus {
         }
         if let Some(error) = self.strike(index, now, address) {
             wire.push(format!("fault {}", error.name()));
-            let end = now + if error == BusError::Timeout { 25_000_000 } else { self.duration(0, 1) };
+            let end = now
+                + if error == BusError::Timeout {
+                    25_000_000
+                } else {
+                    self.duration(0, 1)
+                };
             return (Err(error), wire, end);
         }
         let (mut bytes, mut starts) = (0u64, 0u64);
@@ -220,7 +233,10 @@ impl Bus {
     /// Bus recovery: nine clocks and a STOP. Frees a stuck bus.
     pub fn recover(&mut self, now: Nanos) -> (Result<(), BusError>, Nanos) {
         self.stuck = false;
-        (Ok(()), now + 10 * 1_000_000_000 / u64::from(self.frequency_hz.max(1)))
+        (
+            Ok(()),
+            now + 10 * 1_000_000_000 / u64::from(self.frequency_hz.max(1)),
+        )
     }
 }
 
@@ -272,7 +288,14 @@ pub(crate) mod tests {
 
     pub fn bus_with_echo(address: Address) -> Bus {
         let mut devices: BTreeMap<Address, Box<dyn Device>> = BTreeMap::new();
-        devices.insert(address, Box::new(Echo { regs: [0; 256], pointer: 0, first: false }));
+        devices.insert(
+            address,
+            Box::new(Echo {
+                regs: [0; 256],
+                pointer: 0,
+                first: false,
+            }),
+        );
         Bus {
             name: "bus".into(),
             frequency_hz: 100_000,
@@ -287,14 +310,25 @@ pub(crate) mod tests {
     #[test]
     fn a_transaction_puts_a_repeated_start_between_operations_and_one_stop() {
         let mut bus = bus_with_echo(Address::Seven(0x50));
-        let (r, wire, end) = bus.transfer(0, Address::Seven(0x50), &[Op::Write(vec![0x10, 0xaa, 0xbb])]);
+        let (r, wire, end) = bus.transfer(
+            0,
+            Address::Seven(0x50),
+            &[Op::Write(vec![0x10, 0xaa, 0xbb])],
+        );
         assert_eq!(r, Ok(vec![]));
         assert_eq!(wire, ["S 0x50 W", "write [10 aa bb]", "P"]);
         // 4 bytes with the address, 9 clocks each, plus START and STOP, at 100 kHz.
         assert_eq!(end, (4 * 9 + 2) * 10_000);
-        let (r, wire, _) = bus.transfer(end, Address::Seven(0x50), &[Op::Write(vec![0x10]), Op::Read(2)]);
+        let (r, wire, _) = bus.transfer(
+            end,
+            Address::Seven(0x50),
+            &[Op::Write(vec![0x10]), Op::Read(2)],
+        );
         assert_eq!(r, Ok(vec![vec![0xaa, 0xbb]]));
-        assert_eq!(wire, ["S 0x50 W", "write [10]", "Sr 0x50 R", "read [aa bb]", "P"]);
+        assert_eq!(
+            wire,
+            ["S 0x50 W", "write [10]", "Sr 0x50 R", "read [aa bb]", "P"]
+        );
     }
 
     #[test]
@@ -308,16 +342,37 @@ pub(crate) mod tests {
     #[test]
     fn injected_faults_strike_the_transfers_they_name() {
         let mut bus = bus_with_echo(Address::Seven(0x50));
-        bus.faults.push(Fault { error: BusError::ArbitrationLoss, on_transfer: Some(1), at: None, address: None, count: 1 });
-        bus.faults.push(Fault { error: BusError::Timeout, on_transfer: None, at: Some(1_000), address: Some(Address::Seven(0x50)), count: 2 });
+        bus.faults.push(Fault {
+            error: BusError::ArbitrationLoss,
+            on_transfer: Some(1),
+            at: None,
+            address: None,
+            count: 1,
+        });
+        bus.faults.push(Fault {
+            error: BusError::Timeout,
+            on_transfer: None,
+            at: Some(1_000),
+            address: Some(Address::Seven(0x50)),
+            count: 2,
+        });
         let a = Address::Seven(0x50);
         assert_eq!(bus.transfer(0, a, &[Op::Read(1)]).0, Ok(vec![vec![0]]));
-        assert_eq!(bus.transfer(10, a, &[Op::Read(1)]).0, Err(BusError::ArbitrationLoss));
+        assert_eq!(
+            bus.transfer(10, a, &[Op::Read(1)]).0,
+            Err(BusError::ArbitrationLoss)
+        );
         assert!(bus.transfer(20, a, &[Op::Read(1)]).0.is_ok());
         let (r, wire, end) = bus.transfer(1_000, a, &[Op::Read(1)]);
-        assert_eq!((r, wire), (Err(BusError::Timeout), vec!["fault timeout".to_string()]));
+        assert_eq!(
+            (r, wire),
+            (Err(BusError::Timeout), vec!["fault timeout".to_string()])
+        );
         assert_eq!(end, 1_000 + 25_000_000);
-        assert_eq!(bus.transfer(end, a, &[Op::Read(1)]).0, Err(BusError::Timeout));
+        assert_eq!(
+            bus.transfer(end, a, &[Op::Read(1)]).0,
+            Err(BusError::Timeout)
+        );
         assert!(bus.transfer(end, a, &[Op::Read(1)]).0.is_ok());
     }
 }

@@ -108,7 +108,10 @@ impl SensorError {
 pub enum Attribute {
     SamplingInterval(Nanos),
     Oversampling(u32),
-    Range { channel: sensor::Channel, full_scale: f64 },
+    Range {
+        channel: sensor::Channel,
+        full_scale: f64,
+    },
 }
 
 /// The board of one run.
@@ -157,7 +160,11 @@ impl Board {
             for &p in &change.pins {
                 self.trace.levels.push((change.at, p, change.high));
             }
-            let names: Vec<&str> = change.pins.iter().map(|&p| self.gpio.pins[p].name.as_str()).collect();
+            let names: Vec<&str> = change
+                .pins
+                .iter()
+                .map(|&p| self.gpio.pins[p].name.as_str())
+                .collect();
             self.trace.record(
                 change.at,
                 "board",
@@ -167,8 +174,17 @@ impl Board {
             );
         }
         for (at, pins) in std::mem::take(&mut self.gpio.contentions) {
-            let names: Vec<&str> = pins.iter().map(|&p| self.gpio.pins[p].name.as_str()).collect();
-            self.trace.record(at, "board", "contention", json!({"pins": names}), trace::err("contention"));
+            let names: Vec<&str> = pins
+                .iter()
+                .map(|&p| self.gpio.pins[p].name.as_str())
+                .collect();
+            self.trace.record(
+                at,
+                "board",
+                "contention",
+                json!({"pins": names}),
+                trace::err("contention"),
+            );
         }
     }
 
@@ -244,20 +260,29 @@ impl Board {
         let t = self.now();
         self.gpio.pins[pin].open = false;
         let name = self.gpio.pins[pin].name.clone();
-        self.trace.record(t, "gpio", "drop", json!({"pin": name}), trace::ok());
+        self.trace
+            .record(t, "gpio", "drop", json!({"pin": name}), trace::ok());
     }
 
     pub fn pin_reconfigure(&mut self, pin: usize, config: Config) -> Result<(), GpioError> {
         let t = self.now();
         let result = self.configure(pin, config);
         let name = self.gpio.pins[pin].name.clone();
-        self.trace.record(t, "gpio", "reconfigure", json!({"pin": name, "config": config_json(config)}), unit_result(result, GpioError::name));
+        self.trace.record(
+            t,
+            "gpio",
+            "reconfigure",
+            json!({"pin": name, "config": config_json(config)}),
+            unit_result(result, GpioError::name),
+        );
         self.take_level_changes();
         result
     }
 
     fn pin_config(&self, pin: usize) -> Config {
-        self.gpio.pins[pin].config.expect("an open pin has a config")
+        self.gpio.pins[pin]
+            .config
+            .expect("an open pin has a config")
     }
 
     /// Logical level of the line.
@@ -266,7 +291,13 @@ impl Board {
         let c = self.pin_config(pin);
         let high = self.gpio.line_high(pin) != c.active_low;
         let name = self.gpio.pins[pin].name.clone();
-        self.trace.record(t, "gpio", "is-high", json!({"pin": name}), trace::ok_value(high));
+        self.trace.record(
+            t,
+            "gpio",
+            "is-high",
+            json!({"pin": name}),
+            trace::ok_value(high),
+        );
         Ok(high)
     }
 
@@ -291,7 +322,13 @@ impl Board {
             self.gpio.update(pin, t);
             Ok(())
         };
-        self.trace.record(t, "gpio", op, json!({"pin": name}), unit_result(result, GpioError::name));
+        self.trace.record(
+            t,
+            "gpio",
+            op,
+            json!({"pin": name}),
+            unit_result(result, GpioError::name),
+        );
         self.take_level_changes();
         result
     }
@@ -323,7 +360,11 @@ impl Board {
     pub fn pin_edges(&self, pin: usize, rising: bool, falling: bool) -> u64 {
         let p = &self.gpio.pins[pin];
         let active_low = p.config.is_some_and(|c| c.active_low);
-        let (logical_rising, logical_falling) = if active_low { (p.falling, p.rising) } else { (p.rising, p.falling) };
+        let (logical_rising, logical_falling) = if active_low {
+            (p.falling, p.rising)
+        } else {
+            (p.rising, p.falling)
+        };
         u64::from(rising) * logical_rising + u64::from(falling) * logical_falling
     }
 
@@ -337,7 +378,13 @@ impl Board {
         self.buses
             .iter()
             .filter(|b| self.policy.bus(&b.name))
-            .map(|b| (b.name.clone(), b.frequency_hz, self.policy.buses[&b.name].clone()))
+            .map(|b| {
+                (
+                    b.name.clone(),
+                    b.frequency_hz,
+                    self.policy.buses[&b.name].clone(),
+                )
+            })
             .collect()
     }
 
@@ -348,13 +395,25 @@ impl Board {
             Some(_) if !self.policy.bus(name) => Err(I2cError::NotPermitted),
             Some(i) => Ok(i),
         };
-        self.trace.record(t, "i2c", "open", json!({"bus": name}), unit_result(result.map(drop), I2cError::name));
+        self.trace.record(
+            t,
+            "i2c",
+            "open",
+            json!({"bus": name}),
+            unit_result(result.map(drop), I2cError::name),
+        );
         result
     }
 
     /// One spec call on a bus: checks arguments and the policy, runs the
     /// transfer, advances the clock by its duration, traces it.
-    pub fn i2c_transfer(&mut self, bus: usize, op: &str, address: Address, ops: &[Op]) -> Result<Vec<Vec<u8>>, I2cError> {
+    pub fn i2c_transfer(
+        &mut self,
+        bus: usize,
+        op: &str,
+        address: Address,
+        ops: &[Op],
+    ) -> Result<Vec<Vec<u8>>, I2cError> {
         let t = self.now();
         let bus_name = self.buses[bus].name.clone();
         let max = self.buses[bus].max_transfer;
@@ -401,14 +460,22 @@ impl Board {
         self.advance_to(end);
         let name = self.buses[bus].name.clone();
         let r = r.map_err(I2cError::Bus);
-        self.trace.record(t, "i2c", "recover", json!({"bus": name}), unit_result(r, I2cError::name));
+        self.trace.record(
+            t,
+            "i2c",
+            "recover",
+            json!({"bus": name}),
+            unit_result(r, I2cError::name),
+        );
         r
     }
 
     // ---- sensors ----
 
     pub fn sensors_granted(&self) -> Vec<usize> {
-        (0..self.sensors.len()).filter(|&i| self.policy.sensor(&self.sensors[i].name)).collect()
+        (0..self.sensors.len())
+            .filter(|&i| self.policy.sensor(&self.sensors[i].name))
+            .collect()
     }
 
     pub fn sensor_open(&mut self, name: &str) -> Result<usize, SensorError> {
@@ -424,7 +491,13 @@ impl Board {
                 Ok(i)
             }
         };
-        self.trace.record(t, "sensor", "open", json!({"sensor": name}), unit_result(result.map(drop), SensorError::name));
+        self.trace.record(
+            t,
+            "sensor",
+            "open",
+            json!({"sensor": name}),
+            unit_result(result.map(drop), SensorError::name),
+        );
         result
     }
 
@@ -433,7 +506,8 @@ impl Board {
         self.sensors[s].open = false;
         self.sensors[s].running = None;
         let name = self.sensors[s].name.clone();
-        self.trace.record(t, "sensor", "drop", json!({"sensor": name}), trace::ok());
+        self.trace
+            .record(t, "sensor", "drop", json!({"sensor": name}), trace::ok());
     }
 
     /// The raw (unquantized) values of sensor `s` at `t`.
@@ -485,7 +559,8 @@ impl Board {
         let result = if self.sensors[s].running.is_some() {
             Err(SensorError::Running)
         } else {
-            let conversion = self.sensors[s].conversion * u64::from(self.sensors[s].oversampling.max(1));
+            let conversion =
+                self.sensors[s].conversion * u64::from(self.sensors[s].oversampling.max(1));
             self.advance_to(t + conversion);
             let at = self.now();
             self.sensor_raw(s, at).map(|raw| {
@@ -506,24 +581,39 @@ impl Board {
         result
     }
 
-    pub fn sensor_set_attribute(&mut self, s: usize, attribute: Attribute) -> Result<(), SensorError> {
+    pub fn sensor_set_attribute(
+        &mut self,
+        s: usize,
+        attribute: Attribute,
+    ) -> Result<(), SensorError> {
         let t = self.now();
         let sensor = &mut self.sensors[s];
         let result = match attribute {
-            Attribute::SamplingInterval(ns) if ns < sensor.min_interval => Err(SensorError::InvalidArgument),
+            Attribute::SamplingInterval(ns) if ns < sensor.min_interval => {
+                Err(SensorError::InvalidArgument)
+            }
             Attribute::SamplingInterval(ns) => {
                 sensor.interval = ns;
                 Ok(())
             }
-            Attribute::Oversampling(_) if sensor.oversamplings.is_empty() => Err(SensorError::Unsupported),
-            Attribute::Oversampling(n) if !sensor.oversamplings.contains(&n) => Err(SensorError::InvalidArgument),
+            Attribute::Oversampling(_) if sensor.oversamplings.is_empty() => {
+                Err(SensorError::Unsupported)
+            }
+            Attribute::Oversampling(n) if !sensor.oversamplings.contains(&n) => {
+                Err(SensorError::InvalidArgument)
+            }
             Attribute::Oversampling(n) => {
                 sensor.oversampling = n;
                 Ok(())
             }
-            Attribute::Range { channel, full_scale } => match sensor.channels.iter().position(|c| c.channel == channel) {
+            Attribute::Range {
+                channel,
+                full_scale,
+            } => match sensor.channels.iter().position(|c| c.channel == channel) {
                 None => Err(SensorError::InvalidArgument),
-                Some(i) if sensor.ranges.get(i).is_none_or(|r| r.is_empty()) => Err(SensorError::Unsupported),
+                Some(i) if sensor.ranges.get(i).is_none_or(|r| r.is_empty()) => {
+                    Err(SensorError::Unsupported)
+                }
                 Some(i) => {
                     let mut offered = sensor.ranges[i].clone();
                     offered.sort_by(f64::total_cmp);
@@ -539,7 +629,13 @@ impl Board {
             },
         };
         let name = self.sensors[s].name.clone();
-        self.trace.record(t, "sensor", "set-attribute", json!({"sensor": name, "attribute": format!("{attribute:?}")}), unit_result(result, SensorError::name));
+        self.trace.record(
+            t,
+            "sensor",
+            "set-attribute",
+            json!({"sensor": name, "attribute": format!("{attribute:?}")}),
+            unit_result(result, SensorError::name),
+        );
         result
     }
 
@@ -553,7 +649,8 @@ impl Board {
             sensor.overrun = 0;
         }
         let name = sensor.name.clone();
-        self.trace.record(t, "sensor", "start", json!({"sensor": name}), trace::ok());
+        self.trace
+            .record(t, "sensor", "start", json!({"sensor": name}), trace::ok());
         Ok(())
     }
 
@@ -562,10 +659,15 @@ impl Board {
         let t = self.now();
         self.sensors[s].running = None;
         let name = self.sensors[s].name.clone();
-        self.trace.record(t, "sensor", "stop", json!({"sensor": name}), trace::ok());
+        self.trace
+            .record(t, "sensor", "stop", json!({"sensor": name}), trace::ok());
     }
 
-    pub fn sensor_read_fifo(&mut self, s: usize, max: u32) -> Result<(Vec<Sample>, u64), SensorError> {
+    pub fn sensor_read_fifo(
+        &mut self,
+        s: usize,
+        max: u32,
+    ) -> Result<(Vec<Sample>, u64), SensorError> {
         self.sensor_catch_up(s);
         let t = self.now();
         let sensor = &mut self.sensors[s];

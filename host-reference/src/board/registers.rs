@@ -28,7 +28,12 @@ impl Registers {
                 ro[r] = true;
             }
         }
-        Registers { values, read_only: ro, pointer: 0, first: false }
+        Registers {
+            values,
+            read_only: ro,
+            pointer: 0,
+            first: false,
+        }
     }
 }
 

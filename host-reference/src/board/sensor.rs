@@ -95,16 +95,30 @@ pub const KINDS: [&str; 10] = [
 pub enum Waveform {
     Constant(f64),
     /// `mean + amplitude * sin(2π (t / period) + phase)`.
-    Sine { mean: f64, amplitude: f64, period: Nanos, phase: f64 },
+    Sine {
+        mean: f64,
+        amplitude: f64,
+        period: Nanos,
+        phase: f64,
+    },
     /// From `from` at time 0 to `to` at `over`, then `to`.
-    Ramp { from: f64, to: f64, over: Nanos },
+    Ramp {
+        from: f64,
+        to: f64,
+        over: Nanos,
+    },
 }
 
 impl Waveform {
     pub fn at(&self, t: Nanos) -> f64 {
         match *self {
             Waveform::Constant(v) => v,
-            Waveform::Sine { mean, amplitude, period, phase } => {
+            Waveform::Sine {
+                mean,
+                amplitude,
+                period,
+                phase,
+            } => {
                 let x = (t % period.max(1)) as f64 / period.max(1) as f64;
                 mean + amplitude * (std::f64::consts::TAU * x + phase).sin()
             }
@@ -128,7 +142,10 @@ pub enum Source {
     /// the last row at or before `t` (the first row before it).
     Recorded(Vec<(Nanos, Vec<f64>)>),
     /// A BME280 model on a bus: (bus index, address).
-    Device { bus: usize, address: super::i2c::Address },
+    Device {
+        bus: usize,
+        address: super::i2c::Address,
+    },
 }
 
 /// What a sensor says of a channel.
@@ -198,7 +215,11 @@ impl Sensor {
             .zip(raw)
             .map(|(c, &v)| {
                 let v = v.clamp(c.min, c.max);
-                if c.resolution > 0.0 { (v / c.resolution).round() * c.resolution } else { v }
+                if c.resolution > 0.0 {
+                    (v / c.resolution).round() * c.resolution
+                } else {
+                    v
+                }
             })
             .collect()
     }
@@ -217,7 +238,11 @@ impl Sensor {
     /// Records a new sample (from a read or the FIFO); returns it.
     pub fn record(&mut self, timestamp: Nanos, values: Vec<f64>) -> Sample {
         self.sequence += 1;
-        let sample = Sample { timestamp, sequence: self.sequence, values };
+        let sample = Sample {
+            timestamp,
+            sequence: self.sequence,
+            values,
+        };
         self.recent.push_back(sample.clone());
         while self.recent.len() > 64 {
             self.recent.pop_front();
@@ -258,12 +283,25 @@ pub fn parse_csv(text: &str, channels: usize) -> Result<Vec<(Nanos, Vec<f64>)>, 
             Ok(v) => v,
             Err(_) if rows.is_empty() && n == 1 => continue, // header
             Err(_) => {
-                let bad = fields.iter().position(|f| f.parse::<f64>().is_err()).unwrap_or(0);
-                return Err((n, format!("column {} (`{}`) is not a number", bad + 1, fields[bad])));
+                let bad = fields
+                    .iter()
+                    .position(|f| f.parse::<f64>().is_err())
+                    .unwrap_or(0);
+                return Err((
+                    n,
+                    format!("column {} (`{}`) is not a number", bad + 1, fields[bad]),
+                ));
             }
         };
         if numbers.len() != channels + 1 {
-            return Err((n, format!("{} columns, expected {} (the time in seconds and one per channel)", numbers.len(), channels + 1)));
+            return Err((
+                n,
+                format!(
+                    "{} columns, expected {} (the time in seconds and one per channel)",
+                    numbers.len(),
+                    channels + 1
+                ),
+            ));
         }
         if numbers.iter().any(|v| !v.is_finite()) {
             return Err((n, "a value is not finite".into()));
@@ -289,10 +327,19 @@ mod tests {
 
     #[test]
     fn waveforms_give_their_values_over_time() {
-        let sine = Waveform::Sine { mean: 20.0, amplitude: 5.0, period: 4_000, phase: 0.0 };
+        let sine = Waveform::Sine {
+            mean: 20.0,
+            amplitude: 5.0,
+            period: 4_000,
+            phase: 0.0,
+        };
         assert!((sine.at(1_000) - 25.0).abs() < 1e-9);
         assert!((sine.at(3_000) - 15.0).abs() < 1e-9);
-        let ramp = Waveform::Ramp { from: 0.0, to: 10.0, over: 10 };
+        let ramp = Waveform::Ramp {
+            from: 0.0,
+            to: 10.0,
+            over: 10,
+        };
         assert_eq!((ramp.at(0), ramp.at(5), ramp.at(99)), (0.0, 5.0, 10.0));
     }
 
@@ -303,12 +350,21 @@ mod tests {
         assert_eq!(recorded_at(&rows, 1_499_999_999), [20.5]);
         assert_eq!(recorded_at(&rows, 2_000_000_000), [21.0]);
         assert_eq!(recorded_at(&rows, u64::MAX), [22.0]);
-        assert_eq!(parse_csv("0,1\n1,x\n", 1), Err((2, "column 2 (`x`) is not a number".into())));
+        assert_eq!(
+            parse_csv("0,1\n1,x\n", 1),
+            Err((2, "column 2 (`x`) is not a number".into()))
+        );
         assert_eq!(
             parse_csv("0,1,2\n", 1),
-            Err((1, "3 columns, expected 2 (the time in seconds and one per channel)".into()))
+            Err((
+                1,
+                "3 columns, expected 2 (the time in seconds and one per channel)".into()
+            ))
         );
-        assert_eq!(parse_csv("1,1\n1,2\n", 1), Err((2, "times must increase from line to line".into())));
+        assert_eq!(
+            parse_csv("1,1\n1,2\n", 1),
+            Err((2, "times must increase from line to line".into()))
+        );
     }
 
     #[test]
@@ -316,7 +372,12 @@ mod tests {
         let mut s = Sensor {
             name: "s".into(),
             kind: "other",
-            channels: vec![ChannelInfo { channel: Channel::Voltage, min: 0.0, max: 5.0, resolution: 0.01 }],
+            channels: vec![ChannelInfo {
+                channel: Channel::Voltage,
+                min: 0.0,
+                max: 5.0,
+                resolution: 0.01,
+            }],
             source: Source::Waveforms(vec![Waveform::Constant(1.234)]),
             min_interval: 1,
             fifo_capacity: 2,
@@ -340,6 +401,9 @@ mod tests {
             s.push_fifo(sample);
         }
         assert_eq!(s.overrun, 1);
-        assert_eq!(s.fifo.iter().map(|x| x.sequence).collect::<Vec<_>>(), [2, 3]);
+        assert_eq!(
+            s.fifo.iter().map(|x| x.sequence).collect::<Vec<_>>(),
+            [2, 3]
+        );
     }
 }
