@@ -131,3 +131,34 @@ unsafe extern "C" fn cabi_realloc(
     }
     ptr
 }
+
+// On wasm32-wasip2, compiler-builtins leaves `memcmp` and `bcmp` to
+// wasi-libc, which a `no_std` app does not link: comparing two strings
+// would leave an import of `env::memcmp` that no host provides. They are
+// here, byte by byte (volatile reads keep LLVM from turning the loop back
+// into a call to itself).
+#[cfg(all(target_arch = "wasm32", target_env = "p2"))]
+mod compare {
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+        let mut i = 0;
+        while i < n {
+            let (x, y) = unsafe {
+                (
+                    core::ptr::read_volatile(a.add(i)),
+                    core::ptr::read_volatile(b.add(i)),
+                )
+            };
+            if x != y {
+                return i32::from(x) - i32::from(y);
+            }
+            i += 1;
+        }
+        0
+    }
+
+    #[unsafe(no_mangle)]
+    unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+        unsafe { memcmp(a, b, n) }
+    }
+}

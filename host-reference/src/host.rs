@@ -1424,7 +1424,20 @@ fn describe_trap(e: &wasmtime::Error, limits: &Limits) -> String {
             limits.fuel.unwrap_or(0)
         ),
         Some(trap) => format!("the app trapped: {trap}"),
-        None => format!("the app was stopped: {e}"),
+        None => match e
+            .chain()
+            .map(|c| c.to_string())
+            .find(|m| m.contains("forcing trap when growing memory"))
+        {
+            Some(_) => format!(
+                "the app's linear memory would have grown past {} bytes and it was stopped (--max-memory)",
+                limits.max_memory
+            ),
+            None => format!(
+                "the app was stopped: {}",
+                e.chain().last().map(|c| c.to_string()).unwrap_or_default()
+            ),
+        },
     };
     format!("{why}\n{e:?}")
 }

@@ -1,0 +1,74 @@
+//! Builds every app of `guest-sdk/examples` for wasm32-wasip2 (a component)
+//! and wasm32v1-none (a core module), the way wasmtime's test-programs
+//! artifacts do, and writes their paths as constants for the tests.
+//!
+//! Each app is built on its own: cargo would otherwise unify the SDK's
+//! features across apps. The target folder is the examples' own, shared with
+//! `cargo xtask examples`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+const APPS: [&str; 5] = ["blinky", "button", "weather", "eeprom", "misbehave"];
+const TARGETS: [(&str, &str); 2] = [("wasm32-wasip2", "COMPONENT"), ("wasm32v1-none", "CORE")];
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
+    let examples = manifest
+        .join("../examples")
+        .canonicalize()
+        .expect("guest-sdk/examples exists");
+    let sdk = manifest.join("..").canonicalize().unwrap();
+    let target_dir = examples.join("target");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+
+    for dir in [
+        sdk.join("src"),
+        sdk.join("Cargo.toml"),
+        examples.join("Cargo.toml"),
+        examples.join("Cargo.lock"),
+        examples.join(".cargo"),
+    ] {
+        println!("cargo:rerun-if-changed={}", dir.display());
+    }
+    let mut consts = String::new();
+    for app in APPS {
+        println!("cargo:rerun-if-changed={}", examples.join(app).display());
+        for (target, suffix) in TARGETS {
+            let status = Command::new(&cargo)
+                .current_dir(&examples)
+                .args([
+                    "build",
+                    "--quiet",
+                    "--release",
+                    "--locked",
+                    "--package",
+                    app,
+                    "--target",
+                    target,
+                ])
+                .arg("--target-dir")
+                .arg(&target_dir)
+                // What cargo set for this build script must not reach the wasm build.
+                .env_remove("CARGO_ENCODED_RUSTFLAGS")
+                .env_remove("RUSTFLAGS")
+                .env_remove("CARGO_TARGET_DIR")
+                .env_remove("CARGO_BUILD_TARGET")
+                .env_remove("CARGO_PROFILE_RELEASE_DEBUG")
+                .status()
+                .expect("running cargo");
+            assert!(status.success(), "building {app} for {target} failed");
+            let path = target_dir
+                .join(target)
+                .join("release")
+                .join(format!("{app}.wasm"));
+            consts.push_str(&format!(
+                "/// `{app}` built for {target}.\npub const {}_{suffix}: &str = {:?};\n",
+                app.to_uppercase(),
+                path.display().to_string()
+            ));
+        }
+    }
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("artifacts.rs");
+    std::fs::write(out, consts).unwrap();
+}

@@ -1,0 +1,6 @@
+//! Paths of the example apps and test guests, built for the wasm targets by
+//! this crate's build script: `BLINKY_COMPONENT` (wasm32-wasip2),
+//! `BLINKY_CORE` (wasm32v1-none), and so on for every app in
+//! `guest-sdk/examples`.
+
+include!(concat!(env!("OUT_DIR"), "/artifacts.rs"));

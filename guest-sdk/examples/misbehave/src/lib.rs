@@ -1,0 +1,49 @@
+//! Not an example: a test guest that misbehaves on purpose, so that the
+//! host's tests can show each misdeed is reported and the host goes on.
+//!
+//! Argument: `trap` (executes `unreachable`), `panic` (panics), `spin`
+//! (loops for ever without calling the host), `grow` (allocates until memory
+//! runs out), `wait-forever` (waits for three rising edges of "button",
+//! which a board's script may press fewer times), `handles` (makes timers
+//! until the host refuses one).
+#![no_std]
+
+extern crate alloc;
+
+use wasi_hw_guest::{self as hw, gpio, timer};
+
+hw::app!(run);
+
+fn run(args: &hw::Args) -> Result<(), hw::Error> {
+    match args.get(0).unwrap_or("") {
+        "trap" => core::arch::wasm32::unreachable(),
+        "panic" => panic!("misbehave: panicking on purpose"),
+        "spin" => {
+            let mut n: u64 = 0;
+            loop {
+                // A volatile write keeps the loop from being optimised away.
+                unsafe { core::ptr::write_volatile(&mut n, n.wrapping_add(1)) };
+            }
+        }
+        "grow" => {
+            let mut blocks = alloc::vec::Vec::new();
+            loop {
+                blocks.push(alloc::vec![1u8; 1 << 20]);
+            }
+        }
+        "wait-forever" => {
+            let button = gpio::open("button", gpio::Config::input(gpio::Pull::Up))?;
+            for _ in 0..3 {
+                button.subscribe(gpio::Edge::Rising)?.block();
+            }
+            Ok(())
+        }
+        "handles" => {
+            let mut timers = alloc::vec::Vec::new();
+            loop {
+                timers.push(timer::OneShot::after(timer::SECOND)?);
+            }
+        }
+        _ => Err(hw::Error::usage("misbehave trap|panic|spin|grow|wait-forever|handles")),
+    }
+}
