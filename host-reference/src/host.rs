@@ -139,6 +139,18 @@ impl Default for Limits {
     }
 }
 
+/// What a run prints as it happens, on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Echo {
+    /// Nothing.
+    Off,
+    /// The app's log.
+    Log,
+    /// The app's log, the lines of the pins it opened changing level, sensor
+    /// readings, and I2C errors.
+    All,
+}
+
 /// A message the app logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -164,8 +176,8 @@ pub struct State {
     pub log: Vec<LogLine>,
     /// The least level `log.enabled` says yes to.
     pub min_level: log::Level,
-    /// Print log lines and pin changes as they happen.
-    pub echo: bool,
+    /// What to print as it happens.
+    pub echo: Echo,
     echoed: usize,
 }
 
@@ -220,7 +232,7 @@ impl State {
             sensor_generation: vec![0; sensors],
             log: Vec::new(),
             min_level: log::Level::Info,
-            echo: false,
+            echo: Echo::Off,
             echoed: 0,
         }
     }
@@ -250,10 +262,13 @@ impl State {
 
     /// Prints what happened since the last call, when echoing.
     fn echo(&mut self) {
-        if !self.echo {
+        if self.echo == Echo::Off {
             return;
         }
         for e in &self.board.trace.events[self.echoed..] {
+            if self.echo == Echo::Log && e.interface != "log" {
+                continue;
+            }
             let line = match (e.interface, e.op.as_str()) {
                 ("log", _) => Some(format!(
                     "{:<5} {}",
@@ -1361,6 +1376,17 @@ impl Runner {
         Runner::new(&bytes, fuel)
     }
 
+    /// The names of the instances the app imports, such as
+    /// `wasi-hw:hal/gpio@0.1.0`.
+    pub fn imports(&self) -> Vec<String> {
+        let component = self.pre.instance_pre().component();
+        component
+            .component_type()
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
     /// The engine, for `compile`.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -1372,7 +1398,7 @@ impl Runner {
         board: Board,
         args: &[String],
         limits: &Limits,
-        echo: bool,
+        echo: Echo,
     ) -> wasmtime::Result<RunResult> {
         let mut state = State::new(board, args, limits);
         state.echo = echo;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use wasi_hw_host::board::file as board_file;
-use wasi_hw_host::host::{Limits, Outcome, Runner};
+use wasi_hw_host::host::{Echo, Limits, Outcome, Runner};
 use wasi_hw_host::time::parse_duration;
 
 /// Runs wasi-hw apps on a mocked board.
@@ -167,11 +167,11 @@ fn run(
             ));
         }
     };
-    let result = match runner.run(board, args, limits, true) {
+    let echo = if quiet { Echo::Log } else { Echo::All };
+    let result = match runner.run(board, args, limits, echo) {
         Ok(r) => r,
         Err(e) => return bad_input(format!("{e:#}")),
     };
-    let _ = quiet;
     let state = &result.state;
     if let Some(path) = trace {
         if let Err(e) = std::fs::write(path, state.board.trace.json_lines()) {
@@ -187,7 +187,13 @@ fn run(
             .iter()
             .map(|p| p.name.clone())
             .collect();
-        let initial: Vec<bool> = (0..names.len()).map(|_| false).collect();
+        // Each line's level before its first change, or now if it never changed.
+        let initial: Vec<bool> = (0..names.len())
+            .map(|pin| {
+                let first = state.board.trace.levels.iter().find(|(_, p, _)| *p == pin);
+                first.map_or(state.board.gpio.line_high(pin), |(_, _, high)| !high)
+            })
+            .collect();
         if let Err(e) = std::fs::write(path, state.board.trace.vcd(&names, &initial)) {
             eprintln!(
                 "error: cannot write the waveform to {}: {e}",
@@ -210,8 +216,91 @@ fn run(
 }
 
 fn check(app: &Path, board: &Path) -> ExitCode {
-    let _ = (app, board);
-    bad_input("check: not yet")
+    let board = match board_file::load(board, false) {
+        Ok(b) => b,
+        Err(e) => return bad_input(e),
+    };
+    // Loading links every import against the host: an import the host does
+    // not provide, or of the wrong type, fails here.
+    let runner = match Runner::from_file(app, false) {
+        Ok(r) => r,
+        Err(e) => {
+            return bad_input(format!(
+                "{}: not an app this host can run: {e:#}",
+                app.display()
+            ));
+        }
+    };
+    let mut missing = 0;
+    println!("{} imports:", app.display());
+    for name in runner.imports() {
+        let interface = name
+            .split('/')
+            .nth(1)
+            .and_then(|i| i.split('@').next())
+            .unwrap_or("");
+        let grant = if name.starts_with("wasi-hw:hal/") {
+            match interface {
+                "gpio" => granted(
+                    "pins",
+                    board.pins_granted().into_iter().map(|(n, _)| n).collect(),
+                ),
+                "i2c" => granted(
+                    "buses",
+                    board
+                        .buses_granted()
+                        .into_iter()
+                        .map(|(n, _, a)| {
+                            format!(
+                                "{n} ({})",
+                                a.iter()
+                                    .map(|a| a.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        })
+                        .collect(),
+                ),
+                "sensor" => granted(
+                    "sensors",
+                    board
+                        .sensors_granted()
+                        .into_iter()
+                        .map(|i| board.sensors[i].name.clone())
+                        .collect(),
+                ),
+                _ => Ok("provided by the host".to_string()),
+            }
+        } else if name.starts_with("wasi:") {
+            Ok("provided by the host (WASI preview 2)".to_string())
+        } else {
+            Err("not provided by this host".to_string())
+        };
+        match grant {
+            Ok(text) => println!("  {name:<28} {text}"),
+            Err(text) => {
+                missing += 1;
+                println!("  {name:<28} MISSING: {text}");
+            }
+        }
+    }
+    if missing == 0 {
+        println!("ok: the board and its policy grant something for every import");
+        ExitCode::SUCCESS
+    } else {
+        println!(
+            "{missing} import(s) would fail: every open would answer not-permitted or not-found"
+        );
+        ExitCode::from(1)
+    }
+}
+
+fn granted(what: &str, names: Vec<String>) -> Result<String, String> {
+    if names.is_empty() {
+        Err(format!("the policy grants no {what}"))
+    } else {
+        Ok(format!("granted {what}: {}", names.join(", ")))
+    }
 }
 
 fn compile(app: &Path, output: &Path, fuel: bool) -> ExitCode {

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use wasi_hw_host::board::{self, Board};
-use wasi_hw_host::host::{Limits, Outcome, RunResult, Runner};
+use wasi_hw_host::host::{Echo, Limits, Outcome, RunResult, Runner};
 
 const SECOND: u64 = 1_000_000_000;
 const MS: u64 = 1_000_000;
@@ -35,7 +35,7 @@ fn runner(path: &'static str) -> &'static Runner {
 fn run(app: &'static str, board_text: &str, args: &[&str]) -> RunResult {
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     runner(app)
-        .run(board(board_text), &args, &Limits::default(), false)
+        .run(board(board_text), &args, &Limits::default(), Echo::Off)
         .unwrap()
 }
 
@@ -347,7 +347,7 @@ fn a_misbehaving_app_is_reported_and_the_host_goes_on() {
     ];
     for (mode, expected) in cases {
         let r = misbehave
-            .run(board(&demo_text()), &[mode.to_string()], &limits, false)
+            .run(board(&demo_text()), &[mode.to_string()], &limits, Echo::Off)
             .unwrap();
         match r.outcome {
             Outcome::Trapped(report) => {
@@ -365,7 +365,7 @@ fn a_misbehaving_app_is_reported_and_the_host_goes_on() {
             board(&demo_text()),
             &["handles".to_string()],
             &limits,
-            false,
+            Echo::Off,
         )
         .unwrap();
     assert!(
@@ -390,7 +390,12 @@ fn fuel_stops_a_spinning_app() {
         ..Limits::default()
     };
     let r = runner
-        .run(board(&demo_text()), &["spin".to_string()], &limits, false)
+        .run(
+            board(&demo_text()),
+            &["spin".to_string()],
+            &limits,
+            Echo::Off,
+        )
         .unwrap();
     assert!(
         matches!(&r.outcome, Outcome::Trapped(m) if m.starts_with("the app used all its fuel (1000000)")),

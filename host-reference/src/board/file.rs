@@ -83,14 +83,8 @@ struct ScriptFile {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct WireFile {
     from: Spanned<String>,
-    to: OneOrMany,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    One(Spanned<String>),
-    Many(Vec<Spanned<String>>),
+    /// The inputs the output drives: a list, even of one.
+    to: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -360,11 +354,7 @@ impl Cx<'_> {
         let mut wires = Vec::new();
         for w in &file.wire {
             let from = find_pin(&w.from, "from")?;
-            let targets: Vec<&Spanned<String>> = match &w.to {
-                OneOrMany::One(t) => vec![t],
-                OneOrMany::Many(ts) => ts.iter().collect(),
-            };
-            for t in targets {
+            for t in &w.to {
                 wires.push((from, find_pin(t, "to")?));
             }
         }

@@ -1,0 +1,323 @@
+//! The `wasi-hw` command: runs, traces, check, compile, and what each bad
+//! input gets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn wasi_hw(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wasi-hw"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn demo() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/boards/demo.toml")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wasi-hw-host-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn run_prints_what_happened_with_its_times_and_writes_traces() {
+    let dir = scratch("run");
+    let (trace, vcd) = (dir.join("t.jsonl"), dir.join("w.vcd"));
+    let o = wasi_hw(&[
+        "run",
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        "--board",
+        demo(),
+        "--trace",
+        trace.to_str().unwrap(),
+        "--vcd",
+        vcd.to_str().unwrap(),
+        "--",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "[     0.000000s] led -> high\n\
+         [     0.500000s] led -> low\n\
+         [     1.000000s] led -> high\n\
+         [     1.500000s] led -> low\n\
+         [     2.000000s] info  blinky: done\n"
+    );
+    let lines = std::fs::read_to_string(&trace).unwrap();
+    let toggles: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["op"] == "toggle")
+        .collect();
+    assert_eq!(toggles.len(), 4);
+    assert_eq!(
+        toggles[1],
+        serde_json::json!({"t": 500_000_000, "interface": "gpio", "op": "toggle", "args": {"pin": "led"}, "result": "ok"})
+    );
+    let vcd = std::fs::read_to_string(&vcd).unwrap();
+    assert!(vcd.contains("$var wire 1 ! led $end"), "{vcd}");
+    assert!(vcd.contains("#500000000\n0!\n"), "{vcd}");
+}
+
+#[test]
+fn quiet_prints_only_the_apps_log() {
+    let o = wasi_hw(&[
+        "run",
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        "--board",
+        demo(),
+        "--quiet",
+        "--",
+        "1",
+    ]);
+    assert_eq!(text(&o.stdout), "[     1.000000s] info  blinky: done\n");
+}
+
+#[test]
+fn an_app_that_fails_or_traps_exits_1_with_its_message() {
+    let o = wasi_hw(&[
+        "run",
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        "--board",
+        demo(),
+        "--",
+        "x",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stderr),
+        "error: the app failed: usage: blinky [CYCLES]: CYCLES must be a whole number\n"
+    );
+    let o = wasi_hw(&[
+        "run",
+        wasi_hw_artifacts::MISBEHAVE_COMPONENT,
+        "--board",
+        demo(),
+        "--",
+        "trap",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with(
+            "error: the app trapped: wasm trap: wasm `unreachable` instruction executed\n"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("misbehave.wasm!run"), "{err}");
+}
+
+#[test]
+fn a_precompiled_app_runs_like_the_component() {
+    let dir = scratch("compile");
+    let cwasm = dir.join("blinky.cwasm");
+    let o = wasi_hw(&[
+        "compile",
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        "-o",
+        cwasm.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = wasi_hw(&[
+        "run",
+        cwasm.to_str().unwrap(),
+        "--board",
+        demo(),
+        "--quiet",
+        "--",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "[     1.000000s] info  blinky: done\n");
+}
+
+#[test]
+fn check_lists_the_imports_and_what_the_policy_grants() {
+    let o = wasi_hw(&[
+        "check",
+        wasi_hw_artifacts::WEATHER_COMPONENT,
+        "--board",
+        demo(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(
+            "wasi-hw:hal/i2c@0.1.0        granted buses: sensor-bus (0x76), storage-bus (0x50)\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("wasi-hw:hal/sensor@0.1.0     granted sensors: ambient\n"),
+        "{out}"
+    );
+    assert!(!out.contains("gpio"), "weather does not use gpio: {out}");
+
+    let dir = scratch("check");
+    let board = dir.join("nothing.toml");
+    std::fs::write(&board, "[[pin]]\nname = \"led\"\n").unwrap();
+    let o = wasi_hw(&[
+        "check",
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        "--board",
+        board.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout)
+            .contains("wasi-hw:hal/gpio@0.1.0       MISSING: the policy grants no pins\n"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+/// Writes `board` to a file and runs blinky on it; returns the exit code and
+/// standard error, with the file's path replaced by `BOARD`.
+fn with_board(name: &str, board: &str, extra: &[(&str, &str)]) -> (Option<i32>, String) {
+    let dir = scratch(name);
+    for (file, contents) in extra {
+        std::fs::write(dir.join(file), contents).unwrap();
+    }
+    let path = dir.join("board.toml");
+    std::fs::write(&path, board).unwrap();
+    let o = wasi_hw(&[
+        "run",
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        "--board",
+        path.to_str().unwrap(),
+    ]);
+    (
+        o.status.code(),
+        text(&o.stderr)
+            .replace(path.to_str().unwrap(), "BOARD")
+            .replace(dir.to_str().unwrap(), "DIR"),
+    )
+}
+
+#[test]
+fn an_unknown_key_is_named_with_its_line() {
+    let (code, err) = with_board(
+        "unknown-key",
+        "[[pin]]\nname = \"led\"\ncolour = \"red\"\n",
+        &[],
+    );
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: BOARD:3:1: unknown field `colour`, expected one of `name`, `capabilities`, `pull`, `script`\n"
+    );
+}
+
+#[test]
+fn two_devices_at_one_address_are_refused() {
+    let board = "[[bus]]\nname = \"b\"\n\n[[bus.device]]\naddress = 0x50\nmodel = \"24c02\"\n\n[[bus.device]]\naddress = 0x50\nmodel = \"registers\"\n";
+    let (code, err) = with_board("two-devices", board, &[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: BOARD:9:11: bus `b`: two devices at address 0x50 (the first on line 5)\n"
+    );
+}
+
+#[test]
+fn a_wire_to_a_missing_pin_is_refused() {
+    let board = "[[pin]]\nname = \"out\"\n\n[[wire]]\nfrom = \"out\"\nto = [\"in\"]\n";
+    let (code, err) = with_board("wire", board, &[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(err, "error: BOARD:6:7: `to`: there is no pin called `in`\n");
+}
+
+#[test]
+fn an_address_out_of_range_is_refused() {
+    let board = "[[bus]]\nname = \"b\"\n[[bus.device]]\naddress = 0x80\nmodel = \"bme280\"\n";
+    let (code, err) = with_board("address", board, &[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: BOARD:4:11: `address` 0x80 is out of range for a 7-bit address (0 to 0x7f)\n"
+    );
+    let board = "[[bus]]\nname = \"b\"\n[[bus.device]]\naddress = 0x400\nten-bit = true\nmodel = \"registers\"\n";
+    let (_, err) = with_board("address10", board, &[]);
+    assert_eq!(
+        err,
+        "error: BOARD:4:11: `address` 0x400 is out of range for a 10-bit address (0 to 0x3ff)\n"
+    );
+}
+
+#[test]
+fn a_malformed_csv_is_named_with_its_line() {
+    let board = "[[sensor]]\nname = \"t\"\nkind = \"thermometer\"\ncsv = \"t.csv\"\n[[sensor.channel]]\nchannel = \"temperature\"\n";
+    let (code, err) = with_board(
+        "csv",
+        board,
+        &[("t.csv", "time,temperature\n0,20.5\n1,warm\n")],
+    );
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err,
+        "error: BOARD:4:7: `csv`: DIR/t.csv:3: column 2 (`warm`) is not a number\n"
+    );
+}
+
+#[test]
+fn a_missing_board_or_app_is_a_clear_error() {
+    let o = wasi_hw(&[
+        "run",
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        "--board",
+        "no/such/board.toml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).starts_with("error: no/such/board.toml:0:0: cannot read the board file: "),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = wasi_hw(&["run", "no/such/app.wasm", "--board", demo()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).starts_with(
+            "error: no/such/app.wasm: not an app this host can run: cannot read no/such/app.wasm"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    let dir = scratch("garbage");
+    let garbage = dir.join("garbage.wasm");
+    std::fs::write(&garbage, b"\0asm\x0d\0\x01\0garbage").unwrap();
+    let o = wasi_hw(&["run", garbage.to_str().unwrap(), "--board", demo()]);
+    assert_eq!(o.status.code(), Some(2));
+    // A core module is not an app for this host either.
+    let o = wasi_hw(&["run", wasi_hw_artifacts::BLINKY_CORE, "--board", demo()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(Path::new(wasi_hw_artifacts::BLINKY_CORE).exists());
+}
+
+#[test]
+fn help_explains_every_subcommand() {
+    let o = wasi_hw(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    let help = text(&o.stdout);
+    for word in ["run", "check", "compile", "Exit codes"] {
+        assert!(help.contains(word), "{help}");
+    }
+    for (sub, flag) in [
+        ("run", "--real-time"),
+        ("check", "--board <FILE>"),
+        ("compile", "--output <FILE>"),
+    ] {
+        let o = wasi_hw(&[sub, "--help"]);
+        assert_eq!(o.status.code(), Some(0));
+        assert!(text(&o.stdout).contains(flag), "{sub}: {}", text(&o.stdout));
+    }
+    let o = wasi_hw(&["run"]);
+    assert_eq!(o.status.code(), Some(2));
+}
