@@ -9,7 +9,14 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-const APPS: [&str; 5] = ["blinky", "button", "weather", "eeprom", "misbehave"];
+const APPS: [&str; 6] = [
+    "blinky",
+    "button",
+    "weather",
+    "eeprom",
+    "misbehave",
+    "bench",
+];
 const TARGETS: [(&str, &str); 2] = [("wasm32-wasip2", "COMPONENT"), ("wasm32v1-none", "CORE")];
 
 fn main() {

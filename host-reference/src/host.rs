@@ -478,13 +478,15 @@ impl poll::Host for State {
             Err(poll::ErrorCode::EmptyWait) => trace::err("empty-wait"),
             Err(poll::ErrorCode::TooMany) => trace::err("too-many"),
         };
-        self.board.trace.record(
-            t,
-            "poll",
-            "poll",
-            serde_json::json!({"count": list.len(), "timeout-ns": timeout_ns}),
-            r,
-        );
+        if self.board.trace.on {
+            self.board.trace.record(
+                t,
+                "poll",
+                "poll",
+                serde_json::json!({"count": list.len(), "timeout-ns": timeout_ns}),
+                r,
+            );
+        }
         self.echo();
         Ok(result)
     }
@@ -517,26 +519,30 @@ impl timer::Host for State {
     fn sleep(&mut self, duration: u64) -> wasmtime::Result<()> {
         let t = self.board.now();
         self.board.advance_to(t.saturating_add(duration));
-        self.board.trace.record(
-            t,
-            "timer",
-            "sleep",
-            serde_json::json!({"duration-ns": duration}),
-            trace::ok(),
-        );
+        if self.board.trace.on {
+            self.board.trace.record(
+                t,
+                "timer",
+                "sleep",
+                serde_json::json!({"duration-ns": duration}),
+                trace::ok(),
+            );
+        }
         self.echo();
         Ok(())
     }
     fn sleep_until(&mut self, deadline: u64) -> wasmtime::Result<()> {
         let t = self.board.now();
         self.board.advance_to(deadline);
-        self.board.trace.record(
-            t,
-            "timer",
-            "sleep-until",
-            serde_json::json!({"deadline": deadline}),
-            trace::ok(),
-        );
+        if self.board.trace.on {
+            self.board.trace.record(
+                t,
+                "timer",
+                "sleep-until",
+                serde_json::json!({"deadline": deadline}),
+                trace::ok(),
+            );
+        }
         self.echo();
         Ok(())
     }
@@ -572,13 +578,15 @@ impl timer::HostOneShot for State {
         let d = self.table.get(&r)?.deadline;
         let t = self.board.now();
         self.board.advance_to(d);
-        self.board.trace.record(
-            t,
-            "timer",
-            "one-shot.wait",
-            serde_json::json!({"deadline": d}),
-            trace::ok(),
-        );
+        if self.board.trace.on {
+            self.board.trace.record(
+                t,
+                "timer",
+                "one-shot.wait",
+                serde_json::json!({"deadline": d}),
+                trace::ok(),
+            );
+        }
         self.echo();
         Ok(())
     }
@@ -615,13 +623,15 @@ impl timer::HostPeriodic for State {
                 taken: 0,
             },
         );
-        self.board.trace.record(
-            now,
-            "timer",
-            "periodic.start",
-            serde_json::json!({"period-ns": period}),
-            trace::ok(),
-        );
+        if self.board.trace.on {
+            self.board.trace.record(
+                now,
+                "timer",
+                "periodic.start",
+                serde_json::json!({"period-ns": period}),
+                trace::ok(),
+            );
+        }
         Ok(Ok(self.push(PeriodicRes { id })?))
     }
     fn period(&mut self, r: Resource<PeriodicRes>) -> wasmtime::Result<u64> {
@@ -643,13 +653,15 @@ impl timer::HostPeriodic for State {
         let passed = (now - p.start) / p.period;
         let missed = passed - (p.taken + 1);
         self.periodics.get_mut(&id).expect("present").taken = passed;
-        self.board.trace.record(
-            t,
-            "timer",
-            "periodic.wait",
-            serde_json::json!({"period-ns": p.period}),
-            trace::ok_value(missed),
-        );
+        if self.board.trace.on {
+            self.board.trace.record(
+                t,
+                "timer",
+                "periodic.wait",
+                serde_json::json!({"period-ns": p.period}),
+                trace::ok_value(missed),
+            );
+        }
         self.echo();
         Ok(missed)
     }
@@ -682,13 +694,15 @@ impl log::Host for State {
             message.truncate(cut);
         }
         if level_rank(level) >= level_rank(self.min_level) {
-            self.board.trace.record(
-                t,
-                "log",
-                "log",
-                serde_json::json!({"level": level_name(level), "message": message}),
-                trace::ok(),
-            );
+            if self.board.trace.on {
+                self.board.trace.record(
+                    t,
+                    "log",
+                    "log",
+                    serde_json::json!({"level": level_name(level), "message": message}),
+                    trace::ok(),
+                );
+            }
             self.log.push(LogLine {
                 t,
                 level: level_name(level),
@@ -868,7 +882,9 @@ impl gpio::HostPin for State {
         self.table.delete(watch)?;
         let edge_seen = !result?.is_empty();
         let name = self.board.gpio.pins[pin].name.clone();
-        self.board.trace.record(t, "gpio", "wait-for-edge", serde_json::json!({"pin": name, "edge": format!("{edge:?}").to_lowercase(), "timeout-ns": timeout_ns}), trace::ok_value(edge_seen));
+        if self.board.trace.on {
+            self.board.trace.record(t, "gpio", "wait-for-edge", serde_json::json!({"pin": name, "edge": format!("{edge:?}").to_lowercase(), "timeout-ns": timeout_ns}), trace::ok_value(edge_seen));
+        }
         self.echo();
         Ok(Ok(edge_seen))
     }
@@ -947,13 +963,15 @@ impl State {
         let Some(address) = model_address(address) else {
             let t = self.board.now();
             let name = self.board.buses[bus].name.clone();
-            self.board.trace.record(
-                t,
-                "i2c",
-                op,
-                serde_json::json!({"bus": name, "address": format!("{address:?}")}),
-                trace::err("invalid-argument"),
-            );
+            if self.board.trace.on {
+                self.board.trace.record(
+                    t,
+                    "i2c",
+                    op,
+                    serde_json::json!({"bus": name, "address": format!("{address:?}")}),
+                    trace::err("invalid-argument"),
+                );
+            }
             return Ok(Err(i2c::ErrorCode::InvalidArgument));
         };
         let result = self
@@ -1337,6 +1355,44 @@ pub struct Runner {
     engine: Engine,
     pre: AppPre<State>,
     fuel: bool,
+    /// Kept for its `Drop`, which stops the thread.
+    _ticker: Ticker,
+}
+
+/// The thread that advances the engine's epoch every [`TICK`], for as
+/// long as its runner lives, so that runs can have wall-clock deadlines.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+const TICK: Duration = Duration::from_millis(10);
+
+impl Ticker {
+    fn start(engine: Engine) -> Ticker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::park_timeout(TICK);
+                engine.increment_epoch();
+            }
+        });
+        Ticker {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread.thread().unpark();
+            let _ = thread.join();
+        }
+    }
 }
 
 /// The engine configuration of the reference host.
@@ -1366,7 +1422,13 @@ impl Runner {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         App::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
         let pre = AppPre::new(linker.instantiate_pre(&component)?)?;
-        Ok(Runner { engine, pre, fuel })
+        let ticker = Ticker::start(engine.clone());
+        Ok(Runner {
+            engine,
+            pre,
+            fuel,
+            _ticker: ticker,
+        })
     }
 
     /// Loads an app from a file.
@@ -1385,6 +1447,24 @@ impl Runner {
             .imports(&self.engine)
             .map(|(name, _)| name.to_string())
             .collect()
+    }
+
+    /// The time to instantiate the app on `board` from its `InstancePre`
+    /// (for benchmarks).
+    pub fn instantiate_time(&self, board: Board) -> Duration {
+        let mut store = Store::new(&self.engine, State::new(board, &[], &Limits::default()));
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(1 << 32);
+        if self.fuel {
+            let _ = store.set_fuel(u64::MAX);
+        }
+        let start = std::time::Instant::now();
+        let app = self.pre.instantiate(&mut store);
+        let elapsed = start.elapsed();
+        if let Err(e) = app {
+            panic!("instantiation failed: {e:?}");
+        }
+        elapsed
     }
 
     /// The engine, for `compile`.
@@ -1407,26 +1487,12 @@ impl Runner {
         if self.fuel {
             store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
         }
-        // The epoch ticks every 10 ms of wall-clock time while the app runs.
-        let tick = Duration::from_millis(10);
-        store.set_epoch_deadline((limits.timeout.as_millis() / tick.as_millis()).max(1) as u64);
-        let done = Arc::new(AtomicBool::new(false));
-        let ticker = {
-            let engine = self.engine.clone();
-            let done = done.clone();
-            std::thread::spawn(move || {
-                while !done.load(Ordering::Relaxed) {
-                    std::thread::sleep(tick);
-                    engine.increment_epoch();
-                }
-            })
-        };
+        // The runner's ticker advances the epoch every TICK.
+        store.set_epoch_deadline((limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64);
         let result = (|| -> wasmtime::Result<Result<(), String>> {
             let app = self.pre.instantiate(&mut store)?;
             app.call_run(&mut store, args)
         })();
-        done.store(true, Ordering::Relaxed);
-        let _ = ticker.join();
         let outcome = match result {
             Ok(Ok(())) => Outcome::Success,
             Ok(Err(message)) => Outcome::Failed(message),

@@ -59,6 +59,8 @@ pub fn err(name: &str) -> Value {
 /// The record of one run.
 #[derive(Debug, Default)]
 pub struct Trace {
+    /// Whether to record at all: off, an operation costs no tracing work.
+    pub on: bool,
     pub events: Vec<Event>,
     /// Physical level changes of every pin: (time, pin index, high).
     pub levels: Vec<(Nanos, usize, bool)>,

@@ -136,6 +136,58 @@ pub fn run(root: &Path, markdown: bool) -> Result<()> {
     Ok(())
 }
 
+/// Builds blinky and weather as components and runs them on the demo board.
+pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
+    let examples = root.join("guest-sdk/examples");
+    let out_dir = root.join("target/examples");
+    std::fs::create_dir_all(&out_dir)?;
+    let board = root.join("host-reference/boards/demo.toml");
+    let runs: [(&str, &[&str], &str); 2] = [
+        (
+            "blinky",
+            &["3"],
+            "blinky: 3 cycles of the LED, 500 ms a toggle",
+        ),
+        (
+            "weather",
+            &["3", "10"],
+            "weather: 3 readings of the BME280, 10 s apart",
+        ),
+    ];
+    for (app, args, title) in runs {
+        let component = build(&examples, app, "wasm32-wasip2", &[])?;
+        let path = out_dir.join(format!("{app}.component.wasm"));
+        std::fs::write(&path, component)?;
+        println!(
+            "== {title} (on {})",
+            board.strip_prefix(root).unwrap_or(&board).display()
+        );
+        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .current_dir(root)
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "wasi-hw-host",
+                "--bin",
+                "wasi-hw",
+                "--",
+                "run",
+            ])
+            .arg(&path)
+            .arg("--board")
+            .arg(&board)
+            .arg("--")
+            .args(args)
+            .status()
+            .context("running the reference host")?;
+        if !status.success() {
+            bail!("{app} did not run cleanly on the demo board");
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 fn build(examples: &Path, app: &str, target: &str, features: &[&str]) -> Result<Vec<u8>> {
     let target_dir = examples.join("target");
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))

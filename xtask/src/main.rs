@@ -37,6 +37,10 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// The main job: builds blinky and weather as components and runs them
+    /// on the reference host's demo board, printing what happened with its
+    /// (virtual) times: the LED's toggles and the sensor's readings.
+    Demo,
 }
 
 fn root() -> PathBuf {

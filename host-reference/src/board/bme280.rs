@@ -56,7 +56,9 @@ const CAL: Calibration = Calibration {
 
 /// The part.
 pub struct Bme280 {
-    pub environment: Environment,
+    /// The raw ADC values of `environment` (a search over the compensation
+    /// formulas, done once).
+    adc: (u32, u32, u32),
     regs: [u8; 256],
     pointer: u8,
     /// In a write: whether the next byte is a register address.
@@ -70,7 +72,7 @@ pub struct Bme280 {
 impl Bme280 {
     pub fn new(environment: Environment) -> Bme280 {
         let mut b = Bme280 {
-            environment,
+            adc: raw_for(environment),
             regs: [0; 256],
             pointer: 0,
             expect_register: false,
@@ -146,7 +148,7 @@ impl Bme280 {
         let os_t = Self::oversampling(self.regs[0xF4] >> 5);
         let os_p = Self::oversampling(self.regs[0xF4] >> 2);
         let os_h = Self::oversampling(self.regs[0xF2]);
-        let (adc_t, adc_p, adc_h) = raw_for(self.environment);
+        let (adc_t, adc_p, adc_h) = self.adc;
         let keep = |adc: u32, os: u32| -> u32 {
             // 16 bits at 1x, one more bit per doubling, 20 at 16x.
             let bits = 16 + os.trailing_zeros();
@@ -224,7 +226,7 @@ impl Bme280 {
         self.settle(now);
         // The host's driver measures at 16x on every channel, whatever the
         // app configured.
-        let (adc_t, adc_p, adc_h) = raw_for(self.environment);
+        let (adc_t, adc_p, adc_h) = self.adc;
         let raw = [
             (adc_p >> 12) as u8,
             (adc_p >> 4) as u8,

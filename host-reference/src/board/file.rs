@@ -523,7 +523,10 @@ impl Cx<'_> {
             buses,
             sensors,
             policy,
-            trace: Trace::default(),
+            trace: Trace {
+                on: true,
+                ..Trace::default()
+            },
             default_intervals,
         })
     }

@@ -183,14 +183,13 @@ impl Gpio {
 
     /// The level the net would have now.
     fn compute(&mut self, net: usize, now: Nanos) -> bool {
-        let members: Vec<usize> = (0..self.pins.len())
-            .filter(|&i| self.net[i] == net)
-            .collect();
         let (mut script_high, mut script_low) = (false, false);
         let (mut pp_high, mut pp_low, mut od_low) = (false, false, false);
         let (mut up, mut down) = (false, false);
-        for &i in &members {
-            let p = &self.pins[i];
+        for (i, p) in self.pins.iter().enumerate() {
+            if self.net[i] != net {
+                continue;
+            }
             match p.scripted {
                 Drive::High => script_high = true,
                 Drive::Low => script_low = true,
@@ -224,6 +223,9 @@ impl Gpio {
             return true;
         }
         if pp_high && pp_low {
+            let members = (0..self.pins.len())
+                .filter(|&i| self.net[i] == net)
+                .collect();
             self.contentions.push((now, members));
             return false;
         }

@@ -144,6 +144,7 @@ impl Bus {
         now: Nanos,
         address: Address,
         ops: &[Op],
+        log: bool,
     ) -> (Result<Vec<Vec<u8>>, BusError>, Wire, Nanos) {
         let index = self.transfers;
         self.transfers += 1;
@@ -152,7 +153,9 @@ impl Bus {
             return (Ok(Vec::new()), wire, now);
         }
         if let Some(error) = self.strike(index, now, address) {
-            wire.push(format!("fault {}", error.name()));
+            if log {
+                wire.push(format!("fault {}", error.name()));
+            }
             let end = now
                 + if error == BusError::Timeout {
                     25_000_000
@@ -170,19 +173,27 @@ impl Bus {
         let device = self.devices.get_mut(&address);
         match device {
             None => {
-                wire.push(format!("S {address} {}", rw(&ops[0])));
-                wire.push("NACK".into());
+                if log {
+                    wire.push(format!("S {address} {}", rw(&ops[0])));
+                }
+                if log {
+                    wire.push("NACK".into());
+                }
                 starts += 1;
                 outcome = Err(BusError::NoAcknowledge(NackSource::Address));
             }
             Some(dev) => {
                 'ops: for (i, op) in ops.iter().enumerate() {
                     let start = if i == 0 { "S" } else { "Sr" };
-                    wire.push(format!("{start} {address} {}", rw(op)));
+                    if log {
+                        wire.push(format!("{start} {address} {}", rw(op)));
+                    }
                     starts += 1;
                     let read = matches!(op, Op::Read(_));
                     if !dev.start(t, read) {
-                        wire.push("NACK".into());
+                        if log {
+                            wire.push("NACK".into());
+                        }
                         outcome = Err(BusError::NoAcknowledge(NackSource::Address));
                         break;
                     }
@@ -190,19 +201,25 @@ impl Bus {
                         Op::Read(n) => {
                             let data: Vec<u8> = (0..*n).map(|_| dev.read(t)).collect();
                             bytes += u64::from(*n);
-                            wire.push(format!("read {}", hex(&data)));
+                            if log {
+                                wire.push(format!("read {}", hex(&data)));
+                            }
                             results.push(data);
                         }
                         Op::Write(data) => {
                             for (k, &b) in data.iter().enumerate() {
                                 bytes += 1;
                                 if !dev.write(t, b) {
-                                    wire.push(format!("write {} NACK", hex(&data[..=k])));
+                                    if log {
+                                        wire.push(format!("write {} NACK", hex(&data[..=k])));
+                                    }
                                     outcome = Err(BusError::NoAcknowledge(NackSource::Data));
                                     break 'ops;
                                 }
                             }
-                            wire.push(format!("write {}", hex(data)));
+                            if log {
+                                wire.push(format!("write {}", hex(data)));
+                            }
                         }
                     }
                     t = now + partial(bytes, starts);
@@ -211,7 +228,9 @@ impl Bus {
                 dev.stop(t);
             }
         }
-        wire.push("P".into());
+        if log {
+            wire.push("P".into());
+        }
         let end = now + self.duration(bytes, starts);
         (outcome.map(|()| results), wire, end)
     }
@@ -314,6 +333,7 @@ pub(crate) mod tests {
             0,
             Address::Seven(0x50),
             &[Op::Write(vec![0x10, 0xaa, 0xbb])],
+            true,
         );
         assert_eq!(r, Ok(vec![]));
         assert_eq!(wire, ["S 0x50 W", "write [10 aa bb]", "P"]);
@@ -323,6 +343,7 @@ pub(crate) mod tests {
             end,
             Address::Seven(0x50),
             &[Op::Write(vec![0x10]), Op::Read(2)],
+            true,
         );
         assert_eq!(r, Ok(vec![vec![0xaa, 0xbb]]));
         assert_eq!(
@@ -334,7 +355,7 @@ pub(crate) mod tests {
     #[test]
     fn an_empty_address_does_not_acknowledge() {
         let mut bus = bus_with_echo(Address::Seven(0x50));
-        let (r, wire, _) = bus.transfer(0, Address::Ten(0x50), &[Op::Read(1)]);
+        let (r, wire, _) = bus.transfer(0, Address::Ten(0x50), &[Op::Read(1)], true);
         assert_eq!(r, Err(BusError::NoAcknowledge(NackSource::Address)));
         assert_eq!(wire, ["S 10-bit 0x050 R", "NACK", "P"]);
     }
@@ -357,22 +378,25 @@ pub(crate) mod tests {
             count: 2,
         });
         let a = Address::Seven(0x50);
-        assert_eq!(bus.transfer(0, a, &[Op::Read(1)]).0, Ok(vec![vec![0]]));
         assert_eq!(
-            bus.transfer(10, a, &[Op::Read(1)]).0,
+            bus.transfer(0, a, &[Op::Read(1)], true).0,
+            Ok(vec![vec![0]])
+        );
+        assert_eq!(
+            bus.transfer(10, a, &[Op::Read(1)], true).0,
             Err(BusError::ArbitrationLoss)
         );
-        assert!(bus.transfer(20, a, &[Op::Read(1)]).0.is_ok());
-        let (r, wire, end) = bus.transfer(1_000, a, &[Op::Read(1)]);
+        assert!(bus.transfer(20, a, &[Op::Read(1)], true).0.is_ok());
+        let (r, wire, end) = bus.transfer(1_000, a, &[Op::Read(1)], true);
         assert_eq!(
             (r, wire),
             (Err(BusError::Timeout), vec!["fault timeout".to_string()])
         );
         assert_eq!(end, 1_000 + 25_000_000);
         assert_eq!(
-            bus.transfer(end, a, &[Op::Read(1)]).0,
+            bus.transfer(end, a, &[Op::Read(1)], true).0,
             Err(BusError::Timeout)
         );
-        assert!(bus.transfer(end, a, &[Op::Read(1)]).0.is_ok());
+        assert!(bus.transfer(end, a, &[Op::Read(1)], true).0.is_ok());
     }
 }

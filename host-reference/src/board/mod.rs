@@ -157,6 +157,9 @@ impl Board {
 
     fn take_level_changes(&mut self) {
         for change in std::mem::take(&mut self.gpio.changes) {
+            if !self.trace.on {
+                continue;
+            }
             for &p in &change.pins {
                 self.trace.levels.push((change.at, p, change.high));
             }
@@ -165,26 +168,30 @@ impl Board {
                 .iter()
                 .map(|&p| self.gpio.pins[p].name.as_str())
                 .collect();
-            self.trace.record(
-                change.at,
-                "board",
-                "level",
-                json!({"pins": names, "level": if change.high { "high" } else { "low" }}),
-                trace::ok(),
-            );
+            if self.trace.on {
+                self.trace.record(
+                    change.at,
+                    "board",
+                    "level",
+                    json!({"pins": names, "level": if change.high { "high" } else { "low" }}),
+                    trace::ok(),
+                );
+            }
         }
         for (at, pins) in std::mem::take(&mut self.gpio.contentions) {
             let names: Vec<&str> = pins
                 .iter()
                 .map(|&p| self.gpio.pins[p].name.as_str())
                 .collect();
-            self.trace.record(
-                at,
-                "board",
-                "contention",
-                json!({"pins": names}),
-                trace::err("contention"),
-            );
+            if self.trace.on {
+                self.trace.record(
+                    at,
+                    "board",
+                    "contention",
+                    json!({"pins": names}),
+                    trace::err("contention"),
+                );
+            }
         }
     }
 
@@ -203,16 +210,18 @@ impl Board {
     pub fn pin_open(&mut self, name: &str, config: Config) -> Result<usize, GpioError> {
         let t = self.now();
         let result = self.pin_open_inner(name, config);
-        self.trace.record(
-            t,
-            "gpio",
-            "open",
-            json!({"pin": name, "config": config_json(config)}),
-            match result {
-                Ok(_) => trace::ok(),
-                Err(e) => trace::err(e.name()),
-            },
-        );
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "gpio",
+                "open",
+                json!({"pin": name, "config": config_json(config)}),
+                match result {
+                    Ok(_) => trace::ok(),
+                    Err(e) => trace::err(e.name()),
+                },
+            );
+        }
         self.take_level_changes();
         result
     }
@@ -259,7 +268,12 @@ impl Board {
     pub fn pin_close(&mut self, pin: usize) {
         let t = self.now();
         self.gpio.pins[pin].open = false;
-        let name = self.gpio.pins[pin].name.clone();
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.gpio.pins[pin].name.clone()
+        } else {
+            String::new()
+        };
         self.trace
             .record(t, "gpio", "drop", json!({"pin": name}), trace::ok());
     }
@@ -267,14 +281,21 @@ impl Board {
     pub fn pin_reconfigure(&mut self, pin: usize, config: Config) -> Result<(), GpioError> {
         let t = self.now();
         let result = self.configure(pin, config);
-        let name = self.gpio.pins[pin].name.clone();
-        self.trace.record(
-            t,
-            "gpio",
-            "reconfigure",
-            json!({"pin": name, "config": config_json(config)}),
-            unit_result(result, GpioError::name),
-        );
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.gpio.pins[pin].name.clone()
+        } else {
+            String::new()
+        };
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "gpio",
+                "reconfigure",
+                json!({"pin": name, "config": config_json(config)}),
+                unit_result(result, GpioError::name),
+            );
+        }
         self.take_level_changes();
         result
     }
@@ -290,14 +311,21 @@ impl Board {
         let t = self.now();
         let c = self.pin_config(pin);
         let high = self.gpio.line_high(pin) != c.active_low;
-        let name = self.gpio.pins[pin].name.clone();
-        self.trace.record(
-            t,
-            "gpio",
-            "is-high",
-            json!({"pin": name}),
-            trace::ok_value(high),
-        );
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.gpio.pins[pin].name.clone()
+        } else {
+            String::new()
+        };
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "gpio",
+                "is-high",
+                json!({"pin": name}),
+                trace::ok_value(high),
+            );
+        }
         Ok(high)
     }
 
@@ -305,7 +333,12 @@ impl Board {
     pub fn pin_set(&mut self, pin: usize, level: Option<bool>) -> Result<(), GpioError> {
         let t = self.now();
         let c = self.pin_config(pin);
-        let name = self.gpio.pins[pin].name.clone();
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.gpio.pins[pin].name.clone()
+        } else {
+            String::new()
+        };
         let op = match level {
             Some(true) => "set-high",
             Some(false) => "set-low",
@@ -322,13 +355,15 @@ impl Board {
             self.gpio.update(pin, t);
             Ok(())
         };
-        self.trace.record(
-            t,
-            "gpio",
-            op,
-            json!({"pin": name}),
-            unit_result(result, GpioError::name),
-        );
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "gpio",
+                op,
+                json!({"pin": name}),
+                unit_result(result, GpioError::name),
+            );
+        }
         self.take_level_changes();
         result
     }
@@ -336,22 +371,29 @@ impl Board {
     pub fn pin_is_set_high(&mut self, pin: usize) -> Result<bool, GpioError> {
         let t = self.now();
         let c = self.pin_config(pin);
-        let name = self.gpio.pins[pin].name.clone();
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.gpio.pins[pin].name.clone()
+        } else {
+            String::new()
+        };
         let result = if c.mode == Mode::Input {
             Err(GpioError::WrongMode)
         } else {
             Ok(self.gpio.pins[pin].latch != c.active_low)
         };
-        self.trace.record(
-            t,
-            "gpio",
-            "is-set-high",
-            json!({"pin": name}),
-            match result {
-                Ok(v) => trace::ok_value(v),
-                Err(e) => trace::err(e.name()),
-            },
-        );
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "gpio",
+                "is-set-high",
+                json!({"pin": name}),
+                match result {
+                    Ok(v) => trace::ok_value(v),
+                    Err(e) => trace::err(e.name()),
+                },
+            );
+        }
         result
     }
 
@@ -395,13 +437,15 @@ impl Board {
             Some(_) if !self.policy.bus(name) => Err(I2cError::NotPermitted),
             Some(i) => Ok(i),
         };
-        self.trace.record(
-            t,
-            "i2c",
-            "open",
-            json!({"bus": name}),
-            unit_result(result.map(drop), I2cError::name),
-        );
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "i2c",
+                "open",
+                json!({"bus": name}),
+                unit_result(result.map(drop), I2cError::name),
+            );
+        }
         result
     }
 
@@ -415,7 +459,6 @@ impl Board {
         ops: &[Op],
     ) -> Result<Vec<Vec<u8>>, I2cError> {
         let t = self.now();
-        let bus_name = self.buses[bus].name.clone();
         let max = self.buses[bus].max_transfer;
         let valid_address = match address {
             Address::Seven(a) => a <= 0x7f,
@@ -427,10 +470,10 @@ impl Board {
         });
         let (result, wire) = if !valid_address || !valid_ops {
             (Err(I2cError::InvalidArgument), Vec::new())
-        } else if !self.policy.address(&bus_name, address) {
+        } else if !self.policy.address(&self.buses[bus].name, address) {
             (Err(I2cError::NotPermitted), Vec::new())
         } else {
-            let (r, wire, end) = self.buses[bus].transfer(t, address, ops);
+            let (r, wire, end) = self.buses[bus].transfer(t, address, ops, self.trace.on);
             self.advance_to(end);
             (r.map_err(I2cError::Bus), wire)
         };
@@ -441,16 +484,18 @@ impl Board {
                 Op::Write(d) => json!({"write": i2c::hex(d)}),
             })
             .collect();
-        self.trace.record(
+        if self.trace.on {
+            self.trace.record(
             t,
             "i2c",
             op,
-            json!({"bus": bus_name, "address": address_json(address), "operations": ops_json, "wire": wire}),
+            json!({"bus": self.buses[bus].name, "address": address_json(address), "operations": ops_json, "wire": wire}),
             match &result {
                 Ok(reads) => trace::ok_value(reads.iter().map(|r| i2c::hex(r)).collect::<Vec<_>>()),
                 Err(e) => trace::err(e.name()),
             },
         );
+        }
         result
     }
 
@@ -458,15 +503,22 @@ impl Board {
         let t = self.now();
         let (r, end) = self.buses[bus].recover(t);
         self.advance_to(end);
-        let name = self.buses[bus].name.clone();
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.buses[bus].name.clone()
+        } else {
+            String::new()
+        };
         let r = r.map_err(I2cError::Bus);
-        self.trace.record(
-            t,
-            "i2c",
-            "recover",
-            json!({"bus": name}),
-            unit_result(r, I2cError::name),
-        );
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "i2c",
+                "recover",
+                json!({"bus": name}),
+                unit_result(r, I2cError::name),
+            );
+        }
         r
     }
 
@@ -491,13 +543,15 @@ impl Board {
                 Ok(i)
             }
         };
-        self.trace.record(
-            t,
-            "sensor",
-            "open",
-            json!({"sensor": name}),
-            unit_result(result.map(drop), SensorError::name),
-        );
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "sensor",
+                "open",
+                json!({"sensor": name}),
+                unit_result(result.map(drop), SensorError::name),
+            );
+        }
         result
     }
 
@@ -505,7 +559,12 @@ impl Board {
         let t = self.now();
         self.sensors[s].open = false;
         self.sensors[s].running = None;
-        let name = self.sensors[s].name.clone();
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.sensors[s].name.clone()
+        } else {
+            String::new()
+        };
         self.trace
             .record(t, "sensor", "drop", json!({"sensor": name}), trace::ok());
     }
@@ -555,7 +614,12 @@ impl Board {
 
     pub fn sensor_read(&mut self, s: usize) -> Result<Sample, SensorError> {
         let t = self.now();
-        let name = self.sensors[s].name.clone();
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.sensors[s].name.clone()
+        } else {
+            String::new()
+        };
         let result = if self.sensors[s].running.is_some() {
             Err(SensorError::Running)
         } else {
@@ -568,16 +632,18 @@ impl Board {
                 self.sensors[s].record(at, values)
             })
         };
-        self.trace.record(
-            t,
-            "sensor",
-            "read",
-            json!({"sensor": name}),
-            match &result {
-                Ok(sample) => trace::ok_value(sample_json(sample)),
-                Err(e) => trace::err(e.name()),
-            },
-        );
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "sensor",
+                "read",
+                json!({"sensor": name}),
+                match &result {
+                    Ok(sample) => trace::ok_value(sample_json(sample)),
+                    Err(e) => trace::err(e.name()),
+                },
+            );
+        }
         result
     }
 
@@ -628,14 +694,21 @@ impl Board {
                 }
             },
         };
-        let name = self.sensors[s].name.clone();
-        self.trace.record(
-            t,
-            "sensor",
-            "set-attribute",
-            json!({"sensor": name, "attribute": format!("{attribute:?}")}),
-            unit_result(result, SensorError::name),
-        );
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.sensors[s].name.clone()
+        } else {
+            String::new()
+        };
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "sensor",
+                "set-attribute",
+                json!({"sensor": name, "attribute": format!("{attribute:?}")}),
+                unit_result(result, SensorError::name),
+            );
+        }
         result
     }
 
@@ -658,7 +731,12 @@ impl Board {
         self.sensor_catch_up(s);
         let t = self.now();
         self.sensors[s].running = None;
-        let name = self.sensors[s].name.clone();
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.sensors[s].name.clone()
+        } else {
+            String::new()
+        };
         self.trace
             .record(t, "sensor", "stop", json!({"sensor": name}), trace::ok());
     }
@@ -678,8 +756,14 @@ impl Board {
             let samples: Vec<Sample> = sensor.fifo.drain(..n).collect();
             Ok((samples, std::mem::take(&mut sensor.overrun)))
         };
-        let name = self.sensors[s].name.clone();
-        self.trace.record(
+        // Only a trace needs the name.
+        let name = if self.trace.on {
+            self.sensors[s].name.clone()
+        } else {
+            String::new()
+        };
+        if self.trace.on {
+            self.trace.record(
             t,
             "sensor",
             "read-fifo",
@@ -689,6 +773,7 @@ impl Board {
                 Err(e) => trace::err(e.name()),
             },
         );
+        }
         result
     }
 }

@@ -1,0 +1,45 @@
+//! Not an example: calls one import `COUNT` times, for the call-cost
+//! benchmarks of the hosts.
+//!
+//! Arguments: `OP COUNT`, where OP is `empty` (`timer.resolution`, the
+//! cheapest import of the world: the baseline), `set-high` (on "led"),
+//! `write-read` (one register byte written, 16 bytes read, at 0x76 on
+//! "sensor-bus") or `sensor-read` (on "ambient").
+#![no_std]
+
+use wasi_hw_guest::{self as hw, gpio, i2c, sensor, timer};
+
+hw::app!(run);
+
+fn run(args: &hw::Args) -> Result<(), hw::Error> {
+    let count: u32 = args.parse(1, 1000, "bench OP COUNT")?;
+    match args.get(0).unwrap_or("") {
+        "empty" => {
+            let mut sum = 0;
+            for _ in 0..count {
+                sum += timer::resolution();
+            }
+            core::hint::black_box(sum);
+        }
+        "set-high" => {
+            let led = gpio::open("led", gpio::Config::output(false))?;
+            for _ in 0..count {
+                led.set_high()?;
+            }
+        }
+        "write-read" => {
+            let bus = i2c::open("sensor-bus")?;
+            for _ in 0..count {
+                core::hint::black_box(bus.write_read(i2c::Address::SevenBit(0x76), &[0x88], 16)?);
+            }
+        }
+        "sensor-read" => {
+            let ambient = sensor::open("ambient")?;
+            for _ in 0..count {
+                core::hint::black_box(ambient.read()?);
+            }
+        }
+        _ => return Err(hw::Error::usage("bench empty|set-high|write-read|sensor-read COUNT")),
+    }
+    Ok(())
+}
