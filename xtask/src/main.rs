@@ -54,6 +54,7 @@ fn main() -> ExitCode {
         Command::Examples { markdown } => {
             examples::run(&root(), markdown).map(|()| ExitCode::SUCCESS)
         }
+        Command::Demo => examples::demo(&root()),
     };
     result.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");
