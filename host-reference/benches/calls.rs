@@ -76,6 +76,7 @@ fn main() {
         "timer.resolution (empty)", empty
     );
     for (op, label) in [
+        ("frequency", "i2c bus.frequency-hz"),
         ("set-high", "gpio pin.set-high"),
         ("write-read", "i2c write-read, 16 bytes"),
         ("sensor-read", "sensor read"),

@@ -4,7 +4,9 @@
 //! Arguments: `OP COUNT`, where OP is `empty` (`timer.resolution`, the
 //! cheapest import of the world: the baseline), `set-high` (on "led"),
 //! `write-read` (one register byte written, 16 bytes read, at 0x76 on
-//! "sensor-bus") or `sensor-read` (on "ambient").
+//! "sensor-bus"), `sensor-read` (on "ambient"), or `frequency`
+//! (`bus.frequency-hz`: a resource method that returns a plain number, to
+//! tell the cost of passing a resource handle from the host's own work).
 #![no_std]
 
 use wasi_hw_guest::{self as hw, gpio, i2c, sensor, timer};
@@ -18,6 +20,14 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
             let mut sum = 0;
             for _ in 0..count {
                 sum += timer::resolution();
+            }
+            core::hint::black_box(sum);
+        }
+        "frequency" => {
+            let bus = i2c::open("sensor-bus")?;
+            let mut sum = 0;
+            for _ in 0..count {
+                sum += bus.frequency_hz();
             }
             core::hint::black_box(sum);
         }
@@ -39,7 +49,7 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
                 core::hint::black_box(ambient.read()?);
             }
         }
-        _ => return Err(hw::Error::usage("bench empty|set-high|write-read|sensor-read COUNT")),
+        _ => return Err(hw::Error::usage("bench empty|frequency|set-high|write-read|sensor-read COUNT")),
     }
     Ok(())
 }
