@@ -403,3 +403,64 @@ fn fuel_stops_a_spinning_app() {
         r.outcome
     );
 }
+
+#[test]
+fn sensors_follow_their_waveforms_and_recordings_in_virtual_time() {
+    // "ambient" from waveforms: a ramp, a constant and a sine.
+    let waveforms = demo_text().replace("device = { bus = \"sensor-bus\", address = 0x76 }\n", "").replace(
+        "interval = \"1s\"\n",
+        "interval = \"1s\"\n[[sensor.channel]]\nchannel = \"temperature\"\nresolution = 0.01\nramp = { from = 10.0, to = 30.0, over = \"100s\" }\n\
+         [[sensor.channel]]\nchannel = \"pressure\"\nresolution = 1.0\nvalue = 99000.0\n\
+         [[sensor.channel]]\nchannel = \"relative-humidity\"\nresolution = 0.1\nsine = { mean = 50.0, amplitude = 10.0, period = \"40s\" }\n",
+    );
+    let r = run(
+        wasi_hw_artifacts::WEATHER_COMPONENT,
+        &waveforms,
+        &["2", "10"],
+    );
+    success(&r);
+    let lines: Vec<String> = logs(&r)
+        .into_iter()
+        .filter(|l| l.starts_with("sensor"))
+        .collect();
+    // Read at about 0.046 s and 10.088 s: the ramp has moved 2 °C, the sine
+    // a quarter period (its peak).
+    assert_eq!(
+        lines,
+        [
+            "sensor ambient #1: temperature 10.01 °C pressure 99000.00 Pa relative-humidity 50.10 %RH",
+            "sensor ambient #2: temperature 12.02 °C pressure 99000.00 Pa relative-humidity 60.00 %RH",
+        ]
+    );
+
+    // The same from a recording beside the board file.
+    let dir = std::env::temp_dir().join(format!("wasi-hw-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ambient.csv"),
+        "time_s,temperature,pressure,humidity\n0,18.5,100100,40\n5,19.25,100200,41.5\n",
+    )
+    .unwrap();
+    let recorded = demo_text().replace("device = { bus = \"sensor-bus\", address = 0x76 }\n", "").replace(
+        "interval = \"1s\"\n",
+        "interval = \"1s\"\ncsv = \"ambient.csv\"\n[[sensor.channel]]\nchannel = \"temperature\"\n[[sensor.channel]]\nchannel = \"pressure\"\nresolution = 1.0\n[[sensor.channel]]\nchannel = \"relative-humidity\"\n",
+    );
+    let board = board::file::parse(&dir.join("board.toml"), &recorded, false).unwrap();
+    let args: Vec<String> = ["2", "10"].iter().map(|s| s.to_string()).collect();
+    let r = runner(wasi_hw_artifacts::WEATHER_COMPONENT)
+        .run(board, &args, &Limits::default(), Echo::Off)
+        .unwrap();
+    success(&r);
+    let lines: Vec<String> = logs(&r)
+        .into_iter()
+        .filter(|l| l.starts_with("sensor"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "sensor ambient #1: temperature 18.50 °C pressure 100100.00 Pa relative-humidity 40.00 %RH",
+            "sensor ambient #2: temperature 19.25 °C pressure 100200.00 Pa relative-humidity 41.50 %RH",
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -321,3 +321,27 @@ fn help_explains_every_subcommand() {
     let o = wasi_hw(&["run"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn real_time_follows_the_wall_clock() {
+    // One cycle of blinky is 1 s of real time: the run must take at least
+    // that (a lower bound on elapsed time, not a performance check).
+    let start = std::time::Instant::now();
+    let o = wasi_hw(&[
+        "run",
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        "--board",
+        demo(),
+        "--real-time",
+        "--quiet",
+        "--",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(start.elapsed() >= std::time::Duration::from_secs(1));
+    let out = text(&o.stdout);
+    assert!(
+        out.starts_with("[     1.0") && out.ends_with("s] info  blinky: done\n"),
+        "{out}"
+    );
+}
