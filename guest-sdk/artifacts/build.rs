@@ -1,4 +1,5 @@
-//! Builds every app of `guest-sdk/examples` for wasm32-wasip2 (a component)
+//! Builds every app of `guest-sdk/examples` (and the conformance suite's
+//! test guest, a member of that workspace) for wasm32-wasip2 (a component)
 //! and wasm32v1-none (a core module), the way wasmtime's test-programs
 //! artifacts do, and writes their paths as constants for the tests.
 //!
@@ -9,13 +10,14 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-const APPS: [&str; 6] = [
+const APPS: [&str; 7] = [
     "blinky",
     "button",
     "weather",
     "eeprom",
     "misbehave",
     "bench",
+    "cases",
 ];
 const TARGETS: [(&str, &str); 2] = [("wasm32-wasip2", "COMPONENT"), ("wasm32v1-none", "CORE")];
 
@@ -39,6 +41,10 @@ fn main() {
         println!("cargo:rerun-if-changed={}", dir.display());
     }
     let mut consts = String::new();
+    println!(
+        "cargo:rerun-if-changed={}",
+        examples.join("../../conformance/guests").display()
+    );
     for app in APPS {
         println!("cargo:rerun-if-changed={}", examples.join(app).display());
         for (target, suffix) in TARGETS {

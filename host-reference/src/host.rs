@@ -139,6 +139,21 @@ impl Default for Limits {
     }
 }
 
+/// Deliberate deviations from the spec, for testing conformance tooling:
+/// the conformance suite must catch each of them. Off in every normal run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// Reports a missing acknowledge of the address as one of data.
+    pub wrong_nack_source: bool,
+    /// Every second `timer.now` is 1 ms ahead, so the clock seems to go back.
+    pub clock_backwards: bool,
+    /// Grants every pin, whatever the policy says.
+    pub ignore_pin_policy: bool,
+    /// The I2C controller sends STOP and START between the operations of a
+    /// transfer instead of a repeated START.
+    pub no_repeated_start: bool,
+}
+
 /// What a run prints as it happens, on standard output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Echo {
@@ -179,6 +194,8 @@ pub struct State {
     /// What to print as it happens.
     pub echo: Echo,
     echoed: usize,
+    quirks: Quirks,
+    now_calls: u64,
 }
 
 impl WasiView for State {
@@ -234,6 +251,8 @@ impl State {
             min_level: log::Level::Info,
             echo: Echo::Off,
             echoed: 0,
+            quirks: Quirks::default(),
+            now_calls: 0,
         }
     }
 
@@ -511,7 +530,12 @@ impl poll::HostPollable for State {
 
 impl timer::Host for State {
     fn now(&mut self) -> wasmtime::Result<u64> {
-        Ok(self.board.now())
+        self.now_calls += 1;
+        let now = self.board.now();
+        if self.quirks.clock_backwards && self.now_calls % 2 == 0 {
+            return Ok(now + 1_000_000);
+        }
+        Ok(now)
     }
     fn resolution(&mut self) -> wasmtime::Result<u64> {
         Ok(self.board.clock.resolution())
@@ -974,10 +998,17 @@ impl State {
             }
             return Ok(Err(i2c::ErrorCode::InvalidArgument));
         };
-        let result = self
+        let mut result = self
             .board
             .i2c_transfer(bus, op, address, &ops)
             .map_err(i2c_error);
+        if self.quirks.wrong_nack_source {
+            if let Err(i2c::ErrorCode::NoAcknowledge(source @ i2c::NoAcknowledgeSource::Address)) =
+                &mut result
+            {
+                *source = i2c::NoAcknowledgeSource::Data;
+            }
+        }
         self.echo();
         Ok(result)
     }
@@ -1480,8 +1511,30 @@ impl Runner {
         limits: &Limits,
         echo: Echo,
     ) -> wasmtime::Result<RunResult> {
+        self.run_with_quirks(board, args, limits, echo, Quirks::default())
+    }
+
+    /// Runs the app once, with deliberate deviations from the spec (see
+    /// [`Quirks`]): for testing conformance tooling only.
+    pub fn run_with_quirks(
+        &self,
+        mut board: Board,
+        args: &[String],
+        limits: &Limits,
+        echo: Echo,
+        quirks: Quirks,
+    ) -> wasmtime::Result<RunResult> {
+        if quirks.ignore_pin_policy {
+            board.policy.pins = board.gpio.pins.iter().map(|p| p.name.clone()).collect();
+        }
+        if quirks.no_repeated_start {
+            for bus in &mut board.buses {
+                bus.stop_between_operations = true;
+            }
+        }
         let mut state = State::new(board, args, limits);
         state.echo = echo;
+        state.quirks = quirks;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         if self.fuel {

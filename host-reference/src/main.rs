@@ -38,7 +38,8 @@ enum Command {
         app: PathBuf,
         #[command(flatten)]
         board: BoardArgs,
-        /// Write every peripheral operation as JSON lines to FILE.
+        /// Write every peripheral operation as JSON lines to FILE (`-`:
+        /// standard output, instead of the usual printout).
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
         /// Write the pins' levels as a VCD waveform (PulseView, GTKWave) to FILE.
@@ -167,13 +168,20 @@ fn run(
             ));
         }
     };
-    let echo = if quiet { Echo::Log } else { Echo::All };
+    let trace_to_stdout = trace.is_some_and(|t| t == Path::new("-"));
+    let echo = match (trace_to_stdout, quiet) {
+        (true, _) => Echo::Off,
+        (false, true) => Echo::Log,
+        (false, false) => Echo::All,
+    };
     let result = match runner.run(board, args, limits, echo) {
         Ok(r) => r,
         Err(e) => return bad_input(format!("{e:#}")),
     };
     let state = &result.state;
-    if let Some(path) = trace {
+    if trace_to_stdout {
+        print!("{}", state.board.trace.json_lines());
+    } else if let Some(path) = trace {
         if let Err(e) = std::fs::write(path, state.board.trace.json_lines()) {
             eprintln!("error: cannot write the trace to {}: {e}", path.display());
             return ExitCode::from(2);

@@ -437,6 +437,7 @@ impl Cx<'_> {
                 faults,
                 transfers: 0,
                 stuck: false,
+                stop_between_operations: false,
             });
         }
 

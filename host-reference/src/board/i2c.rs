@@ -114,6 +114,10 @@ pub struct Bus {
     pub transfers: u64,
     /// Whether a device holds SDA low (for `recover`), from a fault.
     pub stuck: bool,
+    /// A controller without repeated starts: STOP and START between the
+    /// operations of a transfer. No board file sets it; it models a broken
+    /// host for the conformance suite's own tests.
+    pub stop_between_operations: bool,
 }
 
 impl std::fmt::Debug for Bus {
@@ -169,6 +173,7 @@ impl Bus {
         let mut outcome = Ok(());
         let mut t = now;
         let hz = u64::from(self.frequency_hz.max(1));
+        let stop_between = self.stop_between_operations;
         let partial = |bytes: u64, starts: u64| (bytes + starts) * 9 * 1_000_000_000 / hz;
         let device = self.devices.get_mut(&address);
         match device {
@@ -184,7 +189,17 @@ impl Bus {
             }
             Some(dev) => {
                 'ops: for (i, op) in ops.iter().enumerate() {
-                    let start = if i == 0 { "S" } else { "Sr" };
+                    let start = match (i, stop_between) {
+                        (0, _) => "S",
+                        (_, false) => "Sr",
+                        (_, true) => {
+                            dev.stop(t);
+                            if log {
+                                wire.push("P".into());
+                            }
+                            "S"
+                        }
+                    };
                     if log {
                         wire.push(format!("{start} {address} {}", rw(op)));
                     }
@@ -323,6 +338,7 @@ pub(crate) mod tests {
             faults: Vec::new(),
             transfers: 0,
             stuck: false,
+            stop_between_operations: false,
         }
     }
 

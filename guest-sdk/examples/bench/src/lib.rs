@@ -49,7 +49,11 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
                 core::hint::black_box(ambient.read()?);
             }
         }
-        _ => return Err(hw::Error::usage("bench empty|frequency|set-high|write-read|sensor-read COUNT")),
+        _ => {
+            return Err(hw::Error::usage(
+                "bench empty|frequency|set-high|write-read|sensor-read COUNT",
+            ));
+        }
     }
     Ok(())
 }

@@ -44,6 +44,8 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
                 timers.push(timer::OneShot::after(timer::SECOND)?);
             }
         }
-        _ => Err(hw::Error::usage("misbehave trap|panic|spin|grow|wait-forever|handles")),
+        _ => Err(hw::Error::usage(
+            "misbehave trap|panic|spin|grow|wait-forever|handles",
+        )),
     }
 }

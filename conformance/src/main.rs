@@ -1,0 +1,149 @@
+//! `wasi-hw-conformance`: runs the conformance suite on a host. See `--help`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use wasi_hw_conformance::hosts::{External, Host, Reference};
+use wasi_hw_conformance::{Suite, cases, report, run};
+
+/// Runs the wasi-hw conformance suite on a host.
+///
+/// Each case runs the test guest (built with this tool) with one argument on
+/// the conformance board. A case passes when the guest's checks pass and, on
+/// any host but the reference, when the host's trace equals the reference
+/// host's. See conformance/README.md for the external-host protocol.
+///
+/// Exit codes: 0 when every case passed; 1 when any failed; 2 on bad input
+/// (an unknown host, a missing guest or board, a bad argument).
+#[derive(Parser)]
+#[command(name = "wasi-hw-conformance", version, max_term_width = 100)]
+struct Cli {
+    /// The host to test: the reference host, in this process.
+    #[arg(long, value_enum, conflicts_with = "host_command")]
+    host: Option<HostKind>,
+    /// The host to test: a shell command run once per case, with the guest,
+    /// board and case in its environment (see conformance/README.md).
+    #[arg(long, value_name = "CMD")]
+    host_command: Option<String>,
+    /// Run only the cases whose name or spec item contains this text.
+    #[arg(long, value_name = "TEXT")]
+    filter: Option<String>,
+    /// Also write the results as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// How long one case may take on the host, for example `10s`.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    timeout: Duration,
+    /// The test guest as a component, instead of the one built with this tool.
+    #[arg(long, value_name = "FILE")]
+    guest: Option<PathBuf>,
+    /// The test guest as a core module, instead of the one built with this tool.
+    #[arg(long, value_name = "FILE")]
+    guest_core: Option<PathBuf>,
+    /// The board file, instead of conformance/board.toml.
+    #[arg(long, value_name = "FILE")]
+    board: Option<PathBuf>,
+    /// List the cases (name, spec item, description) and run nothing.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum HostKind {
+    /// The reference host, in this process.
+    Reference,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    wasi_hw_host::time::parse_duration(s).map(Duration::from_nanos)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut suite = Suite::built();
+    suite.timeout = cli.timeout;
+    if let Some(g) = cli.guest {
+        suite.guest = g;
+    }
+    if let Some(g) = cli.guest_core {
+        suite.guest_core = g;
+    }
+    if let Some(b) = cli.board {
+        suite.board = b;
+    }
+    let selected: Vec<_> = cases()
+        .into_iter()
+        .filter(|c| {
+            cli.filter
+                .as_deref()
+                .is_none_or(|f| c.name.contains(f) || c.item.contains(f))
+        })
+        .collect();
+    if cli.list {
+        for c in &selected {
+            println!("{:<28} {:<36} {}", c.name, c.item, c.description);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if selected.is_empty() {
+        eprintln!(
+            "error: no case matches --filter {:?}",
+            cli.filter.unwrap_or_default()
+        );
+        return ExitCode::from(2);
+    }
+    for (what, path) in [("test guest", &suite.guest), ("board", &suite.board)] {
+        if !path.exists() {
+            eprintln!("error: the {what} {} does not exist", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    let reference = match Reference::new(&suite) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let external;
+    let (host, compare): (&dyn Host, Option<&dyn Host>) = match (cli.host, &cli.host_command) {
+        (Some(HostKind::Reference), None) => (&reference, None),
+        (None, Some(cmd)) => {
+            external = External::new(cmd);
+            (&external, Some(&reference))
+        }
+        _ => {
+            eprintln!("error: say which host to test: --host reference or --host-command CMD");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "wasi-hw conformance: {} cases on {}",
+        selected.len(),
+        host.name()
+    );
+    let results = match run(&suite, host, compare, &selected) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", report::summary(&results));
+    if let Some(path) = cli.junit {
+        if let Err(e) = std::fs::write(&path, report::junit(&host.name(), &results)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if results
+        .iter()
+        .all(|r| r.verdict == wasi_hw_conformance::Verdict::Pass)
+    {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
