@@ -1,0 +1,73 @@
+//! What every generated wasi-hw host shim shares, written by hand.
+//!
+//! A host shim lets a firmware host wasi-hw apps as core modules in a small
+//! interpreter (wasmi first). Its generated glue reads and writes the
+//! guest's linear memory and keeps the guest's resources in tables; this
+//! crate is the part of that which does not depend on the WIT:
+//!
+//! - [`memory`]: guest memory through a small trait, with every pointer and
+//!   length checked in overflow-safe arithmetic, alignment and UTF-8
+//!   validated;
+//! - [`handles`]: fixed-capacity resource tables, with own, borrow and drop
+//!   as the canonical ABI says: a forged or dropped handle is an error;
+//! - [`Error`]: what goes wrong, as a value the adapter turns into a trap.
+//!
+//! It is `no_std`, needs no allocator, and never panics on anything a guest
+//! sends.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod handles;
+pub mod memory;
+
+/// Why a call from the guest cannot go on. The engine adapter turns it into
+/// a trap; the host keeps running and serves the next guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// A pointer and length that leave linear memory (or overflow).
+    OutOfBounds,
+    /// A pointer not aligned as the canonical ABI requires for its type.
+    Misaligned,
+    /// A string that is not UTF-8.
+    InvalidUtf8,
+    /// A variant, enum, option or result discriminant out of range, or a
+    /// bool or char that is not one.
+    InvalidDiscriminant,
+    /// A handle that is not in its table: forged, or already dropped.
+    InvalidHandle,
+    /// A resource table is full.
+    TableFull,
+    /// An own handle dropped while it is lent out.
+    HandleBorrowed,
+    /// A list longer than the shim accepts.
+    TooLong,
+    /// The guest's `cabi_realloc` failed, trapped or returned a pointer that
+    /// is out of bounds or misaligned.
+    Realloc,
+}
+
+impl Error {
+    /// A short description, for the trap message.
+    pub fn message(self) -> &'static str {
+        match self {
+            Error::OutOfBounds => "guest pointer out of bounds",
+            Error::Misaligned => "guest pointer misaligned",
+            Error::InvalidUtf8 => "string is not UTF-8",
+            Error::InvalidDiscriminant => "invalid discriminant",
+            Error::InvalidHandle => "invalid resource handle",
+            Error::TableFull => "resource table full",
+            Error::HandleBorrowed => "resource dropped while borrowed",
+            Error::TooLong => "list too long",
+            Error::Realloc => "cabi_realloc failed",
+        }
+    }
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl core::error::Error for Error {}

@@ -1,0 +1,229 @@
+//! Guest linear memory, bounds-checked.
+//!
+//! The engine adapter gives the glue the guest's memory as a byte slice
+//! ([`Memory`]); every access here checks `ptr + len` with overflow-safe
+//! arithmetic against the slice, and the alignment the canonical ABI
+//! demands of the type. Little-endian, as WebAssembly is.
+
+use crate::Error;
+
+/// A guest's linear memory, as the engine exposes it.
+pub trait Memory {
+    /// The whole memory.
+    fn bytes(&self) -> &[u8];
+    /// The whole memory, writable.
+    fn bytes_mut(&mut self) -> &mut [u8];
+}
+
+impl Memory for [u8] {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        self
+    }
+}
+
+/// The range `ptr .. ptr + len` of a memory of `size` bytes, if it fits.
+pub fn range(size: usize, ptr: u32, len: u32) -> Result<core::ops::Range<usize>, Error> {
+    let start = ptr as usize;
+    let end = start.checked_add(len as usize).ok_or(Error::OutOfBounds)?;
+    // On 32-bit hosts usize is u32: the sum above may fit usize yet wrap
+    // the guest's 32-bit space, which the canonical ABI also forbids.
+    if u64::from(ptr) + u64::from(len) > u64::from(u32::MAX) + 1 || end > size {
+        return Err(Error::OutOfBounds);
+    }
+    Ok(start..end)
+}
+
+/// Checks that `ptr` is a multiple of `align` (a power of two).
+pub fn aligned(ptr: u32, align: u32) -> Result<(), Error> {
+    if align != 0 && ptr % align != 0 {
+        Err(Error::Misaligned)
+    } else {
+        Ok(())
+    }
+}
+
+/// `len` bytes at `ptr`.
+pub fn read_bytes<M: Memory + ?Sized>(mem: &M, ptr: u32, len: u32) -> Result<&[u8], Error> {
+    let bytes = mem.bytes();
+    Ok(&bytes[range(bytes.len(), ptr, len)?])
+}
+
+/// A string of `len` bytes at `ptr`, validated as UTF-8.
+pub fn read_str<M: Memory + ?Sized>(mem: &M, ptr: u32, len: u32) -> Result<&str, Error> {
+    core::str::from_utf8(read_bytes(mem, ptr, len)?).map_err(|_| Error::InvalidUtf8)
+}
+
+/// Writes `data` at `ptr`.
+pub fn write_bytes<M: Memory + ?Sized>(mem: &mut M, ptr: u32, data: &[u8]) -> Result<(), Error> {
+    let len = u32::try_from(data.len()).map_err(|_| Error::OutOfBounds)?;
+    let bytes = mem.bytes_mut();
+    let r = range(bytes.len(), ptr, len)?;
+    bytes[r].copy_from_slice(data);
+    Ok(())
+}
+
+macro_rules! scalar {
+    ($read:ident, $write:ident, $t:ty, $n:expr) => {
+        #[doc = concat!("A `", stringify!($t), "` at `ptr`, which must be aligned to ", stringify!($n), ".")]
+        pub fn $read<M: Memory + ?Sized>(mem: &M, ptr: u32) -> Result<$t, Error> {
+            aligned(ptr, $n)?;
+            let b = read_bytes(mem, ptr, $n)?;
+            let mut a = [0u8; $n];
+            a.copy_from_slice(b);
+            Ok(<$t>::from_le_bytes(a))
+        }
+
+        #[doc = concat!("Writes a `", stringify!($t), "` at `ptr`, which must be aligned to ", stringify!($n), ".")]
+        pub fn $write<M: Memory + ?Sized>(mem: &mut M, ptr: u32, value: $t) -> Result<(), Error> {
+            aligned(ptr, $n)?;
+            write_bytes(mem, ptr, &value.to_le_bytes())
+        }
+    };
+}
+
+scalar!(read_u8, write_u8, u8, 1);
+scalar!(read_u16, write_u16, u16, 2);
+scalar!(read_u32, write_u32, u32, 4);
+scalar!(read_u64, write_u64, u64, 8);
+scalar!(read_f32, write_f32, f32, 4);
+scalar!(read_f64, write_f64, f64, 8);
+
+/// A `bool` in the canonical ABI: any nonzero byte is true.
+pub fn lift_bool(v: u32) -> bool {
+    v != 0
+}
+
+/// A discriminant `v` of a type with `cases` cases.
+pub fn discriminant(v: u32, cases: u32) -> Result<u32, Error> {
+    if v < cases {
+        Ok(v)
+    } else {
+        Err(Error::InvalidDiscriminant)
+    }
+}
+
+/// A `char`: a Unicode scalar value.
+pub fn lift_char(v: u32) -> Result<char, Error> {
+    char::from_u32(v).ok_or(Error::InvalidDiscriminant)
+}
+
+/// The guest's `cabi_realloc`, through which the host hands it lists and
+/// strings. The adapter implements it by calling the export.
+pub trait Realloc {
+    /// `cabi_realloc(old_ptr, old_size, align, new_size)`.
+    fn realloc(
+        &mut self,
+        old_ptr: u32,
+        old_size: u32,
+        align: u32,
+        new_size: u32,
+    ) -> Result<u32, Error>;
+}
+
+/// Allocates `data.len()` bytes in the guest (aligned to `align`) and copies
+/// `data` there; returns the pointer. A pointer from `cabi_realloc` that is
+/// misaligned or out of bounds is [`Error::Realloc`].
+pub fn lower_bytes<M: Memory + ?Sized, R: Realloc + ?Sized>(
+    mem: &mut M,
+    realloc: &mut R,
+    data: &[u8],
+    align: u32,
+) -> Result<u32, Error> {
+    let len = u32::try_from(data.len()).map_err(|_| Error::TooLong)?;
+    if len == 0 {
+        // The canonical ABI allocates nothing for an empty list.
+        return Ok(align.max(1));
+    }
+    let ptr = realloc.realloc(0, 0, align, len)?;
+    if aligned(ptr, align).is_err() || range(mem.bytes().len(), ptr, len).is_err() {
+        return Err(Error::Realloc);
+    }
+    write_bytes(mem, ptr, data)?;
+    Ok(ptr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_past_the_end_or_wrapping_are_out_of_bounds() {
+        let mem = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        assert_eq!(read_bytes(&mem[..], 6, 2), Ok(&[7u8, 8][..]));
+        assert_eq!(read_bytes(&mem[..], 8, 0), Ok(&[][..]));
+        assert_eq!(read_bytes(&mem[..], 7, 2), Err(Error::OutOfBounds));
+        assert_eq!(read_bytes(&mem[..], 9, 0), Err(Error::OutOfBounds));
+        assert_eq!(read_bytes(&mem[..], u32::MAX, 2), Err(Error::OutOfBounds));
+        assert_eq!(read_bytes(&mem[..], 4, u32::MAX), Err(Error::OutOfBounds));
+        assert_eq!(
+            range(usize::MAX, u32::MAX, 1),
+            Ok(u32::MAX as usize..u32::MAX as usize + 1)
+        );
+        assert_eq!(range(usize::MAX, u32::MAX, 2), Err(Error::OutOfBounds));
+    }
+
+    #[test]
+    fn scalars_are_little_endian_and_must_be_aligned() {
+        let mut mem = [0u8; 16];
+        write_u32(&mut mem[..], 4, 0x0403_0201).unwrap();
+        assert_eq!(&mem[4..8], [1, 2, 3, 4]);
+        assert_eq!(read_u32(&mem[..], 4), Ok(0x0403_0201));
+        assert_eq!(read_u32(&mem[..], 2), Err(Error::Misaligned));
+        assert_eq!(read_u64(&mem[..], 12), Err(Error::Misaligned));
+        assert_eq!(read_u64(&mem[..], 16), Err(Error::OutOfBounds));
+        write_f64(&mut mem[..], 8, 1.5).unwrap();
+        assert_eq!(read_f64(&mem[..], 8), Ok(1.5));
+        assert_eq!(write_u16(&mut mem[..], 15, 1), Err(Error::Misaligned));
+    }
+
+    #[test]
+    fn strings_are_validated() {
+        let mem = *b"ok\xff\xfe";
+        assert_eq!(read_str(&mem[..], 0, 2), Ok("ok"));
+        assert_eq!(read_str(&mem[..], 0, 4), Err(Error::InvalidUtf8));
+    }
+
+    #[test]
+    fn discriminants_and_chars_are_checked() {
+        assert_eq!(discriminant(2, 3), Ok(2));
+        assert_eq!(discriminant(3, 3), Err(Error::InvalidDiscriminant));
+        assert_eq!(lift_char(0x41), Ok('A'));
+        assert_eq!(lift_char(0xD800), Err(Error::InvalidDiscriminant));
+        assert!(lift_bool(2));
+    }
+
+    struct Bump(u32);
+    impl Realloc for Bump {
+        fn realloc(&mut self, _: u32, _: u32, _: u32, size: u32) -> Result<u32, Error> {
+            let p = self.0;
+            self.0 += size;
+            Ok(p)
+        }
+    }
+
+    struct Liar(u32);
+    impl Realloc for Liar {
+        fn realloc(&mut self, _: u32, _: u32, _: u32, _: u32) -> Result<u32, Error> {
+            Ok(self.0)
+        }
+    }
+
+    #[test]
+    fn lowering_copies_through_realloc_and_distrusts_its_answer() {
+        let mut mem = [0u8; 32];
+        let ptr = lower_bytes(&mut mem[..], &mut Bump(8), b"abc", 1).unwrap();
+        assert_eq!((ptr, &mem[8..11]), (8, &b"abc"[..]));
+        assert_eq!(lower_bytes(&mut mem[..], &mut Bump(8), b"", 4), Ok(4));
+        assert_eq!(
+            lower_bytes(&mut mem[..], &mut Liar(30), b"abc", 1),
+            Err(Error::Realloc)
+        );
+        assert_eq!(
+            lower_bytes(&mut mem[..], &mut Liar(9), b"abcd", 4),
+            Err(Error::Realloc)
+        );
+    }
+}
