@@ -196,6 +196,8 @@ pub struct State {
     echoed: usize,
     quirks: Quirks,
     now_calls: u64,
+    /// When the run must end, wall clock.
+    wall_deadline: Option<std::time::Instant>,
 }
 
 impl WasiView for State {
@@ -253,6 +255,7 @@ impl State {
             echoed: 0,
             quirks: Quirks::default(),
             now_calls: 0,
+            wall_deadline: std::time::Instant::now().checked_add(limits.timeout),
         }
     }
 
@@ -459,7 +462,7 @@ impl State {
                 }
             }
             match next {
-                Some(t) => self.board.advance_to(t.max(now + 1)),
+                Some(t) => self.advance(t.max(now.saturating_add(1)))?,
                 None => wasmtime::bail!(
                     "{what} at {} waits for ever: nothing on this board can make it ready (no timeout, no scripted input, no running sensor)",
                     format_duration(now)
@@ -467,6 +470,26 @@ impl State {
             }
             self.echo();
         }
+    }
+
+    /// Moves time to `t` for a wait of the app's. Under real time the host
+    /// sleeps, but never past the run's wall-clock limit: epoch interruption
+    /// stops only wasm code, so a host-side sleep checks the limit itself.
+    fn advance(&mut self, t: Nanos) -> wasmtime::Result<()> {
+        if let Some(limit) = self.wall_deadline {
+            if !self.board.clock.is_virtual() {
+                let now = self.board.now();
+                let left = limit.saturating_duration_since(std::time::Instant::now());
+                if Duration::from_nanos(t.saturating_sub(now)) > left {
+                    std::thread::sleep(left);
+                    wasmtime::bail!(
+                        "the app waited past its wall-clock limit and was stopped (--timeout)"
+                    );
+                }
+            }
+        }
+        self.board.advance_to(t);
+        Ok(())
     }
 
     fn deadline_after(&mut self, timeout: Option<u64>) -> Option<Nanos> {
@@ -533,7 +556,7 @@ impl timer::Host for State {
         self.now_calls += 1;
         let now = self.board.now();
         if self.quirks.clock_backwards && self.now_calls % 2 == 0 {
-            return Ok(now + 1_000_000);
+            return Ok(now.saturating_add(1_000_000));
         }
         Ok(now)
     }
@@ -542,7 +565,7 @@ impl timer::Host for State {
     }
     fn sleep(&mut self, duration: u64) -> wasmtime::Result<()> {
         let t = self.board.now();
-        self.board.advance_to(t.saturating_add(duration));
+        self.advance(t.saturating_add(duration))?;
         if self.board.trace.on {
             self.board.trace.record(
                 t,
@@ -557,7 +580,7 @@ impl timer::Host for State {
     }
     fn sleep_until(&mut self, deadline: u64) -> wasmtime::Result<()> {
         let t = self.board.now();
-        self.board.advance_to(deadline);
+        self.advance(deadline)?;
         if self.board.trace.on {
             self.board.trace.record(
                 t,
@@ -601,7 +624,7 @@ impl timer::HostOneShot for State {
     fn wait(&mut self, r: Resource<OneShotRes>) -> wasmtime::Result<()> {
         let d = self.table.get(&r)?.deadline;
         let t = self.board.now();
-        self.board.advance_to(d);
+        self.advance(d)?;
         if self.board.trace.on {
             self.board.trace.record(
                 t,
@@ -671,10 +694,16 @@ impl timer::HostPeriodic for State {
         let id = self.table.get(&r)?.id;
         let t = self.board.now();
         let p = self.periodics[&id];
-        let next = p.tick(p.taken + 1);
-        self.board.advance_to(next);
+        let Some(next) = p
+            .period
+            .checked_mul(p.taken + 1)
+            .and_then(|d| p.start.checked_add(d))
+        else {
+            wasmtime::bail!("periodic.wait: the next tick is past the end of the clock (2^64 ns)");
+        };
+        self.advance(next)?;
         let now = self.board.now();
-        let passed = (now - p.start) / p.period;
+        let passed = ((now - p.start) / p.period).max(p.taken + 1);
         let missed = passed - (p.taken + 1);
         self.periodics.get_mut(&id).expect("present").taken = passed;
         if self.board.trace.on {

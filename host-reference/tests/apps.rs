@@ -373,6 +373,17 @@ fn a_misbehaving_app_is_reported_and_the_host_goes_on() {
         "{:?}",
         r.outcome
     );
+    // Sleeping past the end of the virtual clock is allowed, and what comes
+    // after it works (time stays at its end).
+    let r = misbehave
+        .run(
+            board(&demo_text()),
+            &["oversleep".to_string()],
+            &limits,
+            Echo::Off,
+        )
+        .unwrap();
+    assert!(matches!(r.outcome, Outcome::Success), "{:?}", r.outcome);
     // And the host still runs the next app.
     success(&run(
         wasi_hw_artifacts::BLINKY_COMPONENT,

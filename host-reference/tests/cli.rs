@@ -345,3 +345,25 @@ fn real_time_follows_the_wall_clock() {
         "{out}"
     );
 }
+
+#[test]
+fn a_real_time_sleep_past_the_timeout_is_stopped() {
+    let start = std::time::Instant::now();
+    let o = wasi_hw(&[
+        "run",
+        wasi_hw_artifacts::MISBEHAVE_COMPONENT,
+        "--board",
+        demo(),
+        "--real-time",
+        "--timeout",
+        "300ms",
+        "--",
+        "oversleep",
+    ]);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "the host slept past its timeout"
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).starts_with("error: the app was stopped: the app waited past its wall-clock limit and was stopped (--timeout)"), "{}", text(&o.stderr));
+}

@@ -204,7 +204,8 @@ impl Bme280 {
                 self.regs[0xF4] = value;
                 match value & 0x03 {
                     1 | 2 => {
-                        self.measuring = Some((now + self.measurement_time(), self.raw()));
+                        self.measuring =
+                            Some((now.saturating_add(self.measurement_time()), self.raw()));
                         self.regs[0xF3] |= 0x08;
                     }
                     3 => {

@@ -123,7 +123,7 @@ impl Device for Eeprom {
         for (address, byte) in self.buffer.drain(..) {
             self.memory[address] = byte;
         }
-        self.busy_until = now + self.write_cycle;
+        self.busy_until = now.saturating_add(self.write_cycle);
     }
 }
 

@@ -323,7 +323,7 @@ impl Cx<'_> {
                 if let Some(len) = &s.for_ {
                     let len = self.duration(len, "for")?;
                     script.push(ScriptEvent {
-                        at: at + len,
+                        at: at.saturating_add(len),
                         pin: index,
                         drive: Drive::Release,
                     });

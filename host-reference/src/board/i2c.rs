@@ -160,12 +160,11 @@ impl Bus {
             if log {
                 wire.push(format!("fault {}", error.name()));
             }
-            let end = now
-                + if error == BusError::Timeout {
-                    25_000_000
-                } else {
-                    self.duration(0, 1)
-                };
+            let end = now.saturating_add(if error == BusError::Timeout {
+                25_000_000
+            } else {
+                self.duration(0, 1)
+            });
             return (Err(error), wire, end);
         }
         let (mut bytes, mut starts) = (0u64, 0u64);
@@ -237,16 +236,16 @@ impl Bus {
                             }
                         }
                     }
-                    t = now + partial(bytes, starts);
+                    t = now.saturating_add(partial(bytes, starts));
                 }
-                t = now + partial(bytes, starts);
+                t = now.saturating_add(partial(bytes, starts));
                 dev.stop(t);
             }
         }
         if log {
             wire.push("P".into());
         }
-        let end = now + self.duration(bytes, starts);
+        let end = now.saturating_add(self.duration(bytes, starts));
         (outcome.map(|()| results), wire, end)
     }
 
@@ -269,7 +268,7 @@ impl Bus {
         self.stuck = false;
         (
             Ok(()),
-            now + 10 * 1_000_000_000 / u64::from(self.frequency_hz.max(1)),
+            now.saturating_add(10 * 1_000_000_000 / u64::from(self.frequency_hz.max(1))),
         )
     }
 }

@@ -625,7 +625,7 @@ impl Board {
         } else {
             let conversion =
                 self.sensors[s].conversion * u64::from(self.sensors[s].oversampling.max(1));
-            self.advance_to(t + conversion);
+            self.advance_to(t.saturating_add(conversion));
             let at = self.now();
             self.sensor_raw(s, at).map(|raw| {
                 let values = self.sensors[s].quantize(&raw);

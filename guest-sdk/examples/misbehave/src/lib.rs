@@ -5,7 +5,9 @@
 //! (loops for ever without calling the host), `grow` (allocates until memory
 //! runs out), `wait-forever` (waits for three rising edges of "button",
 //! which a board's script may press fewer times), `handles` (makes timers
-//! until the host refuses one).
+//! until the host refuses one), `oversleep` (sleeps past the end of the
+//! clock, then writes to "storage-bus"), `tick-overflow` (waits for a
+//! periodic tick past the end of the clock).
 #![no_std]
 
 extern crate alloc;
@@ -38,6 +40,21 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
             }
             Ok(())
         }
+        "oversleep" => {
+            // Past the end of the clock, then an I2C transfer, whose timing
+            // is added to that time.
+            timer::sleep(u64::MAX);
+            timer::sleep(u64::MAX);
+            let bus = wasi_hw_guest::i2c::open("storage-bus")?;
+            bus.write(wasi_hw_guest::i2c::Address::SevenBit(0x50), &[0, 1])?;
+            Ok(())
+        }
+        "tick-overflow" => {
+            let ticker = timer::Periodic::start(u64::MAX - timer::now() - 1)?;
+            ticker.wait();
+            ticker.wait();
+            Ok(())
+        }
         "handles" => {
             let mut timers = alloc::vec::Vec::new();
             loop {
@@ -45,7 +62,7 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
             }
         }
         _ => Err(hw::Error::usage(
-            "misbehave trap|panic|spin|grow|wait-forever|handles",
+            "misbehave trap|panic|spin|grow|wait-forever|handles|oversleep|tick-overflow",
         )),
     }
 }
