@@ -154,6 +154,20 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
             "weather: 3 readings of the BME280, 10 s apart",
         ),
     ];
+    // Built as part of the workspace, so that it shares its dependencies'
+    // features (and so their build) with `cargo test --workspace`; `cargo run
+    // -p wasi-hw-host` would build wasmtime a second time.
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(root)
+        .args(["build", "--quiet", "--workspace", "--bin", "wasi-hw"])
+        .status()
+        .context("building the reference host")?;
+    if !status.success() {
+        bail!("building the reference host failed");
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let host = target.join("debug").join("wasi-hw");
     for (app, args, title) in runs {
         let component = build(&examples, app, "wasm32-wasip2", &[])?;
         let path = out_dir.join(format!("{app}.component.wasm"));
@@ -162,25 +176,15 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
             "== {title} (on {})",
             board.strip_prefix(root).unwrap_or(&board).display()
         );
-        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .current_dir(root)
-            .args([
-                "run",
-                "--quiet",
-                "--package",
-                "wasi-hw-host",
-                "--bin",
-                "wasi-hw",
-                "--",
-                "run",
-            ])
+        let status = Command::new(&host)
+            .arg("run")
             .arg(&path)
             .arg("--board")
             .arg(&board)
             .arg("--")
             .args(args)
             .status()
-            .context("running the reference host")?;
+            .with_context(|| format!("running {}", host.display()))?;
         if !status.success() {
             bail!("{app} did not run cleanly on the demo board");
         }
