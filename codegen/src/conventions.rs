@@ -81,10 +81,10 @@ impl Walk<'_> {
         for (tname, ty_id) in &iface.types {
             let ty = &self.resolve.types[*ty_id];
             // `use other.{t}` brings in an alias documented where it is defined.
-            if let TypeDefKind::Type(Type::Id(target)) = ty.kind {
-                if self.resolve.types[target].owner != TypeOwner::Interface(id) {
-                    continue;
-                }
+            if let TypeDefKind::Type(Type::Id(target)) = ty.kind
+                && self.resolve.types[target].owner != TypeOwner::Interface(id)
+            {
+                continue;
             }
             let what = kind_name(&ty.kind);
             self.check(&ty.docs, ty.span, || format!("{what} `{tname}` in {place}"));

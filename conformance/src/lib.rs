@@ -128,18 +128,18 @@ pub fn run(
         let outcome = host.run(suite, case)?;
         let duration = start.elapsed();
         let mut verdict = outcome.verdict;
-        if verdict == Verdict::Pass {
-            if let Some(reference) = reference {
-                let expected = reference.run(suite, case)?;
-                if let Verdict::Fail(why) = expected.verdict {
-                    anyhow::bail!(
-                        "case {} fails on the reference host itself: {why}",
-                        case.name
-                    );
-                }
-                if let Some(diff) = first_difference(&expected.trace, &outcome.trace) {
-                    verdict = Verdict::Fail(diff);
-                }
+        if verdict == Verdict::Pass
+            && let Some(reference) = reference
+        {
+            let expected = reference.run(suite, case)?;
+            if let Verdict::Fail(why) = expected.verdict {
+                anyhow::bail!(
+                    "case {} fails on the reference host itself: {why}",
+                    case.name
+                );
+            }
+            if let Some(diff) = first_difference(&expected.trace, &outcome.trace) {
+                verdict = Verdict::Fail(diff);
             }
         }
         results.push(CaseResult {

@@ -132,11 +132,11 @@ fn main() -> ExitCode {
         }
     };
     print!("{}", report::summary(&results));
-    if let Some(path) = cli.junit {
-        if let Err(e) = std::fs::write(&path, report::junit(&host.name(), &results)) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return ExitCode::from(2);
-        }
+    if let Some(path) = cli.junit
+        && let Err(e) = std::fs::write(&path, report::junit(&host.name(), &results))
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::from(2);
     }
     if results
         .iter()

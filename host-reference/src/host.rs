@@ -476,16 +476,16 @@ impl State {
     /// sleeps, but never past the run's wall-clock limit: epoch interruption
     /// stops only wasm code, so a host-side sleep checks the limit itself.
     fn advance(&mut self, t: Nanos) -> wasmtime::Result<()> {
-        if let Some(limit) = self.wall_deadline {
-            if !self.board.clock.is_virtual() {
-                let now = self.board.now();
-                let left = limit.saturating_duration_since(std::time::Instant::now());
-                if Duration::from_nanos(t.saturating_sub(now)) > left {
-                    std::thread::sleep(left);
-                    wasmtime::bail!(
-                        "the app waited past its wall-clock limit and was stopped (--timeout)"
-                    );
-                }
+        if let Some(limit) = self.wall_deadline
+            && !self.board.clock.is_virtual()
+        {
+            let now = self.board.now();
+            let left = limit.saturating_duration_since(std::time::Instant::now());
+            if Duration::from_nanos(t.saturating_sub(now)) > left {
+                std::thread::sleep(left);
+                wasmtime::bail!(
+                    "the app waited past its wall-clock limit and was stopped (--timeout)"
+                );
             }
         }
         self.board.advance_to(t);
@@ -555,7 +555,7 @@ impl timer::Host for State {
     fn now(&mut self) -> wasmtime::Result<u64> {
         self.now_calls += 1;
         let now = self.board.now();
-        if self.quirks.clock_backwards && self.now_calls % 2 == 0 {
+        if self.quirks.clock_backwards && self.now_calls.is_multiple_of(2) {
             return Ok(now.saturating_add(1_000_000));
         }
         Ok(now)
@@ -1031,12 +1031,11 @@ impl State {
             .board
             .i2c_transfer(bus, op, address, &ops)
             .map_err(i2c_error);
-        if self.quirks.wrong_nack_source {
-            if let Err(i2c::ErrorCode::NoAcknowledge(source @ i2c::NoAcknowledgeSource::Address)) =
+        if self.quirks.wrong_nack_source
+            && let Err(i2c::ErrorCode::NoAcknowledge(source @ i2c::NoAcknowledgeSource::Address)) =
                 &mut result
-            {
-                *source = i2c::NoAcknowledgeSource::Data;
-            }
+        {
+            *source = i2c::NoAcknowledgeSource::Data;
         }
         self.echo();
         Ok(result)

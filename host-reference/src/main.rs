@@ -181,11 +181,11 @@ fn run(
     let state = &result.state;
     if trace_to_stdout {
         print!("{}", state.board.trace.json_lines());
-    } else if let Some(path) = trace {
-        if let Err(e) = std::fs::write(path, state.board.trace.json_lines()) {
-            eprintln!("error: cannot write the trace to {}: {e}", path.display());
-            return ExitCode::from(2);
-        }
+    } else if let Some(path) = trace
+        && let Err(e) = std::fs::write(path, state.board.trace.json_lines())
+    {
+        eprintln!("error: cannot write the trace to {}: {e}", path.display());
+        return ExitCode::from(2);
     }
     if let Some(path) = vcd {
         let names: Vec<String> = state

@@ -103,10 +103,10 @@ impl<T, const N: usize> Table<T, N> {
             Some(slot) if slot.lent > 0 => return Err(Error::HandleBorrowed),
             Some(_) => {}
         }
-        Ok(self.slots[i]
+        self.slots[i]
             .take()
             .map(|s| s.value)
-            .ok_or(Error::InvalidHandle)?)
+            .ok_or(Error::InvalidHandle)
     }
 
     /// How many resources the table holds.

@@ -38,7 +38,7 @@ pub fn range(size: usize, ptr: u32, len: u32) -> Result<core::ops::Range<usize>,
 
 /// Checks that `ptr` is a multiple of `align` (a power of two).
 pub fn aligned(ptr: u32, align: u32) -> Result<(), Error> {
-    if align != 0 && ptr % align != 0 {
+    if align != 0 && !ptr.is_multiple_of(align) {
         Err(Error::Misaligned)
     } else {
         Ok(())

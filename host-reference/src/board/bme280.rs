@@ -121,13 +121,13 @@ impl Bme280 {
 
     /// Finishes a measurement whose time has come.
     fn settle(&mut self, now: Nanos) {
-        if let Some((done, raw)) = self.measuring {
-            if now >= done {
-                self.regs[0xF7..0xFF].copy_from_slice(&raw);
-                self.regs[0xF4] &= !0x03; // back to sleep mode
-                self.regs[0xF3] &= !0x08;
-                self.measuring = None;
-            }
+        if let Some((done, raw)) = self.measuring
+            && now >= done
+        {
+            self.regs[0xF7..0xFF].copy_from_slice(&raw);
+            self.regs[0xF4] &= !0x03; // back to sleep mode
+            self.regs[0xF3] &= !0x08;
+            self.measuring = None;
         }
     }
 

@@ -535,7 +535,9 @@ impl Cx<'_> {
     fn device(&self, d: &DeviceFile) -> Result<Box<dyn Device>, BoardError> {
         let model = d.model.get_ref().as_str();
         // Keys that belong to other models are mistakes, not options.
-        let keys: [(&str, Option<Range<usize>>, &[&str]); 8] = [
+        // (key, where it is set, the models it applies to)
+        type Rule<'a> = (&'a str, Option<Range<usize>>, &'a [&'a str]);
+        let keys: [Rule; 8] = [
             (
                 "temperature",
                 d.temperature.as_ref().map(Spanned::span),
@@ -574,12 +576,10 @@ impl Cx<'_> {
             ),
         ];
         for (key, span, models) in keys {
-            if let Some(span) = span {
-                if !models.contains(&model) {
-                    return Err(
-                        self.error(span, format!("`{key}` does not apply to model `{model}`"))
-                    );
-                }
+            if let Some(span) = span
+                && !models.contains(&model)
+            {
+                return Err(self.error(span, format!("`{key}` does not apply to model `{model}`")));
             }
         }
         Ok(match model {
@@ -595,16 +595,16 @@ impl Cx<'_> {
                     (&d.humidity, 0.0, 100.0, "humidity", "%RH"),
                 ];
                 for (v, lo, hi, key, unit) in checks {
-                    if let Some(v) = v {
-                        if !(lo..=hi).contains(v.get_ref()) {
-                            return Err(self.error(
-                                v.span(),
-                                format!(
-                                    "`{key}` {} is outside the BME280's range, {lo} to {hi} {unit}",
-                                    v.get_ref()
-                                ),
-                            ));
-                        }
+                    if let Some(v) = v
+                        && !(lo..=hi).contains(v.get_ref())
+                    {
+                        return Err(self.error(
+                            v.span(),
+                            format!(
+                                "`{key}` {} is outside the BME280's range, {lo} to {hi} {unit}",
+                                v.get_ref()
+                            ),
+                        ));
                     }
                 }
                 Box::new(Bme280::new(env))

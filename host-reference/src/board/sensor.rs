@@ -133,6 +133,9 @@ impl Waveform {
     }
 }
 
+/// Recorded values: each row a time and one value per channel.
+pub type Rows = Vec<(Nanos, Vec<f64>)>;
+
 /// Where a sensor's values come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
@@ -140,7 +143,7 @@ pub enum Source {
     Waveforms(Vec<Waveform>),
     /// Recorded rows: a time, then one value per channel; the value at `t` is
     /// the last row at or before `t` (the first row before it).
-    Recorded(Vec<(Nanos, Vec<f64>)>),
+    Recorded(Rows),
     /// A BME280 model on a bus: (bus index, address).
     Device {
         bus: usize,
@@ -269,8 +272,8 @@ pub fn recorded_at(rows: &[(Nanos, Vec<f64>)], t: Nanos) -> Vec<f64> {
 /// Parses a CSV of timestamped values: `time_s,v1,v2,...` per line, in
 /// increasing time, one value per channel; `#` starts a comment; a first line
 /// that is not numbers is a header. Errors name the line.
-pub fn parse_csv(text: &str, channels: usize) -> Result<Vec<(Nanos, Vec<f64>)>, (usize, String)> {
-    let mut rows: Vec<(Nanos, Vec<f64>)> = Vec::new();
+pub fn parse_csv(text: &str, channels: usize) -> Result<Rows, (usize, String)> {
+    let mut rows: Rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         let line = line.split('#').next().unwrap_or("").trim();
