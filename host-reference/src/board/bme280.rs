@@ -165,16 +165,7 @@ impl Bme280 {
             keep(adc_p, os_p)
         };
         let h = if os_h == 0 { 0x8000 } else { adc_h };
-        [
-            (p >> 12) as u8,
-            (p >> 4) as u8,
-            ((p & 0xF) << 4) as u8,
-            (t >> 12) as u8,
-            (t >> 4) as u8,
-            ((t & 0xF) << 4) as u8,
-            (h >> 8) as u8,
-            h as u8,
-        ]
+        data_registers(p, t, h)
     }
 
     /// The datasheet's typical measurement time for the oversampling in
@@ -228,17 +219,7 @@ impl Bme280 {
         // The host's driver measures at 16x on every channel, whatever the
         // app configured.
         let (adc_t, adc_p, adc_h) = self.adc;
-        let raw = [
-            (adc_p >> 12) as u8,
-            (adc_p >> 4) as u8,
-            ((adc_p & 0xF) << 4) as u8,
-            (adc_t >> 12) as u8,
-            (adc_t >> 4) as u8,
-            ((adc_t & 0xF) << 4) as u8,
-            (adc_h >> 8) as u8,
-            adc_h as u8,
-        ];
-        compensate_raw(&raw)
+        compensate_raw(&data_registers(adc_p, adc_t, adc_h))
     }
 }
 
@@ -274,6 +255,22 @@ impl Device for Bme280 {
     fn environment(&mut self, now: Nanos) -> Option<Environment> {
         Some(self.compensated(now))
     }
+}
+
+/// The data registers `0xF7..0xFE` for raw pressure and temperature (20
+/// bits each, MSB first, the low nibble in the top of the XLSB) and
+/// humidity (16 bits).
+fn data_registers(p: u32, t: u32, h: u32) -> [u8; 8] {
+    [
+        (p >> 12) as u8,
+        (p >> 4) as u8,
+        ((p & 0xF) << 4) as u8,
+        (t >> 12) as u8,
+        (t >> 4) as u8,
+        ((t & 0xF) << 4) as u8,
+        (h >> 8) as u8,
+        h as u8,
+    ]
 }
 
 /// The environment the data registers `0xF7..0xFE` stand for.
