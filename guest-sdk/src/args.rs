@@ -90,7 +90,7 @@ impl<'a> Args<'a> {
     /// Argument `index` parsed as a `T`, or `default` when there are fewer
     /// arguments.
     ///
-    /// An argument that does not parse gives [`Error::Usage`] with `usage`
+    /// An argument that does not parse gives [`Error::usage`] with `usage`
     /// (for example `"blinky [CYCLES]: CYCLES must be a whole number"`).
     pub fn parse<T: Arg>(&self, index: usize, default: T, usage: &'static str) -> Result<T, Error> {
         match self.get(index) {

@@ -2384,8 +2384,9 @@ pub mod wasi_hw {
             /// Opens the bus called `name`.
             ///
             /// Errors: `not-found` if the board has no bus of that name;
-            /// `not-permitted` if the policy does not grant it; `limit-reached`. Several handles to one bus may
-            /// be open; their calls never interleave on the wire.
+            /// `not-permitted` if the policy does not grant it; `limit-reached`.
+            /// Several handles to one bus may be open; their calls never interleave
+            /// on the wire.
             #[allow(async_fn_in_trait)]
             pub fn open(name: &str) -> ::core::result::Result<Bus, ErrorCode> {
                 unsafe {

@@ -62,7 +62,7 @@ pub struct OneShotRes {
     deadline: Nanos,
 }
 
-/// A periodic timer, by its id in [`State::periodics`].
+/// A periodic timer, by its id in the store's table of periodic timers.
 pub struct PeriodicRes {
     id: u64,
 }
