@@ -67,15 +67,19 @@ fn the_vendor_crate_reuses_the_sdk_and_compiles() {
         app.join("Cargo.toml"),
         format!(
             "[package]\nname = \"acme-app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n[workspace]\n\
-             [dependencies]\nacme-guest = {{ path = {:?} }}\n",
+             [lib]\ncrate-type = [\"cdylib\"]\n\
+             [dependencies]\nacme-guest = {{ path = {:?} }}\n\
+             [profile.release]\npanic = \"abort\"\n",
             out.display().to_string()
         ),
     )
     .unwrap();
     std::fs::write(
         app.join("src/lib.rs"),
-        "use acme_guest::bindings::acme::board::display;\n\
-         use acme_guest::gpio;\n\
+        "#![cfg_attr(target_arch = \"wasm32\", no_std)]\n\
+         use acme_guest::bindings::acme::board::display;\n\
+         use acme_guest::{self as hw, gpio};\n\
+         hw::app!(hello);\n\
          pub fn hello(args: &acme_guest::Args) -> Result<(), acme_guest::Error> {\n\
          \x20   let backlight = gpio::open(\"backlight\", gpio::Config::output(true))?;\n\
          \x20   display::attach_backlight(&backlight).map_err(|_| \"display\")?;\n\
@@ -92,6 +96,35 @@ fn the_vendor_crate_reuses_the_sdk_and_compiles() {
         .status()
         .unwrap();
     assert!(status.success(), "the generated crate does not compile");
+
+    // Built as a component, the app imports the SDK's and the vendor's
+    // interfaces and exports the world's `run`.
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
+        .arg(app.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "the app on the generated crate does not build for wasm32-wasip2"
+    );
+    let wasm = std::fs::read(target.join("wasm32-wasip2/release/acme_app.wasm")).unwrap();
+    let (imports, exports) = component_names(&wasm);
+    assert_eq!(
+        imports,
+        ["wasi-hw:hal/gpio@0.1.0", "acme:board/display@1.0.0"]
+    );
+    assert_eq!(exports, ["run"]);
     std::fs::remove_dir_all(&scratch).unwrap();
 }
 
@@ -119,4 +152,24 @@ fn a_world_without_wasi_hw_hal_is_refused_by_name() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("`9lives` is not a crate name"), "{err}");
+}
+
+/// The names a component imports and exports at its top level.
+fn component_names(wasm: &[u8]) -> (Vec<String>, Vec<String>) {
+    use wasmparser::{Parser, Payload};
+    let (mut imports, mut exports, mut depth) = (Vec::new(), Vec::new(), 0);
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.unwrap() {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) if depth > 0 => depth -= 1,
+            Payload::ComponentImportSection(r) if depth == 0 => {
+                imports.extend(r.into_iter().map(|i| i.unwrap().name.name.to_string()))
+            }
+            Payload::ComponentExportSection(r) if depth == 0 => {
+                exports.extend(r.into_iter().map(|e| e.unwrap().name.name.to_string()))
+            }
+            _ => {}
+        }
+    }
+    (imports, exports)
 }
