@@ -996,11 +996,12 @@ fn i2c_error(e: I2cError) -> i2c::ErrorCode {
     }
 }
 
-fn model_address(a: i2c::Address) -> Option<ModelAddress> {
+/// The address as the model takes it; `Board::i2c_transfer` checks its
+/// range (invalid-argument) with the rest of the call's arguments.
+fn model_address(a: i2c::Address) -> ModelAddress {
     match a {
-        i2c::Address::SevenBit(a) if a <= 0x7f => Some(ModelAddress::Seven(a)),
-        i2c::Address::TenBit(a) if a <= 0x3ff => Some(ModelAddress::Ten(a)),
-        _ => None,
+        i2c::Address::SevenBit(a) => ModelAddress::Seven(a),
+        i2c::Address::TenBit(a) => ModelAddress::Ten(a),
     }
 }
 
@@ -1013,20 +1014,7 @@ impl State {
         ops: Vec<Op>,
     ) -> wasmtime::Result<Result<Vec<Vec<u8>>, i2c::ErrorCode>> {
         let bus = self.table.get(r)?.bus;
-        let Some(address) = model_address(address) else {
-            let t = self.board.now();
-            let name = self.board.buses[bus].name.clone();
-            if self.board.trace.on {
-                self.board.trace.record(
-                    t,
-                    "i2c",
-                    op,
-                    serde_json::json!({"bus": name, "address": format!("{address:?}")}),
-                    trace::err("invalid-argument"),
-                );
-            }
-            return Ok(Err(i2c::ErrorCode::InvalidArgument));
-        };
+        let address = model_address(address);
         let mut result = self
             .board
             .i2c_transfer(bus, op, address, &ops)
