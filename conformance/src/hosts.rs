@@ -2,7 +2,6 @@
 //! behind a command (the external-host protocol of `conformance/README.md`).
 
 use std::io::Read;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -217,9 +216,4 @@ impl Host for External {
         };
         Ok(HostOutcome { verdict, trace })
     }
-}
-
-/// Whether `path` exists, for argument checks.
-pub fn exists(path: &Path) -> bool {
-    path.exists()
 }
