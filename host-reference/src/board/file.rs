@@ -443,7 +443,6 @@ impl Cx<'_> {
 
         // Sensors.
         let mut sensors = Vec::new();
-        let mut default_intervals = Vec::new();
         for s in &file.sensor {
             if sensors.iter().any(|q: &Sensor| q.name == *s.name.get_ref()) {
                 return Err(self.error(
@@ -464,9 +463,7 @@ impl Cx<'_> {
                         ),
                     )
                 })?;
-            let (sensor, interval) = self.sensor(s, kind, &buses)?;
-            sensors.push(sensor);
-            default_intervals.push(interval);
+            sensors.push(self.sensor(s, kind, &buses)?);
         }
 
         // Policy.
@@ -528,7 +525,6 @@ impl Cx<'_> {
                 on: true,
                 ..Trace::default()
             },
-            default_intervals,
         })
     }
 
@@ -680,7 +676,7 @@ impl Cx<'_> {
         s: &SensorFile,
         kind: &'static str,
         buses: &[Bus],
-    ) -> Result<(Sensor, Nanos), BoardError> {
+    ) -> Result<Sensor, BoardError> {
         let min_interval = s
             .min_interval
             .as_ref()
@@ -845,6 +841,7 @@ impl Cx<'_> {
             channels,
             source,
             min_interval,
+            default_interval: interval,
             fifo_capacity: s.fifo.unwrap_or(32).max(1),
             conversion,
             ranges,
@@ -862,6 +859,6 @@ impl Cx<'_> {
             sequence: 0,
             recent: Default::default(),
         };
-        Ok((sensor, interval))
+        Ok(sensor)
     }
 }

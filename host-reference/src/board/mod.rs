@@ -123,8 +123,6 @@ pub struct Board {
     pub sensors: Vec<Sensor>,
     pub policy: Policy,
     pub trace: Trace,
-    /// Each sensor's default sampling interval.
-    pub default_intervals: Vec<Nanos>,
 }
 
 impl Board {
@@ -537,8 +535,7 @@ impl Board {
             Some(_) if !self.policy.sensor(name) => Err(SensorError::NotPermitted),
             Some(i) if self.sensors[i].open => Err(SensorError::Busy),
             Some(i) => {
-                let default = self.default_intervals[i];
-                self.sensors[i].reset(default);
+                self.sensors[i].reset();
                 self.sensors[i].open = true;
                 Ok(i)
             }

@@ -176,6 +176,8 @@ pub struct Sensor {
     pub channels: Vec<ChannelInfo>,
     pub source: Source,
     pub min_interval: Nanos,
+    /// The sampling interval a sensor has when opened, from the board file.
+    pub default_interval: Nanos,
     pub fifo_capacity: u32,
     /// The time one conversion takes at oversampling 1.
     pub conversion: Nanos,
@@ -200,8 +202,8 @@ pub struct Sensor {
 
 impl Sensor {
     /// Resets the app-visible state, as at open.
-    pub fn reset(&mut self, default_interval: Nanos) {
-        self.interval = default_interval.max(self.min_interval);
+    pub fn reset(&mut self) {
+        self.interval = self.default_interval.max(self.min_interval);
         self.oversampling = 1;
         self.running = None;
         self.taken = 0;
@@ -383,6 +385,7 @@ mod tests {
             }],
             source: Source::Waveforms(vec![Waveform::Constant(1.234)]),
             min_interval: 1,
+            default_interval: 1,
             fifo_capacity: 2,
             conversion: 0,
             ranges: vec![],
