@@ -92,7 +92,7 @@ impl Host for Reference {
             .trace
             .events
             .iter()
-            .map(|e| serde_json::from_str(&e.to_json()).expect("our own JSON"))
+            .map(|e| e.to_value())
             .collect();
         Ok(HostOutcome { verdict, trace })
     }

@@ -34,10 +34,14 @@ pub struct Event {
 }
 
 impl Event {
+    /// The trace line as a JSON value.
+    pub fn to_value(&self) -> Value {
+        json!({"t": self.t, "interface": self.interface, "op": self.op, "args": self.args, "result": self.result})
+    }
+
     /// The JSON line, without the newline.
     pub fn to_json(&self) -> String {
-        json!({"t": self.t, "interface": self.interface, "op": self.op, "args": self.args, "result": self.result})
-            .to_string()
+        self.to_value().to_string()
     }
 }
 
