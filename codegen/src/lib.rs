@@ -6,7 +6,9 @@
 //!   wit-bindgen's Rust generator used as a library (so the output can be read,
 //!   diffed and checked in);
 //! - [`guest_crate`]: a whole SDK crate for a vendor's WIT package that depends
-//!   on `wasi-hw:hal`, reusing the types of `wasi-hw-guest`.
+//!   on `wasi-hw:hal`, reusing the types of `wasi-hw-guest`;
+//! - [`shim`]: a `no_std` host shim of a world for firmware: traits,
+//!   handle tables, canonical-ABI glue and a wasmi adapter.
 //!
 //! What every generator shares lives beside them: [`package`] loads and
 //! resolves WIT, [`conventions`] checks our rules (a doc comment on every
@@ -17,6 +19,7 @@ pub mod guest;
 pub mod guest_crate;
 pub mod output;
 pub mod package;
+pub mod shim;
 
 /// The one `wit-parser` that wit-bindgen's generators use, so that a
 /// [`Resolve`](wit_parser::Resolve) handed to them is of their own type.

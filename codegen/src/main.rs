@@ -10,6 +10,7 @@ use wasi_hw_codegen::guest::{self, GuestOptions};
 use wasi_hw_codegen::guest_crate::{self, CrateOptions, SdkDependency};
 use wasi_hw_codegen::output::Output;
 use wasi_hw_codegen::package::Package;
+use wasi_hw_codegen::shim::{self, ShimOptions};
 
 /// Generates code from a wasi-hw WIT package.
 ///
@@ -75,6 +76,29 @@ enum Command {
             conflicts_with = "sdk_path"
         )]
         sdk_version: String,
+        #[command(flatten)]
+        check: Check,
+    },
+    /// A no_std host shim of a world, in one file: a trait per imported
+    /// interface for the firmware to implement, fixed-capacity handle
+    /// tables, the canonical-ABI glue of every import, and (behind the
+    /// including crate's `wasmi` feature) a wasmi 2.0 adapter.
+    ///
+    /// The file is a module: include it with `mod app;` in a crate that
+    /// depends on wasi-hw-shim-runtime (and, for the adapter, on wasmi
+    /// with a `wasmi` feature).
+    ///
+    /// Example: wasi-hw-codegen host-shim --wit wit --world app --out
+    /// host-shim/src/app.rs
+    HostShim {
+        #[command(flatten)]
+        input: Input,
+        /// The Rust file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The Rust path of the runtime crate, for a crate that renames it.
+        #[arg(long, value_name = "PATH", default_value = "wasi_hw_shim_runtime")]
+        runtime: String,
         #[command(flatten)]
         check: Check,
     },
@@ -152,6 +176,21 @@ fn run(command: Command) -> Result<ExitCode> {
             };
             let output =
                 guest_crate::generate(&package, &input.world, &out, &CrateOptions { name, sdk })?;
+            finish(&output, check.check)
+        }
+        Command::HostShim {
+            input,
+            out,
+            runtime,
+            check,
+        } => {
+            let package = Package::load(&input.wit)?;
+            let opts = ShimOptions {
+                runtime,
+                ..ShimOptions::default()
+            };
+            let mut output = Output::new();
+            output.add(out, shim::rust(&package, &input.world, &opts)?);
             finish(&output, check.check)
         }
         Command::Lint { wit } => {

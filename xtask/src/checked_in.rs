@@ -10,6 +10,7 @@ use anyhow::Result;
 use wasi_hw_codegen::guest::{self, GuestOptions};
 use wasi_hw_codegen::output::Output;
 use wasi_hw_codegen::package::Package;
+use wasi_hw_codegen::shim::{self, ShimOptions};
 
 /// Every checked-in generated file, with its fresh contents.
 pub fn outputs(root: &Path) -> Result<Output> {
@@ -27,6 +28,10 @@ pub fn outputs(root: &Path) -> Result<Output> {
                 world_section_macro: Some("__wasi_hw_world_app".into()),
             },
         )?,
+    );
+    out.add(
+        root.join("host-shim/src/app.rs"),
+        shim::rust(&spec, "app", &ShimOptions::default())?,
     );
     Ok(out)
 }

@@ -10,6 +10,11 @@
 //!   validated;
 //! - [`handles`]: fixed-capacity resource tables, with own, borrow and drop
 //!   as the canonical ABI says: a forged or dropped handle is an error;
+//! - [`guest`]: what the glue sees of a guest during a call (its memory,
+//!   its resource tables, its `cabi_realloc`), as a trait each engine
+//!   adapter implements;
+//! - [`list`]: list arguments read lazily out of guest memory, validated
+//!   before the firmware sees them;
 //! - [`Error`]: what goes wrong, as a value the adapter turns into a trap.
 //!
 //! It is `no_std`, needs no allocator, and never panics on anything a guest
@@ -18,8 +23,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod guest;
 pub mod handles;
+pub mod list;
 pub mod memory;
+
+pub use guest::{Guest, NoRealloc};
+pub use handles::Table;
+pub use list::{Handles, List};
 
 /// Why a call from the guest cannot go on. The engine adapter turns it into
 /// a trap; the host keeps running and serves the next guest.
@@ -42,9 +53,15 @@ pub enum Error {
     HandleBorrowed,
     /// A list longer than the shim accepts.
     TooLong,
-    /// The guest's `cabi_realloc` failed, trapped or returned a pointer that
-    /// is out of bounds or misaligned.
+    /// The guest's `cabi_realloc` failed, trapped, is missing, or returned a
+    /// pointer that is out of bounds or misaligned.
     Realloc,
+    /// The guest called the host again while the host was calling it (from
+    /// its `cabi_realloc`), which the canonical ABI forbids.
+    Reentered,
+    /// The firmware stopped the guest: a limit, a watchdog, a fault it
+    /// cannot report through the interface's own errors.
+    Trap(&'static str),
 }
 
 impl Error {
@@ -60,6 +77,8 @@ impl Error {
             Error::HandleBorrowed => "resource dropped while borrowed",
             Error::TooLong => "list too long",
             Error::Realloc => "cabi_realloc failed",
+            Error::Reentered => "the guest called the host from cabi_realloc",
+            Error::Trap(message) => message,
         }
     }
 }

@@ -84,6 +84,38 @@ macro_rules! scalar {
     };
 }
 
+/// The address `base + offset`, if it does not overflow (a load or store
+/// at an offset from a guest pointer).
+pub fn at(base: u32, offset: u32) -> Result<u32, Error> {
+    base.checked_add(offset).ok_or(Error::OutOfBounds)
+}
+
+macro_rules! at_offset {
+    ($load:ident, $store:ident, $read:ident, $write:ident, $t:ty) => {
+        #[doc = concat!("A `", stringify!($t), "` at `base + offset`.")]
+        pub fn $load<M: Memory + ?Sized>(mem: &M, base: u32, offset: u32) -> Result<$t, Error> {
+            $read(mem, at(base, offset)?)
+        }
+
+        #[doc = concat!("Writes a `", stringify!($t), "` at `base + offset`.")]
+        pub fn $store<M: Memory + ?Sized>(
+            mem: &mut M,
+            base: u32,
+            offset: u32,
+            value: $t,
+        ) -> Result<(), Error> {
+            $write(mem, at(base, offset)?, value)
+        }
+    };
+}
+
+at_offset!(load_u8, store_u8, read_u8, write_u8, u8);
+at_offset!(load_u16, store_u16, read_u16, write_u16, u16);
+at_offset!(load_u32, store_u32, read_u32, write_u32, u32);
+at_offset!(load_u64, store_u64, read_u64, write_u64, u64);
+at_offset!(load_f32, store_f32, read_f32, write_f32, f32);
+at_offset!(load_f64, store_f64, read_f64, write_f64, f64);
+
 scalar!(read_u8, write_u8, u8, 1);
 scalar!(read_u16, write_u16, u16, 2);
 scalar!(read_u32, write_u32, u32, 4);
@@ -108,41 +140,6 @@ pub fn discriminant(v: u32, cases: u32) -> Result<u32, Error> {
 /// A `char`: a Unicode scalar value.
 pub fn lift_char(v: u32) -> Result<char, Error> {
     char::from_u32(v).ok_or(Error::InvalidDiscriminant)
-}
-
-/// The guest's `cabi_realloc`, through which the host hands it lists and
-/// strings. The adapter implements it by calling the export.
-pub trait Realloc {
-    /// `cabi_realloc(old_ptr, old_size, align, new_size)`.
-    fn realloc(
-        &mut self,
-        old_ptr: u32,
-        old_size: u32,
-        align: u32,
-        new_size: u32,
-    ) -> Result<u32, Error>;
-}
-
-/// Allocates `data.len()` bytes in the guest (aligned to `align`) and copies
-/// `data` there; returns the pointer. A pointer from `cabi_realloc` that is
-/// misaligned or out of bounds is [`Error::Realloc`].
-pub fn lower_bytes<M: Memory + ?Sized, R: Realloc + ?Sized>(
-    mem: &mut M,
-    realloc: &mut R,
-    data: &[u8],
-    align: u32,
-) -> Result<u32, Error> {
-    let len = u32::try_from(data.len()).map_err(|_| Error::TooLong)?;
-    if len == 0 {
-        // The canonical ABI allocates nothing for an empty list.
-        return Ok(align.max(1));
-    }
-    let ptr = realloc.realloc(0, 0, align, len)?;
-    if aligned(ptr, align).is_err() || range(mem.bytes().len(), ptr, len).is_err() {
-        return Err(Error::Realloc);
-    }
-    write_bytes(mem, ptr, data)?;
-    Ok(ptr)
 }
 
 #[cfg(test)]
@@ -193,37 +190,5 @@ mod tests {
         assert_eq!(lift_char(0x41), Ok('A'));
         assert_eq!(lift_char(0xD800), Err(Error::InvalidDiscriminant));
         assert!(lift_bool(2));
-    }
-
-    struct Bump(u32);
-    impl Realloc for Bump {
-        fn realloc(&mut self, _: u32, _: u32, _: u32, size: u32) -> Result<u32, Error> {
-            let p = self.0;
-            self.0 += size;
-            Ok(p)
-        }
-    }
-
-    struct Liar(u32);
-    impl Realloc for Liar {
-        fn realloc(&mut self, _: u32, _: u32, _: u32, _: u32) -> Result<u32, Error> {
-            Ok(self.0)
-        }
-    }
-
-    #[test]
-    fn lowering_copies_through_realloc_and_distrusts_its_answer() {
-        let mut mem = [0u8; 32];
-        let ptr = lower_bytes(&mut mem[..], &mut Bump(8), b"abc", 1).unwrap();
-        assert_eq!((ptr, &mem[8..11]), (8, &b"abc"[..]));
-        assert_eq!(lower_bytes(&mut mem[..], &mut Bump(8), b"", 4), Ok(4));
-        assert_eq!(
-            lower_bytes(&mut mem[..], &mut Liar(30), b"abc", 1),
-            Err(Error::Realloc)
-        );
-        assert_eq!(
-            lower_bytes(&mut mem[..], &mut Liar(9), b"abcd", 4),
-            Err(Error::Realloc)
-        );
     }
 }

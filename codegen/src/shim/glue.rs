@@ -1,0 +1,886 @@
+//! The canonical-ABI glue of each import, from wit-bindgen-core's
+//! instruction stream.
+//!
+//! `abi::call` with `AbiVariant::GuestImport` and `LiftArgsLowerResults`
+//! walks a function the way a host must: lift the core arguments (from
+//! flat values, or from guest memory when there are too many), call the
+//! implementation, lower the result (flat, or into the return area the
+//! guest passed). [`FnGen`] renders each instruction as Rust that goes
+//! through `wasi_hw_shim_runtime`: every load and store is bounds- and
+//! alignment-checked, every discriminant, `char` and string validated,
+//! every handle looked up, every allocation made by the guest's
+//! `cabi_realloc` and checked.
+//!
+//! Before the call, lifted values borrow the guest's memory and tables
+//! (`__mem`, `__tables`, from `Guest::parts`); after it, lowering asks the
+//! guest afresh for each access, since `cabi_realloc` may grow memory.
+
+use std::collections::HashMap;
+
+use anyhow::{Result, bail};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+use wit_bindgen_core::abi::{self, AbiVariant, Bindgen, Bitcast, Instruction, LiftLower, WasmType};
+
+use super::types::{self, Pos, Render};
+use super::{World, names, owner};
+use crate::wit_parser::{Function, Handle, Resolve, SizeAlign, Type, TypeDefKind, TypeId};
+
+/// The glue functions of interface `iface`, and the element readers their
+/// list arguments need.
+pub fn functions(w: &World, iface: usize) -> Result<TokenStream> {
+    let mut out = Vec::new();
+    let mut lifts: Vec<(Type, Ident)> = Vec::new();
+    for f in w.functions(iface) {
+        out.push(function(w, iface, f, &mut lifts)?);
+    }
+    for r in w.resources.iter().filter(|r| r.interface == iface) {
+        out.push(drop(w, r));
+    }
+    // Element readers may ask for more readers (none do today: nested
+    // lists are refused by the type checks), so loop until done.
+    let mut done = 0;
+    while done < lifts.len() {
+        let (ty, name) = lifts[done].clone();
+        out.push(lift_fn(w, iface, &ty, &name, &mut lifts)?);
+        done += 1;
+    }
+    Ok(quote!(#(#out)*))
+}
+
+/// The generics every glue function has: the host, the guest, the tables'
+/// capacities.
+fn generics(w: &World) -> (TokenStream, TokenStream) {
+    let caps = w.capacities(None);
+    let tables = w.tables_type();
+    let rt = &w.rt;
+    (
+        quote!(<H: super::Host, G: #rt::Guest<#tables> + ?Sized, #(#caps),*>),
+        tables,
+    )
+}
+
+fn drop(w: &World, r: &super::Resource) -> TokenStream {
+    let (generics, _) = generics(w);
+    let method = format_ident!("{}_drop", names::snake(&r.name));
+    let glue = names::glue(&method.to_string());
+    let field = &r.field;
+    let iface = &w.interfaces[r.interface];
+    let m = &iface.module;
+    let t = &iface.trait_name;
+    let doc = format!(
+        " `[resource-drop]{}`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.",
+        r.name
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn #glue #generics(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
+            let rep = guest.tables().#field.remove(arg0 as u32)?;
+            <H as super::#m::#t>::#method(host, rep)
+        }
+    }
+}
+
+fn wasm_type(t: WasmType) -> TokenStream {
+    match t {
+        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!(i32),
+        WasmType::I64 | WasmType::PointerOrI64 => quote!(i64),
+        WasmType::F32 => quote!(f32),
+        WasmType::F64 => quote!(f64),
+    }
+}
+
+/// The glue of one function.
+fn function(
+    w: &World,
+    iface: usize,
+    f: &Function,
+    lifts: &mut Vec<(Type, Ident)>,
+) -> Result<TokenStream> {
+    types::method_signature(w, iface, f)?;
+    let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
+    let item = format!("function `{}` of `{}`", f.name, w.interfaces[iface].import);
+    let method = Ident::new(&names::method(f), Span::call_site());
+    let mut fg = FnGen::new(w, iface, item.clone(), Some(method), lifts, false);
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        abi::call(
+            w.resolve,
+            AbiVariant::GuestImport,
+            LiftLower::LiftArgsLowerResults,
+            f,
+            &mut fg,
+            false,
+        )
+    }));
+    if run.is_err() {
+        bail!("{item}: the host shim cannot generate glue for this function");
+    }
+    if let Some(e) = fg.error.take() {
+        bail!("{item}: {e}");
+    }
+    let body = std::mem::take(&mut fg.blocks[0]);
+    let result = fg.result.take().unwrap_or_else(|| quote!(()));
+    let text = quote!(#(#body)*).to_string();
+    let parts = if text.contains("__mem") || text.contains("__tables") {
+        quote!(let (__mem, __tables) = guest.parts();)
+    } else {
+        quote!()
+    };
+    let params: Vec<TokenStream> = sig
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let a = format_ident!("arg{i}");
+            let t = wasm_type(*t);
+            quote!(#a: #t)
+        })
+        .collect();
+    let ret = match sig.results.as_slice() {
+        [] => quote!(()),
+        [t] => wasm_type(*t),
+        _ => bail!("{item}: more than one core result"),
+    };
+    let (generics, _) = generics(w);
+    let glue = names::glue(&names::method(f));
+    let doc = format!(
+        " `{}`: lifts the arguments, calls the firmware, lowers the result.",
+        f.name
+    );
+    Ok(quote! {
+        #[doc = #doc]
+        pub fn #glue #generics(host: &mut H, guest: &mut G, #(#params),*) -> Result<#ret, rt::Error> {
+            #parts
+            #(#body)*
+            Ok(#result)
+        }
+    })
+}
+
+/// A reader of one list element from guest memory, for `List`.
+fn lift_fn(
+    w: &World,
+    iface: usize,
+    ty: &Type,
+    name: &Ident,
+    lifts: &mut Vec<(Type, Ident)>,
+) -> Result<TokenStream> {
+    let mut render = Render {
+        w,
+        iface,
+        on: quote!(H),
+        lt: quote!('m),
+        item: format!("a list element of `{}`", w.interfaces[iface].import),
+        uses: Vec::new(),
+    };
+    let elem = render.ty(ty, Pos::Field)?;
+    let item = render.item.clone();
+    let mut fg = FnGen::new(w, iface, item.clone(), None, lifts, true);
+    let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        abi::lift_from_memory(w.resolve, &mut fg, quote!(base), ty)
+    }));
+    let Ok(value) = value else {
+        bail!("{item}: the host shim cannot read this type from memory");
+    };
+    if let Some(e) = fg.error.take() {
+        bail!("{item}: {e}");
+    }
+    let body = std::mem::take(&mut fg.blocks[0]);
+    Ok(quote! {
+        fn #name<'m>(__mem: &'m [u8], base: u32) -> Result<#elem, rt::Error> {
+            let base = base as i32;
+            #(#body)*
+            Ok(#value)
+        }
+    })
+}
+
+/// Renders one function's instruction stream.
+struct FnGen<'w, 'a, 'l> {
+    w: &'w World<'a>,
+    iface: usize,
+    /// The trait method called (none in an element reader).
+    method: Option<Ident>,
+    /// Statement lists: the body, then one per open block.
+    blocks: Vec<Vec<TokenStream>>,
+    /// Finished blocks, waiting for the instruction that uses them.
+    finished: Vec<(Vec<TokenStream>, Vec<TokenStream>)>,
+    payloads: Vec<Ident>,
+    tmp: usize,
+    error: Option<String>,
+    result: Option<TokenStream>,
+    lifts: &'l mut Vec<(Type, Ident)>,
+    in_lift_fn: bool,
+    lift_names: HashMap<String, usize>,
+}
+
+impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
+    fn new(
+        w: &'w World<'a>,
+        iface: usize,
+        _item: String,
+        method: Option<Ident>,
+        lifts: &'l mut Vec<(Type, Ident)>,
+        in_lift_fn: bool,
+    ) -> Self {
+        FnGen {
+            w,
+            iface,
+            method,
+            blocks: vec![Vec::new()],
+            finished: Vec::new(),
+            payloads: Vec::new(),
+            tmp: 0,
+            error: None,
+            result: None,
+            lifts,
+            in_lift_fn,
+            lift_names: HashMap::new(),
+        }
+    }
+
+    fn fresh(&mut self, prefix: &str) -> Ident {
+        self.tmp += 1;
+        format_ident!("{prefix}{}", self.tmp)
+    }
+
+    fn stmt(&mut self, s: TokenStream) {
+        self.blocks.last_mut().expect("a block").push(s);
+    }
+
+    /// Binds `expr` to a fresh local and returns it.
+    fn bind(&mut self, expr: TokenStream) -> TokenStream {
+        let t = self.fresh("t");
+        self.stmt(quote!(let #t = #expr;));
+        quote!(#t)
+    }
+
+    fn fail(&mut self, why: String) {
+        if self.error.is_none() {
+            self.error = Some(why);
+        }
+    }
+
+    fn blocks(&mut self, n: usize) -> Vec<(Vec<TokenStream>, Vec<TokenStream>)> {
+        let at = self.finished.len().saturating_sub(n);
+        self.finished.split_off(at)
+    }
+
+    /// The Rust path of a named type, from inside an interface module.
+    fn path(&mut self, id: TypeId) -> TokenStream {
+        let resolve = self.w.resolve;
+        let name = resolve.types[id].name.clone().unwrap_or_default();
+        let module = owner(resolve, id)
+            .and_then(|i| self.w.interfaces.iter().find(|x| x.id == i))
+            .map(|i| i.module.clone());
+        match module {
+            Some(m) => {
+                let ident = names::upper_ident(&name);
+                quote!(super::#m::#ident)
+            }
+            None => {
+                self.fail(format!("the type `{name}` is not in an imported interface"));
+                quote!(())
+            }
+        }
+    }
+
+    fn table(&mut self, h: &Handle) -> TokenStream {
+        let (Handle::Own(r) | Handle::Borrow(r)) = h;
+        match self.w.resource(*r) {
+            Ok(r) => {
+                let f = &r.field;
+                quote!(#f)
+            }
+            Err(e) => {
+                self.fail(e.to_string());
+                quote!(missing)
+            }
+        }
+    }
+
+    /// The reader of a list element type, asked for once.
+    fn lift_of(&mut self, ty: &Type) -> Ident {
+        if let Some((_, name)) = self.lifts.iter().find(|(t, _)| t == ty) {
+            return name.clone();
+        }
+        let base = match ty {
+            Type::Id(id) => self.w.resolve.types[*id]
+                .name
+                .as_deref()
+                .map(names::snake)
+                .unwrap_or_else(|| "element".into()),
+            _ => "element".into(),
+        };
+        let n = self.lift_names.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let name = if self.lifts.iter().any(|(_, i)| *i == format!("lift_{base}")) {
+            format_ident!("lift_{base}_{}", self.lifts.len())
+        } else {
+            format_ident!("lift_{base}")
+        };
+        self.lifts.push((ty.clone(), name.clone()));
+        name
+    }
+
+    fn trait_call(&mut self, operands: &[TokenStream]) -> TokenStream {
+        let iface = &self.w.interfaces[self.iface];
+        let m = &iface.module;
+        let t = &iface.trait_name;
+        let Some(method) = self.method.clone() else {
+            self.fail("a call outside a function".into());
+            return quote!(());
+        };
+        quote!(<H as super::#m::#t>::#method(host, #(#operands),*)?)
+    }
+}
+
+fn off(o: wit_bindgen_core::wit_parser::ArchitectureSize) -> Literal {
+    Literal::u32_unsuffixed(o.size_wasm32() as u32)
+}
+
+fn cast(c: &Bitcast, x: &TokenStream) -> TokenStream {
+    match c {
+        Bitcast::None => quote!(#x),
+        Bitcast::F32ToI32 => quote!(((#x).to_bits() as i32)),
+        Bitcast::F64ToI64 => quote!(((#x).to_bits() as i64)),
+        Bitcast::I32ToI64 | Bitcast::PToP64 | Bitcast::LToI64 => quote!((i64::from(#x))),
+        Bitcast::F32ToI64 => quote!((i64::from((#x).to_bits()))),
+        Bitcast::I32ToF32 => quote!((f32::from_bits((#x) as u32))),
+        Bitcast::I64ToF64 => quote!((f64::from_bits((#x) as u64))),
+        Bitcast::I64ToI32 | Bitcast::P64ToP | Bitcast::I64ToL => quote!(((#x) as i32)),
+        Bitcast::I64ToF32 => quote!((f32::from_bits((#x) as u32))),
+        Bitcast::P64ToI64
+        | Bitcast::I64ToP64
+        | Bitcast::I32ToP
+        | Bitcast::PToI32
+        | Bitcast::PToL
+        | Bitcast::LToP
+        | Bitcast::I32ToL
+        | Bitcast::LToI32 => quote!(#x),
+        Bitcast::Sequence(seq) => {
+            let [a, b] = &**seq;
+            let inner = cast(a, x);
+            cast(b, &inner)
+        }
+    }
+}
+
+impl Bindgen for FnGen<'_, '_, '_> {
+    type Operand = TokenStream;
+
+    fn emit(
+        &mut self,
+        resolve: &Resolve,
+        inst: &Instruction<'_>,
+        operands: &mut Vec<TokenStream>,
+        results: &mut Vec<TokenStream>,
+    ) {
+        use Instruction as I;
+        let op = |i: usize| operands[i].clone();
+        match inst {
+            I::GetArg { nth } => {
+                let a = format_ident!("arg{nth}");
+                results.push(quote!(#a));
+            }
+            I::I32Const { val } => {
+                let v = Literal::i32_suffixed(*val);
+                results.push(quote!(#v));
+            }
+            I::Bitcasts { casts } => {
+                for (c, x) in casts.iter().zip(operands.iter()) {
+                    results.push(cast(c, x));
+                }
+            }
+            I::ConstZero { tys } => {
+                for t in tys.iter() {
+                    results.push(match t {
+                        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!(0i32),
+                        WasmType::I64 | WasmType::PointerOrI64 => quote!(0i64),
+                        WasmType::F32 => quote!(0f32),
+                        WasmType::F64 => quote!(0f64),
+                    });
+                }
+            }
+
+            // Loads happen while lifting, before the call: through `__mem`.
+            I::I32Load { offset } | I::PointerLoad { offset } | I::LengthLoad { offset } => {
+                let (a, o) = (op(0), off(*offset));
+                results.push(self.bind(quote!(rt::memory::load_u32(&*__mem, (#a) as u32, #o)? as i32)));
+            }
+            I::I32Load8U { offset } => {
+                let (a, o) = (op(0), off(*offset));
+                results.push(self.bind(quote!(i32::from(rt::memory::load_u8(&*__mem, (#a) as u32, #o)?))));
+            }
+            I::I32Load8S { offset } => {
+                let (a, o) = (op(0), off(*offset));
+                results.push(self.bind(quote!(i32::from(rt::memory::load_u8(&*__mem, (#a) as u32, #o)? as i8))));
+            }
+            I::I32Load16U { offset } => {
+                let (a, o) = (op(0), off(*offset));
+                results.push(self.bind(quote!(i32::from(rt::memory::load_u16(&*__mem, (#a) as u32, #o)?))));
+            }
+            I::I32Load16S { offset } => {
+                let (a, o) = (op(0), off(*offset));
+                results.push(self.bind(quote!(i32::from(rt::memory::load_u16(&*__mem, (#a) as u32, #o)? as i16))));
+            }
+            I::I64Load { offset } => {
+                let (a, o) = (op(0), off(*offset));
+                results.push(self.bind(quote!(rt::memory::load_u64(&*__mem, (#a) as u32, #o)? as i64)));
+            }
+            I::F32Load { offset } => {
+                let (a, o) = (op(0), off(*offset));
+                results.push(self.bind(quote!(rt::memory::load_f32(&*__mem, (#a) as u32, #o)?)));
+            }
+            I::F64Load { offset } => {
+                let (a, o) = (op(0), off(*offset));
+                results.push(self.bind(quote!(rt::memory::load_f64(&*__mem, (#a) as u32, #o)?)));
+            }
+
+            // Stores happen while lowering, after the call: memory is asked
+            // for again each time.
+            I::I32Store { offset } | I::PointerStore { offset } | I::LengthStore { offset } => {
+                let (v, a, o) = (op(0), op(1), off(*offset));
+                self.stmt(quote!(rt::memory::store_u32(guest.memory(), (#a) as u32, #o, (#v) as u32)?;));
+            }
+            I::I32Store8 { offset } => {
+                let (v, a, o) = (op(0), op(1), off(*offset));
+                self.stmt(quote!(rt::memory::store_u8(guest.memory(), (#a) as u32, #o, (#v) as u8)?;));
+            }
+            I::I32Store16 { offset } => {
+                let (v, a, o) = (op(0), op(1), off(*offset));
+                self.stmt(quote!(rt::memory::store_u16(guest.memory(), (#a) as u32, #o, (#v) as u16)?;));
+            }
+            I::I64Store { offset } => {
+                let (v, a, o) = (op(0), op(1), off(*offset));
+                self.stmt(quote!(rt::memory::store_u64(guest.memory(), (#a) as u32, #o, (#v) as u64)?;));
+            }
+            I::F32Store { offset } => {
+                let (v, a, o) = (op(0), op(1), off(*offset));
+                self.stmt(quote!(rt::memory::store_f32(guest.memory(), (#a) as u32, #o, #v)?;));
+            }
+            I::F64Store { offset } => {
+                let (v, a, o) = (op(0), op(1), off(*offset));
+                self.stmt(quote!(rt::memory::store_f64(guest.memory(), (#a) as u32, #o, #v)?;));
+            }
+
+            // Numbers.
+            I::I32FromChar => {
+                let x = op(0);
+                results.push(quote!((u32::from(#x) as i32)));
+            }
+            I::I64FromU64 => {
+                let x = op(0);
+                results.push(quote!(((#x) as i64)));
+            }
+            I::I32FromU32 => {
+                let x = op(0);
+                results.push(quote!(((#x) as i32)));
+            }
+            I::I64FromS64 | I::I32FromS32 | I::CoreF32FromF32 | I::CoreF64FromF64 | I::S32FromI32
+            | I::S64FromI64 | I::F32FromCoreF32 | I::F64FromCoreF64 => results.push(op(0)),
+            I::I32FromU16 | I::I32FromS16 | I::I32FromU8 | I::I32FromS8 | I::I32FromBool => {
+                let x = op(0);
+                results.push(quote!((i32::from(#x))));
+            }
+            I::S8FromI32 => {
+                let x = op(0);
+                results.push(quote!(((#x) as i8)));
+            }
+            I::U8FromI32 => {
+                let x = op(0);
+                results.push(quote!(((#x) as u8)));
+            }
+            I::S16FromI32 => {
+                let x = op(0);
+                results.push(quote!(((#x) as i16)));
+            }
+            I::U16FromI32 => {
+                let x = op(0);
+                results.push(quote!(((#x) as u16)));
+            }
+            I::U32FromI32 => {
+                let x = op(0);
+                results.push(quote!(((#x) as u32)));
+            }
+            I::U64FromI64 => {
+                let x = op(0);
+                results.push(quote!(((#x) as u64)));
+            }
+            I::CharFromI32 => {
+                let x = op(0);
+                results.push(self.bind(quote!(rt::memory::lift_char((#x) as u32)?)));
+            }
+            I::BoolFromI32 => {
+                let x = op(0);
+                results.push(quote!(((#x) != 0)));
+            }
+
+            // Strings and lists.
+            I::StringLift => {
+                let (p, l) = (op(0), op(1));
+                results.push(self.bind(quote!(rt::memory::read_str(&*__mem, (#p) as u32, (#l) as u32)?)));
+            }
+            I::ListCanonLift { .. } => {
+                let (p, l) = (op(0), op(1));
+                results.push(self.bind(quote!(rt::memory::read_bytes(&*__mem, (#p) as u32, (#l) as u32)?)));
+            }
+            I::StringLower { .. } | I::ListCanonLower { .. } => {
+                let x = op(0);
+                let bytes = if matches!(inst, I::StringLower { .. }) {
+                    quote!((#x).as_bytes())
+                } else {
+                    quote!((#x))
+                };
+                let data = self.bind(bytes);
+                let ptr = self.bind(quote!(rt::guest::lower_bytes(guest, #data)?));
+                results.push(quote!(((#ptr) as i32)));
+                results.push(quote!(((#data).len() as i32)));
+            }
+            I::ListLift { element, .. } => {
+                let _ = self.blocks(1);
+                let (p, l) = (op(0), op(1));
+                if self.in_lift_fn {
+                    self.fail("a list inside a list element is not supported by the host shim".into());
+                    results.push(quote!(()));
+                    return;
+                }
+                let borrowed = match element {
+                    Type::Id(id) => match &resolve.types[*id].kind {
+                        TypeDefKind::Handle(h @ Handle::Borrow(_)) => Some(h.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some(h) = borrowed {
+                    let table = self.table(&h);
+                    results.push(self.bind(quote!(rt::Handles::new(&*__mem, (#p) as u32, (#l) as u32, &__tables.#table)?)));
+                } else {
+                    let sizes = &self.w.sizes;
+                    let size = Literal::u32_unsuffixed(sizes.size(element).size_wasm32() as u32);
+                    let align = Literal::u32_unsuffixed(sizes.align(element).align_wasm32() as u32);
+                    let lift = self.lift_of(element);
+                    results.push(self.bind(quote!(rt::List::new(&*__mem, (#p) as u32, (#l) as u32, #size, #align, #lift)?)));
+                }
+            }
+            I::ListLower { element, .. } => {
+                let depth = self.blocks.len() + 1;
+                let blocks = self.blocks(1);
+                let Some((body, _)) = blocks.into_iter().next() else {
+                    self.fail("a list without its element block".into());
+                    results.extend([quote!(0i32), quote!(0i32)]);
+                    return;
+                };
+                let sizes = &self.w.sizes;
+                let size = Literal::u32_unsuffixed(sizes.size(element).size_wasm32() as u32);
+                let align = Literal::u32_unsuffixed(sizes.align(element).align_wasm32() as u32);
+                let list = self.bind(op(0));
+                let ptr = self.bind(quote!(rt::guest::alloc(guest, (#list).len(), #size, #align)?));
+                let e = format_ident!("e{depth}");
+                let base = format_ident!("base{depth}");
+                let i = format_ident!("i{depth}");
+                self.stmt(quote! {
+                    for (#i, #e) in (#list).iter().enumerate() {
+                        let #e = *#e;
+                        // In range: `alloc` checked ptr + len * size.
+                        let #base = (#ptr + (#i as u32) * #size) as i32;
+                        #(#body)*
+                    }
+                });
+                results.push(quote!(((#ptr) as i32)));
+                results.push(quote!(((#list).len() as i32)));
+            }
+            I::IterElem { .. } => {
+                let e = format_ident!("e{}", self.blocks.len());
+                results.push(quote!(#e));
+            }
+            I::IterBasePointer => {
+                let b = format_ident!("base{}", self.blocks.len());
+                results.push(quote!(#b));
+            }
+
+            // Records, tuples, flags.
+            I::RecordLower { record, .. } => {
+                let x = self.bind(op(0));
+                for f in &record.fields {
+                    let fi = names::value_ident(&f.name);
+                    results.push(quote!((#x).#fi));
+                }
+            }
+            I::RecordLift { record, ty, .. } => {
+                let path = self.path(*ty);
+                let fields: Vec<TokenStream> = record
+                    .fields
+                    .iter()
+                    .zip(operands.iter())
+                    .map(|(f, v)| {
+                        let fi = names::value_ident(&f.name);
+                        quote!(#fi: #v)
+                    })
+                    .collect();
+                results.push(self.bind(quote!(#path { #(#fields),* })));
+            }
+            I::TupleLower { tuple, .. } => {
+                let x = self.bind(op(0));
+                for i in 0..tuple.types.len() {
+                    let i = syn::Index::from(i);
+                    results.push(quote!((#x).#i));
+                }
+            }
+            I::TupleLift { .. } => {
+                let ops = operands.clone();
+                results.push(self.bind(quote!((#(#ops,)*))));
+            }
+            I::FlagsLower { flags, .. } => {
+                if flags.flags.len() > 32 {
+                    self.fail("flags with more than 32 members".into());
+                }
+                let x = op(0);
+                results.push(quote!(((#x).bits() as i32)));
+            }
+            I::FlagsLift { flags, ty, .. } => {
+                let path = self.path(*ty);
+                let bits = match flags.flags.len() {
+                    0..=8 => quote!(u8),
+                    9..=16 => quote!(u16),
+                    _ => quote!(u32),
+                };
+                let x = op(0);
+                results.push(quote!((#path::from_bits_truncate((#x) as #bits))));
+            }
+
+            // Variants, enums, options, results.
+            I::VariantPayloadName => {
+                let p = self.fresh("p");
+                self.payloads.push(p.clone());
+                results.push(quote!(#p));
+            }
+            I::VariantLower { variant, ty, results: rs, .. } => {
+                let path = self.path(*ty);
+                let n = variant.cases.len();
+                let blocks = self.blocks(n);
+                let payloads = self.payloads.split_off(self.payloads.len().saturating_sub(n));
+                let x = op(0);
+                let arms: Vec<TokenStream> = variant
+                    .cases
+                    .iter()
+                    .zip(blocks)
+                    .zip(payloads)
+                    .map(|((c, (body, out)), p)| {
+                        let ci = names::upper_ident(&c.name);
+                        let pat = if c.ty.is_some() {
+                            quote!(#path::#ci(#p))
+                        } else {
+                            quote!(#path::#ci)
+                        };
+                        quote!(#pat => { #(#body)* (#(#out,)*) })
+                    })
+                    .collect();
+                self.lower_match(quote!(#x), arms, rs.len(), results);
+            }
+            I::OptionLower { results: rs, .. } => {
+                let blocks = self.blocks(2);
+                let payloads = self.payloads.split_off(self.payloads.len().saturating_sub(2));
+                let x = op(0);
+                let pats = [quote!(None), {
+                    let p = &payloads[1];
+                    quote!(Some(#p))
+                }];
+                let arms = pats
+                    .into_iter()
+                    .zip(blocks)
+                    .map(|(pat, (body, out))| quote!(#pat => { #(#body)* (#(#out,)*) }))
+                    .collect();
+                self.lower_match(x, arms, rs.len(), results);
+            }
+            I::ResultLower { results: rs, .. } => {
+                let blocks = self.blocks(2);
+                let payloads = self.payloads.split_off(self.payloads.len().saturating_sub(2));
+                let x = op(0);
+                let (ok, err) = (&payloads[0], &payloads[1]);
+                let pats = [quote!(Ok(#ok)), quote!(Err(#err))];
+                let arms = pats
+                    .into_iter()
+                    .zip(blocks)
+                    .map(|(pat, (body, out))| quote!(#pat => { #(#body)* (#(#out,)*) }))
+                    .collect();
+                self.lower_match(x, arms, rs.len(), results);
+            }
+            I::EnumLower { .. } => {
+                let x = op(0);
+                results.push(quote!(((#x) as i32)));
+            }
+            I::VariantLift { variant, ty, .. } => {
+                let path = self.path(*ty);
+                let blocks = self.blocks(variant.cases.len());
+                let arms: Vec<TokenStream> = variant
+                    .cases
+                    .iter()
+                    .zip(blocks)
+                    .enumerate()
+                    .map(|(i, (c, (body, out)))| {
+                        let ci = names::upper_ident(&c.name);
+                        let i = Literal::u32_unsuffixed(i as u32);
+                        let value = match out.first() {
+                            Some(v) if c.ty.is_some() => quote!(#path::#ci(#v)),
+                            _ => quote!(#path::#ci),
+                        };
+                        quote!(#i => { #(#body)* #value })
+                    })
+                    .collect();
+                let d = op(0);
+                results.push(self.lift_match(d, arms));
+            }
+            I::EnumLift { enum_, ty, .. } => {
+                let path = self.path(*ty);
+                let arms: Vec<TokenStream> = enum_
+                    .cases
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let ci = names::upper_ident(&c.name);
+                        let i = Literal::u32_unsuffixed(i as u32);
+                        quote!(#i => #path::#ci)
+                    })
+                    .collect();
+                let d = op(0);
+                results.push(self.lift_match(d, arms));
+            }
+            I::OptionLift { .. } => {
+                let blocks = self.blocks(2);
+                let mut it = blocks.into_iter();
+                let (nb, _) = it.next().unwrap_or_default();
+                let (sb, so) = it.next().unwrap_or_default();
+                let some = so.first().cloned().unwrap_or_else(|| quote!(()));
+                let arms = vec![
+                    quote!(0 => { #(#nb)* None }),
+                    quote!(1 => { #(#sb)* Some(#some) }),
+                ];
+                let d = op(0);
+                results.push(self.lift_match(d, arms));
+            }
+            I::ResultLift { .. } => {
+                let blocks = self.blocks(2);
+                let mut it = blocks.into_iter();
+                let (ob, oo) = it.next().unwrap_or_default();
+                let (eb, eo) = it.next().unwrap_or_default();
+                let ok = oo.first().cloned().unwrap_or_else(|| quote!(()));
+                let err = eo.first().cloned().unwrap_or_else(|| quote!(()));
+                let arms = vec![
+                    quote!(0 => { #(#ob)* Ok(#ok) }),
+                    quote!(1 => { #(#eb)* Err(#err) }),
+                ];
+                let d = op(0);
+                results.push(self.lift_match(d, arms));
+            }
+
+            // Resources.
+            I::HandleLift { handle, .. } => {
+                let table = self.table(handle);
+                let h = op(0);
+                results.push(match handle {
+                    Handle::Own(_) => self.bind(quote!(__tables.#table.remove((#h) as u32)?)),
+                    Handle::Borrow(_) => self.bind(quote!(__tables.#table.get_mut((#h) as u32)?)),
+                });
+            }
+            I::HandleLower { handle, .. } => {
+                let table = self.table(handle);
+                let x = op(0);
+                match handle {
+                    Handle::Own(_) => {
+                        results.push(self.bind(quote!(guest.tables().#table.insert(#x)? as i32)));
+                    }
+                    Handle::Borrow(_) => {
+                        self.fail("a borrowed handle as a result".into());
+                        results.push(quote!(0i32));
+                    }
+                }
+            }
+
+            // The call itself.
+            I::CallInterface { func, .. } => {
+                let call = self.trait_call(operands);
+                if func.result.is_some() {
+                    let ret = format_ident!("ret");
+                    self.stmt(quote!(let #ret = #call;));
+                    results.push(quote!(#ret));
+                } else {
+                    self.stmt(quote!(#call;));
+                }
+            }
+            I::Return { amt, .. } => {
+                if *amt > 0 {
+                    self.result = Some(op(0));
+                }
+            }
+            I::Flush { .. } => results.extend(operands.iter().cloned()),
+
+            other => {
+                self.fail(format!(
+                    "the canonical-ABI step {:?} is not supported by the host shim",
+                    std::mem::discriminant(other)
+                ));
+                for _ in 0..other.results_len() {
+                    results.push(quote!(()));
+                }
+            }
+        }
+    }
+
+    fn return_pointer(
+        &mut self,
+        _size: wit_bindgen_core::wit_parser::ArchitectureSize,
+        _align: wit_bindgen_core::wit_parser::Alignment,
+    ) -> TokenStream {
+        self.fail("a return area allocated by the host".into());
+        quote!(0i32)
+    }
+
+    fn push_block(&mut self) {
+        self.blocks.push(Vec::new());
+    }
+
+    fn finish_block(&mut self, operands: &mut Vec<TokenStream>) {
+        let body = self.blocks.pop().unwrap_or_default();
+        self.finished.push((body, std::mem::take(operands)));
+    }
+
+    fn sizes(&self) -> &SizeAlign {
+        &self.w.sizes
+    }
+
+    fn is_list_canonical(&self, _resolve: &Resolve, element: &Type) -> bool {
+        // Only bytes are the same in guest memory and in Rust without
+        // copying; everything else is lifted element by element.
+        matches!(element, Type::U8)
+    }
+}
+
+impl FnGen<'_, '_, '_> {
+    /// `let (r0, ...) = match x { arms }`, pushing the results.
+    fn lower_match(
+        &mut self,
+        x: TokenStream,
+        arms: Vec<TokenStream>,
+        n: usize,
+        results: &mut Vec<TokenStream>,
+    ) {
+        if n == 0 {
+            self.stmt(quote!(match #x { #(#arms)* }));
+            return;
+        }
+        let names: Vec<Ident> = (0..n).map(|_| self.fresh("r")).collect();
+        self.stmt(quote!(let (#(#names,)*) = match #x { #(#arms)* };));
+        results.extend(names.iter().map(|n| quote!(#n)));
+    }
+
+    /// A lift by discriminant; an unknown one is an error.
+    fn lift_match(&mut self, d: TokenStream, arms: Vec<TokenStream>) -> TokenStream {
+        self.bind(quote! {
+            match (#d) as u32 {
+                #(#arms,)*
+                _ => return Err(rt::Error::InvalidDiscriminant),
+            }
+        })
+    }
+}

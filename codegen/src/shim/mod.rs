@@ -1,0 +1,463 @@
+//! `no_std` host shims: what a firmware needs to host a world's apps as core
+//! modules in a small interpreter.
+//!
+//! For each interface the world imports, the output has a module with
+//!
+//! - the interface's types in Rust (records, enums, flags, variants), with a
+//!   lifetime where they hold strings or lists;
+//! - a trait the firmware implements, one method per function in lifted
+//!   types, resources as associated types (the firmware's own
+//!   representation of a pin or a bus), and a drop method per resource;
+//! - the canonical-ABI glue of every import, engine-agnostic: a function
+//!   that takes the firmware's host, the calling guest (memory, tables,
+//!   `cabi_realloc`, see `wasi_hw_shim_runtime::Guest`) and the core wasm
+//!   arguments, and returns the core result or an error that becomes a trap.
+//!
+//! Beside them: `Host`, the union of the traits; `Tables`, the fixed-capacity
+//! handle tables (a capacity per resource type, a const generic); and, under
+//! `#[cfg(feature = "wasmi")]`, an adapter that adds every import to a
+//! `wasmi::Linker`.
+//!
+//! The glue comes from wit-bindgen-core's canonical-ABI instruction stream
+//! (lift the arguments, call, lower the results), rendered as Rust that
+//! checks every pointer, length, discriminant, handle and string. A WIT
+//! construct the shim cannot express without an allocator is an error that
+//! names the item, never wrong code.
+
+mod glue;
+mod names;
+mod types;
+mod wasmi;
+
+use anyhow::{Result, bail};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::package::Package;
+use crate::wit_parser::{
+    Function, InterfaceId, Resolve, SizeAlign, TypeDefKind, TypeId, TypeOwner,
+    WorldItem, WorldKey,
+};
+
+/// How to generate a host shim.
+#[derive(Debug, Clone)]
+pub struct ShimOptions {
+    /// The Rust path of the runtime crate the generated code uses.
+    pub runtime: String,
+    /// The default capacity of each resource table.
+    pub default_capacity: usize,
+}
+
+impl Default for ShimOptions {
+    fn default() -> Self {
+        ShimOptions {
+            runtime: "wasi_hw_shim_runtime".into(),
+            default_capacity: 16,
+        }
+    }
+}
+
+/// An imported interface, as the generator names it.
+struct Interface {
+    id: InterfaceId,
+    /// Its import name, for example `wasi-hw:hal/gpio@0.1.0`.
+    import: String,
+    /// The Rust module, for example `gpio`.
+    module: proc_macro2::Ident,
+    /// The trait, for example `Gpio`.
+    trait_name: proc_macro2::Ident,
+}
+
+/// A resource type declared by an imported interface.
+struct Resource {
+    id: TypeId,
+    interface: usize,
+    /// The associated type in the interface's trait, for example `Pin`.
+    assoc: proc_macro2::Ident,
+    /// The field of `Tables`, for example `gpio_pin`.
+    field: proc_macro2::Ident,
+    /// The const generic of its capacity, for example `GPIO_PIN`.
+    capacity: proc_macro2::Ident,
+    /// The WIT name, for example `pin`.
+    name: String,
+}
+
+/// Everything the parts of the generator share about one world.
+struct World<'a> {
+    resolve: &'a Resolve,
+    sizes: SizeAlign,
+    rt: TokenStream,
+    interfaces: Vec<Interface>,
+    resources: Vec<Resource>,
+}
+
+/// The host shim of `world` as one formatted Rust file, headed by a comment
+/// that says how it was made.
+pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String> {
+    let world_id = package.world(world)?;
+    let resolve = &package.resolve;
+    let rt: TokenStream = match opts.runtime.parse::<TokenStream>() {
+        Ok(path) if syn::parse2::<syn::Path>(path.clone()).is_ok() => path,
+        _ => bail!("--runtime `{}` is not a Rust path", opts.runtime),
+    };
+    let mut sizes = SizeAlign::default();
+    sizes
+        .fill(resolve)
+        .map_err(|e| anyhow::anyhow!("computing the canonical ABI layout: {e}"))?;
+    let mut w = World {
+        resolve,
+        sizes,
+        rt,
+        interfaces: Vec::new(),
+        resources: Vec::new(),
+    };
+    for (key, item) in &resolve.worlds[world_id].imports {
+        match item {
+            WorldItem::Interface { id, .. } => w.add_interface(key, *id)?,
+            WorldItem::Function(f) => bail!(
+                "world `{world}` imports the function `{}` directly; the host shim supports imports of interfaces only (put it in an interface)",
+                f.name
+            ),
+            WorldItem::Type { id, .. } => bail!(
+                "world `{world}` imports the type `{}` directly; the host shim supports imports of interfaces only (put it in an interface)",
+                resolve.types[*id].name.as_deref().unwrap_or("?")
+            ),
+        }
+    }
+    let mut modules = Vec::new();
+    for i in 0..w.interfaces.len() {
+        modules.push(w.interface_module(i)?);
+    }
+    let host = w.host_trait();
+    let tables = w.tables();
+    let adapter = wasmi::adapter(&w)?;
+    let package_name = package.name();
+    let file: TokenStream = quote! {
+        #host
+        #tables
+        #(#modules)*
+        #adapter
+    };
+    let parsed: syn::File = syn::parse2(file)
+        .map_err(|e| anyhow::anyhow!("internal error: the generated shim does not parse: {e}"))?;
+    let body = prettyplease::unparse(&parsed);
+    Ok(format!(
+        "// Generated by `wasi-hw-codegen host-shim` from the world `{world}` of {package_name}.\n\
+         // Do not edit: change the WIT or the generator, and regenerate.\n\
+         #![allow(\n    clippy::all,\n    unused_variables,\n    unused_mut,\n    unused_parens,\n    non_camel_case_types,\n    dead_code\n)]\n\n{body}"
+    ))
+}
+
+impl<'a> World<'a> {
+    fn add_interface(&mut self, key: &WorldKey, id: InterfaceId) -> Result<()> {
+        let iface = &self.resolve.interfaces[id];
+        let Some(name) = &iface.name else {
+            bail!(
+                "the world imports an anonymous interface (`{}`); the host shim needs named interfaces",
+                self.resolve.name_world_key(key)
+            );
+        };
+        let index = self.interfaces.len();
+        let module = names::module(name);
+        if self.interfaces.iter().any(|i| i.module == module) {
+            bail!(
+                "two imported interfaces are both named `{name}`; the host shim names modules after interfaces"
+            );
+        }
+        self.interfaces.push(Interface {
+            id,
+            import: self.resolve.name_world_key(key),
+            trait_name: names::upper_ident(name),
+            module,
+        });
+        for (rname, tid) in &iface.types {
+            if let TypeDefKind::Resource = self.resolve.types[*tid].kind {
+                let field = format_ident!("{}_{}", names::snake(name), names::snake(rname));
+                self.resources.push(Resource {
+                    id: *tid,
+                    interface: index,
+                    assoc: names::upper_ident(rname),
+                    capacity: format_ident!("{}", field.to_string().to_uppercase()),
+                    field,
+                    name: rname.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The resource a handle or alias refers to, following `use` aliases.
+    fn resource(&self, mut id: TypeId) -> Result<&Resource> {
+        loop {
+            match &self.resolve.types[id].kind {
+                TypeDefKind::Type(crate::wit_parser::Type::Id(next)) => id = *next,
+                _ => break,
+            }
+        }
+        self.resources.iter().find(|r| r.id == id).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the resource `{}` is not declared by an interface the world imports",
+                self.resolve.types[id].name.as_deref().unwrap_or("?")
+            )
+        })
+    }
+
+    /// `<Self as super::m::Trait>::Assoc` (inside a trait) or
+    /// `<H as super::m::Trait>::Assoc` (elsewhere) for a resource; without
+    /// `super::` when written at the root of the file.
+    fn resource_type(&self, r: &Resource, on: &TokenStream, at_root: bool) -> TokenStream {
+        let iface = &self.interfaces[r.interface];
+        let module = &iface.module;
+        let tr = &iface.trait_name;
+        let assoc = &r.assoc;
+        if at_root {
+            quote!(<#on as #module::#tr>::#assoc)
+        } else {
+            quote!(<#on as super::#module::#tr>::#assoc)
+        }
+    }
+
+    /// The module of interface `i`: types, trait and glue.
+    fn interface_module(&self, i: usize) -> Result<TokenStream> {
+        let iface = &self.interfaces[i];
+        let wit = &self.resolve.interfaces[iface.id];
+        let module = &iface.module;
+        let docs = names::docs(&wit.docs);
+        let rt = &self.rt;
+        let typedefs = types::definitions(self, i)?;
+        let tr = self.interface_trait(i)?;
+        let glue = glue::functions(self, i)?;
+        let import = &iface.import;
+        let import_doc = format!(" The import name of this interface: `{import}`.");
+        Ok(quote! {
+            #docs
+            pub mod #module {
+                use #rt as rt;
+                #[doc = #import_doc]
+                pub const IMPORT: &str = #import;
+                #typedefs
+                #tr
+                #glue
+            }
+        })
+    }
+
+    /// The functions of interface `i` in the order the trait lists them:
+    /// the WIT order, then one drop per resource.
+    fn functions(&self, i: usize) -> Vec<&'a Function> {
+        let resolve = self.resolve;
+        resolve.interfaces[self.interfaces[i].id]
+            .functions
+            .values()
+            .collect()
+    }
+
+    fn interface_trait(&self, i: usize) -> Result<TokenStream> {
+        let iface = &self.interfaces[i];
+        let tr = &iface.trait_name;
+        let wit = &self.resolve.interfaces[iface.id];
+        let mut supertraits = Vec::new();
+        let mut assoc = Vec::new();
+        let mut methods = Vec::new();
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for r in self.resources.iter().filter(|r| r.interface == i) {
+            let a = &r.assoc;
+            let doc = names::docs(&self.resolve.types[r.id].docs);
+            let what = format!(
+                " The firmware's representation of a `{}`: what a guest's handle stands for. The shim keeps it in a table and hands the firmware a reference to it.",
+                r.name
+            );
+            assoc.push(quote! {
+                #doc
+                #[doc = ""]
+                #[doc = #what]
+                type #a;
+            });
+        }
+        for f in self.functions(i) {
+            let method = names::method(f);
+            if let Some((_, other)) = seen.iter().find(|(m, _)| *m == method) {
+                bail!(
+                    "in interface `{}`, the functions `{}` and `{other}` would both be the trait method `{method}`",
+                    wit.name.as_deref().unwrap_or("?"),
+                    f.name
+                );
+            }
+            seen.push((method.clone(), f.name.clone()));
+            let sig = types::method_signature(self, i, f)?;
+            for other in &sig.uses {
+                if *other != i && !supertraits.contains(other) {
+                    supertraits.push(*other);
+                }
+            }
+            let doc = names::docs(&f.docs);
+            let m = format_ident!("{}", method);
+            let params = &sig.params;
+            let ret = &sig.result;
+            methods.push(quote! {
+                #doc
+                fn #m(&mut self, #(#params),*) -> Result<#ret, rt::Error>;
+            });
+        }
+        for r in self.resources.iter().filter(|r| r.interface == i) {
+            let m = format_ident!("{}_drop", names::snake(&r.name));
+            if let Some((_, other)) = seen.iter().find(|(n, _)| *n == m.to_string()) {
+                bail!(
+                    "in interface `{}`, the function `{other}` would be the trait method `{m}`, which is the drop of resource `{}`",
+                    wit.name.as_deref().unwrap_or("?"),
+                    r.name
+                );
+            }
+            let a = &r.assoc;
+            let arg = names::value_ident(&r.name);
+            let doc = format!(
+                " The guest dropped its handle to this `{}`; release what it holds. By default the value is simply dropped.",
+                r.name
+            );
+            methods.push(quote! {
+                #[doc = #doc]
+                fn #m(&mut self, #arg: Self::#a) -> Result<(), rt::Error> {
+                    let _ = #arg;
+                    Ok(())
+                }
+            });
+        }
+        let supers: Vec<TokenStream> = supertraits
+            .iter()
+            .map(|o| {
+                let m = &self.interfaces[*o].module;
+                let t = &self.interfaces[*o].trait_name;
+                quote!(super::#m::#t)
+            })
+            .collect();
+        let bound = if supers.is_empty() {
+            quote!()
+        } else {
+            quote!(: #(#supers)+*)
+        };
+        let doc = format!(
+            " What the firmware implements for `{}`: one method per function, in lifted types. A method returns the function's result, or an error that stops the guest (a trap). Results may borrow from `self`: the shim copies them into the guest before the next call.",
+            iface.import
+        );
+        Ok(quote! {
+            #[doc = #doc]
+            pub trait #tr #bound {
+                #(#assoc)*
+                #(#methods)*
+            }
+        })
+    }
+
+    /// `Host`: every interface trait at once.
+    fn host_trait(&self) -> TokenStream {
+        let bounds: Vec<TokenStream> = self
+            .interfaces
+            .iter()
+            .map(|i| {
+                let m = &i.module;
+                let t = &i.trait_name;
+                quote!(#m::#t)
+            })
+            .collect();
+        quote! {
+            /// The firmware's host: every interface of the world. Implemented
+            /// for any type that implements them all.
+            pub trait Host: #(#bounds)+* {}
+            impl<T: #(#bounds)+*> Host for T {}
+        }
+    }
+
+    /// The const generics of the tables, as declared (with defaults or
+    /// without) and as used.
+    fn capacities(&self, defaults: Option<usize>) -> Vec<TokenStream> {
+        self.resources
+            .iter()
+            .map(|r| {
+                let c = &r.capacity;
+                match defaults {
+                    Some(d) => quote!(const #c: usize = #d),
+                    None => quote!(const #c: usize),
+                }
+            })
+            .collect()
+    }
+
+    fn capacity_args(&self) -> Vec<TokenStream> {
+        self.resources
+            .iter()
+            .map(|r| {
+                let c = &r.capacity;
+                quote!(#c)
+            })
+            .collect()
+    }
+
+    /// `Tables<H, A, B, ...>`, as glue and adapter name it.
+    fn tables_type(&self) -> TokenStream {
+        let args = self.capacity_args();
+        quote!(super::Tables<H, #(#args),*>)
+    }
+
+    fn tables(&self) -> TokenStream {
+        let rt = &self.rt;
+        let decl = self.capacities(Some(16));
+        let plain = self.capacities(None);
+        let args = self.capacity_args();
+        let h = quote!(H);
+        let fields: Vec<TokenStream> = self
+            .resources
+            .iter()
+            .map(|r| {
+                let f = &r.field;
+                let c = &r.capacity;
+                let ty = self.resource_type(r, &h, true);
+                let doc = format!(
+                    " The guest's `{}` handles (of `{}`), at most `{c}`.",
+                    r.name, self.interfaces[r.interface].import
+                );
+                quote! {
+                    #[doc = #doc]
+                    pub #f: #rt::Table<#ty, #c>
+                }
+            })
+            .collect();
+        let inits: Vec<TokenStream> = self
+            .resources
+            .iter()
+            .map(|r| {
+                let f = &r.field;
+                quote!(#f: #rt::Table::new())
+            })
+            .collect();
+        quote! {
+            /// The guest's resources: one fixed-capacity table per resource
+            /// type, a capacity each (a const generic, 16 unless the
+            /// firmware says otherwise). A handle the guest sends is
+            /// looked up here; a forged or dropped one is an error.
+            pub struct Tables<H: Host, #(#decl),*> {
+                #(#fields,)*
+            }
+
+            impl<H: Host, #(#plain),*> Tables<H, #(#args),*> {
+                /// Empty tables.
+                pub fn new() -> Self {
+                    Tables { #(#inits,)* }
+                }
+            }
+
+            impl<H: Host, #(#plain),*> Default for Tables<H, #(#args),*> {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+        }
+    }
+}
+
+/// The interface a type belongs to, if any.
+fn owner(resolve: &Resolve, id: TypeId) -> Option<InterfaceId> {
+    match resolve.types[id].owner {
+        TypeOwner::Interface(i) => Some(i),
+        _ => None,
+    }
+}

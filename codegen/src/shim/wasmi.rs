@@ -1,0 +1,245 @@
+//! The wasmi 2.0 adapter: every import of the world added to a
+//! `wasmi::Linker`, behind `#[cfg(feature = "wasmi")]`.
+//!
+//! The shim's state lives in the store's data (`Shim`: the firmware's host,
+//! the tables, the guest's exports once found). For an import whose result
+//! needs no allocation in the guest, the glue borrows memory and state side
+//! by side (`Memory::data_and_store_mut`). For one that does, the host is
+//! moved out of the store for the call, so that a result borrowed from it
+//! can be copied into the guest while its `cabi_realloc` runs; a guest that
+//! calls back into the host from `cabi_realloc` finds no host and traps.
+
+use anyhow::Result;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{World, names, types};
+use wit_bindgen_core::abi::AbiVariant;
+
+pub fn adapter(w: &World) -> Result<TokenStream> {
+    let rt = &w.rt;
+    let decl = w.capacities(Some(16));
+    let plain = w.capacities(None);
+    let caps = w.capacity_args();
+    let tables = quote!(super::Tables<H, #(#caps),*>);
+    let shim = quote!(Shim<H, #(#caps),*>);
+    let mut links = Vec::new();
+    for (i, iface) in w.interfaces.iter().enumerate() {
+        let module = &iface.module;
+        let import = &iface.import;
+        for f in w.functions(i) {
+            let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
+            let args: Vec<_> = (0..sig.params.len()).map(|i| format_ident!("arg{i}")).collect();
+            let params: Vec<TokenStream> = sig
+                .params
+                .iter()
+                .zip(&args)
+                .map(|(t, a)| {
+                    let t = wasm(*t);
+                    quote!(#a: #t)
+                })
+                .collect();
+            let ret = match sig.results.first() {
+                Some(t) => wasm(*t),
+                None => quote!(()),
+            };
+            let glue = names::glue(&names::method(f));
+            let name = &f.name;
+            let call = quote!(super::#module::#glue::<H, _, #(#caps),*>);
+            let allocates = f.result.as_ref().is_some_and(|t| types::allocates(w, t));
+            links.push(link(import, name, &params, &ret, &call, &args, allocates));
+        }
+        for r in w.resources.iter().filter(|r| r.interface == i) {
+            let glue = names::glue(&format!("{}_drop", names::snake(&r.name)));
+            let name = format!("[resource-drop]{}", r.name);
+            let call = quote!(super::#module::#glue::<H, _, #(#caps),*>);
+            let arg = format_ident!("arg0");
+            links.push(link(
+                import,
+                &name,
+                &[quote!(#arg: i32)],
+                &quote!(()),
+                &call,
+                &[arg],
+                false,
+            ));
+        }
+    }
+    Ok(quote! {
+        /// The wasmi 2.0 adapter: `add_to_linker` defines every import of the
+        /// world in a `wasmi::Linker`, over a `Shim` kept in the store.
+        #[cfg(feature = "wasmi")]
+        pub mod wasmi {
+            use super::Host;
+            use #rt as rt;
+
+            /// The shim's state in a wasmi store: the firmware's host, the
+            /// guest's resource tables, and the guest's `memory` and
+            /// `cabi_realloc` exports (found on the first call; one
+            /// instance per store).
+            pub struct Shim<H: Host, #(#decl),*> {
+                host: Option<H>,
+                /// The guest's resources.
+                pub tables: #tables,
+                exports: Option<Exports>,
+            }
+
+            #[derive(Clone, Copy)]
+            struct Exports {
+                memory: ::wasmi::Memory,
+                realloc: Option<::wasmi::TypedFunc<(i32, i32, i32, i32), i32>>,
+            }
+
+            impl<H: Host, #(#plain),*> #shim {
+                /// The shim over `host`, with empty tables.
+                pub fn new(host: H) -> Self {
+                    Shim { host: Some(host), tables: super::Tables::new(), exports: None }
+                }
+
+                /// The firmware's host. `None` only while the shim is
+                /// calling the guest's `cabi_realloc` (firmware code does
+                /// not run then).
+                pub fn host(&self) -> Option<&H> {
+                    self.host.as_ref()
+                }
+
+                /// The firmware's host, mutably.
+                pub fn host_mut(&mut self) -> Option<&mut H> {
+                    self.host.as_mut()
+                }
+
+                /// The host back, when the guest is done.
+                pub fn into_host(self) -> Option<H> {
+                    self.host
+                }
+            }
+
+            /// Why the shim stopped a guest: a `wasi_hw_shim_runtime::Error`
+            /// carried through wasmi as a host error (find it with
+            /// `wasmi::Error::downcast_ref::<Trap>()`).
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct Trap(pub rt::Error);
+
+            impl core::fmt::Display for Trap {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    core::fmt::Display::fmt(&self.0, f)
+                }
+            }
+
+            impl ::wasmi::errors::HostError for Trap {}
+
+            fn trap(e: rt::Error) -> ::wasmi::Error {
+                ::wasmi::Error::host(Trap(e))
+            }
+
+            fn exports<T, H: Host, #(#plain),*>(
+                caller: &mut ::wasmi::Caller<'_, T>,
+                get: fn(&mut T) -> &mut #shim,
+            ) -> Result<Exports, ::wasmi::Error> {
+                if let Some(e) = get(caller.data_mut()).exports {
+                    return Ok(e);
+                }
+                let Some(memory) = caller.get_export("memory").and_then(::wasmi::Extern::into_memory) else {
+                    return Err(trap(rt::Error::Trap("the guest exports no memory named `memory`")));
+                };
+                let realloc = caller
+                    .get_export("cabi_realloc")
+                    .and_then(::wasmi::Extern::into_func)
+                    .and_then(|f| f.typed::<(i32, i32, i32, i32), i32>(&*caller).ok());
+                let e = Exports { memory, realloc };
+                get(caller.data_mut()).exports = Some(e);
+                Ok(e)
+            }
+
+            /// The calling guest, with its `cabi_realloc`.
+            struct Guest<'c, 'a, T, H: Host, #(#plain),*> {
+                caller: &'c mut ::wasmi::Caller<'a, T>,
+                get: fn(&mut T) -> &mut #shim,
+                exports: Exports,
+            }
+
+            impl<T, H: Host, #(#plain),*> rt::Guest<#tables> for Guest<'_, '_, T, H, #(#caps),*> {
+                fn memory(&mut self) -> &mut [u8] {
+                    self.exports.memory.data_mut(&mut *self.caller)
+                }
+                fn parts(&mut self) -> (&mut [u8], &mut #tables) {
+                    let (memory, data) = self.exports.memory.data_and_store_mut(&mut *self.caller);
+                    (memory, &mut (self.get)(data).tables)
+                }
+                fn realloc(&mut self, old_ptr: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, rt::Error> {
+                    let Some(realloc) = self.exports.realloc else {
+                        return Err(rt::Error::Realloc);
+                    };
+                    realloc
+                        .call(&mut *self.caller, (old_ptr as i32, old_size as i32, align as i32, new_size as i32))
+                        .map(|p| p as u32)
+                        .map_err(|e| match e.downcast_ref::<Trap>() {
+                            Some(Trap(inner)) => *inner,
+                            None => rt::Error::Realloc,
+                        })
+                }
+            }
+
+            /// Defines every import of the world in `linker`. `get` finds the
+            /// shim in the store's data.
+            pub fn add_to_linker<T: 'static, H: Host + 'static, #(#plain),*>(
+                linker: &mut ::wasmi::Linker<T>,
+                get: fn(&mut T) -> &mut #shim,
+            ) -> Result<(), ::wasmi::errors::LinkerError> {
+                #(#links)*
+                Ok(())
+            }
+        }
+    })
+}
+
+fn wasm(t: wit_bindgen_core::abi::WasmType) -> TokenStream {
+    use wit_bindgen_core::abi::WasmType;
+    match t {
+        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!(i32),
+        WasmType::I64 | WasmType::PointerOrI64 => quote!(i64),
+        WasmType::F32 => quote!(f32),
+        WasmType::F64 => quote!(f64),
+    }
+}
+
+/// One `func_wrap`.
+fn link(
+    import: &str,
+    name: &str,
+    params: &[TokenStream],
+    ret: &TokenStream,
+    call: &TokenStream,
+    args: &[proc_macro2::Ident],
+    allocates: bool,
+) -> TokenStream {
+    let body = if allocates {
+        quote! {
+            let Some(mut host) = get(caller.data_mut()).host.take() else {
+                return Err(trap(rt::Error::Reentered));
+            };
+            let result = {
+                let mut guest = Guest { caller: &mut caller, get, exports };
+                #call(&mut host, &mut guest, #(#args),*)
+            };
+            get(caller.data_mut()).host = Some(host);
+            result.map_err(trap)
+        }
+    } else {
+        quote! {
+            let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+            let shim = get(data);
+            let Some(host) = shim.host.as_mut() else {
+                return Err(trap(rt::Error::Reentered));
+            };
+            let mut guest = rt::NoRealloc { memory, tables: &mut shim.tables };
+            #call(host, &mut guest, #(#args),*).map_err(trap)
+        }
+    };
+    quote! {
+        linker.func_wrap(#import, #name, move |mut caller: ::wasmi::Caller<'_, T>, #(#params),*| -> Result<#ret, ::wasmi::Error> {
+            let exports = exports(&mut caller, get)?;
+            #body
+        })?;
+    }
+}
