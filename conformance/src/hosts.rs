@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use wasi_hw_host::board;
 use wasi_hw_host::host::{Echo, Limits, Outcome, Quirks, Runner};
+use wasi_hw_host::shim::CoreRunner;
 
 use crate::{Case, Suite, Verdict};
 
@@ -81,6 +82,57 @@ impl Host for Reference {
                 self.quirks,
             )
             .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let verdict = match result.outcome {
+            Outcome::Success => Verdict::Pass,
+            Outcome::Failed(m) => Verdict::Fail(m),
+            Outcome::Trapped(m) => Verdict::Fail(m.lines().next().unwrap_or("").to_string()),
+        };
+        let trace = result
+            .state
+            .board
+            .trace
+            .events
+            .iter()
+            .map(|e| e.to_value())
+            .collect();
+        Ok(HostOutcome { verdict, trace })
+    }
+}
+
+/// The generated no_std shim on wasmi, with the reference host's board
+/// model behind its traits: the test guest's core module (`wasm32v1-none`)
+/// instead of its component, the canonical ABI done by generated glue
+/// instead of wasmtime.
+pub struct ShimWasmi {
+    runner: CoreRunner,
+}
+
+impl ShimWasmi {
+    pub fn new(suite: &Suite) -> Result<ShimWasmi> {
+        let bytes = std::fs::read(&suite.guest_core).with_context(|| {
+            format!(
+                "the test guest's core module {} cannot be read (build it with `cargo build -p wasi-hw-conformance`)",
+                suite.guest_core.display()
+            )
+        })?;
+        let runner = CoreRunner::new(&bytes)
+            .with_context(|| format!("{}: not a core module wasmi can run", suite.guest_core.display()))?;
+        Ok(ShimWasmi { runner })
+    }
+}
+
+impl Host for ShimWasmi {
+    fn name(&self) -> String {
+        "shim-wasmi".into()
+    }
+
+    fn run(&self, suite: &Suite, case: Case) -> Result<HostOutcome> {
+        let board = board::file::load(&suite.board, false).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let limits = Limits {
+            timeout: suite.timeout,
+            ..Limits::default()
+        };
+        let result = self.runner.run(board, &[case.name.to_string()], &limits)?;
         let verdict = match result.outcome {
             Outcome::Success => Verdict::Pass,
             Outcome::Failed(m) => Verdict::Fail(m),

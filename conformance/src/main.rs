@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use wasi_hw_conformance::hosts::{External, Host, Reference};
+use wasi_hw_conformance::hosts::{External, Host, Reference, ShimWasmi};
 use wasi_hw_conformance::{Suite, cases, report, run};
 
 /// Runs the wasi-hw conformance suite on a host.
@@ -54,6 +54,10 @@ struct Cli {
 enum HostKind {
     /// The reference host, in this process.
     Reference,
+    /// The generated no_std host shim on wasmi, in this process, with the
+    /// reference host's board model behind it: runs the test guest's core
+    /// module, and compares each trace with the reference host's.
+    ShimWasmi,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -108,14 +112,25 @@ fn main() -> ExitCode {
         }
     };
     let external;
+    let shim;
     let (host, compare): (&dyn Host, Option<&dyn Host>) = match (cli.host, &cli.host_command) {
         (Some(HostKind::Reference), None) => (&reference, None),
+        (Some(HostKind::ShimWasmi), None) => {
+            shim = match ShimWasmi::new(&suite) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return ExitCode::from(2);
+                }
+            };
+            (&shim, Some(&reference))
+        }
         (None, Some(cmd)) => {
             external = External::new(cmd);
             (&external, Some(&reference))
         }
         _ => {
-            eprintln!("error: say which host to test: --host reference or --host-command CMD");
+            eprintln!("error: say which host to test: --host reference, --host shim-wasmi or --host-command CMD");
             return ExitCode::from(2);
         }
     };

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use wasi_hw_codegen::package::Package;
 use wasi_hw_codegen::wit_parser::{FunctionKind, WorldItem};
-use wasi_hw_conformance::hosts::{Host, Reference};
+use wasi_hw_conformance::hosts::{Host, Reference, ShimWasmi};
 use wasi_hw_conformance::{Suite, Verdict, cases, run};
 use wasi_hw_host::host::Quirks;
 
@@ -44,6 +44,21 @@ fn every_case_passes_on_the_reference_host() {
         );
     }
     assert_eq!(results.len(), cases().len());
+}
+
+/// The differential test of the generated shim: the test guest's core
+/// module on wasmi, through the glue `wasi-hw-codegen host-shim` writes,
+/// passes every case with a trace identical to the reference host's
+/// (`run` compares them and fails a case on the first difference).
+#[test]
+fn every_case_passes_on_the_generated_shim_with_the_reference_trace() {
+    let suite = Suite::built();
+    let reference = Reference::new(&suite).unwrap();
+    let shim = ShimWasmi::new(&suite).unwrap();
+    let results = run(&suite, &shim, Some(&reference), &cases()).unwrap();
+    assert_eq!(failing(&results), Vec::<&str>::new());
+    assert_eq!(results.len(), cases().len());
+    assert_eq!(shim.name(), "shim-wasmi");
 }
 
 /// `interface.function` and `interface.resource.method` for every function

@@ -9,5 +9,6 @@
 pub mod board;
 pub mod host;
 pub mod policy;
+pub mod shim;
 pub mod time;
 pub mod trace;
