@@ -1,0 +1,212 @@
+//! Hostile guests against the generated no_std shim on wasmi: hand-written
+//! core modules that send what no honest guest would. Each one must end in
+//! a clean trap that says what was wrong, and the host must go on to serve
+//! the next guest.
+
+use std::path::Path;
+
+use wasi_hw_host::board::{self, Board};
+use wasi_hw_host::host::{Limits, Outcome};
+use wasi_hw_host::shim::CoreRunner;
+
+fn board() -> Board {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/board.toml");
+    board::file::load(&path, false).unwrap()
+}
+
+/// A guest whose `run` executes `body`, with the imports below, memory at
+/// 16: "out", 32: "bus", 48: invalid UTF-8; and a `cabi_realloc` given by
+/// `realloc` (a function body returning an i32).
+fn guest(body: &str, realloc: &str) -> Vec<u8> {
+    let wat = format!(
+        r#"(module
+  (import "wasi-hw:hal/gpio@0.1.0" "open" (func $pin_open (param i32 i32 i32 i32 i32 i32 i32)))
+  (import "wasi-hw:hal/gpio@0.1.0" "list-pins" (func $list_pins (param i32)))
+  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.set-high" (func $set_high (param i32 i32)))
+  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.is-high" (func $is_high (param i32 i32)))
+  (import "wasi-hw:hal/gpio@0.1.0" "[resource-drop]pin" (func $drop_pin (param i32)))
+  (import "wasi-hw:hal/i2c@0.1.0" "open" (func $bus_open (param i32 i32 i32)))
+  (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.write" (func $write (param i32 i32 i32 i32 i32 i32)))
+  (import "wasi-hw:hal/log@0.1.0" "log" (func $log (param i32 i32 i32)))
+  (import "wasi-hw:hal/timer@0.1.0" "now" (func $now (result i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "out")
+  (data (i32.const 32) "bus")
+  (data (i32.const 48) "\ff\fe")
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) {realloc})
+  ;; Opens pin "out" as a push-pull output; its handle is at 260.
+  (func $open_out
+    (call $pin_open (i32.const 16) (i32.const 3) (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 256)))
+  (func (export "run") (param i32 i32) (result i32)
+    {body}
+    ;; ok: a zero discriminant in a zeroed return area
+    (i32.const 1024))
+)"#
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+const BUMP: &str = "(i32.const 2048)";
+
+fn run(bytes: &[u8]) -> Outcome {
+    let runner = CoreRunner::new(bytes).unwrap();
+    runner
+        .run(board(), &["case".to_string()], &Limits::default())
+        .unwrap()
+        .outcome
+}
+
+fn trap(body: &str, realloc: &str) -> String {
+    match run(&guest(body, realloc)) {
+        Outcome::Trapped(m) => m,
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_honest_guest_of_the_same_shape_succeeds() {
+    let outcome = run(&guest(
+        "(call $open_out) (call $set_high (i32.load (i32.const 260)) (i32.const 512))
+         (call $log (i32.const 2) (i32.const 16) (i32.const 3))",
+        BUMP,
+    ));
+    assert!(matches!(outcome, Outcome::Success), "{outcome:?}");
+}
+
+#[test]
+fn a_pointer_past_the_end_of_memory_traps() {
+    let m = trap(
+        "(call $log (i32.const 2) (i32.const 65530) (i32.const 100))",
+        BUMP,
+    );
+    assert!(m.contains("guest pointer out of bounds"), "{m}");
+}
+
+#[test]
+fn a_pointer_and_length_whose_sum_overflows_trap() {
+    let m = trap(
+        "(call $log (i32.const 2) (i32.const 0xfffffff0) (i32.const 0x20))",
+        BUMP,
+    );
+    assert!(m.contains("guest pointer out of bounds"), "{m}");
+}
+
+#[test]
+fn invalid_utf8_traps() {
+    let m = trap("(call $log (i32.const 2) (i32.const 48) (i32.const 2))", BUMP);
+    assert!(m.contains("string is not UTF-8"), "{m}");
+}
+
+#[test]
+fn a_bad_enum_discriminant_traps() {
+    let m = trap("(call $log (i32.const 5) (i32.const 16) (i32.const 3))", BUMP);
+    assert!(m.contains("invalid discriminant"), "{m}");
+}
+
+#[test]
+fn a_bad_variant_discriminant_traps() {
+    // Opens "bus" (handle at 260), then writes with address case 2 of 2.
+    let m = trap(
+        "(call $bus_open (i32.const 32) (i32.const 3) (i32.const 256))
+         (call $write (i32.load (i32.const 260)) (i32.const 2) (i32.const 0x50) (i32.const 16) (i32.const 1) (i32.const 512))",
+        BUMP,
+    );
+    assert!(m.contains("invalid discriminant"), "{m}");
+}
+
+#[test]
+fn a_forged_handle_traps() {
+    let m = trap("(call $set_high (i32.const 42) (i32.const 512))", BUMP);
+    assert!(m.contains("invalid resource handle"), "{m}");
+    let m = trap("(call $set_high (i32.const 0) (i32.const 512))", BUMP);
+    assert!(m.contains("invalid resource handle"), "{m}");
+}
+
+#[test]
+fn a_double_drop_traps() {
+    let m = trap(
+        "(call $open_out)
+         (call $drop_pin (i32.load (i32.const 260)))
+         (call $drop_pin (i32.load (i32.const 260)))",
+        BUMP,
+    );
+    assert!(m.contains("invalid resource handle"), "{m}");
+}
+
+#[test]
+fn a_handle_used_after_its_drop_traps() {
+    let m = trap(
+        "(call $open_out)
+         (call $drop_pin (i32.load (i32.const 260)))
+         (call $set_high (i32.load (i32.const 260)) (i32.const 512))",
+        BUMP,
+    );
+    assert!(m.contains("invalid resource handle"), "{m}");
+}
+
+#[test]
+fn a_misaligned_return_area_traps() {
+    let m = trap(
+        // list<pin-info> is a pointer and a length: aligned to 4.
+        "(call $list_pins (i32.const 514))",
+        BUMP,
+    );
+    assert!(m.contains("guest pointer misaligned"), "{m}");
+}
+
+#[test]
+fn a_return_area_past_the_end_traps() {
+    let m = trap("(call $list_pins (i32.const 65534))", BUMP);
+    assert!(m.contains("guest pointer"), "{m}");
+}
+
+#[test]
+fn a_realloc_that_answers_garbage_traps() {
+    for garbage in ["(i32.const 0xffffff00)", "(i32.const 65535)", "(i32.const 2049)"] {
+        let m = trap("(call $list_pins (i32.const 512))", garbage);
+        assert!(m.contains("cabi_realloc failed"), "{garbage}: {m}");
+    }
+}
+
+#[test]
+fn a_realloc_that_traps_is_reported() {
+    // wasmi reports the guest's own trap, from inside its cabi_realloc.
+    let m = trap("(call $list_pins (i32.const 512))", "unreachable");
+    assert!(m.contains("unreachable"), "{m}");
+}
+
+#[test]
+fn a_realloc_that_calls_the_host_traps() {
+    let m = trap(
+        "(call $list_pins (i32.const 512))",
+        "(drop (call $now)) (i32.const 2048)",
+    );
+    assert!(m.contains("called the host from cabi_realloc"), "{m}");
+}
+
+#[test]
+fn the_host_serves_the_next_guest_after_hostile_ones() {
+    for body in [
+        "(call $log (i32.const 2) (i32.const 0xfffffff0) (i32.const 0x20))",
+        "(call $set_high (i32.const 42) (i32.const 512))",
+        "(call $list_pins (i32.const 512))",
+    ] {
+        let _ = trap(body, "unreachable");
+    }
+    let runner = CoreRunner::new(&std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap()).unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("boards/demo.toml");
+    let board = board::file::load(&demo, false).unwrap();
+    let run = runner
+        .run(board, &["2".to_string()], &Limits::default())
+        .unwrap();
+    assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+    let toggles = run
+        .state
+        .board
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.interface == "gpio" && e.op == "toggle")
+        .count();
+    assert!(toggles >= 4, "blinky toggled the LED {toggles} times");
+}
