@@ -648,8 +648,8 @@ pub struct ShimRun {
 }
 
 /// The store's data: the shim, and the memory limit.
-struct Data {
-    shim: HostShim,
+pub struct Data {
+    pub shim: HostShim,
     limits: wasmi::StoreLimits,
 }
 
@@ -668,12 +668,23 @@ pub const DEFAULT_FUEL: u64 = 4_000_000_000;
 impl CoreRunner {
     /// Loads a core module (`wasm32v1-none`).
     pub fn new(bytes: &[u8]) -> Result<CoreRunner> {
+        CoreRunner::with_imports(bytes, |_| Ok(()))
+    }
+
+    /// Loads a core module, with `replace` defining imports of its own over
+    /// the generated ones (for benchmarks against hand-written glue).
+    pub fn with_imports(
+        bytes: &[u8],
+        replace: impl FnOnce(&mut wasmi::Linker<Data>) -> Result<()>,
+    ) -> Result<CoreRunner> {
         let mut config = wasmi::Config::default();
         config.consume_fuel(true);
         let engine = wasmi::Engine::new(&config);
         let module = wasmi::Module::new(&engine, bytes).context("not a core module wasmi can load")?;
         let mut linker = wasmi::Linker::new(&engine);
         s::wasmi::add_to_linker(&mut linker, |d: &mut Data| &mut d.shim)?;
+        linker.allow_shadowing(true);
+        replace(&mut linker)?;
         Ok(CoreRunner {
             engine,
             module,
