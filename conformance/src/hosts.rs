@@ -115,8 +115,12 @@ impl ShimWasmi {
                 suite.guest_core.display()
             )
         })?;
-        let runner = CoreRunner::new(&bytes)
-            .with_context(|| format!("{}: not a core module wasmi can run", suite.guest_core.display()))?;
+        let runner = CoreRunner::new(&bytes).with_context(|| {
+            format!(
+                "{}: not a core module wasmi can run",
+                suite.guest_core.display()
+            )
+        })?;
         Ok(ShimWasmi { runner })
     }
 }

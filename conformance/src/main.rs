@@ -130,7 +130,9 @@ fn main() -> ExitCode {
             (&external, Some(&reference))
         }
         _ => {
-            eprintln!("error: say which host to test: --host reference, --host shim-wasmi or --host-command CMD");
+            eprintln!(
+                "error: say which host to test: --host reference, --host shim-wasmi or --host-command CMD"
+            );
             return ExitCode::from(2);
         }
     };

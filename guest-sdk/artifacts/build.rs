@@ -68,6 +68,9 @@ fn main() {
                 .env_remove("CARGO_TARGET_DIR")
                 .env_remove("CARGO_BUILD_TARGET")
                 .env_remove("CARGO_PROFILE_RELEASE_DEBUG")
+                // Under `cargo clippy` the wrapper would lint the guests too.
+                .env_remove("RUSTC_WORKSPACE_WRAPPER")
+                .env_remove("RUSTC_WRAPPER")
                 .status()
                 .expect("running cargo");
             assert!(status.success(), "building {app} for {target} failed");

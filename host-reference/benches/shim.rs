@@ -22,7 +22,7 @@ use anyhow::Result;
 use wasi_hw_host::board::{self, Board};
 use wasi_hw_host::host::{Limits, Outcome};
 use wasi_hw_host::shim::{CoreRunner, Data};
-use wasi_hw_shim::app::{gpio::Gpio, i2c::I2c, i2c::Address};
+use wasi_hw_shim::app::{gpio::Gpio, i2c::Address, i2c::I2c};
 use wasmi::{Caller, Extern};
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/boards/demo.toml");
@@ -43,7 +43,11 @@ fn run(runner: &CoreRunner, op: &str, n: u32) -> f64 {
     let start = Instant::now();
     let r = runner.run(board(), &args, &Limits::default()).unwrap();
     let t = start.elapsed().as_nanos() as f64;
-    assert!(matches!(r.outcome, Outcome::Success), "{op}: {:?}", r.outcome);
+    assert!(
+        matches!(r.outcome, Outcome::Success),
+        "{op}: {:?}",
+        r.outcome
+    );
     t
 }
 
@@ -70,12 +74,19 @@ fn hand_written(linker: &mut wasmi::Linker<Data>) -> Result<()> {
                 .and_then(Extern::into_memory)
                 .ok_or_else(|| fail("no memory"))?;
             let (mem, data) = memory.data_and_store_mut(&mut caller);
-            let rep = data.shim.tables.gpio_pin.get_mut(pin as u32).map_err(|_| fail("bad handle"))?;
+            let rep = data
+                .shim
+                .tables
+                .gpio_pin
+                .get_mut(pin as u32)
+                .map_err(|_| fail("bad handle"))?;
             let mut rep = *rep;
             let host = data.shim.host_mut().ok_or_else(|| fail("no host"))?;
             let r = host.pin_set_high(&mut rep).map_err(|_| fail("trap"))?;
             let ret = ret as usize;
-            let area = mem.get_mut(ret..ret + 2).ok_or_else(|| fail("out of bounds"))?;
+            let area = mem
+                .get_mut(ret..ret + 2)
+                .ok_or_else(|| fail("out of bounds"))?;
             match r {
                 Ok(()) => area[0] = 0,
                 Err(e) => {
@@ -113,9 +124,16 @@ fn hand_written(linker: &mut wasmi::Linker<Data>) -> Result<()> {
                 _ => return Err(fail("bad address")),
             };
             let (mem, data) = memory.data_and_store_mut(&mut caller);
-            let mut rep = *data.shim.tables.i2c_bus.get(bus as u32).map_err(|_| fail("bad handle"))?;
+            let mut rep = *data
+                .shim
+                .tables
+                .i2c_bus
+                .get(bus as u32)
+                .map_err(|_| fail("bad handle"))?;
             let (p, l) = (ptr as usize, len as usize);
-            let bytes = mem.get(p..p.checked_add(l).ok_or_else(|| fail("overflow"))?).ok_or_else(|| fail("out of bounds"))?;
+            let bytes = mem
+                .get(p..p.checked_add(l).ok_or_else(|| fail("overflow"))?)
+                .ok_or_else(|| fail("out of bounds"))?;
             let host = data.shim.host_mut().ok_or_else(|| fail("no host"))?;
             let result = host
                 .bus_write_read(&mut rep, address, bytes, length as u32)
@@ -126,8 +144,12 @@ fn hand_written(linker: &mut wasmi::Linker<Data>) -> Result<()> {
                 Ok(read) => {
                     let dst = realloc.call(&mut caller, (0, 0, 1, read.len() as i32))? as usize;
                     let mem = memory.data_mut(&mut caller);
-                    mem.get_mut(dst..dst + read.len()).ok_or_else(|| fail("bad realloc"))?.copy_from_slice(&read);
-                    let area = mem.get_mut(ret..ret + 12).ok_or_else(|| fail("out of bounds"))?;
+                    mem.get_mut(dst..dst + read.len())
+                        .ok_or_else(|| fail("bad realloc"))?
+                        .copy_from_slice(&read);
+                    let area = mem
+                        .get_mut(ret..ret + 12)
+                        .ok_or_else(|| fail("out of bounds"))?;
                     area[0] = 0;
                     area[4..8].copy_from_slice(&(dst as u32).to_le_bytes());
                     area[8..12].copy_from_slice(&(read.len() as u32).to_le_bytes());
@@ -149,7 +171,10 @@ fn main() {
     let generated = CoreRunner::new(&bytes).unwrap();
     let by_hand = CoreRunner::with_imports(&bytes, hand_written).unwrap();
     println!("guest-to-host call cost on wasmi, ns per call (median of 15):");
-    println!("{:<12} {:>10} {:>12} {:>7}", "import", "generated", "hand-written", "ratio");
+    println!(
+        "{:<12} {:>10} {:>12} {:>7}",
+        "import", "generated", "hand-written", "ratio"
+    );
     for (op, n) in [("set-high", 20_000), ("write-read", 20_000)] {
         let g = per_call(&generated, op, n);
         let h = per_call(&by_hand, op, n);

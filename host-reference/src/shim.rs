@@ -25,7 +25,9 @@ use crate::host::wasi_hw::hal::log::Host as _;
 use crate::host::wasi_hw::hal::poll::HostPollable as _;
 use crate::host::wasi_hw::hal::sensor::{Host as _, HostSensor as _};
 use crate::host::wasi_hw::hal::timer::Host as _;
-use crate::host::{BusRes, Limits, OneShotRes, Outcome, PeriodicRes, PinRes, PollableRes, SensorRes, State};
+use crate::host::{
+    BusRes, Limits, OneShotRes, Outcome, PeriodicRes, PinRes, PollableRes, SensorRes, State,
+};
 
 /// Capacity of every resource table: above the reference host's own limit
 /// on handles (`--max-handles`, 64 by default), so that the limit is the
@@ -176,12 +178,16 @@ impl Conv<s::i2c::ErrorCode> for w::i2c::ErrorCode {
 impl Conv<w::sensor::Attribute> for s::sensor::Attribute {
     fn conv(self) -> w::sensor::Attribute {
         match self {
-            s::sensor::Attribute::SamplingIntervalNs(v) => w::sensor::Attribute::SamplingIntervalNs(v),
+            s::sensor::Attribute::SamplingIntervalNs(v) => {
+                w::sensor::Attribute::SamplingIntervalNs(v)
+            }
             s::sensor::Attribute::Oversampling(v) => w::sensor::Attribute::Oversampling(v),
-            s::sensor::Attribute::Range(r) => w::sensor::Attribute::Range(w::sensor::ChannelRange {
-                channel: r.channel.conv(),
-                full_scale: r.full_scale,
-            }),
+            s::sensor::Attribute::Range(r) => {
+                w::sensor::Attribute::Range(w::sensor::ChannelRange {
+                    channel: r.channel.conv(),
+                    full_scale: r.full_scale,
+                })
+            }
         }
     }
 }
@@ -189,12 +195,16 @@ impl Conv<w::sensor::Attribute> for s::sensor::Attribute {
 impl Conv<s::sensor::Attribute> for w::sensor::Attribute {
     fn conv(self) -> s::sensor::Attribute {
         match self {
-            w::sensor::Attribute::SamplingIntervalNs(v) => s::sensor::Attribute::SamplingIntervalNs(v),
+            w::sensor::Attribute::SamplingIntervalNs(v) => {
+                s::sensor::Attribute::SamplingIntervalNs(v)
+            }
             w::sensor::Attribute::Oversampling(v) => s::sensor::Attribute::Oversampling(v),
-            w::sensor::Attribute::Range(r) => s::sensor::Attribute::Range(s::sensor::ChannelRange {
-                channel: r.channel.conv(),
-                full_scale: r.full_scale,
-            }),
+            w::sensor::Attribute::Range(r) => {
+                s::sensor::Attribute::Range(s::sensor::ChannelRange {
+                    channel: r.channel.conv(),
+                    full_scale: r.full_scale,
+                })
+            }
         }
     }
 }
@@ -231,7 +241,10 @@ impl s::poll::Poll for ShimHost {
     }
 
     fn pollable_drop(&mut self, p: u32) -> Result<(), rt::Error> {
-        call!(self, w::poll::HostPollable::drop(&mut self.state, own::<PollableRes>(p)));
+        call!(
+            self,
+            w::poll::HostPollable::drop(&mut self.state, own::<PollableRes>(p))
+        );
         Ok(())
     }
 }
@@ -263,42 +276,75 @@ impl s::timer::Timer for ShimHost {
         Ok(res(r).map(|r| r.rep()))
     }
     fn one_shot_deadline(&mut self, o: &mut u32) -> Result<u64, rt::Error> {
-        Ok(call!(self, w::timer::HostOneShot::deadline(&mut self.state, borrow::<OneShotRes>(*o))))
+        Ok(call!(
+            self,
+            w::timer::HostOneShot::deadline(&mut self.state, borrow::<OneShotRes>(*o))
+        ))
     }
     fn one_shot_is_expired(&mut self, o: &mut u32) -> Result<bool, rt::Error> {
-        Ok(call!(self, w::timer::HostOneShot::is_expired(&mut self.state, borrow::<OneShotRes>(*o))))
+        Ok(call!(
+            self,
+            w::timer::HostOneShot::is_expired(&mut self.state, borrow::<OneShotRes>(*o))
+        ))
     }
     fn one_shot_wait(&mut self, o: &mut u32) -> Result<(), rt::Error> {
-        call!(self, w::timer::HostOneShot::wait(&mut self.state, borrow::<OneShotRes>(*o)));
+        call!(
+            self,
+            w::timer::HostOneShot::wait(&mut self.state, borrow::<OneShotRes>(*o))
+        );
         Ok(())
     }
     fn one_shot_subscribe(&mut self, o: &mut u32) -> Result<u32, rt::Error> {
-        let p = call!(self, w::timer::HostOneShot::subscribe(&mut self.state, borrow::<OneShotRes>(*o)));
+        let p = call!(
+            self,
+            w::timer::HostOneShot::subscribe(&mut self.state, borrow::<OneShotRes>(*o))
+        );
         Ok(p.rep())
     }
-    fn periodic_start(&mut self, period: u64) -> Result<Result<u32, s::timer::ErrorCode>, rt::Error> {
+    fn periodic_start(
+        &mut self,
+        period: u64,
+    ) -> Result<Result<u32, s::timer::ErrorCode>, rt::Error> {
         let r = call!(self, w::timer::HostPeriodic::start(&mut self.state, period));
         Ok(res(r).map(|r| r.rep()))
     }
     fn periodic_period(&mut self, p: &mut u32) -> Result<u64, rt::Error> {
-        Ok(call!(self, w::timer::HostPeriodic::period(&mut self.state, borrow::<PeriodicRes>(*p))))
+        Ok(call!(
+            self,
+            w::timer::HostPeriodic::period(&mut self.state, borrow::<PeriodicRes>(*p))
+        ))
     }
     fn periodic_next_tick(&mut self, p: &mut u32) -> Result<u64, rt::Error> {
-        Ok(call!(self, w::timer::HostPeriodic::next_tick(&mut self.state, borrow::<PeriodicRes>(*p))))
+        Ok(call!(
+            self,
+            w::timer::HostPeriodic::next_tick(&mut self.state, borrow::<PeriodicRes>(*p))
+        ))
     }
     fn periodic_wait(&mut self, p: &mut u32) -> Result<u64, rt::Error> {
-        Ok(call!(self, w::timer::HostPeriodic::wait(&mut self.state, borrow::<PeriodicRes>(*p))))
+        Ok(call!(
+            self,
+            w::timer::HostPeriodic::wait(&mut self.state, borrow::<PeriodicRes>(*p))
+        ))
     }
     fn periodic_subscribe(&mut self, p: &mut u32) -> Result<u32, rt::Error> {
-        let r = call!(self, w::timer::HostPeriodic::subscribe(&mut self.state, borrow::<PeriodicRes>(*p)));
+        let r = call!(
+            self,
+            w::timer::HostPeriodic::subscribe(&mut self.state, borrow::<PeriodicRes>(*p))
+        );
         Ok(r.rep())
     }
     fn one_shot_drop(&mut self, o: u32) -> Result<(), rt::Error> {
-        call!(self, w::timer::HostOneShot::drop(&mut self.state, own::<OneShotRes>(o)));
+        call!(
+            self,
+            w::timer::HostOneShot::drop(&mut self.state, own::<OneShotRes>(o))
+        );
         Ok(())
     }
     fn periodic_drop(&mut self, p: u32) -> Result<(), rt::Error> {
-        call!(self, w::timer::HostPeriodic::drop(&mut self.state, own::<PeriodicRes>(p)));
+        call!(
+            self,
+            w::timer::HostPeriodic::drop(&mut self.state, own::<PeriodicRes>(p))
+        );
         Ok(())
     }
 }
@@ -308,7 +354,10 @@ impl s::log::Log for ShimHost {
         Ok(call!(self, self.state.enabled(level.conv())))
     }
     fn log(&mut self, level: s::log::Level, message: &str) -> Result<(), rt::Error> {
-        call!(self, w::log::Host::log(&mut self.state, level.conv(), message.to_string()));
+        call!(
+            self,
+            w::log::Host::log(&mut self.state, level.conv(), message.to_string())
+        );
         Ok(())
     }
 }
@@ -325,11 +374,26 @@ impl s::gpio::Gpio for ShimHost {
             let mut caps = s::gpio::Capabilities::empty();
             for (w, s) in [
                 (w::gpio::Capabilities::INPUT, s::gpio::Capabilities::INPUT),
-                (w::gpio::Capabilities::PUSH_PULL_OUTPUT, s::gpio::Capabilities::PUSH_PULL_OUTPUT),
-                (w::gpio::Capabilities::OPEN_DRAIN_OUTPUT, s::gpio::Capabilities::OPEN_DRAIN_OUTPUT),
-                (w::gpio::Capabilities::PULL_UP, s::gpio::Capabilities::PULL_UP),
-                (w::gpio::Capabilities::PULL_DOWN, s::gpio::Capabilities::PULL_DOWN),
-                (w::gpio::Capabilities::EDGE_EVENTS, s::gpio::Capabilities::EDGE_EVENTS),
+                (
+                    w::gpio::Capabilities::PUSH_PULL_OUTPUT,
+                    s::gpio::Capabilities::PUSH_PULL_OUTPUT,
+                ),
+                (
+                    w::gpio::Capabilities::OPEN_DRAIN_OUTPUT,
+                    s::gpio::Capabilities::OPEN_DRAIN_OUTPUT,
+                ),
+                (
+                    w::gpio::Capabilities::PULL_UP,
+                    s::gpio::Capabilities::PULL_UP,
+                ),
+                (
+                    w::gpio::Capabilities::PULL_DOWN,
+                    s::gpio::Capabilities::PULL_DOWN,
+                ),
+                (
+                    w::gpio::Capabilities::EDGE_EVENTS,
+                    s::gpio::Capabilities::EDGE_EVENTS,
+                ),
             ] {
                 if c.contains(w) {
                     caps |= s;
@@ -347,7 +411,10 @@ impl s::gpio::Gpio for ShimHost {
         name: &str,
         config: s::gpio::Config,
     ) -> Result<Result<u32, s::gpio::ErrorCode>, rt::Error> {
-        let r = call!(self, w::gpio::Host::open(&mut self.state, name.to_string(), config.conv()));
+        let r = call!(
+            self,
+            w::gpio::Host::open(&mut self.state, name.to_string(), config.conv())
+        );
         Ok(res(r).map(|r| r.rep()))
     }
 
@@ -362,11 +429,18 @@ impl s::gpio::Gpio for ShimHost {
         pin: &mut u32,
         config: s::gpio::Config,
     ) -> Result<Result<(), s::gpio::ErrorCode>, rt::Error> {
-        let r = call!(self, self.state.reconfigure(borrow::<PinRes>(*pin), config.conv()));
+        let r = call!(
+            self,
+            self.state
+                .reconfigure(borrow::<PinRes>(*pin), config.conv())
+        );
         Ok(r.conv())
     }
 
-    fn pin_is_high(&mut self, pin: &mut u32) -> Result<Result<bool, s::gpio::ErrorCode>, rt::Error> {
+    fn pin_is_high(
+        &mut self,
+        pin: &mut u32,
+    ) -> Result<Result<bool, s::gpio::ErrorCode>, rt::Error> {
         Ok(res(call!(self, self.state.is_high(borrow::<PinRes>(*pin)))))
     }
 
@@ -382,8 +456,14 @@ impl s::gpio::Gpio for ShimHost {
         Ok(call!(self, self.state.toggle(borrow::<PinRes>(*pin))).conv())
     }
 
-    fn pin_is_set_high(&mut self, pin: &mut u32) -> Result<Result<bool, s::gpio::ErrorCode>, rt::Error> {
-        Ok(res(call!(self, self.state.is_set_high(borrow::<PinRes>(*pin)))))
+    fn pin_is_set_high(
+        &mut self,
+        pin: &mut u32,
+    ) -> Result<Result<bool, s::gpio::ErrorCode>, rt::Error> {
+        Ok(res(call!(
+            self,
+            self.state.is_set_high(borrow::<PinRes>(*pin))
+        )))
     }
 
     fn pin_wait_for_edge(
@@ -394,7 +474,8 @@ impl s::gpio::Gpio for ShimHost {
     ) -> Result<Result<bool, s::gpio::ErrorCode>, rt::Error> {
         Ok(res(call!(
             self,
-            self.state.wait_for_edge(borrow::<PinRes>(*pin), edge.conv(), timeout_ns)
+            self.state
+                .wait_for_edge(borrow::<PinRes>(*pin), edge.conv(), timeout_ns)
         )))
     }
 
@@ -403,12 +484,18 @@ impl s::gpio::Gpio for ShimHost {
         pin: &mut u32,
         edge: s::gpio::Edge,
     ) -> Result<Result<u32, s::gpio::ErrorCode>, rt::Error> {
-        let r = call!(self, w::gpio::HostPin::subscribe(&mut self.state, borrow::<PinRes>(*pin), edge.conv()));
+        let r = call!(
+            self,
+            w::gpio::HostPin::subscribe(&mut self.state, borrow::<PinRes>(*pin), edge.conv())
+        );
         Ok(res(r).map(|r| r.rep()))
     }
 
     fn pin_drop(&mut self, pin: u32) -> Result<(), rt::Error> {
-        call!(self, w::gpio::HostPin::drop(&mut self.state, own::<PinRes>(pin)));
+        call!(
+            self,
+            w::gpio::HostPin::drop(&mut self.state, own::<PinRes>(pin))
+        );
         Ok(())
     }
 }
@@ -420,11 +507,13 @@ impl s::i2c::I2c for ShimHost {
         let buses = call!(self, self.state.list_buses());
         self.arena.reset();
         let arena = &self.arena;
-        Ok(arena.alloc_slice_fill_iter(buses.iter().map(|b| s::i2c::BusInfo {
-            name: arena.alloc_str(&b.name),
-            frequency_hz: b.frequency_hz,
-            allowed: arena.alloc_slice_fill_iter(b.allowed.iter().map(|a| a.conv())),
-        })))
+        Ok(
+            arena.alloc_slice_fill_iter(buses.iter().map(|b| s::i2c::BusInfo {
+                name: arena.alloc_str(&b.name),
+                frequency_hz: b.frequency_hz,
+                allowed: arena.alloc_slice_fill_iter(b.allowed.iter().map(|a| a.conv())),
+            })),
+        )
     }
 
     fn open(&mut self, name: &str) -> Result<Result<u32, s::i2c::ErrorCode>, rt::Error> {
@@ -437,7 +526,10 @@ impl s::i2c::I2c for ShimHost {
     }
 
     fn bus_max_transfer_length(&mut self, bus: &mut u32) -> Result<u32, rt::Error> {
-        Ok(call!(self, self.state.max_transfer_length(borrow::<BusRes>(*bus))))
+        Ok(call!(
+            self,
+            self.state.max_transfer_length(borrow::<BusRes>(*bus))
+        ))
     }
 
     fn bus_read(
@@ -446,7 +538,15 @@ impl s::i2c::I2c for ShimHost {
         address: s::i2c::Address,
         length: u32,
     ) -> Result<Result<&[u8], s::i2c::ErrorCode>, rt::Error> {
-        let r = call!(self, w::i2c::HostBus::read(&mut self.state, borrow::<BusRes>(*bus), address.conv(), length));
+        let r = call!(
+            self,
+            w::i2c::HostBus::read(
+                &mut self.state,
+                borrow::<BusRes>(*bus),
+                address.conv(),
+                length
+            )
+        );
         self.arena.reset();
         Ok(match r {
             Ok(v) => Ok(self.arena.alloc_slice_copy(&v)),
@@ -460,7 +560,15 @@ impl s::i2c::I2c for ShimHost {
         address: s::i2c::Address,
         data: &[u8],
     ) -> Result<Result<(), s::i2c::ErrorCode>, rt::Error> {
-        let r = call!(self, w::i2c::HostBus::write(&mut self.state, borrow::<BusRes>(*bus), address.conv(), data.to_vec()));
+        let r = call!(
+            self,
+            w::i2c::HostBus::write(
+                &mut self.state,
+                borrow::<BusRes>(*bus),
+                address.conv(),
+                data.to_vec()
+            )
+        );
         Ok(res(r))
     }
 
@@ -473,7 +581,12 @@ impl s::i2c::I2c for ShimHost {
     ) -> Result<Result<&[u8], s::i2c::ErrorCode>, rt::Error> {
         let r = call!(
             self,
-            self.state.write_read(borrow::<BusRes>(*bus), address.conv(), data.to_vec(), length)
+            self.state.write_read(
+                borrow::<BusRes>(*bus),
+                address.conv(),
+                data.to_vec(),
+                length
+            )
         );
         self.arena.reset();
         Ok(match r {
@@ -495,13 +608,17 @@ impl s::i2c::I2c for ShimHost {
                 s::i2c::Operation::Write(d) => w::i2c::Operation::Write(d.to_vec()),
             })
             .collect();
-        let r = call!(self, self.state.transaction(borrow::<BusRes>(*bus), address.conv(), ops));
+        let r = call!(
+            self,
+            self.state
+                .transaction(borrow::<BusRes>(*bus), address.conv(), ops)
+        );
         self.arena.reset();
         let arena = &self.arena;
         Ok(match r {
-            Ok(reads) => Ok(arena.alloc_slice_fill_iter(
-                reads.iter().map(|r| &*arena.alloc_slice_copy(r)),
-            )),
+            Ok(reads) => {
+                Ok(arena.alloc_slice_fill_iter(reads.iter().map(|r| &*arena.alloc_slice_copy(r))))
+            }
             Err(e) => Err(e.conv()),
         })
     }
@@ -511,7 +628,10 @@ impl s::i2c::I2c for ShimHost {
     }
 
     fn bus_drop(&mut self, bus: u32) -> Result<(), rt::Error> {
-        call!(self, w::i2c::HostBus::drop(&mut self.state, own::<BusRes>(bus)));
+        call!(
+            self,
+            w::i2c::HostBus::drop(&mut self.state, own::<BusRes>(bus))
+        );
         Ok(())
     }
 }
@@ -550,7 +670,10 @@ impl s::sensor::Sensor for ShimHost {
     }
 
     fn open(&mut self, name: &str) -> Result<Result<u32, s::sensor::ErrorCode>, rt::Error> {
-        let r = call!(self, w::sensor::Host::open(&mut self.state, name.to_string()));
+        let r = call!(
+            self,
+            w::sensor::Host::open(&mut self.state, name.to_string())
+        );
         Ok(res(r).map(|r| r.rep()))
     }
 
@@ -560,8 +683,14 @@ impl s::sensor::Sensor for ShimHost {
         Ok(sensor_info(&self.arena, &i))
     }
 
-    fn sensor_read(&mut self, x: &mut u32) -> Result<Result<s::sensor::Sample<'_>, s::sensor::ErrorCode>, rt::Error> {
-        let r = call!(self, w::sensor::HostSensor::read(&mut self.state, borrow::<SensorRes>(*x)));
+    fn sensor_read(
+        &mut self,
+        x: &mut u32,
+    ) -> Result<Result<s::sensor::Sample<'_>, s::sensor::ErrorCode>, rt::Error> {
+        let r = call!(
+            self,
+            w::sensor::HostSensor::read(&mut self.state, borrow::<SensorRes>(*x))
+        );
         self.arena.reset();
         Ok(match r {
             Ok(v) => Ok(sample(&self.arena, &v)),
@@ -574,7 +703,12 @@ impl s::sensor::Sensor for ShimHost {
         x: &mut u32,
         attribute: s::sensor::Attribute,
     ) -> Result<Result<(), s::sensor::ErrorCode>, rt::Error> {
-        Ok(call!(self, self.state.set_attribute(borrow::<SensorRes>(*x), attribute.conv())).conv())
+        Ok(call!(
+            self,
+            self.state
+                .set_attribute(borrow::<SensorRes>(*x), attribute.conv())
+        )
+        .conv())
     }
 
     fn sensor_get_attribute(
@@ -582,7 +716,11 @@ impl s::sensor::Sensor for ShimHost {
         x: &mut u32,
         kind: s::sensor::AttributeKind,
     ) -> Result<Result<s::sensor::Attribute, s::sensor::ErrorCode>, rt::Error> {
-        let r = call!(self, self.state.get_attribute(borrow::<SensorRes>(*x), kind.conv()));
+        let r = call!(
+            self,
+            self.state
+                .get_attribute(borrow::<SensorRes>(*x), kind.conv())
+        );
         Ok(match r {
             Ok(a) => Ok(a.conv()),
             Err(e) => Err(e.conv()),
@@ -590,7 +728,11 @@ impl s::sensor::Sensor for ShimHost {
     }
 
     fn sensor_start(&mut self, x: &mut u32) -> Result<Result<(), s::sensor::ErrorCode>, rt::Error> {
-        Ok(call!(self, w::sensor::HostSensor::start(&mut self.state, borrow::<SensorRes>(*x))).conv())
+        Ok(call!(
+            self,
+            w::sensor::HostSensor::start(&mut self.state, borrow::<SensorRes>(*x))
+        )
+        .conv())
     }
 
     fn sensor_stop(&mut self, x: &mut u32) -> Result<(), rt::Error> {
@@ -615,8 +757,14 @@ impl s::sensor::Sensor for ShimHost {
         })
     }
 
-    fn sensor_subscribe_data_ready(&mut self, x: &mut u32) -> Result<Result<u32, s::sensor::ErrorCode>, rt::Error> {
-        let r = call!(self, self.state.subscribe_data_ready(borrow::<SensorRes>(*x)));
+    fn sensor_subscribe_data_ready(
+        &mut self,
+        x: &mut u32,
+    ) -> Result<Result<u32, s::sensor::ErrorCode>, rt::Error> {
+        let r = call!(
+            self,
+            self.state.subscribe_data_ready(borrow::<SensorRes>(*x))
+        );
         Ok(res(r).map(|r| r.rep()))
     }
 
@@ -630,12 +778,19 @@ impl s::sensor::Sensor for ShimHost {
             level: t.level,
             above: t.above,
         };
-        let r = call!(self, self.state.subscribe_threshold(borrow::<SensorRes>(*x), threshold));
+        let r = call!(
+            self,
+            self.state
+                .subscribe_threshold(borrow::<SensorRes>(*x), threshold)
+        );
         Ok(res(r).map(|r| r.rep()))
     }
 
     fn sensor_drop(&mut self, x: u32) -> Result<(), rt::Error> {
-        call!(self, w::sensor::HostSensor::drop(&mut self.state, own::<SensorRes>(x)));
+        call!(
+            self,
+            w::sensor::HostSensor::drop(&mut self.state, own::<SensorRes>(x))
+        );
         Ok(())
     }
 }
@@ -680,7 +835,8 @@ impl CoreRunner {
         let mut config = wasmi::Config::default();
         config.consume_fuel(true);
         let engine = wasmi::Engine::new(&config);
-        let module = wasmi::Module::new(&engine, bytes).context("not a core module wasmi can load")?;
+        let module =
+            wasmi::Module::new(&engine, bytes).context("not a core module wasmi can load")?;
         let mut linker = wasmi::Linker::new(&engine);
         s::wasmi::add_to_linker(&mut linker, |d: &mut Data| &mut d.shim)?;
         linker.allow_shadowing(true);
@@ -707,9 +863,13 @@ impl CoreRunner {
         store.set_fuel(limits.fuel.unwrap_or(DEFAULT_FUEL))?;
         let mut message = None;
         let ran = (|| -> Result<Ran, wasmi::Error> {
-            let instance = self.linker.instantiate_and_start(&mut store, &self.module)?;
+            let instance = self
+                .linker
+                .instantiate_and_start(&mut store, &self.module)?;
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            call_run(&mut store, &instance, &args, |m| message = Some(m.to_string()))
+            call_run(&mut store, &instance, &args, |m| {
+                message = Some(m.to_string())
+            })
         })();
         let data = store.into_data();
         let mut host = data

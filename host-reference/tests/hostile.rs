@@ -93,13 +93,19 @@ fn a_pointer_and_length_whose_sum_overflows_trap() {
 
 #[test]
 fn invalid_utf8_traps() {
-    let m = trap("(call $log (i32.const 2) (i32.const 48) (i32.const 2))", BUMP);
+    let m = trap(
+        "(call $log (i32.const 2) (i32.const 48) (i32.const 2))",
+        BUMP,
+    );
     assert!(m.contains("string is not UTF-8"), "{m}");
 }
 
 #[test]
 fn a_bad_enum_discriminant_traps() {
-    let m = trap("(call $log (i32.const 5) (i32.const 16) (i32.const 3))", BUMP);
+    let m = trap(
+        "(call $log (i32.const 5) (i32.const 16) (i32.const 3))",
+        BUMP,
+    );
     assert!(m.contains("invalid discriminant"), "{m}");
 }
 
@@ -162,7 +168,11 @@ fn a_return_area_past_the_end_traps() {
 
 #[test]
 fn a_realloc_that_answers_garbage_traps() {
-    for garbage in ["(i32.const 0xffffff00)", "(i32.const 65535)", "(i32.const 2049)"] {
+    for garbage in [
+        "(i32.const 0xffffff00)",
+        "(i32.const 65535)",
+        "(i32.const 2049)",
+    ] {
         let m = trap("(call $list_pins (i32.const 512))", garbage);
         assert!(m.contains("cabi_realloc failed"), "{garbage}: {m}");
     }

@@ -4,8 +4,8 @@
 
 use ::wasmi::{AsContextMut, Instance, TypedFunc};
 
-use crate::runtime::memory::{aligned, load_u32, load_u8, range, read_str, write_bytes, write_u32};
 use crate::runtime::Error;
+use crate::runtime::memory::{aligned, load_u8, load_u32, range, read_str, write_bytes, write_u32};
 
 /// How a call of `run` ended, when the guest did not trap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -325,7 +325,10 @@ mod tests {
         mem[8..12].copy_from_slice(&7u32.to_le_bytes());
         let handles = Handles::new(&mem[..], 0, 2, &table).unwrap();
         let mut it = handles.iter();
-        assert_eq!((it.len(), it.next(), it.next()), (2, Some(&"b"), Some(&"a")));
+        assert_eq!(
+            (it.len(), it.next(), it.next()),
+            (2, Some(&"b"), Some(&"a"))
+        );
         assert_eq!(
             Handles::new(&mem[..], 0, 3, &table).err(),
             Some(Error::InvalidHandle)

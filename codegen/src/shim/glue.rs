@@ -319,7 +319,7 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
         } else {
             format_ident!("lift_{base}")
         };
-        self.lifts.push((ty.clone(), name.clone()));
+        self.lifts.push((*ty, name.clone()));
         name
     }
 
@@ -406,27 +406,41 @@ impl Bindgen for FnGen<'_, '_, '_> {
             // Loads happen while lifting, before the call: through `__mem`.
             I::I32Load { offset } | I::PointerLoad { offset } | I::LengthLoad { offset } => {
                 let (a, o) = (op(0), off(*offset));
-                results.push(self.bind(quote!(rt::memory::load_u32(&*__mem, (#a) as u32, #o)? as i32)));
+                results.push(
+                    self.bind(quote!(rt::memory::load_u32(&*__mem, (#a) as u32, #o)? as i32)),
+                );
             }
             I::I32Load8U { offset } => {
                 let (a, o) = (op(0), off(*offset));
-                results.push(self.bind(quote!(i32::from(rt::memory::load_u8(&*__mem, (#a) as u32, #o)?))));
+                results.push(
+                    self.bind(quote!(i32::from(rt::memory::load_u8(&*__mem, (#a) as u32, #o)?))),
+                );
             }
             I::I32Load8S { offset } => {
                 let (a, o) = (op(0), off(*offset));
-                results.push(self.bind(quote!(i32::from(rt::memory::load_u8(&*__mem, (#a) as u32, #o)? as i8))));
+                results.push(
+                    self.bind(
+                        quote!(i32::from(rt::memory::load_u8(&*__mem, (#a) as u32, #o)? as i8)),
+                    ),
+                );
             }
             I::I32Load16U { offset } => {
                 let (a, o) = (op(0), off(*offset));
-                results.push(self.bind(quote!(i32::from(rt::memory::load_u16(&*__mem, (#a) as u32, #o)?))));
+                results.push(
+                    self.bind(quote!(i32::from(rt::memory::load_u16(&*__mem, (#a) as u32, #o)?))),
+                );
             }
             I::I32Load16S { offset } => {
                 let (a, o) = (op(0), off(*offset));
-                results.push(self.bind(quote!(i32::from(rt::memory::load_u16(&*__mem, (#a) as u32, #o)? as i16))));
+                results.push(self.bind(
+                    quote!(i32::from(rt::memory::load_u16(&*__mem, (#a) as u32, #o)? as i16)),
+                ));
             }
             I::I64Load { offset } => {
                 let (a, o) = (op(0), off(*offset));
-                results.push(self.bind(quote!(rt::memory::load_u64(&*__mem, (#a) as u32, #o)? as i64)));
+                results.push(
+                    self.bind(quote!(rt::memory::load_u64(&*__mem, (#a) as u32, #o)? as i64)),
+                );
             }
             I::F32Load { offset } => {
                 let (a, o) = (op(0), off(*offset));
@@ -441,19 +455,27 @@ impl Bindgen for FnGen<'_, '_, '_> {
             // for again each time.
             I::I32Store { offset } | I::PointerStore { offset } | I::LengthStore { offset } => {
                 let (v, a, o) = (op(0), op(1), off(*offset));
-                self.stmt(quote!(rt::memory::store_u32(guest.memory(), (#a) as u32, #o, (#v) as u32)?;));
+                self.stmt(
+                    quote!(rt::memory::store_u32(guest.memory(), (#a) as u32, #o, (#v) as u32)?;),
+                );
             }
             I::I32Store8 { offset } => {
                 let (v, a, o) = (op(0), op(1), off(*offset));
-                self.stmt(quote!(rt::memory::store_u8(guest.memory(), (#a) as u32, #o, (#v) as u8)?;));
+                self.stmt(
+                    quote!(rt::memory::store_u8(guest.memory(), (#a) as u32, #o, (#v) as u8)?;),
+                );
             }
             I::I32Store16 { offset } => {
                 let (v, a, o) = (op(0), op(1), off(*offset));
-                self.stmt(quote!(rt::memory::store_u16(guest.memory(), (#a) as u32, #o, (#v) as u16)?;));
+                self.stmt(
+                    quote!(rt::memory::store_u16(guest.memory(), (#a) as u32, #o, (#v) as u16)?;),
+                );
             }
             I::I64Store { offset } => {
                 let (v, a, o) = (op(0), op(1), off(*offset));
-                self.stmt(quote!(rt::memory::store_u64(guest.memory(), (#a) as u32, #o, (#v) as u64)?;));
+                self.stmt(
+                    quote!(rt::memory::store_u64(guest.memory(), (#a) as u32, #o, (#v) as u64)?;),
+                );
             }
             I::F32Store { offset } => {
                 let (v, a, o) = (op(0), op(1), off(*offset));
@@ -477,8 +499,14 @@ impl Bindgen for FnGen<'_, '_, '_> {
                 let x = op(0);
                 results.push(quote!(((#x) as i32)));
             }
-            I::I64FromS64 | I::I32FromS32 | I::CoreF32FromF32 | I::CoreF64FromF64 | I::S32FromI32
-            | I::S64FromI64 | I::F32FromCoreF32 | I::F64FromCoreF64 => results.push(op(0)),
+            I::I64FromS64
+            | I::I32FromS32
+            | I::CoreF32FromF32
+            | I::CoreF64FromF64
+            | I::S32FromI32
+            | I::S64FromI64
+            | I::F32FromCoreF32
+            | I::F64FromCoreF64 => results.push(op(0)),
             I::I32FromU16 | I::I32FromS16 | I::I32FromU8 | I::I32FromS8 | I::I32FromBool => {
                 let x = op(0);
                 results.push(quote!((i32::from(#x))));
@@ -519,11 +547,15 @@ impl Bindgen for FnGen<'_, '_, '_> {
             // Strings and lists.
             I::StringLift => {
                 let (p, l) = (op(0), op(1));
-                results.push(self.bind(quote!(rt::memory::read_str(&*__mem, (#p) as u32, (#l) as u32)?)));
+                results.push(
+                    self.bind(quote!(rt::memory::read_str(&*__mem, (#p) as u32, (#l) as u32)?)),
+                );
             }
             I::ListCanonLift { .. } => {
                 let (p, l) = (op(0), op(1));
-                results.push(self.bind(quote!(rt::memory::read_bytes(&*__mem, (#p) as u32, (#l) as u32)?)));
+                results.push(
+                    self.bind(quote!(rt::memory::read_bytes(&*__mem, (#p) as u32, (#l) as u32)?)),
+                );
             }
             I::StringLower { .. } | I::ListCanonLower { .. } => {
                 let x = op(0);
@@ -541,13 +573,15 @@ impl Bindgen for FnGen<'_, '_, '_> {
                 let _ = self.blocks(1);
                 let (p, l) = (op(0), op(1));
                 if self.in_lift_fn {
-                    self.fail("a list inside a list element is not supported by the host shim".into());
+                    self.fail(
+                        "a list inside a list element is not supported by the host shim".into(),
+                    );
                     results.push(quote!(()));
                     return;
                 }
                 let borrowed = match element {
                     Type::Id(id) => match &resolve.types[*id].kind {
-                        TypeDefKind::Handle(h @ Handle::Borrow(_)) => Some(h.clone()),
+                        TypeDefKind::Handle(h @ Handle::Borrow(_)) => Some(*h),
                         _ => None,
                     },
                     _ => None,
@@ -655,11 +689,18 @@ impl Bindgen for FnGen<'_, '_, '_> {
                 self.payloads.push(p.clone());
                 results.push(quote!(#p));
             }
-            I::VariantLower { variant, ty, results: rs, .. } => {
+            I::VariantLower {
+                variant,
+                ty,
+                results: rs,
+                ..
+            } => {
                 let path = self.path(*ty);
                 let n = variant.cases.len();
                 let blocks = self.blocks(n);
-                let payloads = self.payloads.split_off(self.payloads.len().saturating_sub(n));
+                let payloads = self
+                    .payloads
+                    .split_off(self.payloads.len().saturating_sub(n));
                 let x = op(0);
                 let arms: Vec<TokenStream> = variant
                     .cases
@@ -680,7 +721,9 @@ impl Bindgen for FnGen<'_, '_, '_> {
             }
             I::OptionLower { results: rs, .. } => {
                 let blocks = self.blocks(2);
-                let payloads = self.payloads.split_off(self.payloads.len().saturating_sub(2));
+                let payloads = self
+                    .payloads
+                    .split_off(self.payloads.len().saturating_sub(2));
                 let x = op(0);
                 let pats = [quote!(None), {
                     let p = &payloads[1];
@@ -695,7 +738,9 @@ impl Bindgen for FnGen<'_, '_, '_> {
             }
             I::ResultLower { results: rs, .. } => {
                 let blocks = self.blocks(2);
-                let payloads = self.payloads.split_off(self.payloads.len().saturating_sub(2));
+                let payloads = self
+                    .payloads
+                    .split_off(self.payloads.len().saturating_sub(2));
                 let x = op(0);
                 let (ok, err) = (&payloads[0], &payloads[1]);
                 let pats = [quote!(Ok(#ok)), quote!(Err(#err))];

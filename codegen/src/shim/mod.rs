@@ -14,7 +14,9 @@
 //!   arguments, and returns the core result or an error that becomes a trap.
 //!
 //! Beside them: `Host`, the union of the traits; `Tables`, the fixed-capacity
-//! handle tables (a capacity per resource type, a const generic); and, under
+//! handle tables (a capacity per resource type, a const generic); `IMPORTS`
+//! and `dispatch`, every import by index with raw arguments, for engines
+//! whose native functions take an argument array; and, under
 //! `#[cfg(feature = "wasmi")]`, an adapter that adds every import to a
 //! `wasmi::Linker`.
 //!
@@ -24,6 +26,7 @@
 //! construct the shim cannot express without an allocator is an error that
 //! names the item, never wrong code.
 
+mod dispatch;
 mod glue;
 mod names;
 mod types;
@@ -35,8 +38,7 @@ use quote::{format_ident, quote};
 
 use crate::package::Package;
 use crate::wit_parser::{
-    Function, InterfaceId, Resolve, SizeAlign, TypeDefKind, TypeId, TypeOwner,
-    WorldItem, WorldKey,
+    Function, InterfaceId, Resolve, SizeAlign, TypeDefKind, TypeId, TypeOwner, WorldItem, WorldKey,
 };
 
 /// How to generate a host shim.
@@ -130,12 +132,14 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
     }
     let host = w.host_trait();
     let tables = w.tables();
+    let dispatch = dispatch::dispatch(&w)?;
     let adapter = wasmi::adapter(&w)?;
     let package_name = package.name();
     let file: TokenStream = quote! {
         #host
         #tables
         #(#modules)*
+        #dispatch
         #adapter
     };
     let parsed: syn::File = syn::parse2(file)
@@ -188,11 +192,10 @@ impl<'a> World<'a> {
 
     /// The resource a handle or alias refers to, following `use` aliases.
     fn resource(&self, mut id: TypeId) -> Result<&Resource> {
-        loop {
-            match &self.resolve.types[id].kind {
-                TypeDefKind::Type(crate::wit_parser::Type::Id(next)) => id = *next,
-                _ => break,
-            }
+        while let TypeDefKind::Type(crate::wit_parser::Type::Id(next)) =
+            &self.resolve.types[id].kind
+        {
+            id = *next;
         }
         self.resources.iter().find(|r| r.id == id).ok_or_else(|| {
             anyhow::anyhow!(
@@ -301,7 +304,7 @@ impl<'a> World<'a> {
         }
         for r in self.resources.iter().filter(|r| r.interface == i) {
             let m = format_ident!("{}_drop", names::snake(&r.name));
-            if let Some((_, other)) = seen.iter().find(|(n, _)| *n == m.to_string()) {
+            if let Some((_, other)) = seen.iter().find(|(n, _)| m == n) {
                 bail!(
                     "in interface `{}`, the function `{other}` would be the trait method `{m}`, which is the drop of resource `{}`",
                     wit.name.as_deref().unwrap_or("?"),

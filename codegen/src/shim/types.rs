@@ -65,7 +65,10 @@ impl Render<'_, '_> {
             Type::F64 => quote!(f64),
             Type::Char => quote!(char),
             Type::String => quote!(&#lt str),
-            Type::ErrorContext => bail!("{}: `error-context` is not supported by the host shim", self.item),
+            Type::ErrorContext => bail!(
+                "{}: `error-context` is not supported by the host shim",
+                self.item
+            ),
             Type::Id(id) => self.id(*id, pos)?,
         })
     }
@@ -92,10 +95,16 @@ impl Render<'_, '_> {
                 );
             }
             let Some(iface) = owner(resolve, id) else {
-                bail!("{}: the type `{name}` is not defined in an interface", self.item);
+                bail!(
+                    "{}: the type `{name}` is not defined in an interface",
+                    self.item
+                );
             };
             let Some(m) = self.w.interfaces.iter().find(|i| i.id == iface) else {
-                bail!("{}: the type `{name}` belongs to an interface the world does not import", self.item);
+                bail!(
+                    "{}: the type `{name}` belongs to an interface the world does not import",
+                    self.item
+                );
             };
             let module = &m.module;
             let ident = names::upper_ident(name);
@@ -187,11 +196,22 @@ impl Render<'_, '_> {
             TypeDefKind::Record(_)
             | TypeDefKind::Flags(_)
             | TypeDefKind::Enum(_)
-            | TypeDefKind::Variant(_) => bail!("{}: an anonymous record, flags, enum or variant", self.item),
-            TypeDefKind::Future(_) => bail!("{}: `future` is not supported by the host shim (it is synchronous)", self.item),
-            TypeDefKind::Stream(_) => bail!("{}: `stream` is not supported by the host shim (it is synchronous)", self.item),
+            | TypeDefKind::Variant(_) => {
+                bail!("{}: an anonymous record, flags, enum or variant", self.item)
+            }
+            TypeDefKind::Future(_) => bail!(
+                "{}: `future` is not supported by the host shim (it is synchronous)",
+                self.item
+            ),
+            TypeDefKind::Stream(_) => bail!(
+                "{}: `stream` is not supported by the host shim (it is synchronous)",
+                self.item
+            ),
             TypeDefKind::Map(..) => bail!("{}: `map` is not supported by the host shim", self.item),
-            TypeDefKind::FixedLengthList(..) => bail!("{}: fixed-length lists are not supported by the host shim", self.item),
+            TypeDefKind::FixedLengthList(..) => bail!(
+                "{}: fixed-length lists are not supported by the host shim",
+                self.item
+            ),
             TypeDefKind::Unknown => bail!("{}: a type wit-parser did not resolve", self.item),
         })
     }
@@ -264,11 +284,11 @@ fn param_problem(w: &World, t: &Type) -> Option<String> {
             .iter()
             .find_map(|c| c.ty.as_ref().and_then(|t| param_problem(w, t))),
         TypeDefKind::Tuple(t) => t.types.iter().find_map(|t| param_problem(w, t)),
-        TypeDefKind::Result(r) => r
-            .ok
-            .as_ref()
-            .and_then(|t| param_problem(w, t))
-            .or_else(|| r.err.as_ref().and_then(|t| param_problem(w, t))),
+        TypeDefKind::Result(r) => {
+            r.ok.as_ref()
+                .and_then(|t| param_problem(w, t))
+                .or_else(|| r.err.as_ref().and_then(|t| param_problem(w, t)))
+        }
         _ => None,
     }
 }
@@ -278,9 +298,7 @@ fn handle_inside(w: &World, t: &Type) -> bool {
     let Type::Id(id) = t else { return false };
     match &w.resolve.types[*id].kind {
         TypeDefKind::Handle(_) => true,
-        TypeDefKind::Type(t) | TypeDefKind::Option(t) | TypeDefKind::List(t) => {
-            handle_inside(w, t)
-        }
+        TypeDefKind::Type(t) | TypeDefKind::Option(t) | TypeDefKind::List(t) => handle_inside(w, t),
         TypeDefKind::Record(r) => r.fields.iter().any(|f| handle_inside(w, &f.ty)),
         TypeDefKind::Variant(v) => v
             .cases
@@ -299,28 +317,27 @@ fn handle_inside(w: &World, t: &Type) -> bool {
 /// `self` is named after its resource.
 pub fn param_name(f: &Function, i: usize) -> proc_macro2::Ident {
     let name = &f.params[i].name;
-    if i == 0 && name == "self" {
-        if let Some((_, rest)) = f.name.split_once(']') {
-            if let Some((res, _)) = rest.split_once('.') {
-                return names::value_ident(res);
-            }
-        }
+    if i == 0
+        && name == "self"
+        && let Some((_, rest)) = f.name.split_once(']')
+        && let Some((res, _)) = rest.split_once('.')
+    {
+        return names::value_ident(res);
     }
     names::value_ident(name)
 }
 
 /// Checks that the shim supports `f` at all.
 pub fn supported(w: &World, iface: usize, f: &Function) -> Result<()> {
-    let where_ = format!(
-        "function `{}` of `{}`",
-        f.name, w.interfaces[iface].import
-    );
+    let where_ = format!("function `{}` of `{}`", f.name, w.interfaces[iface].import);
     match f.kind {
         FunctionKind::Freestanding
         | FunctionKind::Method(_)
         | FunctionKind::Static(_)
         | FunctionKind::Constructor(_) => {}
-        _ => bail!("{where_}: async functions, getters and setters are not supported by the host shim"),
+        _ => bail!(
+            "{where_}: async functions, getters and setters are not supported by the host shim"
+        ),
     }
     // Two borrows of one table in one call would alias.
     let mut borrowed: Vec<TypeId> = Vec::new();
@@ -479,7 +496,10 @@ pub fn definitions(w: &World, iface: usize) -> Result<TokenStream> {
                     .enumerate()
                     .map(|(i, f)| {
                         let fd = names::docs(&f.docs);
-                        let fi = format_ident!("{}", names::snake(&f.name).trim_end_matches('_').to_uppercase());
+                        let fi = format_ident!(
+                            "{}",
+                            names::snake(&f.name).trim_end_matches('_').to_uppercase()
+                        );
                         let i = i as u32;
                         quote!(#fd pub const #fi: Self = Self { bits: 1 << #i };)
                     })
@@ -539,10 +559,12 @@ pub fn definitions(w: &World, iface: usize) -> Result<TokenStream> {
                 "type `{name}` of `{}`: futures and streams are not supported by the host shim (it is synchronous)",
                 w.interfaces[iface].import
             ),
-            TypeDefKind::Map(..) | TypeDefKind::FixedLengthList(..) | TypeDefKind::Unknown => bail!(
-                "type `{name}` of `{}`: this kind of type is not supported by the host shim",
-                w.interfaces[iface].import
-            ),
+            TypeDefKind::Map(..) | TypeDefKind::FixedLengthList(..) | TypeDefKind::Unknown => {
+                bail!(
+                    "type `{name}` of `{}`: this kind of type is not supported by the host shim",
+                    w.interfaces[iface].import
+                )
+            }
         };
         out.push(item);
     }

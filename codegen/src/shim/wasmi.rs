@@ -29,7 +29,9 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
         let import = &iface.import;
         for f in w.functions(i) {
             let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
-            let args: Vec<_> = (0..sig.params.len()).map(|i| format_ident!("arg{i}")).collect();
+            let args: Vec<_> = (0..sig.params.len())
+                .map(|i| format_ident!("arg{i}"))
+                .collect();
             let params: Vec<TokenStream> = sig
                 .params
                 .iter()

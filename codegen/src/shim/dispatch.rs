@@ -1,0 +1,153 @@
+//! The engine-agnostic entry: a table of every import with its core
+//! signature, and `dispatch`, which calls an import's glue by index with
+//! its arguments as raw 64-bit slots. An adapter for an engine whose native
+//! functions receive an argument array (wasm3, WAMR) is then a loop over
+//! `IMPORTS` and one callback.
+
+use anyhow::Result;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use wit_bindgen_core::abi::{AbiVariant, WasmType};
+
+use super::{World, names};
+
+fn val(t: WasmType) -> TokenStream {
+    match t {
+        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!(ValType::I32),
+        WasmType::I64 | WasmType::PointerOrI64 => quote!(ValType::I64),
+        WasmType::F32 => quote!(ValType::F32),
+        WasmType::F64 => quote!(ValType::F64),
+    }
+}
+
+fn from_slot(t: WasmType, slot: &TokenStream) -> TokenStream {
+    match t {
+        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!((#slot as u32 as i32)),
+        WasmType::I64 | WasmType::PointerOrI64 => quote!((#slot as i64)),
+        WasmType::F32 => quote!(f32::from_bits(#slot as u32)),
+        WasmType::F64 => quote!(f64::from_bits(#slot)),
+    }
+}
+
+fn to_slot(t: Option<WasmType>) -> TokenStream {
+    match t {
+        None => quote!(|()| 0u64),
+        Some(WasmType::I32 | WasmType::Pointer | WasmType::Length) => {
+            quote!(|r: i32| r as u32 as u64)
+        }
+        Some(WasmType::I64 | WasmType::PointerOrI64) => quote!(|r: i64| r as u64),
+        Some(WasmType::F32) => quote!(|r: f32| u64::from(r.to_bits())),
+        Some(WasmType::F64) => quote!(|r: f64| r.to_bits()),
+    }
+}
+
+pub fn dispatch(w: &World) -> Result<TokenStream> {
+    let rt = &w.rt;
+    let caps = w.capacity_args();
+    let plain = w.capacities(None);
+    let mut table = Vec::new();
+    let mut arms = Vec::new();
+    let mut add = |module: &syn::Ident,
+                   import: &str,
+                   name: &str,
+                   glue: syn::Ident,
+                   params: Vec<WasmType>,
+                   result: Option<WasmType>| {
+        let index = Literal::usize_unsuffixed(table.len());
+        let ps: Vec<TokenStream> = params.iter().map(|t| val(*t)).collect();
+        let r = match result {
+            Some(t) => {
+                let t = val(t);
+                quote!(Some(#t))
+            }
+            None => quote!(None),
+        };
+        table
+            .push(quote!(Import { module: #import, name: #name, params: &[#(#ps),*], result: #r }));
+        let slots: Vec<syn::Ident> = (0..params.len()).map(|i| format_ident!("a{i}")).collect();
+        let args: Vec<TokenStream> = params
+            .iter()
+            .zip(&slots)
+            .map(|(t, s)| from_slot(*t, &quote!(*#s)))
+            .collect();
+        let back = to_slot(result);
+        arms.push(quote! {
+            #index => {
+                let [#(#slots),*] = args else { return Err(rt::Error::Trap("wrong number of arguments")) };
+                #module::#glue::<H, G, #(#caps),*>(host, guest, #(#args),*).map(#back)
+            }
+        });
+    };
+    for (i, iface) in w.interfaces.iter().enumerate() {
+        for f in w.functions(i) {
+            let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
+            add(
+                &iface.module,
+                &iface.import,
+                &f.name,
+                names::glue(&names::method(f)),
+                sig.params.clone(),
+                sig.results.first().copied(),
+            );
+        }
+        for r in w.resources.iter().filter(|r| r.interface == i) {
+            add(
+                &iface.module,
+                &iface.import,
+                &format!("[resource-drop]{}", r.name),
+                names::glue(&format!("{}_drop", names::snake(&r.name))),
+                vec![WasmType::I32],
+                None,
+            );
+        }
+    }
+    Ok(quote! {
+        /// A core WebAssembly value type.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ValType {
+            /// `i32`
+            I32,
+            /// `i64`
+            I64,
+            /// `f32`
+            F32,
+            /// `f64`
+            F64,
+        }
+
+        /// One import of the world as a core module sees it.
+        #[derive(Debug, Clone, Copy)]
+        pub struct Import {
+            /// The import's module, for example `wasi-hw:hal/gpio@0.1.0`.
+            pub module: &'static str,
+            /// Its name, for example `[method]pin.set-high`.
+            pub name: &'static str,
+            /// Its core parameters.
+            pub params: &'static [ValType],
+            /// Its core result, if any.
+            pub result: Option<ValType>,
+        }
+
+        /// Every import of the world; an import's index here is its index
+        /// for [`dispatch`].
+        pub const IMPORTS: &[Import] = &[#(#table),*];
+
+        /// Calls import `index` of [`IMPORTS`] with its core arguments as
+        /// raw 64-bit slots (an `i32` in the low bits, a float as its bits),
+        /// and returns its result the same way (0 when it has none). A
+        /// wrong index or argument count is an error, as is anything the
+        /// glue refuses.
+        pub fn dispatch<H: Host, G: #rt::Guest<Tables<H, #(#caps),*>> + ?Sized, #(#plain),*>(
+            host: &mut H,
+            guest: &mut G,
+            index: usize,
+            args: &[u64],
+        ) -> Result<u64, #rt::Error> {
+            use #rt as rt;
+            match index {
+                #(#arms)*
+                _ => Err(rt::Error::Trap("no import has this index")),
+            }
+        }
+    })
+}
