@@ -27,6 +27,17 @@ pub trait Host {
     fn run(&self, suite: &Suite, case: Case) -> Result<HostOutcome>;
 }
 
+/// The verdict and trace of a run in this process.
+fn in_process(outcome: Outcome, board: &board::Board) -> HostOutcome {
+    let verdict = match outcome {
+        Outcome::Success => Verdict::Pass,
+        Outcome::Failed(m) => Verdict::Fail(m),
+        Outcome::Trapped(m) => Verdict::Fail(m.lines().next().unwrap_or("").to_string()),
+    };
+    let trace = board.trace.events.iter().map(|e| e.to_value()).collect();
+    HostOutcome { verdict, trace }
+}
+
 /// The reference host, in this process, with the guest compiled once.
 pub struct Reference {
     runner: Runner,
@@ -82,20 +93,7 @@ impl Host for Reference {
                 self.quirks,
             )
             .map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        let verdict = match result.outcome {
-            Outcome::Success => Verdict::Pass,
-            Outcome::Failed(m) => Verdict::Fail(m),
-            Outcome::Trapped(m) => Verdict::Fail(m.lines().next().unwrap_or("").to_string()),
-        };
-        let trace = result
-            .state
-            .board
-            .trace
-            .events
-            .iter()
-            .map(|e| e.to_value())
-            .collect();
-        Ok(HostOutcome { verdict, trace })
+        Ok(in_process(result.outcome, &result.state.board))
     }
 }
 
@@ -137,20 +135,7 @@ impl Host for ShimWasmi {
             ..Limits::default()
         };
         let result = self.runner.run(board, &[case.name.to_string()], &limits)?;
-        let verdict = match result.outcome {
-            Outcome::Success => Verdict::Pass,
-            Outcome::Failed(m) => Verdict::Fail(m),
-            Outcome::Trapped(m) => Verdict::Fail(m.lines().next().unwrap_or("").to_string()),
-        };
-        let trace = result
-            .state
-            .board
-            .trace
-            .events
-            .iter()
-            .map(|e| e.to_value())
-            .collect();
-        Ok(HostOutcome { verdict, trace })
+        Ok(in_process(result.outcome, &result.state.board))
     }
 }
 

@@ -11,11 +11,10 @@
 
 /// The firmware's host: every interface of the world. Implemented
 /// for any type that implements them all.
-pub trait Host:
-    poll::Poll + timer::Timer + log::Log + gpio::Gpio + i2c::I2c + sensor::Sensor
-{
-}
-impl<T: poll::Poll + timer::Timer + log::Log + gpio::Gpio + i2c::I2c + sensor::Sensor> Host for T {}
+pub trait Host: poll::Poll + timer::Timer + log::Log + gpio::Gpio + i2c::I2c + sensor::Sensor {}
+impl<
+    T: poll::Poll + timer::Timer + log::Log + gpio::Gpio + i2c::I2c + sensor::Sensor,
+> Host for T {}
 /// The guest's resources: one fixed-capacity table per resource
 /// type, a capacity each (a const generic, 16 unless the
 /// firmware says otherwise). A handle the guest sends is
@@ -30,17 +29,29 @@ pub struct Tables<
     const SENSOR_SENSOR: usize = 16usize,
 > {
     /// The guest's `pollable` handles (of `wasi-hw:hal/poll@0.1.0`), at most `POLL_POLLABLE`.
-    pub poll_pollable: wasi_hw_shim_runtime::Table<<H as poll::Poll>::Pollable, POLL_POLLABLE>,
+    pub poll_pollable: wasi_hw_shim_runtime::Table<
+        <H as poll::Poll>::Pollable,
+        POLL_POLLABLE,
+    >,
     /// The guest's `one-shot` handles (of `wasi-hw:hal/timer@0.1.0`), at most `TIMER_ONE_SHOT`.
-    pub timer_one_shot: wasi_hw_shim_runtime::Table<<H as timer::Timer>::OneShot, TIMER_ONE_SHOT>,
+    pub timer_one_shot: wasi_hw_shim_runtime::Table<
+        <H as timer::Timer>::OneShot,
+        TIMER_ONE_SHOT,
+    >,
     /// The guest's `periodic` handles (of `wasi-hw:hal/timer@0.1.0`), at most `TIMER_PERIODIC`.
-    pub timer_periodic: wasi_hw_shim_runtime::Table<<H as timer::Timer>::Periodic, TIMER_PERIODIC>,
+    pub timer_periodic: wasi_hw_shim_runtime::Table<
+        <H as timer::Timer>::Periodic,
+        TIMER_PERIODIC,
+    >,
     /// The guest's `pin` handles (of `wasi-hw:hal/gpio@0.1.0`), at most `GPIO_PIN`.
     pub gpio_pin: wasi_hw_shim_runtime::Table<<H as gpio::Gpio>::Pin, GPIO_PIN>,
     /// The guest's `bus` handles (of `wasi-hw:hal/i2c@0.1.0`), at most `I2C_BUS`.
     pub i2c_bus: wasi_hw_shim_runtime::Table<<H as i2c::I2c>::Bus, I2C_BUS>,
     /// The guest's `sensor` handles (of `wasi-hw:hal/sensor@0.1.0`), at most `SENSOR_SENSOR`.
-    pub sensor_sensor: wasi_hw_shim_runtime::Table<<H as sensor::Sensor>::Sensor, SENSOR_SENSOR>,
+    pub sensor_sensor: wasi_hw_shim_runtime::Table<
+        <H as sensor::Sensor>::Sensor,
+        SENSOR_SENSOR,
+    >,
 }
 impl<
     H: Host,
@@ -50,8 +61,15 @@ impl<
     const GPIO_PIN: usize,
     const I2C_BUS: usize,
     const SENSOR_SENSOR: usize,
-> Tables<H, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR>
-{
+> Tables<
+    H,
+    POLL_POLLABLE,
+    TIMER_ONE_SHOT,
+    TIMER_PERIODIC,
+    GPIO_PIN,
+    I2C_BUS,
+    SENSOR_SENSOR,
+> {
     /// Empty tables.
     pub fn new() -> Self {
         Tables {
@@ -73,8 +91,15 @@ impl<
     const I2C_BUS: usize,
     const SENSOR_SENSOR: usize,
 > Default
-    for Tables<H, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR>
-{
+for Tables<
+    H,
+    POLL_POLLABLE,
+    TIMER_ONE_SHOT,
+    TIMER_PERIODIC,
+    GPIO_PIN,
+    I2C_BUS,
+    SENSOR_SENSOR,
+> {
     fn default() -> Self {
         Self::new()
     }
@@ -118,9 +143,15 @@ pub mod poll {
         /// The firmware's representation of a `pollable`: what a guest's handle stands for. The shim keeps it in a table and hands the firmware a reference to it.
         type Pollable;
         /// Whether the event has happened. Never blocks.
-        fn pollable_ready(&mut self, pollable: &'_ mut Self::Pollable) -> Result<bool, rt::Error>;
+        fn pollable_ready(
+            &mut self,
+            pollable: &'_ mut Self::Pollable,
+        ) -> Result<bool, rt::Error>;
         /// Blocks until the event has happened. Returns at once if it has.
-        fn pollable_block(&mut self, pollable: &'_ mut Self::Pollable) -> Result<(), rt::Error>;
+        fn pollable_block(
+            &mut self,
+            pollable: &'_ mut Self::Pollable,
+        ) -> Result<(), rt::Error>;
         /// Waits until at least one of `in` is ready, or until `timeout-ns` has elapsed.
         ///
         /// - `in`: the pollables to wait for, by borrow. The same pollable may
@@ -167,11 +198,7 @@ pub mod poll {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i32, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.poll_pollable.get_mut((arg0) as u32)?;
         let ret = <H as super::poll::Poll>::pollable_ready(host, t1)?;
@@ -197,11 +224,7 @@ pub mod poll {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.poll_pollable.get_mut((arg0) as u32)?;
         <H as super::poll::Poll>::pollable_block(host, t1)?;
@@ -257,20 +280,35 @@ pub mod poll {
                 for (i3, e3) in (t6).iter().enumerate() {
                     let e3 = *e3;
                     let base3 = (t7 + (i3 as u32) * 4) as i32;
-                    rt::memory::store_u32(guest.memory(), (base3) as u32, 0, ((e3) as i32) as u32)?;
+                    rt::memory::store_u32(
+                        guest.memory(),
+                        (base3) as u32,
+                        0,
+                        (((e3) as i32)) as u32,
+                    )?;
                 }
                 rt::memory::store_u32(
                     guest.memory(),
                     (arg4) as u32,
                     8,
-                    ((t6).len() as i32) as u32,
+                    (((t6).len() as i32)) as u32,
                 )?;
-                rt::memory::store_u32(guest.memory(), (arg4) as u32, 4, ((t7) as i32) as u32)?;
+                rt::memory::store_u32(
+                    guest.memory(),
+                    (arg4) as u32,
+                    4,
+                    (((t7) as i32)) as u32,
+                )?;
                 ()
             }
             Err(p8) => {
                 rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, ((p8) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg4) as u32,
+                    4,
+                    (((p8) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -296,11 +334,7 @@ pub mod poll {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let rep = guest.tables().poll_pollable.remove(arg0 as u32)?;
         <H as super::poll::Poll>::pollable_drop(host, rep)
     }
@@ -356,7 +390,10 @@ pub mod timer {
         /// shorter.
         fn sleep(&mut self, duration: super::timer::Duration) -> Result<(), rt::Error>;
         /// Blocks until `now() >= deadline`. Returns at once if the deadline has passed.
-        fn sleep_until(&mut self, deadline: super::timer::Instant) -> Result<(), rt::Error>;
+        fn sleep_until(
+            &mut self,
+            deadline: super::timer::Instant,
+        ) -> Result<(), rt::Error>;
         /// A timer that fires at `deadline` (an `instant`).
         ///
         /// A deadline in the past fires at once. Errors: `limit-reached`.
@@ -383,7 +420,10 @@ pub mod timer {
             one_shot: &'_ mut Self::OneShot,
         ) -> Result<bool, rt::Error>;
         /// Blocks until the deadline. Returns at once if it has passed.
-        fn one_shot_wait(&mut self, one_shot: &'_ mut Self::OneShot) -> Result<(), rt::Error>;
+        fn one_shot_wait(
+            &mut self,
+            one_shot: &'_ mut Self::OneShot,
+        ) -> Result<(), rt::Error>;
         /// A pollable that is ready from the deadline on.
         fn one_shot_subscribe(
             &mut self,
@@ -417,7 +457,10 @@ pub mod timer {
         /// at once (the ticks at 200 and 300 ms had both passed: the one at
         /// 200 ms was missed); a `wait` called next at 360 ms returns 0 at
         /// 400 ms.
-        fn periodic_wait(&mut self, periodic: &'_ mut Self::Periodic) -> Result<u64, rt::Error>;
+        fn periodic_wait(
+            &mut self,
+            periodic: &'_ mut Self::Periodic,
+        ) -> Result<u64, rt::Error>;
         /// A pollable that is ready while a tick has passed that `wait` has not
         /// taken. After `poll` reports it, call `wait` (which then returns at
         /// once) to take the tick.
@@ -456,10 +499,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-    ) -> Result<i64, rt::Error> {
+    >(host: &mut H, guest: &mut G) -> Result<i64, rt::Error> {
         let ret = <H as super::timer::Timer>::now(host)?;
         Ok(((ret) as i64))
     }
@@ -483,10 +523,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-    ) -> Result<i64, rt::Error> {
+    >(host: &mut H, guest: &mut G) -> Result<i64, rt::Error> {
         let ret = <H as super::timer::Timer>::resolution(host)?;
         Ok(((ret) as i64))
     }
@@ -510,11 +547,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i64,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i64) -> Result<(), rt::Error> {
         <H as super::timer::Timer>::sleep(host, ((arg0) as u64))?;
         Ok(())
     }
@@ -538,11 +571,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i64,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i64) -> Result<(), rt::Error> {
         <H as super::timer::Timer>::sleep_until(host, ((arg0) as u64))?;
         Ok(())
     }
@@ -566,12 +595,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i64,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::one_shot_at(host, ((arg0) as u64))?;
         match ret {
             Ok(p1) => {
@@ -582,7 +606,12 @@ pub mod timer {
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 4, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    4,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -608,12 +637,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i64,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::one_shot_after(host, ((arg0) as u64))?;
         match ret {
             Ok(p1) => {
@@ -624,7 +648,12 @@ pub mod timer {
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 4, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    4,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -650,11 +679,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i64, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i64, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.timer_one_shot.get_mut((arg0) as u32)?;
         let ret = <H as super::timer::Timer>::one_shot_deadline(host, t1)?;
@@ -680,11 +705,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i32, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.timer_one_shot.get_mut((arg0) as u32)?;
         let ret = <H as super::timer::Timer>::one_shot_is_expired(host, t1)?;
@@ -710,11 +731,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.timer_one_shot.get_mut((arg0) as u32)?;
         <H as super::timer::Timer>::one_shot_wait(host, t1)?;
@@ -740,11 +757,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i32, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.timer_one_shot.get_mut((arg0) as u32)?;
         let ret = <H as super::timer::Timer>::one_shot_subscribe(host, t1)?;
@@ -771,12 +784,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i64,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::periodic_start(host, ((arg0) as u64))?;
         match ret {
             Ok(p1) => {
@@ -787,7 +795,12 @@ pub mod timer {
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 4, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    4,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -813,11 +826,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i64, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i64, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.timer_periodic.get_mut((arg0) as u32)?;
         let ret = <H as super::timer::Timer>::periodic_period(host, t1)?;
@@ -843,11 +852,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i64, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i64, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.timer_periodic.get_mut((arg0) as u32)?;
         let ret = <H as super::timer::Timer>::periodic_next_tick(host, t1)?;
@@ -873,11 +878,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i64, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i64, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.timer_periodic.get_mut((arg0) as u32)?;
         let ret = <H as super::timer::Timer>::periodic_wait(host, t1)?;
@@ -903,11 +904,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i32, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.timer_periodic.get_mut((arg0) as u32)?;
         let ret = <H as super::timer::Timer>::periodic_subscribe(host, t1)?;
@@ -934,11 +931,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let rep = guest.tables().timer_one_shot.remove(arg0 as u32)?;
         <H as super::timer::Timer>::one_shot_drop(host, rep)
     }
@@ -962,11 +955,7 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let rep = guest.tables().timer_periodic.remove(arg0 as u32)?;
         <H as super::timer::Timer>::periodic_drop(host, rep)
     }
@@ -1005,7 +994,11 @@ pub mod log {
         /// A host shows at least the first 1024 bytes of a message and may cut the
         /// rest, on a character boundary. Never fails; may block while the host's
         /// output buffer is full.
-        fn log(&mut self, level: super::log::Level, message: &'_ str) -> Result<(), rt::Error>;
+        fn log(
+            &mut self,
+            level: super::log::Level,
+            message: &'_ str,
+        ) -> Result<(), rt::Error>;
     }
     /// `enabled`: lifts the arguments, calls the firmware, lowers the result.
     pub fn call_enabled<
@@ -1027,11 +1020,7 @@ pub mod log {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i32, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
         let t1 = match (arg0) as u32 {
             0 => super::log::Level::Trace,
             1 => super::log::Level::Debug,
@@ -1327,7 +1316,10 @@ pub mod gpio {
             &mut self,
             pin: &'_ mut Self::Pin,
             edge: super::gpio::Edge,
-        ) -> Result<Result<<Self as super::poll::Poll>::Pollable, super::gpio::ErrorCode>, rt::Error>;
+        ) -> Result<
+            Result<<Self as super::poll::Poll>::Pollable, super::gpio::ErrorCode>,
+            rt::Error,
+        >;
         /// The guest dropped its handle to this `pin`; release what it holds. By default the value is simply dropped.
         fn pin_drop(&mut self, pin: Self::Pin) -> Result<(), rt::Error> {
             let _ = pin;
@@ -1354,11 +1346,7 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let ret = <H as super::gpio::Gpio>::list_pins(host)?;
         let t4 = ret;
         let t5 = rt::guest::alloc(guest, (t4).len(), 12, 4)?;
@@ -1372,18 +1360,28 @@ pub mod gpio {
                 guest.memory(),
                 (base2) as u32,
                 4,
-                ((t2).len() as i32) as u32,
+                (((t2).len() as i32)) as u32,
             )?;
-            rt::memory::store_u32(guest.memory(), (base2) as u32, 0, ((t3) as i32) as u32)?;
+            rt::memory::store_u32(
+                guest.memory(),
+                (base2) as u32,
+                0,
+                (((t3) as i32)) as u32,
+            )?;
             rt::memory::store_u8(
                 guest.memory(),
                 (base2) as u32,
                 8,
-                (((t1).capabilities).bits() as i32) as u8,
+                ((((t1).capabilities).bits() as i32)) as u8,
             )?;
         }
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 4, ((t4).len() as i32) as u32)?;
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, ((t5) as i32) as u32)?;
+        rt::memory::store_u32(
+            guest.memory(),
+            (arg0) as u32,
+            4,
+            (((t4).len() as i32)) as u32,
+        )?;
+        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, (((t5) as i32)) as u32)?;
         Ok(())
     }
     /// `open`: lifts the arguments, calls the firmware, lowers the result.
@@ -1447,7 +1445,12 @@ pub mod gpio {
             }
             Err(p7) => {
                 rt::memory::store_u8(guest.memory(), (arg6) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, ((p7) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg6) as u32,
+                    4,
+                    (((p7) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1473,19 +1476,19 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_name(host, t1)?;
         let t2 = (ret).as_bytes();
         let t3 = rt::guest::lower_bytes(guest, t2)?;
-        rt::memory::store_u32(guest.memory(), (arg1) as u32, 4, ((t2).len() as i32) as u32)?;
-        rt::memory::store_u32(guest.memory(), (arg1) as u32, 0, ((t3) as i32) as u32)?;
+        rt::memory::store_u32(
+            guest.memory(),
+            (arg1) as u32,
+            4,
+            (((t2).len() as i32)) as u32,
+        )?;
+        rt::memory::store_u32(guest.memory(), (arg1) as u32, 0, (((t3) as i32)) as u32)?;
         Ok(())
     }
     /// `[method]pin.reconfigure`: lifts the arguments, calls the firmware, lowers the result.
@@ -1546,7 +1549,12 @@ pub mod gpio {
             }
             Err(p6) => {
                 rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, ((p6) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg5) as u32,
+                    1,
+                    (((p6) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1572,24 +1580,29 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_is_high(host, t1)?;
         match ret {
             Ok(p2) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (i32::from(p2)) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    1,
+                    ((i32::from(p2))) as u8,
+                )?;
                 ()
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    1,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1615,12 +1628,7 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_set_high(host, t1)?;
@@ -1631,7 +1639,12 @@ pub mod gpio {
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    1,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1657,12 +1670,7 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_set_low(host, t1)?;
@@ -1673,7 +1681,12 @@ pub mod gpio {
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    1,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1699,12 +1712,7 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_toggle(host, t1)?;
@@ -1715,7 +1723,12 @@ pub mod gpio {
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    1,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1741,24 +1754,29 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_is_set_high(host, t1)?;
         match ret {
             Ok(p2) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (i32::from(p2)) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    1,
+                    ((i32::from(p2))) as u8,
+                )?;
                 ()
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    1,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1810,12 +1828,22 @@ pub mod gpio {
         match ret {
             Ok(p4) => {
                 rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (0i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 1, (i32::from(p4)) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg4) as u32,
+                    1,
+                    ((i32::from(p4))) as u8,
+                )?;
                 ()
             }
             Err(p5) => {
                 rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 1, ((p5) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg4) as u32,
+                    1,
+                    (((p5) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1866,7 +1894,12 @@ pub mod gpio {
             }
             Err(p5) => {
                 rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, ((p5) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg2) as u32,
+                    4,
+                    (((p5) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -1892,11 +1925,7 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let rep = guest.tables().gpio_pin.remove(arg0 as u32)?;
         <H as super::gpio::Gpio>::pin_drop(host, rep)
     }
@@ -2018,7 +2047,10 @@ pub mod i2c {
         fn bus_frequency_hz(&mut self, bus: &'_ mut Self::Bus) -> Result<u32, rt::Error>;
         /// The largest number of bytes one operation may read or write; at
         /// least 32 on every host.
-        fn bus_max_transfer_length(&mut self, bus: &'_ mut Self::Bus) -> Result<u32, rt::Error>;
+        fn bus_max_transfer_length(
+            &mut self,
+            bus: &'_ mut Self::Bus,
+        ) -> Result<u32, rt::Error>;
         /// Reads `length` bytes from `address`: START, address+R, `length`
         /// bytes (the last not acknowledged), STOP.
         ///
@@ -2105,11 +2137,7 @@ pub mod i2c {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let ret = <H as super::i2c::I2c>::list_buses(host)?;
         let t8 = ret;
         let t9 = rt::guest::alloc(guest, (t8).len(), 20, 4)?;
@@ -2123,14 +2151,19 @@ pub mod i2c {
                 guest.memory(),
                 (base2) as u32,
                 4,
-                ((t2).len() as i32) as u32,
+                (((t2).len() as i32)) as u32,
             )?;
-            rt::memory::store_u32(guest.memory(), (base2) as u32, 0, ((t3) as i32) as u32)?;
+            rt::memory::store_u32(
+                guest.memory(),
+                (base2) as u32,
+                0,
+                (((t3) as i32)) as u32,
+            )?;
             rt::memory::store_u32(
                 guest.memory(),
                 (base2) as u32,
                 8,
-                (((t1).frequency_hz) as i32) as u32,
+                ((((t1).frequency_hz) as i32)) as u32,
             )?;
             let t6 = (t1).allowed;
             let t7 = rt::guest::alloc(guest, (t6).len(), 4, 2)?;
@@ -2139,22 +2172,32 @@ pub mod i2c {
                 let base3 = (t7 + (i3 as u32) * 4) as i32;
                 match e3 {
                     super::i2c::Address::SevenBit(p4) => {
-                        rt::memory::store_u8(guest.memory(), (base3) as u32, 0, (0i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (base3) as u32,
+                            0,
+                            (0i32) as u8,
+                        )?;
                         rt::memory::store_u8(
                             guest.memory(),
                             (base3) as u32,
                             2,
-                            (i32::from(p4)) as u8,
+                            ((i32::from(p4))) as u8,
                         )?;
                         ()
                     }
                     super::i2c::Address::TenBit(p5) => {
-                        rt::memory::store_u8(guest.memory(), (base3) as u32, 0, (1i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (base3) as u32,
+                            0,
+                            (1i32) as u8,
+                        )?;
                         rt::memory::store_u16(
                             guest.memory(),
                             (base3) as u32,
                             2,
-                            (i32::from(p5)) as u16,
+                            ((i32::from(p5))) as u16,
                         )?;
                         ()
                     }
@@ -2164,12 +2207,22 @@ pub mod i2c {
                 guest.memory(),
                 (base2) as u32,
                 16,
-                ((t6).len() as i32) as u32,
+                (((t6).len() as i32)) as u32,
             )?;
-            rt::memory::store_u32(guest.memory(), (base2) as u32, 12, ((t7) as i32) as u32)?;
+            rt::memory::store_u32(
+                guest.memory(),
+                (base2) as u32,
+                12,
+                (((t7) as i32)) as u32,
+            )?;
         }
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 4, ((t8).len() as i32) as u32)?;
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, ((t9) as i32) as u32)?;
+        rt::memory::store_u32(
+            guest.memory(),
+            (arg0) as u32,
+            4,
+            (((t8).len() as i32)) as u32,
+        )?;
+        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, (((t9) as i32)) as u32)?;
         Ok(())
     }
     /// `open`: lifts the arguments, calls the firmware, lowers the result.
@@ -2213,49 +2266,99 @@ pub mod i2c {
                 rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
                 match p4 {
                     super::i2c::ErrorCode::NoAcknowledge(p5) => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (0i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (0i32) as u8,
+                        )?;
                         rt::memory::store_u8(
                             guest.memory(),
                             (arg2) as u32,
                             5,
-                            ((p5) as i32) as u8,
+                            (((p5) as i32)) as u8,
                         )?;
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (1i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (1i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (2i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (2i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (3i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (3i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (4i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (4i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (5i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (5i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (6i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (6i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (7i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (7i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (8i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (8i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, (9i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            4,
+                            (9i32) as u8,
+                        )?;
                         ()
                     }
                 }
@@ -2284,11 +2387,7 @@ pub mod i2c {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i32, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let ret = <H as super::i2c::I2c>::bus_frequency_hz(host, t1)?;
@@ -2314,11 +2413,7 @@ pub mod i2c {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<i32, rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let ret = <H as super::i2c::I2c>::bus_max_transfer_length(host, t1)?;
@@ -2370,58 +2465,113 @@ pub mod i2c {
                     guest.memory(),
                     (arg4) as u32,
                     8,
-                    ((t4).len() as i32) as u32,
+                    (((t4).len() as i32)) as u32,
                 )?;
-                rt::memory::store_u32(guest.memory(), (arg4) as u32, 4, ((t5) as i32) as u32)?;
+                rt::memory::store_u32(
+                    guest.memory(),
+                    (arg4) as u32,
+                    4,
+                    (((t5) as i32)) as u32,
+                )?;
                 ()
             }
             Err(p6) => {
                 rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
                 match p6 {
                     super::i2c::ErrorCode::NoAcknowledge(p7) => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (0i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (0i32) as u8,
+                        )?;
                         rt::memory::store_u8(
                             guest.memory(),
                             (arg4) as u32,
                             5,
-                            ((p7) as i32) as u8,
+                            (((p7) as i32)) as u8,
                         )?;
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (1i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (1i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (2i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (2i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (3i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (3i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (4i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (4i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (5i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (5i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (6i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (6i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (7i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (7i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (8i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (8i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, (9i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg4) as u32,
+                            4,
+                            (9i32) as u8,
+                        )?;
                         ()
                     }
                 }
@@ -2478,49 +2628,99 @@ pub mod i2c {
                 rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (1i32) as u8)?;
                 match p5 {
                     super::i2c::ErrorCode::NoAcknowledge(p6) => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (0i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (0i32) as u8,
+                        )?;
                         rt::memory::store_u8(
                             guest.memory(),
                             (arg5) as u32,
                             2,
-                            ((p6) as i32) as u8,
+                            (((p6) as i32)) as u8,
                         )?;
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (1i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (1i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (2i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (2i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (3i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (3i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (4i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (4i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (5i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (5i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (6i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (6i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (7i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (7i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (8i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (8i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 1, (9i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            1,
+                            (9i32) as u8,
+                        )?;
                         ()
                     }
                 }
@@ -2568,7 +2768,13 @@ pub mod i2c {
             _ => return Err(rt::Error::InvalidDiscriminant),
         };
         let t3 = rt::memory::read_bytes(&*__mem, (arg3) as u32, (arg4) as u32)?;
-        let ret = <H as super::i2c::I2c>::bus_write_read(host, t1, t2, t3, ((arg5) as u32))?;
+        let ret = <H as super::i2c::I2c>::bus_write_read(
+            host,
+            t1,
+            t2,
+            t3,
+            ((arg5) as u32),
+        )?;
         match ret {
             Ok(p4) => {
                 rt::memory::store_u8(guest.memory(), (arg6) as u32, 0, (0i32) as u8)?;
@@ -2578,58 +2784,113 @@ pub mod i2c {
                     guest.memory(),
                     (arg6) as u32,
                     8,
-                    ((t5).len() as i32) as u32,
+                    (((t5).len() as i32)) as u32,
                 )?;
-                rt::memory::store_u32(guest.memory(), (arg6) as u32, 4, ((t6) as i32) as u32)?;
+                rt::memory::store_u32(
+                    guest.memory(),
+                    (arg6) as u32,
+                    4,
+                    (((t6) as i32)) as u32,
+                )?;
                 ()
             }
             Err(p7) => {
                 rt::memory::store_u8(guest.memory(), (arg6) as u32, 0, (1i32) as u8)?;
                 match p7 {
                     super::i2c::ErrorCode::NoAcknowledge(p8) => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (0i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (0i32) as u8,
+                        )?;
                         rt::memory::store_u8(
                             guest.memory(),
                             (arg6) as u32,
                             5,
-                            ((p8) as i32) as u8,
+                            (((p8) as i32)) as u8,
                         )?;
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (1i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (1i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (2i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (2i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (3i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (3i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (4i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (4i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (5i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (5i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (6i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (6i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (7i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (7i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (8i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (8i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(guest.memory(), (arg6) as u32, 4, (9i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg6) as u32,
+                            4,
+                            (9i32) as u8,
+                        )?;
                         ()
                     }
                 }
@@ -2675,7 +2936,14 @@ pub mod i2c {
             1 => super::i2c::Address::TenBit(((arg2) as u16)),
             _ => return Err(rt::Error::InvalidDiscriminant),
         };
-        let t9 = rt::List::new(&*__mem, (arg3) as u32, (arg4) as u32, 12, 4, lift_operation)?;
+        let t9 = rt::List::new(
+            &*__mem,
+            (arg3) as u32,
+            (arg4) as u32,
+            12,
+            4,
+            lift_operation,
+        )?;
         let ret = <H as super::i2c::I2c>::bus_transaction(host, t1, t2, t9)?;
         match ret {
             Ok(p10) => {
@@ -2691,71 +2959,126 @@ pub mod i2c {
                         guest.memory(),
                         (base3) as u32,
                         4,
-                        ((t11).len() as i32) as u32,
+                        (((t11).len() as i32)) as u32,
                     )?;
                     rt::memory::store_u32(
                         guest.memory(),
                         (base3) as u32,
                         0,
-                        ((t12) as i32) as u32,
+                        (((t12) as i32)) as u32,
                     )?;
                 }
                 rt::memory::store_u32(
                     guest.memory(),
                     (arg5) as u32,
                     8,
-                    ((t13).len() as i32) as u32,
+                    (((t13).len() as i32)) as u32,
                 )?;
-                rt::memory::store_u32(guest.memory(), (arg5) as u32, 4, ((t14) as i32) as u32)?;
+                rt::memory::store_u32(
+                    guest.memory(),
+                    (arg5) as u32,
+                    4,
+                    (((t14) as i32)) as u32,
+                )?;
                 ()
             }
             Err(p15) => {
                 rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (1i32) as u8)?;
                 match p15 {
                     super::i2c::ErrorCode::NoAcknowledge(p16) => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (0i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (0i32) as u8,
+                        )?;
                         rt::memory::store_u8(
                             guest.memory(),
                             (arg5) as u32,
                             5,
-                            ((p16) as i32) as u8,
+                            (((p16) as i32)) as u8,
                         )?;
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (1i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (1i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (2i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (2i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (3i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (3i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (4i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (4i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (5i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (5i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (6i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (6i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (7i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (7i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (8i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (8i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(guest.memory(), (arg5) as u32, 4, (9i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg5) as u32,
+                            4,
+                            (9i32) as u8,
+                        )?;
                         ()
                     }
                 }
@@ -2784,12 +3107,7 @@ pub mod i2c {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let ret = <H as super::i2c::I2c>::bus_recover(host, t1)?;
@@ -2802,49 +3120,99 @@ pub mod i2c {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
                 match p3 {
                     super::i2c::ErrorCode::NoAcknowledge(p4) => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (0i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (0i32) as u8,
+                        )?;
                         rt::memory::store_u8(
                             guest.memory(),
                             (arg1) as u32,
                             2,
-                            ((p4) as i32) as u8,
+                            (((p4) as i32)) as u8,
                         )?;
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (1i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (1i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (2i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (2i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (3i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (3i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (4i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (4i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (5i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (5i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (6i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (6i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (7i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (7i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (8i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (8i32) as u8,
+                        )?;
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, (9i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg1) as u32,
+                            1,
+                            (9i32) as u8,
+                        )?;
                         ()
                     }
                 }
@@ -2873,11 +3241,7 @@ pub mod i2c {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let rep = guest.tables().i2c_bus.remove(arg0 as u32)?;
         <H as super::i2c::I2c>::bus_drop(host, rep)
     }
@@ -3100,7 +3464,9 @@ pub mod sensor {
         /// The firmware's representation of a `sensor`: what a guest's handle stands for. The shim keeps it in a table and hands the firmware a reference to it.
         type Sensor;
         /// The sensors that this app may open, in the board's order. Never blocks.
-        fn list_sensors(&mut self) -> Result<&'_ [super::sensor::SensorInfo<'_>], rt::Error>;
+        fn list_sensors(
+            &mut self,
+        ) -> Result<&'_ [super::sensor::SensorInfo<'_>], rt::Error>;
         /// Opens the sensor called `name`. It starts stopped, with the board's
         /// default attributes.
         ///
@@ -3122,7 +3488,10 @@ pub mod sensor {
         fn sensor_read(
             &mut self,
             sensor: &'_ mut Self::Sensor,
-        ) -> Result<Result<super::sensor::Sample<'_>, super::sensor::ErrorCode>, rt::Error>;
+        ) -> Result<
+            Result<super::sensor::Sample<'_>, super::sensor::ErrorCode>,
+            rt::Error,
+        >;
         /// Changes a setting. It applies to the next sample.
         ///
         /// Errors: `unsupported` if the sensor lacks the setting;
@@ -3141,7 +3510,10 @@ pub mod sensor {
             &mut self,
             sensor: &'_ mut Self::Sensor,
             kind: super::sensor::AttributeKind,
-        ) -> Result<Result<super::sensor::Attribute, super::sensor::ErrorCode>, rt::Error>;
+        ) -> Result<
+            Result<super::sensor::Attribute, super::sensor::ErrorCode>,
+            rt::Error,
+        >;
         /// Starts sampling every `sampling-interval-ns` into the FIFO, the
         /// first sample one interval from now. Empties the FIFO and zeroes the
         /// overrun count. Starting a running sensor changes nothing.
@@ -3163,7 +3535,10 @@ pub mod sensor {
             &mut self,
             sensor: &'_ mut Self::Sensor,
             max: u32,
-        ) -> Result<Result<super::sensor::FifoSamples<'_>, super::sensor::ErrorCode>, rt::Error>;
+        ) -> Result<
+            Result<super::sensor::FifoSamples<'_>, super::sensor::ErrorCode>,
+            rt::Error,
+        >;
         /// A pollable that is ready while the FIFO holds at least one sample.
         ///
         /// Errors: `limit-reached`.
@@ -3214,11 +3589,7 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let ret = <H as super::sensor::Sensor>::list_sensors(host)?;
         let t7 = ret;
         let t8 = rt::guest::alloc(guest, (t7).len(), 40, 8)?;
@@ -3232,14 +3603,19 @@ pub mod sensor {
                 guest.memory(),
                 (base2) as u32,
                 4,
-                ((t2).len() as i32) as u32,
+                (((t2).len() as i32)) as u32,
             )?;
-            rt::memory::store_u32(guest.memory(), (base2) as u32, 0, ((t3) as i32) as u32)?;
+            rt::memory::store_u32(
+                guest.memory(),
+                (base2) as u32,
+                0,
+                (((t3) as i32)) as u32,
+            )?;
             rt::memory::store_u8(
                 guest.memory(),
                 (base2) as u32,
                 8,
-                (((t1).kind) as i32) as u8,
+                ((((t1).kind) as i32)) as u8,
             )?;
             let t5 = (t1).channels;
             let t6 = rt::guest::alloc(guest, (t5).len(), 32, 8)?;
@@ -3251,34 +3627,49 @@ pub mod sensor {
                     guest.memory(),
                     (base3) as u32,
                     0,
-                    (((t4).channel) as i32) as u8,
+                    ((((t4).channel) as i32)) as u8,
                 )?;
                 rt::memory::store_f64(guest.memory(), (base3) as u32, 8, (t4).min)?;
                 rt::memory::store_f64(guest.memory(), (base3) as u32, 16, (t4).max)?;
-                rt::memory::store_f64(guest.memory(), (base3) as u32, 24, (t4).resolution)?;
+                rt::memory::store_f64(
+                    guest.memory(),
+                    (base3) as u32,
+                    24,
+                    (t4).resolution,
+                )?;
             }
             rt::memory::store_u32(
                 guest.memory(),
                 (base2) as u32,
                 16,
-                ((t5).len() as i32) as u32,
+                (((t5).len() as i32)) as u32,
             )?;
-            rt::memory::store_u32(guest.memory(), (base2) as u32, 12, ((t6) as i32) as u32)?;
+            rt::memory::store_u32(
+                guest.memory(),
+                (base2) as u32,
+                12,
+                (((t6) as i32)) as u32,
+            )?;
             rt::memory::store_u64(
                 guest.memory(),
                 (base2) as u32,
                 24,
-                (((t1).min_interval_ns) as i64) as u64,
+                ((((t1).min_interval_ns) as i64)) as u64,
             )?;
             rt::memory::store_u32(
                 guest.memory(),
                 (base2) as u32,
                 32,
-                (((t1).fifo_capacity) as i32) as u32,
+                ((((t1).fifo_capacity) as i32)) as u32,
             )?;
         }
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 4, ((t7).len() as i32) as u32)?;
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, ((t8) as i32) as u32)?;
+        rt::memory::store_u32(
+            guest.memory(),
+            (arg0) as u32,
+            4,
+            (((t7).len() as i32)) as u32,
+        )?;
+        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, (((t8) as i32)) as u32)?;
         Ok(())
     }
     /// `open`: lifts the arguments, calls the firmware, lowers the result.
@@ -3320,7 +3711,12 @@ pub mod sensor {
             }
             Err(p4) => {
                 rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 4, ((p4) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg2) as u32,
+                    4,
+                    (((p4) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -3346,21 +3742,26 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_info(host, t1)?;
         let t2 = ret;
         let t3 = ((t2).name).as_bytes();
         let t4 = rt::guest::lower_bytes(guest, t3)?;
-        rt::memory::store_u32(guest.memory(), (arg1) as u32, 4, ((t3).len() as i32) as u32)?;
-        rt::memory::store_u32(guest.memory(), (arg1) as u32, 0, ((t4) as i32) as u32)?;
-        rt::memory::store_u8(guest.memory(), (arg1) as u32, 8, (((t2).kind) as i32) as u8)?;
+        rt::memory::store_u32(
+            guest.memory(),
+            (arg1) as u32,
+            4,
+            (((t3).len() as i32)) as u32,
+        )?;
+        rt::memory::store_u32(guest.memory(), (arg1) as u32, 0, (((t4) as i32)) as u32)?;
+        rt::memory::store_u8(
+            guest.memory(),
+            (arg1) as u32,
+            8,
+            ((((t2).kind) as i32)) as u8,
+        )?;
         let t6 = (t2).channels;
         let t7 = rt::guest::alloc(guest, (t6).len(), 32, 8)?;
         for (i2, e2) in (t6).iter().enumerate() {
@@ -3371,7 +3772,7 @@ pub mod sensor {
                 guest.memory(),
                 (base2) as u32,
                 0,
-                (((t5).channel) as i32) as u8,
+                ((((t5).channel) as i32)) as u8,
             )?;
             rt::memory::store_f64(guest.memory(), (base2) as u32, 8, (t5).min)?;
             rt::memory::store_f64(guest.memory(), (base2) as u32, 16, (t5).max)?;
@@ -3381,20 +3782,25 @@ pub mod sensor {
             guest.memory(),
             (arg1) as u32,
             16,
-            ((t6).len() as i32) as u32,
+            (((t6).len() as i32)) as u32,
         )?;
-        rt::memory::store_u32(guest.memory(), (arg1) as u32, 12, ((t7) as i32) as u32)?;
+        rt::memory::store_u32(
+            guest.memory(),
+            (arg1) as u32,
+            12,
+            (((t7) as i32)) as u32,
+        )?;
         rt::memory::store_u64(
             guest.memory(),
             (arg1) as u32,
             24,
-            (((t2).min_interval_ns) as i64) as u64,
+            ((((t2).min_interval_ns) as i64)) as u64,
         )?;
         rt::memory::store_u32(
             guest.memory(),
             (arg1) as u32,
             32,
-            (((t2).fifo_capacity) as i32) as u32,
+            ((((t2).fifo_capacity) as i32)) as u32,
         )?;
         Ok(())
     }
@@ -3418,12 +3824,7 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
@@ -3435,13 +3836,13 @@ pub mod sensor {
                     guest.memory(),
                     (arg1) as u32,
                     8,
-                    (((t3).timestamp_ns) as i64) as u64,
+                    ((((t3).timestamp_ns) as i64)) as u64,
                 )?;
                 rt::memory::store_u64(
                     guest.memory(),
                     (arg1) as u32,
                     16,
-                    (((t3).sequence) as i64) as u64,
+                    ((((t3).sequence) as i64)) as u64,
                 )?;
                 let t4 = (t3).values;
                 let t5 = rt::guest::alloc(guest, (t4).len(), 8, 8)?;
@@ -3454,14 +3855,24 @@ pub mod sensor {
                     guest.memory(),
                     (arg1) as u32,
                     28,
-                    ((t4).len() as i32) as u32,
+                    (((t4).len() as i32)) as u32,
                 )?;
-                rt::memory::store_u32(guest.memory(), (arg1) as u32, 24, ((t5) as i32) as u32)?;
+                rt::memory::store_u32(
+                    guest.memory(),
+                    (arg1) as u32,
+                    24,
+                    (((t5) as i32)) as u32,
+                )?;
                 ()
             }
             Err(p6) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 8, ((p6) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    8,
+                    (((p6) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -3500,9 +3911,9 @@ pub mod sensor {
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let t4 = match (arg1) as u32 {
             0 => super::sensor::Attribute::SamplingIntervalNs(((arg2) as u64)),
-            1 => super::sensor::Attribute::Oversampling((((arg2) as i32) as u32)),
+            1 => super::sensor::Attribute::Oversampling(((((arg2) as i32)) as u32)),
             2 => {
-                let t2 = match ((arg2) as i32) as u32 {
+                let t2 = match (((arg2) as i32)) as u32 {
                     0 => super::sensor::Channel::Temperature,
                     1 => super::sensor::Channel::RelativeHumidity,
                     2 => super::sensor::Channel::Pressure,
@@ -3536,7 +3947,12 @@ pub mod sensor {
             }
             Err(p6) => {
                 rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 1, ((p6) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg4) as u32,
+                    1,
+                    (((p6) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -3582,35 +3998,55 @@ pub mod sensor {
                 rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (0i32) as u8)?;
                 match p3 {
                     super::sensor::Attribute::SamplingIntervalNs(p4) => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 8, (0i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            8,
+                            (0i32) as u8,
+                        )?;
                         rt::memory::store_u64(
                             guest.memory(),
                             (arg2) as u32,
                             16,
-                            ((p4) as i64) as u64,
+                            (((p4) as i64)) as u64,
                         )?;
                         ()
                     }
                     super::sensor::Attribute::Oversampling(p5) => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 8, (1i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            8,
+                            (1i32) as u8,
+                        )?;
                         rt::memory::store_u32(
                             guest.memory(),
                             (arg2) as u32,
                             16,
-                            ((p5) as i32) as u32,
+                            (((p5) as i32)) as u32,
                         )?;
                         ()
                     }
                     super::sensor::Attribute::Range(p6) => {
-                        rt::memory::store_u8(guest.memory(), (arg2) as u32, 8, (2i32) as u8)?;
+                        rt::memory::store_u8(
+                            guest.memory(),
+                            (arg2) as u32,
+                            8,
+                            (2i32) as u8,
+                        )?;
                         let t7 = p6;
                         rt::memory::store_u8(
                             guest.memory(),
                             (arg2) as u32,
                             16,
-                            (((t7).channel) as i32) as u8,
+                            ((((t7).channel) as i32)) as u8,
                         )?;
-                        rt::memory::store_f64(guest.memory(), (arg2) as u32, 24, (t7).full_scale)?;
+                        rt::memory::store_f64(
+                            guest.memory(),
+                            (arg2) as u32,
+                            24,
+                            (t7).full_scale,
+                        )?;
                         ()
                     }
                 }
@@ -3618,7 +4054,12 @@ pub mod sensor {
             }
             Err(p8) => {
                 rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 8, ((p8) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg2) as u32,
+                    8,
+                    (((p8) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -3644,12 +4085,7 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_start(host, t1)?;
@@ -3660,7 +4096,12 @@ pub mod sensor {
             }
             Err(p3) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 1, ((p3) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    1,
+                    (((p3) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -3686,11 +4127,7 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         <H as super::sensor::Sensor>::sensor_stop(host, t1)?;
@@ -3725,7 +4162,11 @@ pub mod sensor {
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
-        let ret = <H as super::sensor::Sensor>::sensor_read_fifo(host, t1, ((arg1) as u32))?;
+        let ret = <H as super::sensor::Sensor>::sensor_read_fifo(
+            host,
+            t1,
+            ((arg1) as u32),
+        )?;
         match ret {
             Ok(p2) => {
                 rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (0i32) as u8)?;
@@ -3740,13 +4181,13 @@ pub mod sensor {
                         guest.memory(),
                         (base3) as u32,
                         0,
-                        (((t4).timestamp_ns) as i64) as u64,
+                        ((((t4).timestamp_ns) as i64)) as u64,
                     )?;
                     rt::memory::store_u64(
                         guest.memory(),
                         (base3) as u32,
                         8,
-                        (((t4).sequence) as i64) as u64,
+                        ((((t4).sequence) as i64)) as u64,
                     )?;
                     let t5 = (t4).values;
                     let t6 = rt::guest::alloc(guest, (t5).len(), 8, 8)?;
@@ -3759,33 +4200,43 @@ pub mod sensor {
                         guest.memory(),
                         (base3) as u32,
                         20,
-                        ((t5).len() as i32) as u32,
+                        (((t5).len() as i32)) as u32,
                     )?;
                     rt::memory::store_u32(
                         guest.memory(),
                         (base3) as u32,
                         16,
-                        ((t6) as i32) as u32,
+                        (((t6) as i32)) as u32,
                     )?;
                 }
                 rt::memory::store_u32(
                     guest.memory(),
                     (arg2) as u32,
                     12,
-                    ((t7).len() as i32) as u32,
+                    (((t7).len() as i32)) as u32,
                 )?;
-                rt::memory::store_u32(guest.memory(), (arg2) as u32, 8, ((t8) as i32) as u32)?;
+                rt::memory::store_u32(
+                    guest.memory(),
+                    (arg2) as u32,
+                    8,
+                    (((t8) as i32)) as u32,
+                )?;
                 rt::memory::store_u64(
                     guest.memory(),
                     (arg2) as u32,
                     16,
-                    (((t3).overrun) as i64) as u64,
+                    ((((t3).overrun) as i64)) as u64,
                 )?;
                 ()
             }
             Err(p9) => {
                 rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 8, ((p9) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg2) as u32,
+                    8,
+                    (((p9) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -3811,12 +4262,7 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-        arg1: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(host, t1)?;
@@ -3829,7 +4275,12 @@ pub mod sensor {
             }
             Err(p4) => {
                 rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 4, ((p4) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg1) as u32,
+                    4,
+                    (((p4) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -3889,7 +4340,11 @@ pub mod sensor {
             level: arg2,
             above: ((arg3) != 0),
         };
-        let ret = <H as super::sensor::Sensor>::sensor_subscribe_threshold(host, t1, t3)?;
+        let ret = <H as super::sensor::Sensor>::sensor_subscribe_threshold(
+            host,
+            t1,
+            t3,
+        )?;
         match ret {
             Ok(p4) => {
                 rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (0i32) as u8)?;
@@ -3899,7 +4354,12 @@ pub mod sensor {
             }
             Err(p6) => {
                 rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 4, ((p6) as i32) as u8)?;
+                rt::memory::store_u8(
+                    guest.memory(),
+                    (arg4) as u32,
+                    4,
+                    (((p6) as i32)) as u8,
+                )?;
                 ()
             }
         }
@@ -3925,11 +4385,7 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(
-        host: &mut H,
-        guest: &mut G,
-        arg0: i32,
-    ) -> Result<(), rt::Error> {
+    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let rep = guest.tables().sensor_sensor.remove(arg0 as u32)?;
         <H as super::sensor::Sensor>::sensor_drop(host, rep)
     }
@@ -3976,13 +4432,7 @@ pub const IMPORTS: &[Import] = &[
     Import {
         module: "wasi-hw:hal/poll@0.1.0",
         name: "poll",
-        params: &[
-            ValType::I32,
-            ValType::I32,
-            ValType::I32,
-            ValType::I64,
-            ValType::I32,
-        ],
+        params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I64, ValType::I32],
         result: None,
     },
     Import {
@@ -4177,13 +4627,7 @@ pub const IMPORTS: &[Import] = &[
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.wait-for-edge",
-        params: &[
-            ValType::I32,
-            ValType::I32,
-            ValType::I32,
-            ValType::I64,
-            ValType::I32,
-        ],
+        params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I64, ValType::I32],
         result: None,
     },
     Import {
@@ -4225,13 +4669,7 @@ pub const IMPORTS: &[Import] = &[
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
         name: "[method]bus.read",
-        params: &[
-            ValType::I32,
-            ValType::I32,
-            ValType::I32,
-            ValType::I32,
-            ValType::I32,
-        ],
+        params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I32, ValType::I32],
         result: None,
     },
     Import {
@@ -4313,13 +4751,7 @@ pub const IMPORTS: &[Import] = &[
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.set-attribute",
-        params: &[
-            ValType::I32,
-            ValType::I32,
-            ValType::I64,
-            ValType::F64,
-            ValType::I32,
-        ],
+        params: &[ValType::I32, ValType::I32, ValType::I64, ValType::F64, ValType::I32],
         result: None,
     },
     Import {
@@ -4355,13 +4787,7 @@ pub const IMPORTS: &[Import] = &[
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.subscribe-threshold",
-        params: &[
-            ValType::I32,
-            ValType::I32,
-            ValType::F64,
-            ValType::I32,
-            ValType::I32,
-        ],
+        params: &[ValType::I32, ValType::I32, ValType::F64, ValType::I32, ValType::I32],
         result: None,
     },
     Import {
@@ -4405,7 +4831,7 @@ pub fn dispatch<
     match index {
         0 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             poll::call_pollable_ready::<
                 H,
@@ -4417,11 +4843,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i32| r as u32 as u64)
+                .map(|r: i32| r as u32 as u64)
         }
         1 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             poll::call_pollable_block::<
                 H,
@@ -4433,11 +4859,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         2 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             poll::call_poll::<
                 H,
@@ -4449,19 +4875,19 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-                (*a3 as i64),
-                (*a4 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as u32 as i32),
+                    (*a3 as i64),
+                    (*a4 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         3 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             poll::call_pollable_drop::<
                 H,
@@ -4473,11 +4899,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         4 => {
             let [] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_now::<
                 H,
@@ -4489,11 +4915,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest)
-            .map(|r: i64| r as u64)
+                .map(|r: i64| r as u64)
         }
         5 => {
             let [] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_resolution::<
                 H,
@@ -4505,11 +4931,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest)
-            .map(|r: i64| r as u64)
+                .map(|r: i64| r as u64)
         }
         6 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_sleep::<
                 H,
@@ -4521,11 +4947,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as i64))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         7 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_sleep_until::<
                 H,
@@ -4537,11 +4963,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as i64))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         8 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_one_shot_at::<
                 H,
@@ -4553,11 +4979,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as i64), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         9 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_one_shot_after::<
                 H,
@@ -4569,11 +4995,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as i64), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         10 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_one_shot_deadline::<
                 H,
@@ -4585,11 +5011,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i64| r as u64)
+                .map(|r: i64| r as u64)
         }
         11 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_one_shot_is_expired::<
                 H,
@@ -4601,11 +5027,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i32| r as u32 as u64)
+                .map(|r: i32| r as u32 as u64)
         }
         12 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_one_shot_wait::<
                 H,
@@ -4617,11 +5043,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         13 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_one_shot_subscribe::<
                 H,
@@ -4633,11 +5059,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i32| r as u32 as u64)
+                .map(|r: i32| r as u32 as u64)
         }
         14 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_periodic_start::<
                 H,
@@ -4649,11 +5075,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as i64), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         15 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_periodic_period::<
                 H,
@@ -4665,11 +5091,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i64| r as u64)
+                .map(|r: i64| r as u64)
         }
         16 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_periodic_next_tick::<
                 H,
@@ -4681,11 +5107,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i64| r as u64)
+                .map(|r: i64| r as u64)
         }
         17 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_periodic_wait::<
                 H,
@@ -4697,11 +5123,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i64| r as u64)
+                .map(|r: i64| r as u64)
         }
         18 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_periodic_subscribe::<
                 H,
@@ -4713,11 +5139,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i32| r as u32 as u64)
+                .map(|r: i32| r as u32 as u64)
         }
         19 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_one_shot_drop::<
                 H,
@@ -4729,11 +5155,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         20 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             timer::call_periodic_drop::<
                 H,
@@ -4745,11 +5171,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         21 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             log::call_enabled::<
                 H,
@@ -4761,11 +5187,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i32| r as u32 as u64)
+                .map(|r: i32| r as u32 as u64)
         }
         22 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             log::call_log::<
                 H,
@@ -4776,18 +5202,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-            )
-            .map(|()| 0u64)
+            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+                .map(|()| 0u64)
         }
         23 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_list_pins::<
                 H,
@@ -4799,11 +5219,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         24 => {
             let [a0, a1, a2, a3, a4, a5, a6] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_open::<
                 H,
@@ -4815,21 +5235,21 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-                (*a3 as u32 as i32),
-                (*a4 as u32 as i32),
-                (*a5 as u32 as i32),
-                (*a6 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as u32 as i32),
+                    (*a3 as u32 as i32),
+                    (*a4 as u32 as i32),
+                    (*a5 as u32 as i32),
+                    (*a6 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         25 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_name::<
                 H,
@@ -4841,11 +5261,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         26 => {
             let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_reconfigure::<
                 H,
@@ -4857,20 +5277,20 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-                (*a3 as u32 as i32),
-                (*a4 as u32 as i32),
-                (*a5 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as u32 as i32),
+                    (*a3 as u32 as i32),
+                    (*a4 as u32 as i32),
+                    (*a5 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         27 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_is_high::<
                 H,
@@ -4882,11 +5302,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         28 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_set_high::<
                 H,
@@ -4898,11 +5318,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         29 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_set_low::<
                 H,
@@ -4914,11 +5334,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         30 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_toggle::<
                 H,
@@ -4930,11 +5350,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         31 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_is_set_high::<
                 H,
@@ -4946,11 +5366,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         32 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_wait_for_edge::<
                 H,
@@ -4962,19 +5382,19 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-                (*a3 as i64),
-                (*a4 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as u32 as i32),
+                    (*a3 as i64),
+                    (*a4 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         33 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_subscribe::<
                 H,
@@ -4985,18 +5405,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-            )
-            .map(|()| 0u64)
+            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+                .map(|()| 0u64)
         }
         34 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             gpio::call_pin_drop::<
                 H,
@@ -5008,11 +5422,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         35 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_list_buses::<
                 H,
@@ -5024,11 +5438,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         36 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_open::<
                 H,
@@ -5039,18 +5453,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-            )
-            .map(|()| 0u64)
+            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+                .map(|()| 0u64)
         }
         37 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_bus_frequency_hz::<
                 H,
@@ -5062,11 +5470,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i32| r as u32 as u64)
+                .map(|r: i32| r as u32 as u64)
         }
         38 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_bus_max_transfer_length::<
                 H,
@@ -5078,11 +5486,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|r: i32| r as u32 as u64)
+                .map(|r: i32| r as u32 as u64)
         }
         39 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_bus_read::<
                 H,
@@ -5094,19 +5502,19 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-                (*a3 as u32 as i32),
-                (*a4 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as u32 as i32),
+                    (*a3 as u32 as i32),
+                    (*a4 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         40 => {
             let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_bus_write::<
                 H,
@@ -5118,20 +5526,20 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-                (*a3 as u32 as i32),
-                (*a4 as u32 as i32),
-                (*a5 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as u32 as i32),
+                    (*a3 as u32 as i32),
+                    (*a4 as u32 as i32),
+                    (*a5 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         41 => {
             let [a0, a1, a2, a3, a4, a5, a6] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_bus_write_read::<
                 H,
@@ -5143,21 +5551,21 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-                (*a3 as u32 as i32),
-                (*a4 as u32 as i32),
-                (*a5 as u32 as i32),
-                (*a6 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as u32 as i32),
+                    (*a3 as u32 as i32),
+                    (*a4 as u32 as i32),
+                    (*a5 as u32 as i32),
+                    (*a6 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         42 => {
             let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_bus_transaction::<
                 H,
@@ -5169,20 +5577,20 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-                (*a3 as u32 as i32),
-                (*a4 as u32 as i32),
-                (*a5 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as u32 as i32),
+                    (*a3 as u32 as i32),
+                    (*a4 as u32 as i32),
+                    (*a5 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         43 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_bus_recover::<
                 H,
@@ -5194,11 +5602,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         44 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             i2c::call_bus_drop::<
                 H,
@@ -5210,11 +5618,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         45 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_list_sensors::<
                 H,
@@ -5226,11 +5634,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         46 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_open::<
                 H,
@@ -5241,18 +5649,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-            )
-            .map(|()| 0u64)
+            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+                .map(|()| 0u64)
         }
         47 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_info::<
                 H,
@@ -5264,11 +5666,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         48 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_read::<
                 H,
@@ -5280,11 +5682,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         49 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_set_attribute::<
                 H,
@@ -5296,19 +5698,19 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as i64),
-                f64::from_bits(*a3),
-                (*a4 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    (*a2 as i64),
+                    f64::from_bits(*a3),
+                    (*a4 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         50 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_get_attribute::<
                 H,
@@ -5319,18 +5721,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-            )
-            .map(|()| 0u64)
+            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+                .map(|()| 0u64)
         }
         51 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_start::<
                 H,
@@ -5342,11 +5738,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         52 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_stop::<
                 H,
@@ -5358,11 +5754,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         53 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_read_fifo::<
                 H,
@@ -5373,18 +5769,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                (*a2 as u32 as i32),
-            )
-            .map(|()| 0u64)
+            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+                .map(|()| 0u64)
         }
         54 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_subscribe_data_ready::<
                 H,
@@ -5396,11 +5786,11 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         55 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_subscribe_threshold::<
                 H,
@@ -5412,19 +5802,19 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(
-                host,
-                guest,
-                (*a0 as u32 as i32),
-                (*a1 as u32 as i32),
-                f64::from_bits(*a2),
-                (*a3 as u32 as i32),
-                (*a4 as u32 as i32),
-            )
-            .map(|()| 0u64)
+                    host,
+                    guest,
+                    (*a0 as u32 as i32),
+                    (*a1 as u32 as i32),
+                    f64::from_bits(*a2),
+                    (*a3 as u32 as i32),
+                    (*a4 as u32 as i32),
+                )
+                .map(|()| 0u64)
         }
         56 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"));
+                return Err(rt::Error::Trap("wrong number of arguments"))
             };
             sensor::call_sensor_drop::<
                 H,
@@ -5436,7 +5826,7 @@ pub fn dispatch<
                 I2C_BUS,
                 SENSOR_SENSOR,
             >(host, guest, (*a0 as u32 as i32))
-            .map(|()| 0u64)
+                .map(|()| 0u64)
         }
         _ => Err(rt::Error::Trap("no import has this index")),
     }
@@ -5486,8 +5876,15 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    > Shim<H, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR>
-    {
+    > Shim<
+        H,
+        POLL_POLLABLE,
+        TIMER_ONE_SHOT,
+        TIMER_PERIODIC,
+        GPIO_PIN,
+        I2C_BUS,
+        SENSOR_SENSOR,
+    > {
         /// The shim over `host`, with empty tables.
         pub fn new(host: H) -> Self {
             Shim {
@@ -5553,11 +5950,10 @@ pub mod wasmi {
         }
         let Some(memory) = caller
             .get_export("memory")
-            .and_then(::wasmi::Extern::into_memory)
-        else {
-            return Err(trap(rt::Error::Trap(
-                "the guest exports no memory named `memory`",
-            )));
+            .and_then(::wasmi::Extern::into_memory) else {
+            return Err(
+                trap(rt::Error::Trap("the guest exports no memory named `memory`")),
+            );
         };
         let realloc = caller
             .get_export("cabi_realloc")
@@ -5603,22 +5999,8 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >
-        rt::Guest<
-            super::Tables<
-                H,
-                POLL_POLLABLE,
-                TIMER_ONE_SHOT,
-                TIMER_PERIODIC,
-                GPIO_PIN,
-                I2C_BUS,
-                SENSOR_SENSOR,
-            >,
-        >
-        for Guest<
-            '_,
-            '_,
-            T,
+    > rt::Guest<
+        super::Tables<
             H,
             POLL_POLLABLE,
             TIMER_ONE_SHOT,
@@ -5626,8 +6008,20 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
-        >
-    {
+        >,
+    >
+    for Guest<
+        '_,
+        '_,
+        T,
+        H,
+        POLL_POLLABLE,
+        TIMER_ONE_SHOT,
+        TIMER_PERIODIC,
+        GPIO_PIN,
+        I2C_BUS,
+        SENSOR_SENSOR,
+    > {
         fn memory(&mut self) -> &mut [u8] {
             self.exports.memory.data_mut(&mut *self.caller)
         }
@@ -5645,7 +6039,10 @@ pub mod wasmi {
                 SENSOR_SENSOR,
             >,
         ) {
-            let (memory, data) = self.exports.memory.data_and_store_mut(&mut *self.caller);
+            let (memory, data) = self
+                .exports
+                .memory
+                .data_and_store_mut(&mut *self.caller);
             (memory, &mut (self.get)(data).tables)
         }
         fn realloc(
@@ -5661,12 +6058,7 @@ pub mod wasmi {
             realloc
                 .call(
                     &mut *self.caller,
-                    (
-                        old_ptr as i32,
-                        old_size as i32,
-                        align as i32,
-                        new_size as i32,
-                    ),
+                    (old_ptr as i32, old_size as i32, align as i32, new_size as i32),
                 )
                 .map(|p| p as u32)
                 .map_err(|e| match e.downcast_ref::<Trap>() {
@@ -5700,81 +6092,25 @@ pub mod wasmi {
             SENSOR_SENSOR,
         >,
     ) -> Result<(), ::wasmi::errors::LinkerError> {
-        linker.func_wrap(
-            "wasi-hw:hal/poll@0.1.0",
-            "[method]pollable.ready",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i32, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::poll::call_pollable_ready::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/poll@0.1.0",
-            "[method]pollable.block",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::poll::call_pollable_block::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/poll@0.1.0",
-            "poll",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32,
-                  arg3: i64,
-                  arg4: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+        linker
+            .func_wrap(
+                "wasi-hw:hal/poll@0.1.0",
+                "[method]pollable.ready",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i32, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::poll::call_poll::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::poll::call_pollable_ready::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -5783,580 +6119,29 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/poll@0.1.0",
-            "[resource-drop]pollable",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::poll::call_pollable_drop::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "now",
-            move |mut caller: ::wasmi::Caller<'_, T>| -> Result<i64, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_now::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "resolution",
-            move |mut caller: ::wasmi::Caller<'_, T>| -> Result<i64, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_resolution::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "sleep",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i64| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_sleep::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "sleep-until",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i64| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_sleep_until::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[static]one-shot.at",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i64,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_one_shot_at::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[static]one-shot.after",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i64,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_one_shot_after::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[method]one-shot.deadline",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i64, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_one_shot_deadline::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[method]one-shot.is-expired",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i32, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_one_shot_is_expired::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[method]one-shot.wait",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_one_shot_wait::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[method]one-shot.subscribe",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i32, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_one_shot_subscribe::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[static]periodic.start",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i64,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_periodic_start::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[method]periodic.period",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i64, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_periodic_period::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[method]periodic.next-tick",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i64, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_periodic_next_tick::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[method]periodic.wait",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i64, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_periodic_wait::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[method]periodic.subscribe",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i32, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_periodic_subscribe::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[resource-drop]one-shot",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_one_shot_drop::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/timer@0.1.0",
-            "[resource-drop]periodic",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::timer::call_periodic_drop::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/log@0.1.0",
-            "enabled",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i32, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::log::call_enabled::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/log@0.1.0",
-            "log",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::log::call_log::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "list-pins",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/poll@0.1.0",
+                "[method]pollable.block",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::gpio::call_list_pins::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::poll::call_pollable_block::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -6365,65 +6150,66 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "open",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32,
-                  arg3: i32,
-                  arg4: i32,
-                  arg5: i32,
-                  arg6: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_open::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, arg6)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.name",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/poll@0.1.0",
+                "poll",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i64,
+                    arg4: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::gpio::call_pin_name::<
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::poll::call_poll::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/poll@0.1.0",
+                "[resource-drop]pollable",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::poll::call_pollable_drop::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -6432,302 +6218,26 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0, arg1)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.reconfigure",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32,
-                  arg3: i32,
-                  arg4: i32,
-                  arg5: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_reconfigure::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.is-high",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_is_high::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.set-high",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_set_high::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.set-low",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_set_low::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.toggle",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_toggle::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.is-set-high",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_is_set_high::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.wait-for-edge",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32,
-                  arg3: i64,
-                  arg4: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_wait_for_edge::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[method]pin.subscribe",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_subscribe::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/gpio@0.1.0",
-            "[resource-drop]pin",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::gpio::call_pin_drop::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "list-buses",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "now",
+                move |mut caller: ::wasmi::Caller<'_, T>| -> Result<i64, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::i2c::call_list_buses::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_now::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -6736,118 +6246,26 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "open",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::i2c::call_open::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "[method]bus.frequency-hz",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i32, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::i2c::call_bus_frequency_hz::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "[method]bus.max-transfer-length",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<i32, ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::i2c::call_bus_max_transfer_length::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "[method]bus.read",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32,
-                  arg3: i32,
-                  arg4: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "resolution",
+                move |mut caller: ::wasmi::Caller<'_, T>| -> Result<i64, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::i2c::call_bus_read::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_resolution::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -6856,69 +6274,29 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "[method]bus.write",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32,
-                  arg3: i32,
-                  arg4: i32,
-                  arg5: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::i2c::call_bus_write::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "[method]bus.write-read",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32,
-                  arg3: i32,
-                  arg4: i32,
-                  arg5: i32,
-                  arg6: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "sleep",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i64,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::i2c::call_bus_write_read::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_sleep::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -6927,36 +6305,29 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(
-                        &mut host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, arg6,
-                    )
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "[method]bus.transaction",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32,
-                  arg3: i32,
-                  arg4: i32,
-                  arg5: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "sleep-until",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i64,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::i2c::call_bus_transaction::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_sleep_until::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -6965,84 +6336,30 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "[method]bus.recover",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::i2c::call_bus_recover::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/i2c@0.1.0",
-            "[resource-drop]bus",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::i2c::call_bus_drop::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "list-sensors",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[static]one-shot.at",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i64,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::sensor::call_list_sensors::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_one_shot_at::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -7051,61 +6368,30 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "open",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::sensor::call_open::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.info",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[static]one-shot.after",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i64,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::sensor::call_sensor_info::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_one_shot_after::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -7114,30 +6400,29 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0, arg1)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.read",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[method]one-shot.deadline",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i64, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::sensor::call_sensor_read::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_one_shot_deadline::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -7146,152 +6431,29 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0, arg1)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.set-attribute",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i64,
-                  arg3: f64,
-                  arg4: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::sensor::call_sensor_set_attribute::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.get-attribute",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::sensor::call_sensor_get_attribute::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.start",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::sensor::call_sensor_start::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.stop",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::sensor::call_sensor_stop::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.read-fifo",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let Some(mut host) = get(caller.data_mut()).host.take() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let result = {
-                    let mut guest = Guest {
-                        caller: &mut caller,
-                        get,
-                        exports,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[method]one-shot.is-expired",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i32, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
                     };
-                    super::sensor::call_sensor_read_fifo::<
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_one_shot_is_expired::<
                         H,
                         _,
                         POLL_POLLABLE,
@@ -7300,102 +6462,1502 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(&mut host, &mut guest, arg0, arg1, arg2)
-                };
-                get(caller.data_mut()).host = Some(host);
-                result.map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.subscribe-data-ready",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::sensor::call_sensor_subscribe_data_ready::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[method]sensor.subscribe-threshold",
-            move |mut caller: ::wasmi::Caller<'_, T>,
-                  arg0: i32,
-                  arg1: i32,
-                  arg2: f64,
-                  arg3: i32,
-                  arg4: i32|
-                  -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::sensor::call_sensor_subscribe_threshold::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
-                .map_err(trap)
-            },
-        )?;
-        linker.func_wrap(
-            "wasi-hw:hal/sensor@0.1.0",
-            "[resource-drop]sensor",
-            move |mut caller: ::wasmi::Caller<'_, T>, arg0: i32| -> Result<(), ::wasmi::Error> {
-                let exports = exports(&mut caller, get)?;
-                let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
-                let shim = get(data);
-                let Some(host) = shim.host.as_mut() else {
-                    return Err(trap(rt::Error::Reentered));
-                };
-                let mut guest = rt::NoRealloc {
-                    memory,
-                    tables: &mut shim.tables,
-                };
-                super::sensor::call_sensor_drop::<
-                    H,
-                    _,
-                    POLL_POLLABLE,
-                    TIMER_ONE_SHOT,
-                    TIMER_PERIODIC,
-                    GPIO_PIN,
-                    I2C_BUS,
-                    SENSOR_SENSOR,
-                >(host, &mut guest, arg0)
-                .map_err(trap)
-            },
-        )?;
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[method]one-shot.wait",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_one_shot_wait::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[method]one-shot.subscribe",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i32, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_one_shot_subscribe::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[static]periodic.start",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i64,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_periodic_start::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[method]periodic.period",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i64, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_periodic_period::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[method]periodic.next-tick",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i64, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_periodic_next_tick::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[method]periodic.wait",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i64, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_periodic_wait::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[method]periodic.subscribe",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i32, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_periodic_subscribe::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[resource-drop]one-shot",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_one_shot_drop::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/timer@0.1.0",
+                "[resource-drop]periodic",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::timer::call_periodic_drop::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/log@0.1.0",
+                "enabled",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i32, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::log::call_enabled::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/log@0.1.0",
+                "log",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::log::call_log::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "list-pins",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::gpio::call_list_pins::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "open",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                    arg4: i32,
+                    arg5: i32,
+                    arg6: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_open::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, arg6)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.name",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::gpio::call_pin_name::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0, arg1)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.reconfigure",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                    arg4: i32,
+                    arg5: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_reconfigure::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.is-high",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_is_high::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.set-high",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_set_high::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.set-low",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_set_low::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.toggle",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_toggle::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.is-set-high",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_is_set_high::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.wait-for-edge",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i64,
+                    arg4: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_wait_for_edge::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[method]pin.subscribe",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_subscribe::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/gpio@0.1.0",
+                "[resource-drop]pin",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::gpio::call_pin_drop::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "list-buses",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::i2c::call_list_buses::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "open",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::i2c::call_open::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "[method]bus.frequency-hz",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i32, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::i2c::call_bus_frequency_hz::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "[method]bus.max-transfer-length",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i32, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::i2c::call_bus_max_transfer_length::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "[method]bus.read",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                    arg4: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::i2c::call_bus_read::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "[method]bus.write",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                    arg4: i32,
+                    arg5: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::i2c::call_bus_write::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "[method]bus.write-read",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                    arg4: i32,
+                    arg5: i32,
+                    arg6: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::i2c::call_bus_write_read::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(
+                            &mut host,
+                            &mut guest,
+                            arg0,
+                            arg1,
+                            arg2,
+                            arg3,
+                            arg4,
+                            arg5,
+                            arg6,
+                        )
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "[method]bus.transaction",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                    arg4: i32,
+                    arg5: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::i2c::call_bus_transaction::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "[method]bus.recover",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::i2c::call_bus_recover::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/i2c@0.1.0",
+                "[resource-drop]bus",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::i2c::call_bus_drop::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "list-sensors",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::sensor::call_list_sensors::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "open",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::sensor::call_open::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.info",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::sensor::call_sensor_info::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0, arg1)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.read",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::sensor::call_sensor_read::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0, arg1)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.set-attribute",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i64,
+                    arg3: f64,
+                    arg4: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::sensor::call_sensor_set_attribute::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.get-attribute",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::sensor::call_sensor_get_attribute::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.start",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::sensor::call_sensor_start::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.stop",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::sensor::call_sensor_stop::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.read-fifo",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        super::sensor::call_sensor_read_fifo::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut host, &mut guest, arg0, arg1, arg2)
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.subscribe-data-ready",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::sensor::call_sensor_subscribe_data_ready::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[method]sensor.subscribe-threshold",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: f64,
+                    arg3: i32,
+                    arg4: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::sensor::call_sensor_subscribe_threshold::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/sensor@0.1.0",
+                "[resource-drop]sensor",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables,
+                    };
+                    super::sensor::call_sensor_drop::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
         Ok(())
     }
 }

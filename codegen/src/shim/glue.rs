@@ -81,15 +81,6 @@ fn drop(w: &World, r: &super::Resource) -> TokenStream {
     }
 }
 
-fn wasm_type(t: WasmType) -> TokenStream {
-    match t {
-        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!(i32),
-        WasmType::I64 | WasmType::PointerOrI64 => quote!(i64),
-        WasmType::F32 => quote!(f32),
-        WasmType::F64 => quote!(f64),
-    }
-}
-
 /// The glue of one function.
 fn function(
     w: &World,
@@ -132,13 +123,13 @@ fn function(
         .enumerate()
         .map(|(i, t)| {
             let a = format_ident!("arg{i}");
-            let t = wasm_type(*t);
+            let t = super::core_type(*t);
             quote!(#a: #t)
         })
         .collect();
     let ret = match sig.results.as_slice() {
         [] => quote!(()),
-        [t] => wasm_type(*t),
+        [t] => super::core_type(*t),
         _ => bail!("{item}: more than one core result"),
     };
     let (generics, _) = generics(w);

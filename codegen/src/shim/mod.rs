@@ -457,6 +457,18 @@ impl<'a> World<'a> {
     }
 }
 
+/// The Rust type of a core wasm value (pointers and lengths are `i32` on
+/// wasm32).
+fn core_type(t: wit_bindgen_core::abi::WasmType) -> TokenStream {
+    use wit_bindgen_core::abi::WasmType;
+    match t {
+        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!(i32),
+        WasmType::I64 | WasmType::PointerOrI64 => quote!(i64),
+        WasmType::F32 => quote!(f32),
+        WasmType::F64 => quote!(f64),
+    }
+}
+
 /// The interface a type belongs to, if any.
 fn owner(resolve: &Resolve, id: TypeId) -> Option<InterfaceId> {
     match resolve.types[id].owner {

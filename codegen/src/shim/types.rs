@@ -49,6 +49,24 @@ pub struct Render<'w, 'a> {
 }
 
 impl Render<'_, '_> {
+    /// The firmware's representation of resource `r`: `Self::Pin` in its
+    /// own trait, `<Self as super::poll::Poll>::Pollable` in another (which
+    /// then needs that trait as a supertrait).
+    fn rep(&mut self, r: TypeId) -> Result<TokenStream> {
+        let r = self.w.resource(r)?;
+        if r.interface != self.iface && !self.uses.contains(&r.interface) {
+            self.uses.push(r.interface);
+        }
+        Ok(
+            if r.interface == self.iface && self.on.to_string() == "Self" {
+                let a = &r.assoc;
+                quote!(Self::#a)
+            } else {
+                self.w.resource_type(r, &self.on, false)
+            },
+        )
+    }
+
     pub fn ty(&mut self, t: &Type, pos: Pos) -> Result<TokenStream> {
         let lt = self.lt.clone();
         Ok(match t {
@@ -126,16 +144,7 @@ impl Render<'_, '_> {
                     );
                 }
                 let (Handle::Own(r) | Handle::Borrow(r)) = h;
-                let r = self.w.resource(*r)?;
-                if r.interface != self.iface && !self.uses.contains(&r.interface) {
-                    self.uses.push(r.interface);
-                }
-                let rep = if r.interface == self.iface && self.on.to_string() == "Self" {
-                    let a = &r.assoc;
-                    quote!(Self::#a)
-                } else {
-                    self.w.resource_type(r, &self.on, false)
-                };
+                let rep = self.rep(*r)?;
                 match (h, pos) {
                     (Handle::Own(_), _) => rep,
                     (Handle::Borrow(_), Pos::Param) => quote!(&#lt mut #rep),
@@ -149,16 +158,7 @@ impl Render<'_, '_> {
                 (Type::U8, _) => quote!(&#lt [u8]),
                 (elem, Pos::Param) => {
                     if let Some(r) = borrowed_resource(self.w, elem) {
-                        let r = self.w.resource(r)?;
-                        if r.interface != self.iface && !self.uses.contains(&r.interface) {
-                            self.uses.push(r.interface);
-                        }
-                        let rep = if r.interface == self.iface && self.on.to_string() == "Self" {
-                            let a = &r.assoc;
-                            quote!(Self::#a)
-                        } else {
-                            self.w.resource_type(r, &self.on, false)
-                        };
+                        let rep = self.rep(r)?;
                         quote!(rt::Handles<#lt, #rep>)
                     } else {
                         let e = self.ty(elem, Pos::Field)?;

@@ -37,12 +37,12 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                 .iter()
                 .zip(&args)
                 .map(|(t, a)| {
-                    let t = wasm(*t);
+                    let t = super::core_type(*t);
                     quote!(#a: #t)
                 })
                 .collect();
             let ret = match sig.results.first() {
-                Some(t) => wasm(*t),
+                Some(t) => super::core_type(*t),
                 None => quote!(()),
             };
             let glue = names::glue(&names::method(f));
@@ -193,16 +193,6 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
             }
         }
     })
-}
-
-fn wasm(t: wit_bindgen_core::abi::WasmType) -> TokenStream {
-    use wit_bindgen_core::abi::WasmType;
-    match t {
-        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!(i32),
-        WasmType::I64 | WasmType::PointerOrI64 => quote!(i64),
-        WasmType::F32 => quote!(f32),
-        WasmType::F64 => quote!(f64),
-    }
 }
 
 /// One `func_wrap`.
