@@ -15,8 +15,6 @@
 //! (`__mem`, `__tables`, from `Guest::parts`); after it, lowering asks the
 //! guest afresh for each access, since `cabi_realloc` may grow memory.
 
-use std::collections::HashMap;
-
 use anyhow::{Result, bail};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -92,7 +90,7 @@ fn function(
     let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
     let item = format!("function `{}` of `{}`", f.name, w.interfaces[iface].import);
     let method = Ident::new(&names::method(f), Span::call_site());
-    let mut fg = FnGen::new(w, iface, item.clone(), Some(method), lifts, false);
+    let mut fg = FnGen::new(w, iface, Some(method), lifts, false);
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         abi::call(
             w.resolve,
@@ -166,7 +164,7 @@ fn lift_fn(
     };
     let elem = render.ty(ty, Pos::Field)?;
     let item = render.item.clone();
-    let mut fg = FnGen::new(w, iface, item.clone(), None, lifts, true);
+    let mut fg = FnGen::new(w, iface, None, lifts, true);
     let value = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         abi::lift_from_memory(w.resolve, &mut fg, quote!(base), ty)
     }));
@@ -202,14 +200,12 @@ struct FnGen<'w, 'a, 'l> {
     result: Option<TokenStream>,
     lifts: &'l mut Vec<(Type, Ident)>,
     in_lift_fn: bool,
-    lift_names: HashMap<String, usize>,
 }
 
 impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
     fn new(
         w: &'w World<'a>,
         iface: usize,
-        _item: String,
         method: Option<Ident>,
         lifts: &'l mut Vec<(Type, Ident)>,
         in_lift_fn: bool,
@@ -226,7 +222,6 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
             result: None,
             lifts,
             in_lift_fn,
-            lift_names: HashMap::new(),
         }
     }
 
@@ -303,8 +298,6 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
                 .unwrap_or_else(|| "element".into()),
             _ => "element".into(),
         };
-        let n = self.lift_names.entry(base.clone()).or_insert(0);
-        *n += 1;
         let name = if self.lifts.iter().any(|(_, i)| *i == format!("lift_{base}")) {
             format_ident!("lift_{base}_{}", self.lifts.len())
         } else {
