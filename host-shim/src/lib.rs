@@ -7,12 +7,17 @@
 //!   (`app::Tables`), the canonical-ABI glue of every import, and with the
 //!   `wasmi` feature `app::wasmi::add_to_linker`;
 //! - [`run`] (with `wasmi`): calling an app's `run` export;
+//! - [`hal`] (with `embedded-hal`): a whole host over embedded-hal 1.0
+//!   drivers, for firmware whose HAL implements it;
 //! - [`runtime`]: what the generated code shares (guest memory, handle
 //!   tables, errors).
 //!
 //! Without the `wasmi` feature it needs neither `std` nor an allocator.
 #![no_std]
 #![warn(missing_docs)]
+
+#[cfg(feature = "embedded-hal")]
+extern crate alloc;
 
 pub use wasi_hw_shim_runtime as runtime;
 
@@ -23,3 +28,6 @@ pub mod app;
 
 #[cfg(feature = "wasmi")]
 pub mod run;
+
+#[cfg(feature = "embedded-hal")]
+pub mod hal;
