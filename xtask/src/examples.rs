@@ -192,7 +192,12 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-fn build(examples: &Path, app: &str, target: &str, features: &[&str]) -> Result<Vec<u8>> {
+pub(crate) fn build(
+    examples: &Path,
+    app: &str,
+    target: &str,
+    features: &[&str],
+) -> Result<Vec<u8>> {
     let target_dir = examples.join("target");
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .current_dir(examples)
@@ -297,7 +302,7 @@ fn component_interface(wasm: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
 
 /// The module without its custom sections (names, producers, the
 /// component-type description): what a firmware embeds.
-fn strip_custom_sections(wasm: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn strip_custom_sections(wasm: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(wasm.len());
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
@@ -338,7 +343,7 @@ fn leb128(out: &mut Vec<u8>, mut n: usize) {
     }
 }
 
-fn which(tool: &str) -> Option<PathBuf> {
+pub(crate) fn which(tool: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?
         .to_str()?
         .split(':')

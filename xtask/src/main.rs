@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod checked_in;
 mod examples;
+mod firmware;
 
 /// Project automation for wasi-hw.
 #[derive(Parser)]
@@ -41,6 +42,15 @@ enum Command {
     /// on the reference host's demo board, printing what happened with its
     /// (virtual) times: the LED's toggles and the sensor's readings.
     Demo,
+    /// Builds the Cortex-M4 firmware (conformance/firmware-qemu) with the
+    /// example apps' core modules inside, prints where its flash goes
+    /// (with binutils-arm-none-eabi), and runs it on QEMU's MPS2-AN386
+    /// (qemu-system-arm). Exits 1 if an app did not end as expected.
+    Firmware {
+        /// Print the size table as Markdown (for BENCHMARKS.md).
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 fn root() -> PathBuf {
@@ -55,6 +65,7 @@ fn main() -> ExitCode {
             examples::run(&root(), markdown).map(|()| ExitCode::SUCCESS)
         }
         Command::Demo => examples::demo(&root()),
+        Command::Firmware { markdown } => firmware::run(&root(), markdown),
     };
     result.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");

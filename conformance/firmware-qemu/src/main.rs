@@ -1,0 +1,157 @@
+//! A firmware for QEMU's MPS2-AN386 (Cortex-M4) that hosts wasi-hw apps:
+//! each app's core module runs in wasmi through the generated no_std shim
+//! (`wasi_hw_shim`), on a board made of embedded-hal parts
+//! (`wasi_hw_shim::hal::Board`). A trap or running out of fuel is reported
+//! and the firmware goes on to the next app. Output goes through
+//! semihosting; the exit code is 0 when every app ended as expected.
+#![no_std]
+#![no_main]
+
+mod board;
+mod heap;
+mod stack;
+
+extern crate alloc;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+use wasi_hw_shim::app::gpio::Capabilities as Caps;
+use wasi_hw_shim::app::log::Level;
+#[cfg(not(feature = "size-baseline"))]
+use wasi_hw_shim::app::wasmi::add_to_linker;
+use wasi_hw_shim::app::wasmi::{Shim, Trap};
+use wasi_hw_shim::hal::{self, Input, Output, Pin};
+use wasi_hw_shim::run::{Ran, call_run};
+
+use board::{Button, Led, Time};
+
+/// The guests, built by `cargo xtask firmware` as `wasm32v1-none` core modules.
+const BLINKY: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.core.wasm"));
+const BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.core.wasm"));
+const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/misbehave.core.wasm"));
+
+/// The fuel an app gets: ample for the examples, and a bound on one that spins.
+const FUEL: u64 = 20_000_000;
+
+/// What an app is expected to do: return ok, or be stopped.
+#[derive(PartialEq)]
+enum Expect {
+    Ok,
+    Stopped,
+}
+
+/// The apps, their arguments and what each should do.
+const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
+    ("blinky", BLINKY, &["2"], Expect::Ok),
+    ("button", BUTTON, &["4"], Expect::Ok),
+    ("misbehave", MISBEHAVE, &["trap"], Expect::Stopped),
+    ("misbehave", MISBEHAVE, &["spin"], Expect::Stopped),
+];
+
+/// The button's presses: at 1.2 s for 0.5 s, at 2.5 s for 0.2 s.
+const PRESSES: &[(u64, u64)] = &[
+    (1_200_000_000, 1_700_000_000),
+    (2_500_000_000, 2_700_000_000),
+];
+
+#[entry]
+fn main() -> ! {
+    heap::init();
+    stack::paint();
+    let mut failed = 0;
+    for (name, wasm, args, expect) in APPS {
+        hprintln!("app {} {:?}", name, args);
+        heap::HEAP.reset_peak();
+        let stopped = match run(wasm, args) {
+            Ok(Ran::Ok) => false,
+            Ok(Ran::Err) => true,
+            Err(e) => {
+                let why = e.downcast_ref::<Trap>().map(|t| t.0);
+                match why {
+                    Some(error) => hprintln!("  stopped by the shim: {:?}", error),
+                    None => hprintln!("  stopped: {}", e),
+                }
+                true
+            }
+        };
+        let ok = stopped == (*expect == Expect::Stopped);
+        failed += usize::from(!ok);
+        hprintln!(
+            "{} {}: heap peak {} bytes",
+            if ok { "PASS" } else { "FAIL" },
+            name,
+            heap::HEAP.peak()
+        );
+    }
+    hprintln!(
+        "stack peak {} of {} bytes; heap {} bytes, {} in use",
+        stack::peak(),
+        stack::size(),
+        heap::SIZE,
+        heap::HEAP.used()
+    );
+    debug::exit(if failed == 0 {
+        debug::EXIT_SUCCESS
+    } else {
+        debug::EXIT_FAILURE
+    });
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// Runs one app on a fresh board, at time 0.
+fn run(wasm: &[u8], args: &[&str]) -> Result<Ran, wasmi::Error> {
+    let time = Time::default();
+    let log_time = time.clone();
+    let board = hal::Board::new(time.clone(), time.clone())
+        .pin(Pin::new(
+            "led",
+            Caps::PUSH_PULL_OUTPUT,
+            Output(Led {
+                time: time.clone(),
+                lit: false,
+            }),
+        ))
+        .pin(Pin::new(
+            "button",
+            Caps::INPUT | Caps::PULL_UP | Caps::EDGE_EVENTS,
+            Input(Button {
+                time,
+                presses: PRESSES,
+            }),
+        ))
+        .log_to(Level::Info, move |_, message| {
+            hprintln!("  [{:>6} ms] {}", log_time.ms(), message)
+        });
+
+    let mut config = wasmi::Config::default();
+    config
+        .consume_fuel(true)
+        .compilation_mode(wasmi::CompilationMode::Lazy);
+    let engine = wasmi::Engine::new(&config);
+    let module = wasmi::Module::new(&engine, wasm)?;
+    #[cfg_attr(feature = "size-baseline", allow(unused_mut))]
+    let mut linker = wasmi::Linker::new(&engine);
+    #[cfg(not(feature = "size-baseline"))]
+    add_to_linker(&mut linker, |shim| shim)?;
+    let mut store = wasmi::Store::new(&engine, Shim::<_>::new(board));
+    store.set_fuel(FUEL)?;
+    let instance = linker.instantiate_and_start(&mut store, &module)?;
+    let memory = instance
+        .get_memory(&store, "memory")
+        .map_or(0, |m| m.data(&store).len());
+    hprintln!("  linear memory {} bytes", memory);
+    call_run(&mut store, &instance, args, |message| {
+        hprintln!("  run returned err: {}", message)
+    })
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("firmware panic: {}", info);
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
