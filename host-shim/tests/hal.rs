@@ -38,6 +38,15 @@ impl embedded_hal::delay::DelayNs for Time {
     fn delay_ns(&mut self, ns: u32) {
         self.0.set(self.0.get() + u64::from(ns));
     }
+
+    fn delay_us(&mut self, us: u32) {
+        self.0
+            .set(self.0.get().saturating_add(u64::from(us) * 1_000));
+    }
+    fn delay_ms(&mut self, ms: u32) {
+        self.0
+            .set(self.0.get().saturating_add(u64::from(ms) * 1_000_000));
+    }
 }
 
 fn board<'a>() -> (Board<'a, Time, Time>, Time) {
@@ -303,6 +312,11 @@ fn poll_reports_every_ready_position_and_sleeps_to_the_earliest_deadline() {
     assert_eq!(board.poll(empty, None).unwrap(), Err(PollError::EmptyWait));
     assert_eq!(board.poll(empty, Some(7 * MS)).unwrap(), Ok(&[][..]));
     assert_eq!(time.0.get(), 12 * MS);
+    // A timeout past the end of the clock counts as none.
+    assert_eq!(
+        board.poll(empty, Some(u64::MAX)).unwrap(),
+        Err(PollError::EmptyWait)
+    );
 }
 
 const EEPROM: Address = Address::SevenBit(0x50);

@@ -36,6 +36,15 @@ impl embedded_hal::delay::DelayNs for Time {
     fn delay_ns(&mut self, ns: u32) {
         self.0.set(self.0.get() + u64::from(ns));
     }
+
+    fn delay_us(&mut self, us: u32) {
+        self.0
+            .set(self.0.get().saturating_add(u64::from(us) * 1_000));
+    }
+    fn delay_ms(&mut self, ms: u32) {
+        self.0
+            .set(self.0.get().saturating_add(u64::from(ms) * 1_000_000));
+    }
 }
 
 /// An LED on a push-pull output: prints every change of level with the

@@ -281,9 +281,7 @@ impl<C: Clock, D: DelayNs> crate::app::i2c::I2c for Board<'_, C, D> {
         let mut hal_operations: Vec<hal::Operation<'_>> = operations
             .into_iter()
             .filter_map(|operation| match operation {
-                Operation::Read(_) => buffers
-                    .next()
-                    .map(|buffer| hal::Operation::Read(buffer)),
+                Operation::Read(_) => buffers.next().map(|buffer| hal::Operation::Read(buffer)),
                 Operation::Write(data) => Some(hal::Operation::Write(data)),
             })
             .collect();

@@ -114,12 +114,18 @@ impl<'a, C: Clock, D: embedded_hal::delay::DelayNs> Board<'a, C, D> {
         (self.clock, self.delay)
     }
 
-    /// Sleeps `ns` nanoseconds with the delay.
+    /// Sleeps `ns` nanoseconds with the delay: whole milliseconds with
+    /// `delay_ms` (a long sleep is a few thousand calls at most, not one a
+    /// 4.3 s), the rest with `delay_ns`.
     fn sleep_ns(&mut self, mut ns: u64) {
-        while ns > 0 {
-            let step = ns.min(u64::from(u32::MAX));
-            self.delay.delay_ns(step as u32);
-            ns -= step;
+        const MS: u64 = 1_000_000;
+        while ns >= MS {
+            let ms = (ns / MS).min(u64::from(u32::MAX));
+            self.delay.delay_ms(ms as u32);
+            ns -= ms * MS;
+        }
+        if ns > 0 {
+            self.delay.delay_ns(ns as u32);
         }
     }
 
