@@ -7,7 +7,7 @@
 //!   (`app::Tables`), the canonical-ABI glue of every import, and with the
 //!   `wasmi` feature `app::wasmi::add_to_linker`;
 //! - [`run`] (with `wasmi`): calling an app's `run` export;
-//! - [`hal`] (with `embedded-hal`): a whole host over embedded-hal 1.0
+//! - `hal` (with the `embedded-hal` feature): a whole host over embedded-hal 1.0
 //!   drivers, for firmware whose HAL implements it;
 //! - [`runtime`]: what the generated code shares (guest memory, handle
 //!   tables, errors).
