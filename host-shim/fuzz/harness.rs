@@ -11,47 +11,17 @@
 //! (4 bytes for an i32, 8 for an i64, little-endian); 0xf0 and above pokes
 //! bytes into guest memory (2-byte offset, 1-byte length, the bytes).
 
-use std::cell::Cell;
 use std::convert::Infallible;
-use std::rc::Rc;
 
 use embedded_hal::digital::{ErrorType, InputPin, OutputPin, StatefulOutputPin};
 use wasi_hw_shim::app::gpio::Capabilities as Caps;
 use wasi_hw_shim::app::i2c::Address;
 use wasi_hw_shim::app::{IMPORTS, Tables, ValType, dispatch};
-use wasi_hw_shim::hal::{Board, Bus, Clock, InOut, Input, Pin, SevenBit};
+use wasi_hw_shim::hal::{Board, Bus, InOut, Input, Pin, SevenBit, VirtualTime};
 use wasi_hw_shim::runtime::{Error, Guest};
 
 /// Guest memory: small, so that fuzzed pointers often land inside it.
 const MEMORY: usize = 4096;
-
-#[derive(Clone, Default)]
-struct Time(Rc<Cell<u64>>);
-
-impl Clock for Time {
-    fn now_ns(&mut self) -> u64 {
-        self.0.get()
-    }
-    fn resolution_ns(&self) -> u64 {
-        1
-    }
-}
-
-impl embedded_hal::delay::DelayNs for Time {
-    fn delay_ns(&mut self, ns: u32) {
-        self.0
-            .set(self.0.get().saturating_add(u64::from(ns.max(1))));
-    }
-
-    fn delay_us(&mut self, us: u32) {
-        self.0
-            .set(self.0.get().saturating_add(u64::from(us) * 1_000));
-    }
-    fn delay_ms(&mut self, ms: u32) {
-        self.0
-            .set(self.0.get().saturating_add(u64::from(ms) * 1_000_000));
-    }
-}
 
 /// A pin whose line flips at every read, so that a wait for an edge ends.
 #[derive(Default)]
@@ -125,7 +95,7 @@ impl embedded_hal::i2c::I2c for Targets {
     }
 }
 
-type Host = Board<'static, Time, Time>;
+type Host = Board<'static, VirtualTime, VirtualTime>;
 
 /// How the fuzzed guest's `cabi_realloc` behaves.
 enum Realloc {
@@ -171,7 +141,7 @@ fn board() -> Host {
         Address::SevenBit(0x60),
         Address::TenBit(0x2a5),
     ];
-    let time = Time::default();
+    let time = VirtualTime::new();
     Board::new(time.clone(), time)
         .pin(Pin::new(
             "led",

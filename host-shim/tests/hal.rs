@@ -2,9 +2,6 @@
 //! firmware's pins, buses and clock see when a guest calls the shim.
 #![cfg(feature = "embedded-hal")]
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource as HalNack};
 use embedded_hal_mock::eh1::digital::{Mock as PinMock, State, Transaction as PinT};
 use embedded_hal_mock::eh1::i2c::{Mock as I2cMock, Transaction as I2cT};
@@ -16,41 +13,13 @@ use wasi_hw_shim::app::log::{Level, Log};
 use wasi_hw_shim::app::poll::{ErrorCode as PollError, Poll};
 use wasi_hw_shim::app::timer::Timer;
 use wasi_hw_shim::hal::{
-    Board, Bus, Clock, Fault, InOut, Input, Line, Output, Pin, Pollable, SevenBit,
+    Board, Bus, Fault, InOut, Input, Line, Output, Pin, Pollable, SevenBit, VirtualTime,
 };
 use wasi_hw_shim::runtime::handles::Table;
 use wasi_hw_shim::runtime::{Error, Handles, List};
 
-/// Virtual time: the clock reads it, the delay advances it.
-#[derive(Clone, Default)]
-struct Time(Rc<Cell<u64>>);
-
-impl Clock for Time {
-    fn now_ns(&mut self) -> u64 {
-        self.0.get()
-    }
-    fn resolution_ns(&self) -> u64 {
-        1
-    }
-}
-
-impl embedded_hal::delay::DelayNs for Time {
-    fn delay_ns(&mut self, ns: u32) {
-        self.0.set(self.0.get() + u64::from(ns));
-    }
-
-    fn delay_us(&mut self, us: u32) {
-        self.0
-            .set(self.0.get().saturating_add(u64::from(us) * 1_000));
-    }
-    fn delay_ms(&mut self, ms: u32) {
-        self.0
-            .set(self.0.get().saturating_add(u64::from(ms) * 1_000_000));
-    }
-}
-
-fn board<'a>() -> (Board<'a, Time, Time>, Time) {
-    let time = Time::default();
+fn board<'a>() -> (Board<'a, VirtualTime, VirtualTime>, VirtualTime) {
+    let time = VirtualTime::new();
     (Board::new(time.clone(), time.clone()), time)
 }
 
@@ -67,14 +36,14 @@ fn config(mode: Mode, pull: Pull, active_low: bool, initial_high: bool) -> Confi
 
 /// A button to ground with a pull-up, pressed from `from` to `to` (ns).
 struct Button {
-    time: Time,
+    time: VirtualTime,
     from: u64,
     to: u64,
 }
 
 impl Line for Button {
     fn is_high(&mut self) -> Result<bool, Fault> {
-        let now = self.time.0.get();
+        let now = self.time.nanos();
         Ok(!(self.from..self.to).contains(&now))
     }
     fn set(&mut self, _: bool) -> Result<(), Fault> {
@@ -234,21 +203,21 @@ fn edges_are_found_by_sampling_while_the_guest_waits() {
             .unwrap(),
         Ok(false)
     );
-    assert_eq!(time.0.get(), 50 * MS);
+    assert_eq!(time.nanos(), 50 * MS);
     assert_eq!(
         board
             .pin_wait_for_edge(&mut pin, Edge::Rising, None)
             .unwrap(),
         Ok(true)
     );
-    assert_eq!(time.0.get(), 100 * MS);
+    assert_eq!(time.nanos(), 100 * MS);
     let mut released = board
         .pin_subscribe(&mut pin, Edge::Falling)
         .unwrap()
         .unwrap();
     assert!(!board.pollable_ready(&mut released).unwrap());
     board.pollable_block(&mut released).unwrap();
-    assert_eq!(time.0.get(), 150 * MS);
+    assert_eq!(time.nanos(), 150 * MS);
     // Once seen, an edge stays seen.
     board.sleep(MS).unwrap();
     assert!(board.pollable_ready(&mut released).unwrap());
@@ -260,13 +229,13 @@ fn a_periodic_timer_counts_missed_ticks_as_the_spec_says() {
     let mut tick = board.periodic_start(100 * MS).unwrap().unwrap();
     board.sleep_until(50 * MS).unwrap();
     assert_eq!(board.periodic_wait(&mut tick).unwrap(), 0);
-    assert_eq!(time.0.get(), 100 * MS);
+    assert_eq!(time.nanos(), 100 * MS);
     board.sleep_until(350 * MS).unwrap();
     assert_eq!(board.periodic_wait(&mut tick).unwrap(), 1);
-    assert_eq!(time.0.get(), 350 * MS);
+    assert_eq!(time.nanos(), 350 * MS);
     board.sleep_until(360 * MS).unwrap();
     assert_eq!(board.periodic_wait(&mut tick).unwrap(), 0);
-    assert_eq!(time.0.get(), 400 * MS);
+    assert_eq!(time.nanos(), 400 * MS);
     assert_eq!(board.periodic_next_tick(&mut tick).unwrap(), 500 * MS);
     assert_eq!(
         board.periodic_start(0).unwrap().err(),
@@ -301,9 +270,9 @@ fn poll_reports_every_ready_position_and_sleeps_to_the_earliest_deadline() {
     handles(&table, &mut memory, &[a, b, b]);
     let list = Handles::new(&memory, 0, 3, &table).unwrap();
     assert_eq!(board.poll(list, Some(MS)).unwrap(), Ok(&[][..]));
-    assert_eq!(time.0.get(), MS);
+    assert_eq!(time.nanos(), MS);
     assert_eq!(board.poll(list, None).unwrap(), Ok(&[1, 2][..]));
-    assert_eq!(time.0.get(), 3 * MS);
+    assert_eq!(time.nanos(), 3 * MS);
     assert_eq!(board.poll(list, Some(0)).unwrap(), Ok(&[1, 2][..]));
     assert_eq!(board.poll(list, Some(10 * MS)).unwrap(), Ok(&[1, 2][..]));
     board.sleep(2 * MS).unwrap();
@@ -311,7 +280,7 @@ fn poll_reports_every_ready_position_and_sleeps_to_the_earliest_deadline() {
     let empty = Handles::new(&memory, 0, 0, &table).unwrap();
     assert_eq!(board.poll(empty, None).unwrap(), Err(PollError::EmptyWait));
     assert_eq!(board.poll(empty, Some(7 * MS)).unwrap(), Ok(&[][..]));
-    assert_eq!(time.0.get(), 12 * MS);
+    assert_eq!(time.nanos(), 12 * MS);
     // A timeout past the end of the clock counts as none.
     assert_eq!(
         board.poll(empty, Some(u64::MAX)).unwrap(),

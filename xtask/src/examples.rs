@@ -192,6 +192,18 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
+/// `cargo`, run in `dir` for another target: flags and wrappers meant for
+/// the outer (host) build must not reach it.
+pub(crate) fn nested_cargo(dir: &Path) -> Command {
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .current_dir(dir)
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER");
+    cargo
+}
+
 pub(crate) fn build(
     examples: &Path,
     app: &str,
@@ -199,8 +211,7 @@ pub(crate) fn build(
     features: &[&str],
 ) -> Result<Vec<u8>> {
     let target_dir = examples.join("target");
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .current_dir(examples)
+    let status = nested_cargo(examples)
         .args([
             "build",
             "--quiet",
@@ -214,9 +225,6 @@ pub(crate) fn build(
         .args(features)
         .arg("--target-dir")
         .arg(&target_dir)
-        // Flags meant for the host build must not reach the wasm build.
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
         .status()
         .with_context(|| format!("running cargo build for {app}"))?;
     if !status.success() {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::examples::{build, strip_custom_sections, which};
+use crate::examples::{build, nested_cargo, strip_custom_sections, which};
 
 /// The guests the firmware embeds.
 const GUESTS: [&str; 3] = ["blinky", "button", "misbehave"];
@@ -104,14 +104,10 @@ fn first_missing<'e>(expected: &'e str, output: &str) -> Option<&'e str> {
 
 /// Builds the firmware (release) with `guests` inside.
 fn build_firmware(firmware: &Path, guests: &Path, args: &[&str]) -> Result<()> {
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .current_dir(firmware)
+    let status = nested_cargo(firmware)
         .args(["build", "--quiet", "--release", "--locked"])
         .args(args)
         .env("WASI_HW_GUESTS", guests)
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("RUSTFLAGS")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .status()
         .context("running cargo build for the firmware")?;
     if !status.success() {

@@ -1,56 +1,23 @@
-//! The emulated board: virtual time, an LED, and a push button with a
-//! script of presses. Each part implements embedded-hal 1.0, as a real
-//! HAL's would, and `wasi_hw_shim::hal::Board` turns them into a host.
+//! The emulated board: an LED and a push button with a script of presses,
+//! on virtual time (`hal::VirtualTime`: a sleep advances it at once). Each
+//! part implements embedded-hal 1.0, as a real HAL's would, and
+//! `wasi_hw_shim::hal::Board` turns them into a host.
 
-use alloc::rc::Rc;
-use core::cell::Cell;
 use core::convert::Infallible;
 
 use cortex_m_semihosting::hprintln;
 use embedded_hal::digital::{ErrorType, InputPin, OutputPin, StatefulOutputPin};
-use wasi_hw_shim::hal::Clock;
+use wasi_hw_shim::hal::VirtualTime;
 
-/// Virtual time in nanoseconds: the clock reads it, a delay advances it at
-/// once, so an app that sleeps an hour runs in milliseconds. Shared by the
-/// parts (wasmi wants a host that owns what it holds: no borrows).
-#[derive(Clone, Default)]
-pub struct Time(pub Rc<Cell<u64>>);
-
-impl Time {
-    /// Milliseconds, for printing.
-    pub fn ms(&self) -> u64 {
-        self.0.get() / 1_000_000
-    }
-}
-
-impl Clock for Time {
-    fn now_ns(&mut self) -> u64 {
-        self.0.get()
-    }
-    fn resolution_ns(&self) -> u64 {
-        1
-    }
-}
-
-impl embedded_hal::delay::DelayNs for Time {
-    fn delay_ns(&mut self, ns: u32) {
-        self.0.set(self.0.get() + u64::from(ns));
-    }
-
-    fn delay_us(&mut self, us: u32) {
-        self.0
-            .set(self.0.get().saturating_add(u64::from(us) * 1_000));
-    }
-    fn delay_ms(&mut self, ms: u32) {
-        self.0
-            .set(self.0.get().saturating_add(u64::from(ms) * 1_000_000));
-    }
+/// Milliseconds of virtual time, for printing.
+pub fn ms(time: &VirtualTime) -> u64 {
+    time.nanos() / 1_000_000
 }
 
 /// An LED on a push-pull output: prints every change of level with the
 /// time, which is the firmware's trace.
 pub struct Led {
-    pub time: Time,
+    pub time: VirtualTime,
     pub lit: bool,
 }
 
@@ -83,7 +50,7 @@ impl Led {
         if lit != self.lit {
             hprintln!(
                 "  [{:>6} ms] led {}",
-                self.time.ms(),
+                ms(&self.time),
                 if lit { "on" } else { "off" }
             );
         }
@@ -94,7 +61,7 @@ impl Led {
 /// A push button to ground with a pull-up: the line is low while pressed,
 /// during each `(from, to)` of `presses` (nanoseconds).
 pub struct Button {
-    pub time: Time,
+    pub time: VirtualTime,
     pub presses: &'static [(u64, u64)],
 }
 
@@ -104,7 +71,7 @@ impl ErrorType for Button {
 
 impl InputPin for Button {
     fn is_high(&mut self) -> Result<bool, Infallible> {
-        let now = self.time.0.get();
+        let now = self.time.nanos();
         Ok(!self
             .presses
             .iter()

@@ -20,10 +20,10 @@ use wasi_hw_shim::app::log::Level;
 #[cfg(not(feature = "size-baseline"))]
 use wasi_hw_shim::app::wasmi::add_to_linker;
 use wasi_hw_shim::app::wasmi::{Shim, Trap};
-use wasi_hw_shim::hal::{self, Input, Output, Pin};
+use wasi_hw_shim::hal::{self, Input, Output, Pin, VirtualTime};
 use wasi_hw_shim::run::{Ran, call_run};
 
-use board::{Button, Led, Time};
+use board::{Button, Led, ms};
 
 /// The guests, built by `cargo xtask firmware` as `wasm32v1-none` core modules.
 const BLINKY: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.core.wasm"));
@@ -102,7 +102,7 @@ fn main() -> ! {
 
 /// Runs one app on a fresh board, at time 0.
 fn run(wasm: &[u8], args: &[&str]) -> Result<Ran, wasmi::Error> {
-    let time = Time::default();
+    let time = VirtualTime::new();
     let log_time = time.clone();
     let board = hal::Board::new(time.clone(), time.clone())
         .pin(Pin::new(
@@ -122,7 +122,7 @@ fn run(wasm: &[u8], args: &[&str]) -> Result<Ran, wasmi::Error> {
             }),
         ))
         .log_to(Level::Info, move |_, message| {
-            hprintln!("  [{:>6} ms] {}", log_time.ms(), message)
+            hprintln!("  [{:>6} ms] {}", ms(&log_time), message)
         });
 
     let mut config = wasmi::Config::default();

@@ -55,12 +55,7 @@ impl<P: StatefulOutputPin> Line for Output<P> {
         self.0.is_set_high().map_err(|_| Fault)
     }
     fn set(&mut self, high: bool) -> Result<(), Fault> {
-        if high {
-            self.0.set_high()
-        } else {
-            self.0.set_low()
-        }
-        .map_err(|_| Fault)
+        self.0.set_state(high.into()).map_err(|_| Fault)
     }
     fn is_set_high(&mut self) -> Result<bool, Fault> {
         self.0.is_set_high().map_err(|_| Fault)
@@ -72,12 +67,7 @@ impl<P: InputPin + StatefulOutputPin> Line for InOut<P> {
         self.0.is_high().map_err(|_| Fault)
     }
     fn set(&mut self, high: bool) -> Result<(), Fault> {
-        if high {
-            self.0.set_high()
-        } else {
-            self.0.set_low()
-        }
-        .map_err(|_| Fault)
+        self.0.set_state(high.into()).map_err(|_| Fault)
     }
     fn is_set_high(&mut self) -> Result<bool, Fault> {
         self.0.is_set_high().map_err(|_| Fault)

@@ -22,7 +22,8 @@
 //! - [`i2c`]: buses ([`embedded_hal::i2c::I2c`]), with the addresses each
 //!   app may use; bus errors map to the spec's error codes.
 //! - timers and `poll`: on a [`Clock`] (a monotonic counter in nanoseconds,
-//!   which embedded-hal lacks) and [`embedded_hal::delay::DelayNs`] to wait.
+//!   which embedded-hal lacks) and [`embedded_hal::delay::DelayNs`] to wait;
+//!   [`VirtualTime`] is both, for simulated boards and tests.
 //! - `log`: to a closure ([`Board::log_to`]).
 //! - `sensor`: none (embedded-hal has no sensor traits); a firmware with
 //!   sensors implements the generated traits itself.
@@ -36,7 +37,7 @@ mod time;
 
 pub use gpio::{Fault, InOut, Input, Line, Output, Pin, PinHandle};
 pub use i2c::{Bus, Controller, SevenBit, TenBit};
-pub use time::{Clock, PeriodicHandle, Pollable};
+pub use time::{Clock, PeriodicHandle, Pollable, VirtualTime};
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;

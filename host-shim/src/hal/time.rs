@@ -1,5 +1,6 @@
 //! Timers and `poll` on a monotonic clock and embedded-hal's `DelayNs`.
 
+use alloc::rc::Rc;
 use core::cell::Cell;
 
 use embedded_hal::delay::DelayNs;
@@ -17,6 +18,50 @@ pub trait Clock {
     fn now_ns(&mut self) -> u64;
     /// The smallest step of [`now_ns`](Clock::now_ns), in nanoseconds.
     fn resolution_ns(&self) -> u64;
+}
+
+/// Virtual time, for simulated boards and tests: a [`Clock`] that a
+/// [`DelayNs`] on a clone advances at once, so that an app that sleeps an
+/// hour runs in microseconds. Clones share one time. It starts at 0 and
+/// stops at the end of `u64`.
+#[derive(Debug, Clone, Default)]
+pub struct VirtualTime(Rc<Cell<u64>>);
+
+impl VirtualTime {
+    /// Time 0.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The time now, in nanoseconds.
+    pub fn nanos(&self) -> u64 {
+        self.0.get()
+    }
+
+    fn advance(&self, ns: u64) {
+        self.0.set(self.0.get().saturating_add(ns));
+    }
+}
+
+impl Clock for VirtualTime {
+    fn now_ns(&mut self) -> u64 {
+        self.nanos()
+    }
+    fn resolution_ns(&self) -> u64 {
+        1
+    }
+}
+
+impl DelayNs for VirtualTime {
+    fn delay_ns(&mut self, ns: u32) {
+        self.advance(u64::from(ns));
+    }
+    fn delay_us(&mut self, us: u32) {
+        self.advance(u64::from(us) * 1_000);
+    }
+    fn delay_ms(&mut self, ms: u32) {
+        self.advance(u64::from(ms) * 1_000_000);
+    }
 }
 
 /// The most pollables one `poll` takes (the spec asks for at least 16).
