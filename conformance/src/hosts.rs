@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use wasi_hw_host::board;
 use wasi_hw_host::host::{Echo, Limits, Outcome, Quirks, Runner};
-use wasi_hw_host::shim::CoreRunner;
+use wasi_hw_host::shim::{Adapter, CoreRunner};
 
 use crate::{Case, Suite, Verdict};
 
@@ -100,32 +100,43 @@ impl Host for Reference {
 /// The generated no_std shim on wasmi, with the reference host's board
 /// model behind its traits: the test guest's core module (`wasm32v1-none`)
 /// instead of its component, the canonical ABI done by generated glue
-/// instead of wasmtime.
+/// instead of wasmtime. The adapter is either of the generated ones: the
+/// typed functions (`shim-wasmi`) or the one trampoline over `dispatch`
+/// (`shim-wasmi-dispatch`).
 pub struct ShimWasmi {
     runner: CoreRunner,
+    adapter: Adapter,
 }
 
 impl ShimWasmi {
+    /// The shim with its typed adapter (`add_to_linker`).
     pub fn new(suite: &Suite) -> Result<ShimWasmi> {
+        ShimWasmi::with_adapter(suite, Adapter::Typed)
+    }
+
+    pub fn with_adapter(suite: &Suite, adapter: Adapter) -> Result<ShimWasmi> {
         let bytes = std::fs::read(&suite.guest_core).with_context(|| {
             format!(
                 "the test guest's core module {} cannot be read (build it with `cargo build -p wasi-hw-conformance`)",
                 suite.guest_core.display()
             )
         })?;
-        let runner = CoreRunner::new(&bytes).with_context(|| {
+        let runner = CoreRunner::with_adapter(&bytes, adapter).with_context(|| {
             format!(
                 "{}: not a core module wasmi can run",
                 suite.guest_core.display()
             )
         })?;
-        Ok(ShimWasmi { runner })
+        Ok(ShimWasmi { runner, adapter })
     }
 }
 
 impl Host for ShimWasmi {
     fn name(&self) -> String {
-        "shim-wasmi".into()
+        match self.adapter {
+            Adapter::Typed => "shim-wasmi".into(),
+            Adapter::Dispatch => "shim-wasmi-dispatch".into(),
+        }
     }
 
     fn run(&self, suite: &Suite, case: Case) -> Result<HostOutcome> {

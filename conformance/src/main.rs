@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use wasi_hw_conformance::hosts::{External, Host, Reference, ShimWasmi};
 use wasi_hw_conformance::{Suite, cases, report, run};
+use wasi_hw_host::shim::Adapter;
 
 /// Runs the wasi-hw conformance suite on a host.
 ///
@@ -58,6 +59,10 @@ enum HostKind {
     /// reference host's board model behind it: runs the test guest's core
     /// module, and compares each trace with the reference host's.
     ShimWasmi,
+    /// The same through the shim's other wasmi adapter: every import through
+    /// one trampoline over `dispatch` (`add_to_linker_dispatch`, the one
+    /// small firmware uses).
+    ShimWasmiDispatch,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -115,8 +120,12 @@ fn main() -> ExitCode {
     let shim;
     let (host, compare): (&dyn Host, Option<&dyn Host>) = match (cli.host, &cli.host_command) {
         (Some(HostKind::Reference), None) => (&reference, None),
-        (Some(HostKind::ShimWasmi), None) => {
-            shim = match ShimWasmi::new(&suite) {
+        (Some(kind @ (HostKind::ShimWasmi | HostKind::ShimWasmiDispatch)), None) => {
+            let adapter = match kind {
+                HostKind::ShimWasmiDispatch => Adapter::Dispatch,
+                _ => Adapter::Typed,
+            };
+            shim = match ShimWasmi::with_adapter(&suite, adapter) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -131,7 +140,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "error: say which host to test: --host reference, --host shim-wasmi or --host-command CMD"
+                "error: say which host to test: --host reference, --host shim-wasmi, --host shim-wasmi-dispatch or --host-command CMD"
             );
             return ExitCode::from(2);
         }

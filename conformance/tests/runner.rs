@@ -140,12 +140,50 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         text(&o.stderr),
-        "error: say which host to test: --host reference, --host shim-wasmi or --host-command CMD\n"
+        "error: say which host to test: --host reference, --host shim-wasmi, --host shim-wasmi-dispatch or --host-command CMD\n"
     );
     let o = conformance(&["--host", "reference", "--filter", "no-such-case"]);
     assert_eq!(o.status.code(), Some(2));
     let o = conformance(&["--host", "reference", "--guest", "/etc/hostname"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_or_invalid_core_module_is_a_clear_error_with_exit_2() {
+    let o = conformance(&[
+        "--host",
+        "shim-wasmi",
+        "--guest-core",
+        "/no/such/cases.wasm",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with(
+            "error: the test guest's core module /no/such/cases.wasm cannot be read (build it with `cargo build -p wasi-hw-conformance`): "
+        ),
+        "{err}"
+    );
+    let dir = std::env::temp_dir().join(format!("wasi-hw-bad-core-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.wasm");
+    std::fs::write(&bad, b"\0asm\x01\0\0\0\x7f").unwrap();
+    let o = conformance(&[
+        "--host",
+        "shim-wasmi-dispatch",
+        "--guest-core",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "error: {}: not a core module wasmi can run: not a core module wasmi can load: ",
+            bad.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(text(&o.stdout), "");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use wasi_hw_codegen::wit_parser::{FunctionKind, WorldItem};
 use wasi_hw_conformance::hosts::{Host, Reference, ShimWasmi};
 use wasi_hw_conformance::{Suite, Verdict, cases, run};
 use wasi_hw_host::host::Quirks;
+use wasi_hw_host::shim::Adapter;
 
 fn failing(results: &[wasi_hw_conformance::CaseResult]) -> Vec<&'static str> {
     results
@@ -59,6 +60,19 @@ fn every_case_passes_on_the_generated_shim_with_the_reference_trace() {
     assert_eq!(failing(&results), Vec::<&str>::new());
     assert_eq!(results.len(), cases().len());
     assert_eq!(shim.name(), "shim-wasmi");
+}
+
+/// The same for the shim's other wasmi adapter, the one trampoline over
+/// `dispatch` that small firmware uses.
+#[test]
+fn every_case_passes_on_the_dispatch_adapter_with_the_reference_trace() {
+    let suite = Suite::built();
+    let reference = Reference::new(&suite).unwrap();
+    let shim = ShimWasmi::with_adapter(&suite, Adapter::Dispatch).unwrap();
+    let results = run(&suite, &shim, Some(&reference), &cases()).unwrap();
+    assert_eq!(failing(&results), Vec::<&str>::new());
+    assert_eq!(results.len(), cases().len());
+    assert_eq!(shim.name(), "shim-wasmi-dispatch");
 }
 
 /// `interface.function` and `interface.resource.method` for every function

@@ -11,6 +11,9 @@
 //! both is the same (`ShimHost`, the reference board model), so the ratio
 //! is the generated glue's cost against the hand-written glue's.
 //!
+//! The third column is the generated shim's other adapter, one untyped
+//! trampoline over `dispatch` (`add_to_linker_dispatch`, smaller in flash).
+//!
 //! The cost of a call is the difference between runs of 2N and N calls,
 //! over N. Run: `cargo bench -p wasi-hw-host --bench shim`. Medians of
 //! repeated runs; no timing here is a test.
@@ -21,7 +24,7 @@ use std::time::Instant;
 use anyhow::Result;
 use wasi_hw_host::board::{self, Board};
 use wasi_hw_host::host::{Limits, Outcome};
-use wasi_hw_host::shim::{CoreRunner, Data};
+use wasi_hw_host::shim::{Adapter, CoreRunner, Data};
 use wasi_hw_shim::app::{gpio::Gpio, i2c::Address, i2c::I2c};
 use wasmi::{Caller, Extern};
 
@@ -169,15 +172,21 @@ fn hand_written(linker: &mut wasmi::Linker<Data>) -> Result<()> {
 fn main() {
     let bytes = std::fs::read(wasi_hw_artifacts::BENCH_CORE).expect("the bench app's core module");
     let generated = CoreRunner::new(&bytes).unwrap();
+    let dispatch = CoreRunner::with_adapter(&bytes, Adapter::Dispatch).unwrap();
     let by_hand = CoreRunner::with_imports(&bytes, hand_written).unwrap();
     println!("guest-to-host call cost on wasmi, ns per call (median of 15):");
     println!(
-        "{:<12} {:>10} {:>12} {:>7}",
-        "import", "generated", "hand-written", "ratio"
+        "{:<12} {:>10} {:>12} {:>7} {:>10} {:>7}",
+        "import", "generated", "hand-written", "ratio", "dispatch", "ratio"
     );
     for (op, n) in [("set-high", 20_000), ("write-read", 20_000)] {
         let g = per_call(&generated, op, n);
         let h = per_call(&by_hand, op, n);
-        println!("{op:<12} {g:>10.1} {h:>12.1} {:>6.2}x", g / h);
+        let d = per_call(&dispatch, op, n);
+        println!(
+            "{op:<12} {g:>10.1} {h:>12.1} {:>6.2}x {d:>10.1} {:>6.2}x",
+            g / h,
+            d / h
+        );
     }
 }

@@ -808,6 +808,15 @@ pub struct Data {
     limits: wasmi::StoreLimits,
 }
 
+/// Which of the generated wasmi adapters defines the imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adapter {
+    /// `add_to_linker`: a typed host function an import.
+    Typed,
+    /// `add_to_linker_dispatch`: one untyped trampoline over `dispatch`.
+    Dispatch,
+}
+
 /// A core module loaded once and instantiated for each run, on wasmi
 /// through the generated shim.
 pub struct CoreRunner {
@@ -826,10 +835,23 @@ impl CoreRunner {
         CoreRunner::with_imports(bytes, |_| Ok(()))
     }
 
+    /// Loads a core module, with the imports defined by `adapter`.
+    pub fn with_adapter(bytes: &[u8], adapter: Adapter) -> Result<CoreRunner> {
+        CoreRunner::build(bytes, adapter, |_| Ok(()))
+    }
+
     /// Loads a core module, with `replace` defining imports of its own over
     /// the generated ones (for benchmarks against hand-written glue).
     pub fn with_imports(
         bytes: &[u8],
+        replace: impl FnOnce(&mut wasmi::Linker<Data>) -> Result<()>,
+    ) -> Result<CoreRunner> {
+        CoreRunner::build(bytes, Adapter::Typed, replace)
+    }
+
+    fn build(
+        bytes: &[u8],
+        adapter: Adapter,
         replace: impl FnOnce(&mut wasmi::Linker<Data>) -> Result<()>,
     ) -> Result<CoreRunner> {
         let mut config = wasmi::Config::default();
@@ -838,7 +860,12 @@ impl CoreRunner {
         let module =
             wasmi::Module::new(&engine, bytes).context("not a core module wasmi can load")?;
         let mut linker = wasmi::Linker::new(&engine);
-        s::wasmi::add_to_linker(&mut linker, |d: &mut Data| &mut d.shim)?;
+        match adapter {
+            Adapter::Typed => s::wasmi::add_to_linker(&mut linker, |d: &mut Data| &mut d.shim)?,
+            Adapter::Dispatch => {
+                s::wasmi::add_to_linker_dispatch(&mut linker, |d: &mut Data| &mut d.shim)?
+            }
+        }
         linker.allow_shadowing(true);
         replace(&mut linker)?;
         Ok(CoreRunner {

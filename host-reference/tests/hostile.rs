@@ -7,7 +7,7 @@ use std::path::Path;
 
 use wasi_hw_host::board::{self, Board};
 use wasi_hw_host::host::{Limits, Outcome};
-use wasi_hw_host::shim::CoreRunner;
+use wasi_hw_host::shim::{Adapter, CoreRunner};
 
 fn board() -> Board {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/board.toml");
@@ -48,12 +48,18 @@ fn guest(body: &str, realloc: &str) -> Vec<u8> {
 
 const BUMP: &str = "(i32.const 2048)";
 
+/// Runs the guest through both generated wasmi adapters (typed functions,
+/// and one trampoline over `dispatch`), which must end it the same way.
 fn run(bytes: &[u8]) -> Outcome {
-    let runner = CoreRunner::new(bytes).unwrap();
-    runner
-        .run(board(), &["case".to_string()], &Limits::default())
-        .unwrap()
-        .outcome
+    let [typed, dispatch] = [Adapter::Typed, Adapter::Dispatch].map(|adapter| {
+        CoreRunner::with_adapter(bytes, adapter)
+            .unwrap()
+            .run(board(), &["case".to_string()], &Limits::default())
+            .unwrap()
+            .outcome
+    });
+    assert_eq!(format!("{typed:?}"), format!("{dispatch:?}"));
+    typed
 }
 
 fn trap(body: &str, realloc: &str) -> String {

@@ -5831,7 +5831,8 @@ pub fn dispatch<
         _ => Err(rt::Error::Trap("no import has this index")),
     }
 }
-/// The wasmi 2.0 adapter: `add_to_linker` defines every import of the
+/// The wasmi 2.0 adapter: `add_to_linker` (fastest) or
+/// `add_to_linker_dispatch` (smallest) defines every import of the
 /// world in a `wasmi::Linker`, over a `Shim` kept in the store.
 #[cfg(feature = "wasmi")]
 pub mod wasmi {
@@ -6067,8 +6068,144 @@ pub mod wasmi {
                 })
         }
     }
-    /// Defines every import of the world in `linker`. `get` finds the
-    /// shim in the store's data.
+    /// Defines every import of the world in `linker` through
+    /// [`super::dispatch`]: one untyped trampoline serves them all.
+    /// It does what `add_to_linker` does, in less flash (one copy of
+    /// the glue instead of one typed host function an import), at a
+    /// higher cost a call: wasmi passes the arguments as `wasmi::Val`
+    /// in a buffer it allocates for each call. For firmware whose
+    /// flash is tight. `get` finds the shim in the store's data.
+    pub fn add_to_linker_dispatch<
+        T: 'static,
+        H: Host + 'static,
+        const POLL_POLLABLE: usize,
+        const TIMER_ONE_SHOT: usize,
+        const TIMER_PERIODIC: usize,
+        const GPIO_PIN: usize,
+        const I2C_BUS: usize,
+        const SENSOR_SENSOR: usize,
+    >(
+        linker: &mut ::wasmi::Linker<T>,
+        get: fn(
+            &mut T,
+        ) -> &mut Shim<
+            H,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >,
+    ) -> Result<(), ::wasmi::errors::LinkerError> {
+        fn val_type(t: super::ValType) -> ::wasmi::ValType {
+            match t {
+                super::ValType::I32 => ::wasmi::ValType::I32,
+                super::ValType::I64 => ::wasmi::ValType::I64,
+                super::ValType::F32 => ::wasmi::ValType::F32,
+                super::ValType::F64 => ::wasmi::ValType::F64,
+            }
+        }
+        for (index, import) in super::IMPORTS.iter().enumerate() {
+            let ty = ::wasmi::FuncType::new(
+                import.params.iter().map(|t| val_type(*t)),
+                import.result.map(val_type),
+            );
+            linker
+                .func_new(
+                    import.module,
+                    import.name,
+                    ty,
+                    move |mut caller, params, results| {
+                        dispatch_call::<
+                            T,
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                        >(&mut caller, get, index, params, results)
+                    },
+                )?;
+        }
+        Ok(())
+    }
+    /// One call through [`add_to_linker_dispatch`]'s trampoline.
+    fn dispatch_call<
+        T,
+        H: Host,
+        const POLL_POLLABLE: usize,
+        const TIMER_ONE_SHOT: usize,
+        const TIMER_PERIODIC: usize,
+        const GPIO_PIN: usize,
+        const I2C_BUS: usize,
+        const SENSOR_SENSOR: usize,
+    >(
+        caller: &mut ::wasmi::Caller<'_, T>,
+        get: fn(
+            &mut T,
+        ) -> &mut Shim<
+            H,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >,
+        index: usize,
+        params: &[::wasmi::Val],
+        results: &mut [::wasmi::Val],
+    ) -> Result<(), ::wasmi::Error> {
+        let exports = exports(caller, get)?;
+        let mut slots = [0u64; 16];
+        let Some(slots) = slots.get_mut(..params.len()) else {
+            return Err(trap(rt::Error::Trap("wrong number of arguments")));
+        };
+        for (slot, param) in slots.iter_mut().zip(params) {
+            *slot = match param {
+                ::wasmi::Val::I32(v) => u64::from(*v as u32),
+                ::wasmi::Val::I64(v) => *v as u64,
+                ::wasmi::Val::F32(v) => u64::from(v.to_bits()),
+                ::wasmi::Val::F64(v) => v.to_bits(),
+                _ => {
+                    return Err(
+                        trap(rt::Error::Trap("an argument of a type no import takes")),
+                    );
+                }
+            };
+        }
+        let Some(mut host) = get(caller.data_mut()).host.take() else {
+            return Err(trap(rt::Error::Reentered));
+        };
+        let result = {
+            let mut guest = Guest {
+                caller: &mut *caller,
+                get,
+                exports,
+            };
+            super::dispatch(&mut host, &mut guest, index, slots)
+        };
+        get(caller.data_mut()).host = Some(host);
+        let result = result.map_err(trap)?;
+        let kind = super::IMPORTS.get(index).and_then(|i| i.result);
+        if let (Some(out), Some(kind)) = (results.first_mut(), kind) {
+            *out = match kind {
+                super::ValType::I32 => ::wasmi::Val::I32(result as u32 as i32),
+                super::ValType::I64 => ::wasmi::Val::I64(result as i64),
+                super::ValType::F32 => {
+                    ::wasmi::Val::F32(::wasmi::F32::from_bits(result as u32))
+                }
+                super::ValType::F64 => ::wasmi::Val::F64(::wasmi::F64::from_bits(result)),
+            };
+        }
+        Ok(())
+    }
+    /// Defines every import of the world in `linker`, each as a typed
+    /// host function with its own copy of the glue: the fastest
+    /// calls. `get` finds the shim in the store's data.
     pub fn add_to_linker<
         T: 'static,
         H: Host + 'static,

@@ -32,13 +32,16 @@ pub fn run(root: &Path, markdown: bool) -> Result<ExitCode> {
     let elf = firmware.join("target/thumbv7em-none-eabihf/release/wasi-hw-firmware-qemu");
     match (which("arm-none-eabi-size"), which("arm-none-eabi-nm")) {
         (Some(size), Some(nm)) => {
-            // The same firmware without the shim, for the difference.
+            // The same firmware without the shim, for the difference; and
+            // with the typed adapter instead of the dispatch one.
             build_firmware(&firmware, &guests, &["--features", "size-baseline"])?;
             let baseline = sections(&size, &elf)?;
+            build_firmware(&firmware, &guests, &["--features", "typed-linker"])?;
+            let typed = sections(&size, &elf)?;
             build_firmware(&firmware, &guests, &[])?;
             print!(
                 "{}",
-                report(&size, &nm, &elf, &baseline, &guest_sizes, markdown)?
+                report(&size, &nm, &elf, &baseline, &typed, &guest_sizes, markdown)?
             );
         }
         _ => {
@@ -177,6 +180,7 @@ fn report(
     nm: &Path,
     elf: &Path,
     baseline: &Sections,
+    typed: &Sections,
     guests: &[(&str, usize)],
     markdown: bool,
 ) -> Result<String> {
@@ -213,8 +217,10 @@ fn report(
     out.push_str(&format!(
         "firmware (bytes): .text {} .rodata {} .data {} .bss {}\n\
          without the shim: .text {} .rodata {} .data {} .bss {}\n\
-         the shim (generated glue, runtime, wasmi adapter, embedded-hal adapter, \
-         board parts' trait code): {} bytes of flash (.text {} + .rodata {}), {} of static RAM\n",
+         the shim (generated glue, runtime, wasmi dispatch adapter, embedded-hal adapter, \
+         board parts' trait code, wasmi's linker code): {} bytes of flash (.text {} + .rodata {}), \
+         {} of static RAM\n\
+         the same with the typed adapter (add_to_linker): {} bytes of flash (.text {} + .rodata {})\n",
         full.text,
         full.rodata,
         full.data,
@@ -227,6 +233,9 @@ fn report(
         full.text.saturating_sub(baseline.text),
         full.rodata.saturating_sub(baseline.rodata),
         (full.data + full.bss).saturating_sub(baseline.data + baseline.bss),
+        (typed.text + typed.rodata).saturating_sub(baseline.text + baseline.rodata),
+        typed.text.saturating_sub(baseline.text),
+        typed.rodata.saturating_sub(baseline.rodata),
     ));
     out.push_str(
         "code by the symbols' names (generic code inlined into wasmi's is counted as wasmi's):\n",
