@@ -6,7 +6,7 @@ use std::path::Path;
 
 use wasi_hw_codegen::package::Package;
 use wasi_hw_codegen::wit_parser::{FunctionKind, WorldItem};
-use wasi_hw_conformance::hosts::{Host, Reference, ShimWasmi};
+use wasi_hw_conformance::hosts::{Host, NoStd, Reference, ShimWasmi};
 use wasi_hw_conformance::{Suite, Verdict, cases, run};
 use wasi_hw_host::host::Quirks;
 use wasi_hw_host::shim::Adapter;
@@ -73,6 +73,44 @@ fn every_case_passes_on_the_dispatch_adapter_with_the_reference_trace() {
     assert_eq!(failing(&results), Vec::<&str>::new());
     assert_eq!(results.len(), cases().len());
     assert_eq!(shim.name(), "shim-wasmi-dispatch");
+}
+
+/// `wait-for-edge` traces the edge by the spec's name (`rising`, `falling`,
+/// `any`), on the reference host and so on every host that matches it.
+#[test]
+fn wait_for_edge_traces_the_edge_by_its_spec_name() {
+    let suite = Suite::built();
+    let reference = Reference::new(&suite).unwrap();
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "gpio-wait-for-edge")
+        .unwrap();
+    let outcome = reference.run(&suite, case).unwrap();
+    let edges: Vec<&str> = outcome
+        .trace
+        .iter()
+        .filter(|l| l["op"] == "wait-for-edge")
+        .map(|l| l["args"]["edge"].as_str().unwrap())
+        .collect();
+    assert!(!edges.is_empty());
+    assert!(
+        edges.iter().all(|e| ["rising", "falling", "any"].contains(e)),
+        "{edges:?}"
+    );
+}
+
+/// The firmware's host (the no_std `BoardHost` behind the dispatch adapter,
+/// what conformance/firmware-qemu runs on the Cortex-M4), built for this
+/// machine: every case passes with the reference trace.
+#[test]
+fn every_case_passes_on_the_no_std_board_host_with_the_reference_trace() {
+    let suite = Suite::built();
+    let reference = Reference::new(&suite).unwrap();
+    let host = NoStd::new(&suite).unwrap();
+    let results = run(&suite, &host, Some(&reference), &cases()).unwrap();
+    assert_eq!(failing(&results), Vec::<&str>::new());
+    assert_eq!(results.len(), cases().len());
+    assert_eq!(host.name(), "no-std");
 }
 
 /// `interface.function` and `interface.resource.method` for every function

@@ -798,6 +798,15 @@ fn model_config(c: gpio::Config) -> model_gpio::Config {
     }
 }
 
+/// The spec's name of an edge, for the trace.
+fn edge_name(edge: gpio::Edge) -> &'static str {
+    match edge {
+        gpio::Edge::Rising => "rising",
+        gpio::Edge::Falling => "falling",
+        gpio::Edge::Any => "any",
+    }
+}
+
 fn edge_flags(edge: gpio::Edge) -> (bool, bool) {
     match edge {
         gpio::Edge::Rising => (true, false),
@@ -936,7 +945,7 @@ impl gpio::HostPin for State {
         let edge_seen = !result?.is_empty();
         let name = self.board.gpio.pins[pin].name.clone();
         if self.board.trace.on {
-            self.board.trace.record(t, "gpio", "wait-for-edge", serde_json::json!({"pin": name, "edge": format!("{edge:?}").to_lowercase(), "timeout-ns": timeout_ns}), trace::ok_value(edge_seen));
+            self.board.trace.record(t, "gpio", "wait-for-edge", serde_json::json!({"pin": name, "edge": edge_name(edge), "timeout-ns": timeout_ns}), trace::ok_value(edge_seen));
         }
         self.echo();
         Ok(Ok(edge_seen))

@@ -6,9 +6,8 @@
 //! records a [`trace`] of every peripheral operation. The board model knows
 //! nothing of wasmtime; [`host`] is the glue.
 
-pub mod board;
 pub mod host;
-pub mod policy;
 pub mod shim;
-pub mod time;
-pub mod trace;
+
+// The board model is its own no_std crate, so that firmware runs it too.
+pub use wasi_hw_board::{board, policy, time, trace};

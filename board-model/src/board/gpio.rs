@@ -9,6 +9,7 @@
 //! levels (active-low) are applied per open pin.
 
 use crate::time::Nanos;
+use alloc::{string::String, vec, vec::Vec};
 
 /// How an open pin drives its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,6 +284,7 @@ impl Gpio {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::{vec, vec::Vec};
 
     fn pin(name: &str) -> Pin {
         Pin {

@@ -6,7 +6,8 @@
 //! taken at their own times. Values are clamped to the channel's range and
 //! rounded to its resolution, as a part's ADC would.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+use alloc::{format, string::String, vec::Vec};
 
 use crate::time::Nanos;
 
@@ -120,7 +121,7 @@ impl Waveform {
                 phase,
             } => {
                 let x = (t % period.max(1)) as f64 / period.max(1) as f64;
-                mean + amplitude * (std::f64::consts::TAU * x + phase).sin()
+                mean + amplitude * libm::sin(core::f64::consts::TAU * x + phase)
             }
             Waveform::Ramp { from, to, over } => {
                 if t >= over || over == 0 {
@@ -221,7 +222,7 @@ impl Sensor {
             .map(|(c, &v)| {
                 let v = v.clamp(c.min, c.max);
                 if c.resolution > 0.0 {
-                    (v / c.resolution).round() * c.resolution
+                    libm::round(v / c.resolution) * c.resolution
                 } else {
                     v
                 }
@@ -314,7 +315,7 @@ pub fn parse_csv(text: &str, channels: usize) -> Result<Rows, (usize, String)> {
         if numbers[0] < 0.0 {
             return Err((n, "the time is negative".into()));
         }
-        let t = (numbers[0] * 1e9).round() as Nanos;
+        let t = libm::round(numbers[0] * 1e9) as Nanos;
         if rows.last().is_some_and(|(last, _)| *last >= t) {
             return Err((n, "times must increase from line to line".into()));
         }
@@ -329,6 +330,7 @@ pub fn parse_csv(text: &str, channels: usize) -> Result<Rows, (usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::{vec, vec::Vec};
 
     #[test]
     fn waveforms_give_their_values_over_time() {

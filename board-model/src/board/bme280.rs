@@ -375,6 +375,7 @@ fn raw_for(env: Environment) -> (u32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     const ENV: Environment = Environment {
         temperature: 21.5,

@@ -8,6 +8,7 @@
 
 use super::i2c::Device;
 use crate::time::Nanos;
+use alloc::{vec, vec::Vec};
 
 pub struct Registers {
     pub values: Vec<u8>,
@@ -46,7 +47,7 @@ impl Device for Registers {
         true
     }
     fn write(&mut self, _: Nanos, byte: u8) -> bool {
-        if std::mem::take(&mut self.first) {
+        if core::mem::take(&mut self.first) {
             self.pointer = usize::from(byte) % self.values.len();
             return true;
         }
@@ -68,6 +69,7 @@ impl Device for Registers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn the_pointer_auto_increments_and_read_only_registers_refuse_writes() {

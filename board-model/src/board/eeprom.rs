@@ -10,6 +10,7 @@
 
 use super::i2c::Device;
 use crate::time::Nanos;
+use alloc::{vec, vec::Vec};
 
 /// The geometry of a part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +131,7 @@ impl Device for Eeprom {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::{vec, vec::Vec};
 
     fn part() -> Eeprom {
         Eeprom::new("24c02", Geometry::of("24c02").unwrap(), 5_000_000, &[])

@@ -3,9 +3,17 @@
 //! The schema is documented in `host-reference/README.md`. Every error
 //! names the file, the line and column, and the key or value at fault.
 
-use std::collections::BTreeMap;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
+use alloc::collections::BTreeMap;
+use alloc::{
+    boxed::Box,
+    format,
+    string::{String, ToString},
+    vec,
+    vec::Vec,
+};
+use core::ops::Range;
+#[cfg(feature = "std")]
+use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -24,26 +32,24 @@ use crate::trace::Trace;
 /// A board file that cannot be used: where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoardError {
-    pub file: PathBuf,
+    /// The file, as its path or name was given.
+    pub file: String,
     pub line: usize,
     pub column: usize,
     pub message: String,
 }
 
-impl std::fmt::Display for BoardError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for BoardError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
             "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
+            self.file, self.line, self.column, self.message
         )
     }
 }
 
-impl std::error::Error for BoardError {}
+impl core::error::Error for BoardError {}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -198,9 +204,10 @@ struct PolicyFile {
 }
 
 /// Reads the board file at `path`; `real_time` picks the clock.
+#[cfg(feature = "std")]
 pub fn load(path: &Path, real_time: bool) -> Result<Board, BoardError> {
     let text = std::fs::read_to_string(path).map_err(|e| BoardError {
-        file: path.to_path_buf(),
+        file: path.display().to_string(),
         line: 0,
         column: 0,
         message: format!("cannot read the board file: {e}"),
@@ -209,27 +216,62 @@ pub fn load(path: &Path, real_time: bool) -> Result<Board, BoardError> {
 }
 
 /// Parses board file text; `path` names it in errors and anchors CSV paths.
+#[cfg(feature = "std")]
 pub fn parse(path: &Path, text: &str, real_time: bool) -> Result<Board, BoardError> {
-    let cx = Cx { path, text };
-    let file: BoardFile = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        cx.error(span, e.message().trim_end().to_string())
-    })?;
+    let name = path.display().to_string();
+    let csv = |csv: &str| {
+        let path = path.parent().unwrap_or(Path::new(".")).join(csv);
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok((shown, text)),
+            Err(e) => Err(format!("cannot read {shown}: {e}")),
+        }
+    };
+    let cx = Cx {
+        name: &name,
+        text,
+        csv: &csv,
+    };
+    let file: BoardFile = cx.toml()?;
     cx.build(file, real_time)
 }
 
+/// Parses board file text with no file system, as firmware does: `name`
+/// names it in errors; a sensor recorded in a CSV file is an error.
+pub fn parse_str(name: &str, text: &str) -> Result<Board, BoardError> {
+    let csv = |csv: &str| Err(format!("cannot read {csv}: this build has no file system"));
+    let cx = Cx {
+        name,
+        text,
+        csv: &csv,
+    };
+    let file: BoardFile = cx.toml()?;
+    cx.build(file, false)
+}
+
+/// A CSV file by its name in the board file: its name as shown, and its text.
+type ReadCsv<'a> = dyn Fn(&str) -> Result<(String, String), String> + 'a;
+
 struct Cx<'a> {
-    path: &'a Path,
+    name: &'a str,
     text: &'a str,
+    csv: &'a ReadCsv<'a>,
 }
 
 impl Cx<'_> {
+    fn toml(&self) -> Result<BoardFile, BoardError> {
+        toml::from_str(self.text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            self.error(span, e.message().trim_end().to_string())
+        })
+    }
+
     fn error(&self, span: Range<usize>, message: impl Into<String>) -> BoardError {
         let before = &self.text[..span.start.min(self.text.len())];
         let line = before.matches('\n').count() + 1;
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
         BoardError {
-            file: self.path.to_path_buf(),
+            file: self.name.to_string(),
             line,
             column,
             message: message.into(),
@@ -507,16 +549,8 @@ impl Cx<'_> {
         }
 
         Ok(Board {
-            name: file.name.unwrap_or_else(|| {
-                self.path
-                    .file_stem()
-                    .map_or("board".into(), |s| s.to_string_lossy().into_owned())
-            }),
-            clock: if real_time {
-                Clock::real_time()
-            } else {
-                Clock::virtual_time()
-            },
+            name: file.name.unwrap_or_else(|| stem(self.name)),
+            clock: clock(real_time),
             gpio: Gpio::new(pins, &wires, script),
             buses,
             sensors,
@@ -811,19 +845,10 @@ impl Cx<'_> {
             if channels.is_empty() {
                 return Err(self.error(csv.span(), "a `csv` sensor lists its channels ([[sensor.channel]]), in the CSV's column order"));
             }
-            let path = self
-                .path
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join(csv.get_ref());
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                self.error(
-                    csv.span(),
-                    format!("`csv`: cannot read {}: {e}", path.display()),
-                )
-            })?;
+            let (shown, text) = (self.csv)(csv.get_ref())
+                .map_err(|m| self.error(csv.span(), format!("`csv`: {m}")))?;
             let rows = sensor::parse_csv(&text, channels.len()).map_err(|(line, m)| {
-                self.error(csv.span(), format!("`csv`: {}:{line}: {m}", path.display()))
+                self.error(csv.span(), format!("`csv`: {shown}:{line}: {m}"))
             })?;
             Source::Recorded(rows)
         } else {
@@ -861,4 +886,33 @@ impl Cx<'_> {
         };
         Ok(sensor)
     }
+}
+
+/// The board's name when its file gives none: the file's name without
+/// folders and extension.
+fn stem(file: &str) -> String {
+    let base = file.rsplit(['/', '\\']).next().unwrap_or(file);
+    let stem = match base.rfind('.') {
+        Some(0) | None => base,
+        Some(i) => &base[..i],
+    };
+    if stem.is_empty() {
+        "board".into()
+    } else {
+        stem.into()
+    }
+}
+
+#[cfg(feature = "std")]
+fn clock(real_time: bool) -> Clock {
+    if real_time {
+        Clock::real_time()
+    } else {
+        Clock::virtual_time()
+    }
+}
+
+#[cfg(not(feature = "std"))]
+fn clock(_real_time: bool) -> Clock {
+    Clock::virtual_time()
 }

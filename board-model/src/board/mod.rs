@@ -8,12 +8,14 @@
 
 pub mod bme280;
 pub mod eeprom;
+#[cfg(feature = "file")]
 pub mod file;
 pub mod gpio;
 pub mod i2c;
 pub mod registers;
 pub mod sensor;
 
+use alloc::{format, string::String, vec::Vec};
 use serde_json::{Value, json};
 
 use crate::policy::Policy;
@@ -154,7 +156,7 @@ impl Board {
     }
 
     fn take_level_changes(&mut self) {
-        for change in std::mem::take(&mut self.gpio.changes) {
+        for change in core::mem::take(&mut self.gpio.changes) {
             if !self.trace.on {
                 continue;
             }
@@ -176,7 +178,7 @@ impl Board {
                 );
             }
         }
-        for (at, pins) in std::mem::take(&mut self.gpio.contentions) {
+        for (at, pins) in core::mem::take(&mut self.gpio.contentions) {
             let names: Vec<&str> = pins
                 .iter()
                 .map(|&p| self.gpio.pins[p].name.as_str())
@@ -751,7 +753,7 @@ impl Board {
         } else {
             let n = (max as usize).min(sensor.fifo.len());
             let samples: Vec<Sample> = sensor.fifo.drain(..n).collect();
-            Ok((samples, std::mem::take(&mut sensor.overrun)))
+            Ok((samples, core::mem::take(&mut sensor.overrun)))
         };
         // Only a trace needs the name.
         let name = if self.trace.on {

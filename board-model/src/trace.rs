@@ -17,7 +17,11 @@
 //!
 //! The format is what the conformance suite compares between hosts.
 
-use std::fmt::Write as _;
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
+};
+use core::fmt::Write as _;
 
 use serde_json::{Value, json};
 
@@ -141,6 +145,7 @@ impl Trace {
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     #[test]

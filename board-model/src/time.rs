@@ -5,6 +5,8 @@
 //! time the same calls sleep for real. Either way time is nanoseconds since
 //! the app started, and never goes backwards.
 
+use alloc::{format, string::String};
+#[cfg(feature = "std")]
 use std::time::{Duration, Instant};
 
 /// Nanoseconds since the app started.
@@ -15,6 +17,7 @@ pub type Nanos = u64;
 pub struct Clock {
     now: Nanos,
     /// `Some` under real time: the wall-clock instant of time 0.
+    #[cfg(feature = "std")]
     real_start: Option<Instant>,
 }
 
@@ -23,11 +26,13 @@ impl Clock {
     pub fn virtual_time() -> Clock {
         Clock {
             now: 0,
+            #[cfg(feature = "std")]
             real_start: None,
         }
     }
 
     /// A clock that follows the wall clock from now.
+    #[cfg(feature = "std")]
     pub fn real_time() -> Clock {
         Clock {
             now: 0,
@@ -37,11 +42,15 @@ impl Clock {
 
     /// Whether this clock is virtual.
     pub fn is_virtual(&self) -> bool {
-        self.real_start.is_none()
+        #[cfg(feature = "std")]
+        return self.real_start.is_none();
+        #[cfg(not(feature = "std"))]
+        true
     }
 
     /// The current time.
     pub fn now(&mut self) -> Nanos {
+        #[cfg(feature = "std")]
         if let Some(start) = self.real_start {
             let real = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
             self.now = self.now.max(real);
@@ -56,6 +65,7 @@ impl Clock {
         if t <= now {
             return;
         }
+        #[cfg(feature = "std")]
         if self.real_start.is_some() {
             std::thread::sleep(Duration::from_nanos(t - now));
         }
@@ -104,11 +114,12 @@ pub fn parse_duration(s: &str) -> Result<Nanos, String> {
     if ns > u64::MAX as f64 {
         return Err(format!("`{s}` is too long"));
     }
-    Ok(ns.round() as Nanos)
+    Ok(libm::round(ns) as Nanos)
 }
 
 #[cfg(test)]
 mod tests {
+
     use super::*;
 
     #[test]

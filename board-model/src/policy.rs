@@ -2,7 +2,8 @@
 //! and sensors that the board file grants. Deny by default: anything not
 //! granted is `not-permitted`, never a trap.
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::{string::String, vec::Vec};
 
 use crate::board::i2c::Address;
 

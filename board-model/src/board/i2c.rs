@@ -7,7 +7,8 @@
 //! steps; an address with no device does not acknowledge. The clock advances
 //! by the time the bits take at the bus frequency (9 clocks a byte).
 
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
+use alloc::{boxed::Box, format, string::String, vec::Vec};
 
 use crate::time::Nanos;
 
@@ -18,8 +19,8 @@ pub enum Address {
     Ten(u16),
 }
 
-impl std::fmt::Display for Address {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Address {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Address::Seven(a) => write!(f, "{a:#04x}"),
             Address::Ten(a) => write!(f, "10-bit {a:#05x}"),
@@ -120,8 +121,8 @@ pub struct Bus {
     pub stop_between_operations: bool,
 }
 
-impl std::fmt::Debug for Bus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Bus {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Bus")
             .field("name", &self.name)
             .field("devices", &self.devices.keys())
@@ -286,6 +287,7 @@ pub fn hex(data: &[u8]) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use alloc::{string::ToString, vec, vec::Vec};
 
     /// A register file: the first byte written sets the pointer.
     pub struct Echo {
@@ -303,7 +305,7 @@ pub(crate) mod tests {
             true
         }
         fn write(&mut self, _: Nanos, b: u8) -> bool {
-            if std::mem::take(&mut self.first) {
+            if core::mem::take(&mut self.first) {
                 self.pointer = b;
             } else {
                 self.regs[self.pointer as usize] = b;
