@@ -15,7 +15,7 @@ fn main() {
              (blinky.core.wasm, ...). Build with `cargo xtask firmware`, which sets it."
         );
     };
-    for app in ["blinky", "button", "misbehave"] {
+    for app in ["blinky", "button", "misbehave", "weather", "eeprom"] {
         let path = PathBuf::from(&guests).join(format!("{app}.core.wasm"));
         if !path.exists() {
             panic!(

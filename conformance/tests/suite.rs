@@ -94,7 +94,9 @@ fn wait_for_edge_traces_the_edge_by_its_spec_name() {
         .collect();
     assert!(!edges.is_empty());
     assert!(
-        edges.iter().all(|e| ["rising", "falling", "any"].contains(e)),
+        edges
+            .iter()
+            .all(|e| ["rising", "falling", "any"].contains(e)),
         "{edges:?}"
     );
 }

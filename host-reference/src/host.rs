@@ -945,7 +945,13 @@ impl gpio::HostPin for State {
         let edge_seen = !result?.is_empty();
         let name = self.board.gpio.pins[pin].name.clone();
         if self.board.trace.on {
-            self.board.trace.record(t, "gpio", "wait-for-edge", serde_json::json!({"pin": name, "edge": edge_name(edge), "timeout-ns": timeout_ns}), trace::ok_value(edge_seen));
+            self.board.trace.record(
+                t,
+                "gpio",
+                "wait-for-edge",
+                serde_json::json!({"pin": name, "edge": edge_name(edge), "timeout-ns": timeout_ns}),
+                trace::ok_value(edge_seen),
+            );
         }
         self.echo();
         Ok(Ok(edge_seen))

@@ -1,6 +1,8 @@
 //! `cargo xtask firmware`: builds the QEMU firmware
 //! (conformance/firmware-qemu) with the example apps' core modules inside,
-//! reports where its flash and RAM go, and boots it on QEMU's MPS2-AN386.
+//! reports where its flash and RAM go, boots it on QEMU's MPS2-AN386 to run
+//! the apps, then runs the conformance suite on it (`run-case.sh`, one boot
+//! a case) against the reference host.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -12,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use crate::examples::{build, nested_cargo, strip_custom_sections, which};
 
 /// The guests the firmware embeds.
-const GUESTS: [&str; 3] = ["blinky", "button", "misbehave"];
+const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"];
 
 /// How long QEMU may run before the firmware counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -92,7 +94,37 @@ pub fn run(root: &Path, markdown: bool) -> Result<ExitCode> {
         eprintln!("the firmware reported a failure ({status})");
         return Ok(ExitCode::FAILURE);
     }
-    Ok(ExitCode::SUCCESS)
+    conformance(root, &firmware)
+}
+
+/// The conformance suite on the firmware: every case in its own QEMU boot
+/// (`run-case.sh`), its trace compared with the reference host's.
+fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
+    // Built as part of the workspace, so that it shares its dependencies'
+    // build with `cargo test --workspace` (and builds the test guests).
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(root)
+        .args(["build", "--quiet", "-p", "wasi-hw-conformance"])
+        .status()
+        .context("building the conformance runner")?;
+    if !status.success() {
+        bail!("building the conformance runner failed");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), std::path::PathBuf::from);
+    let runner = target.join("debug").join("wasi-hw-conformance");
+    let script = firmware.join("run-case.sh");
+    println!("conformance on the firmware (one QEMU boot a case):");
+    let status = Command::new(&runner)
+        .arg("--host-command")
+        .arg(&script)
+        .status()
+        .with_context(|| format!("running {}", runner.display()))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The first line of `expected` (but `#` comments) that does not start a
@@ -152,21 +184,41 @@ fn sections(size: &Path, elf: &Path) -> Result<Sections> {
     })
 }
 
+/// What a symbol belongs to: the type of a trait implementation
+/// (`<Type as Trait>::method`), else the path before its generic arguments.
+fn owner(name: &str) -> &str {
+    match name.strip_prefix('<') {
+        Some(rest) => rest.split([' ', '<', '>']).next().unwrap_or(rest),
+        None => name.split('<').next().unwrap_or(name),
+    }
+}
+
 /// Where a symbol's bytes belong, by its demangled name.
 fn part(name: &str) -> &'static str {
-    if name.contains("wasi_hw_shim_runtime") {
+    let owner = owner(name);
+    let is = |prefix: &str| owner.starts_with(prefix);
+    if is("wasi_hw_shim_runtime") {
         "shim runtime (wasi-hw-shim-runtime)"
-    } else if name.contains("wasi_hw_shim::hal") {
+    } else if is("wasi_hw_shim::hal") {
         "board model: embedded-hal adapter (wasi_hw_shim::hal)"
-    } else if name.contains("wasi_hw_shim::app::wasmi") || name.contains("wasi_hw_shim::run") {
+    } else if is("wasi_hw_shim::app::wasmi") || is("wasi_hw_shim::run") {
         "shim: wasmi adapter and run (wasi_hw_shim::app::wasmi, ::run)"
-    } else if name.contains("wasi_hw_shim") {
-        "shim: generated glue and traits (wasi_hw_shim::app)"
-    } else if name.contains("wasi_hw_firmware_qemu") {
+    } else if is("wasi_hw_shim") {
+        "shim: generated glue (wasi_hw_shim::app)"
+    } else if is("wasi_hw_board::host") {
+        "board model: the spec's semantics (wasi_hw_board::host::BoardHost)"
+    } else if is("wasi_hw_board") {
+        "board model: pins, buses, devices, sensors, trace, board files (wasi-hw-board)"
+    } else if ["serde", "toml", "winnow", "ryu", "itoa", "libm"]
+        .iter()
+        .any(|c| is(c))
+    {
+        "board model: JSON, TOML, floating point (serde_json, toml, libm)"
+    } else if is("wasi_hw_firmware_qemu") {
         "board model: parts and main (the firmware crate)"
-    } else if name.contains("wasmi") || name.contains("wasmparser") {
+    } else if is("wasmi") || is("wasmparser") {
         "wasmi (engine, wasmparser)"
-    } else if name.contains("embedded_alloc") || name.contains("linked_list_allocator") {
+    } else if is("embedded_alloc") || is("linked_list_allocator") {
         "heap allocator (embedded-alloc)"
     } else {
         "other (core, alloc, compiler-builtins, cortex-m-rt, semihosting)"
@@ -217,9 +269,9 @@ fn report(
     out.push_str(&format!(
         "firmware (bytes): .text {} .rodata {} .data {} .bss {}\n\
          without the shim: .text {} .rodata {} .data {} .bss {}\n\
-         the shim (generated glue, runtime, wasmi dispatch adapter, embedded-hal adapter, \
-         board parts' trait code, wasmi's linker code): {} bytes of flash (.text {} + .rodata {}), \
-         {} of static RAM\n\
+         what registering the imports brings in (the shim's glue, runtime and dispatch adapter \
+         for each of the two hosts, their trait code: the embedded-hal adapter and BoardHost, \
+         wasmi's linker): {} bytes of flash (.text {} + .rodata {}), {} of static RAM\n\
          the same with the typed adapter (add_to_linker): {} bytes of flash (.text {} + .rodata {})\n",
         full.text,
         full.rodata,
@@ -252,6 +304,14 @@ fn report(
             rodata.get(p).copied().unwrap_or(0)
         ));
     }
+    let shim: u64 = text
+        .iter()
+        .filter(|(p, _)| p.starts_with("shim"))
+        .map(|(_, n)| n)
+        .sum();
+    out.push_str(&format!(
+        "the shim's own code by symbol (glue, runtime, adapter; two hosts, so the glue twice): {shim} bytes\n"
+    ));
     let names: Vec<String> = guests.iter().map(|(a, n)| format!("{a} {n}")).collect();
     out.push_str(&format!(
         "guests in .rodata: {guests_total} bytes ({})\n",
@@ -262,7 +322,29 @@ fn report(
 
 #[cfg(test)]
 mod tests {
-    use super::first_missing;
+    use super::{first_missing, part};
+
+    #[test]
+    fn a_symbol_belongs_to_the_type_it_implements_for() {
+        assert_eq!(
+            part("<wasi_hw_board::host::BoardHost as wasi_hw_shim::app::gpio::Gpio>::open"),
+            "board model: the spec's semantics (wasi_hw_board::host::BoardHost)"
+        );
+        assert_eq!(
+            part("wasi_hw_shim::app::dispatch"),
+            "shim: generated glue (wasi_hw_shim::app)"
+        );
+        assert_eq!(
+            part(
+                "core::ptr::drop_in_place<wasmi::store::Store<wasi_hw_shim::app::wasmi::Shim<X>>>"
+            ),
+            "other (core, alloc, compiler-builtins, cortex-m-rt, semihosting)"
+        );
+        assert_eq!(
+            part("wasmi::func::HostFuncTrampolineEntity<T>::new::{{closure}}"),
+            "wasmi (engine, wasmparser)"
+        );
+    }
 
     #[test]
     fn expected_lines_must_come_in_order_as_line_prefixes() {

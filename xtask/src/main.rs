@@ -44,8 +44,10 @@ enum Command {
     Demo,
     /// Builds the Cortex-M4 firmware (conformance/firmware-qemu) with the
     /// example apps' core modules inside, prints where its flash goes
-    /// (with binutils-arm-none-eabi), and runs it on QEMU's MPS2-AN386
-    /// (qemu-system-arm). Exits 1 if an app did not end as expected.
+    /// (with binutils-arm-none-eabi), runs the apps on QEMU's MPS2-AN386
+    /// (qemu-system-arm), then the conformance suite on it, one boot a case,
+    /// compared with the reference host. Exits 1 if an app did not end as
+    /// expected or a case failed.
     Firmware {
         /// Print the size table as Markdown (for BENCHMARKS.md).
         #[arg(long)]

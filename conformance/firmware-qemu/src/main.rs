@@ -8,7 +8,10 @@
 #![no_main]
 
 mod board;
+mod conformance;
 mod heap;
+mod model;
+mod semihosting;
 mod stack;
 
 extern crate alloc;
@@ -27,6 +30,13 @@ use board::{Button, Led, ms};
 const BLINKY: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.core.wasm"));
 const BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.core.wasm"));
 const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/misbehave.core.wasm"));
+const WEATHER: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather.core.wasm"));
+const EEPROM: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom.core.wasm"));
+
+/// The reference host's demo board: an LED, a button, a BME280 on
+/// `sensor-bus` (and the sensor `ambient` over it), a 24C02 on
+/// `storage-bus`.
+const DEMO_BOARD: &str = include_str!("../../../host-reference/boards/demo.toml");
 
 /// The fuel an app gets: ample for the examples, and a bound on one that spins.
 const FUEL: u64 = 20_000_000;
@@ -52,10 +62,23 @@ const PRESSES: &[(u64, u64)] = &[
     (2_500_000_000, 2_700_000_000),
 ];
 
+/// The apps on the demo board model, their arguments and what each should do.
+const MODEL_APPS: &[(&str, &[u8], &[&str], Expect)] = &[
+    ("weather", WEATHER, &["3", "10"], Expect::Ok),
+    ("eeprom", EEPROM, &[], Expect::Ok),
+];
+
 #[entry]
 fn main() -> ! {
     heap::init();
     stack::paint();
+    // `firmware case NAME GUEST BOARD`: one conformance case. Otherwise the
+    // example apps.
+    let line = semihosting::command_line().unwrap_or_default();
+    let args: alloc::vec::Vec<&str> = line.split_whitespace().collect();
+    if let [_, "case", case, guest, board] = args[..] {
+        conformance::run(case, guest, board);
+    }
     let mut failed = 0;
     for (name, wasm, args, expect) in APPS {
         hprintln!("app {} {:?}", name, args);
@@ -73,6 +96,28 @@ fn main() -> ! {
             }
         };
         let ok = stopped == (*expect == Expect::Stopped);
+        failed += usize::from(!ok);
+        hprintln!(
+            "{} {}: heap peak {} bytes",
+            if ok { "PASS" } else { "FAIL" },
+            name,
+            heap::HEAP.peak()
+        );
+    }
+    for (name, wasm, args, expect) in MODEL_APPS {
+        hprintln!("app {} {:?} (on the demo board model)", name, args);
+        heap::HEAP.reset_peak();
+        let ok = match run_on_model(wasm, args) {
+            Ok(model::Outcome::Ok) => *expect == Expect::Ok,
+            Ok(model::Outcome::Err(m) | model::Outcome::Stopped(m)) => {
+                hprintln!("  {}", m);
+                *expect == Expect::Stopped
+            }
+            Err(e) => {
+                hprintln!("  cannot run: {}", e);
+                false
+            }
+        };
         failed += usize::from(!ok);
         hprintln!(
             "{} {}: heap peak {} bytes",
@@ -147,6 +192,19 @@ fn run(wasm: &[u8], args: &[&str]) -> Result<Ran, wasmi::Error> {
     call_run(&mut store, &instance, args, |message| {
         hprintln!("  run returned err: {}", message)
     })
+}
+
+/// Runs one app on a fresh demo board model and prints what it logged.
+fn run_on_model(wasm: &[u8], args: &[&str]) -> Result<model::Outcome, alloc::string::String> {
+    let board = wasi_hw_board::board::file::parse_str("demo.toml", DEMO_BOARD)
+        .map_err(|e| alloc::format!("{e}"))?;
+    let module = model::compile(wasm).map_err(|e| alloc::format!("{e}"))?;
+    let (outcome, host) =
+        model::run(&module, board, args, FUEL).map_err(|e| alloc::format!("{e}"))?;
+    for line in &host.log {
+        hprintln!("  [{:>6} ms] {}", line.t / 1_000_000, line.message);
+    }
+    Ok(outcome)
 }
 
 #[panic_handler]

@@ -1,0 +1,122 @@
+//! Apps on the board model of `wasi-hw-board`: the reference host's pins,
+//! wires, buses with their device models (24C02, BME280, register files),
+//! sensors, policy and trace, with its semantics (`BoardHost`) behind the
+//! generated shim's dispatch adapter. What runs here is what the
+//! conformance suite compares with the reference host, trace for trace.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use wasi_hw_board::board::Board;
+use wasi_hw_board::host::BoardHost;
+use wasi_hw_shim::app::wasmi::Shim;
+use wasi_hw_shim::run::{Ran, call_run};
+
+/// Handles the app may hold at once, of all kinds together: the reference
+/// host's default (`--max-handles`).
+pub const MAX_HANDLES: usize = 64;
+
+/// The shim's table capacity per resource type: the handle limit, so that
+/// the limit is the spec's `limit-reached` and never a full table.
+const CAPACITY: usize = MAX_HANDLES;
+
+type ModelShim = Shim<BoardHost, CAPACITY, CAPACITY, CAPACITY, CAPACITY, CAPACITY, CAPACITY>;
+
+/// How an app ended.
+pub enum Outcome {
+    /// `run` returned ok.
+    Ok,
+    /// `run` returned an error, with its message.
+    Err(String),
+    /// The app trapped, ran out of fuel or was stopped by the host.
+    Stopped(String),
+}
+
+/// A core module compiled (lazily: each function on its first call) for
+/// an engine that counts fuel.
+pub fn compile(wasm: &[u8]) -> Result<(wasmi::Engine, wasmi::Module), wasmi::Error> {
+    let mut config = wasmi::Config::default();
+    config
+        .consume_fuel(true)
+        .compilation_mode(wasmi::CompilationMode::Lazy);
+    let engine = wasmi::Engine::new(&config);
+    let module = wasmi::Module::new(&engine, wasm)?;
+    Ok((engine, module))
+}
+
+/// Runs `module` with `args` on `board`, with `fuel`; gives the outcome and
+/// the host (with the board, its trace and the app's log). An `Err` is a
+/// module that cannot be linked.
+pub fn run(
+    (engine, module): &(wasmi::Engine, wasmi::Module),
+    board: Board,
+    args: &[&str],
+    fuel: u64,
+) -> Result<(Outcome, BoardHost), wasmi::Error> {
+    #[cfg_attr(feature = "size-baseline", allow(unused_mut))]
+    let mut linker = wasmi::Linker::<ModelShim>::new(engine);
+    #[cfg(not(any(feature = "size-baseline", feature = "typed-linker")))]
+    wasi_hw_shim::app::wasmi::add_to_linker_dispatch(&mut linker, |shim| shim)?;
+    #[cfg(all(feature = "typed-linker", not(feature = "size-baseline")))]
+    wasi_hw_shim::app::wasmi::add_to_linker(&mut linker, |shim| shim)?;
+    let mut store = wasmi::Store::new(engine, ModelShim::new(BoardHost::new(board, MAX_HANDLES)));
+    store.set_fuel(fuel)?;
+    let mut message = None;
+    let ran = linker
+        .instantiate_and_start(&mut store, module)
+        .and_then(|instance| {
+            call_run(&mut store, &instance, args, |m| {
+                message = Some(m.to_string())
+            })
+        });
+    let Some(mut host) = store.into_data().into_host() else {
+        return Err(wasmi::Error::new("the shim lost its host"));
+    };
+    let outcome = match ran {
+        Ok(Ran::Ok) => Outcome::Ok,
+        Ok(Ran::Err) => Outcome::Err(message.unwrap_or_default()),
+        Err(e) => Outcome::Stopped(match host.trap.take() {
+            Some(why) => format!("the app was stopped: {why}"),
+            None => format!("the app trapped: {e}"),
+        }),
+    };
+    Ok((outcome, host))
+}
+
+/// Drops the custom sections (names, producers, debug information) of a
+/// core module in place: they are not needed to run it, and a firmware's
+/// heap is small.
+pub fn strip_custom_sections(wasm: &mut Vec<u8>) {
+    let (mut read, mut write) = (8, 8);
+    while read < wasm.len() {
+        let id = wasm[read];
+        let Some((size, leb)) = leb128(&wasm[read + 1..]) else {
+            return;
+        };
+        let Some(end) = (read + 1 + leb)
+            .checked_add(size)
+            .filter(|&e| e <= wasm.len())
+        else {
+            return;
+        };
+        if id != 0 {
+            wasm.copy_within(read..end, write);
+            write += end - read;
+        }
+        read = end;
+    }
+    wasm.truncate(write);
+}
+
+/// An unsigned LEB128 number at the start of `bytes`, and its length.
+fn leb128(bytes: &[u8]) -> Option<(usize, usize)> {
+    let mut value: usize = 0;
+    for (i, b) in bytes.iter().take(5).enumerate() {
+        value = value.checked_add(usize::from(b & 0x7f).checked_shl(7 * i as u32)?)?;
+        if b & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
