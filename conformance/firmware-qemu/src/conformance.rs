@@ -31,7 +31,7 @@ pub fn run(case: &str, guest: &str, board: &str) -> ! {
         String::from_utf8(text).unwrap_or_else(|_| failed(&format!("{board}: not UTF-8 text")));
     let board = parse_str(board, &text).unwrap_or_else(|e| failed(&format!("{e}")));
     drop(text);
-    let (outcome, host) = model::run(&module, board, &[case], FUEL)
+    let model::Ended { outcome, host, .. } = model::run(&module, board, &[case], FUEL)
         .unwrap_or_else(|e| failed(&format!("{guest}: {e}")));
     for event in &host.board.trace.events {
         hprintln!("{}", event.to_json());

@@ -83,6 +83,7 @@ fn main() -> ! {
     for (name, wasm, args, expect) in APPS {
         hprintln!("app {} {:?}", name, args);
         heap::HEAP.reset_peak();
+        stack::paint();
         let stopped = match run(wasm, args) {
             Ok(Ran::Ok) => false,
             Ok(Ran::Err) => true,
@@ -98,15 +99,17 @@ fn main() -> ! {
         let ok = stopped == (*expect == Expect::Stopped);
         failed += usize::from(!ok);
         hprintln!(
-            "{} {}: heap peak {} bytes",
+            "{} {}: heap peak {} bytes, stack peak {} bytes",
             if ok { "PASS" } else { "FAIL" },
             name,
-            heap::HEAP.peak()
+            heap::HEAP.peak(),
+            stack::peak()
         );
     }
     for (name, wasm, args, expect) in MODEL_APPS {
         hprintln!("app {} {:?} (on the demo board model)", name, args);
         heap::HEAP.reset_peak();
+        stack::paint();
         let ok = match run_on_model(wasm, args) {
             Ok(model::Outcome::Ok) => *expect == Expect::Ok,
             Ok(model::Outcome::Err(m) | model::Outcome::Stopped(m)) => {
@@ -120,15 +123,15 @@ fn main() -> ! {
         };
         failed += usize::from(!ok);
         hprintln!(
-            "{} {}: heap peak {} bytes",
+            "{} {}: heap peak {} bytes, stack peak {} bytes",
             if ok { "PASS" } else { "FAIL" },
             name,
-            heap::HEAP.peak()
+            heap::HEAP.peak(),
+            stack::peak()
         );
     }
     hprintln!(
-        "stack peak {} of {} bytes; heap {} bytes, {} in use",
-        stack::peak(),
+        "stack {} bytes; heap {} bytes, {} in use",
         stack::size(),
         heap::SIZE,
         heap::HEAP.used()
@@ -199,12 +202,12 @@ fn run_on_model(wasm: &[u8], args: &[&str]) -> Result<model::Outcome, alloc::str
     let board = wasi_hw_board::board::file::parse_str("demo.toml", DEMO_BOARD)
         .map_err(|e| alloc::format!("{e}"))?;
     let module = model::compile(wasm).map_err(|e| alloc::format!("{e}"))?;
-    let (outcome, host) =
-        model::run(&module, board, args, FUEL).map_err(|e| alloc::format!("{e}"))?;
-    for line in &host.log {
+    let ended = model::run(&module, board, args, FUEL).map_err(|e| alloc::format!("{e}"))?;
+    hprintln!("  linear memory {} bytes", ended.memory);
+    for line in &ended.host.log {
         hprintln!("  [{:>6} ms] {}", line.t / 1_000_000, line.message);
     }
-    Ok(outcome)
+    Ok(ended.outcome)
 }
 
 #[panic_handler]

@@ -45,15 +45,23 @@ pub fn compile(wasm: &[u8]) -> Result<(wasmi::Engine, wasmi::Module), wasmi::Err
     Ok((engine, module))
 }
 
-/// Runs `module` with `args` on `board`, with `fuel`; gives the outcome and
-/// the host (with the board, its trace and the app's log). An `Err` is a
-/// module that cannot be linked.
+/// How a run ended, and what it left.
+pub struct Ended {
+    pub outcome: Outcome,
+    /// The host, with the board, its trace and the app's log.
+    pub host: BoardHost,
+    /// The guest's linear memory at the end, in bytes.
+    pub memory: usize,
+}
+
+/// Runs `module` with `args` on `board`, with `fuel`. An `Err` is a module
+/// that cannot be linked.
 pub fn run(
     (engine, module): &(wasmi::Engine, wasmi::Module),
     board: Board,
     args: &[&str],
     fuel: u64,
-) -> Result<(Outcome, BoardHost), wasmi::Error> {
+) -> Result<Ended, wasmi::Error> {
     #[cfg_attr(feature = "size-baseline", allow(unused_mut))]
     let mut linker = wasmi::Linker::<ModelShim>::new(engine);
     #[cfg(not(any(feature = "size-baseline", feature = "typed-linker")))]
@@ -63,12 +71,17 @@ pub fn run(
     let mut store = wasmi::Store::new(engine, ModelShim::new(BoardHost::new(board, MAX_HANDLES)));
     store.set_fuel(fuel)?;
     let mut message = None;
+    let mut memory = 0;
     let ran = linker
         .instantiate_and_start(&mut store, module)
         .and_then(|instance| {
-            call_run(&mut store, &instance, args, |m| {
+            let ran = call_run(&mut store, &instance, args, |m| {
                 message = Some(m.to_string())
-            })
+            });
+            memory = instance
+                .get_memory(&store, "memory")
+                .map_or(0, |m| m.data(&store).len());
+            ran
         });
     let Some(mut host) = store.into_data().into_host() else {
         return Err(wasmi::Error::new("the shim lost its host"));
@@ -81,7 +94,11 @@ pub fn run(
             None => format!("the app trapped: {e}"),
         }),
     };
-    Ok((outcome, host))
+    Ok(Ended {
+        outcome,
+        host,
+        memory,
+    })
 }
 
 /// Drops the custom sections (names, producers, debug information) of a
