@@ -6,11 +6,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use wasi_hw_board::host::BoardHost;
 use wasi_hw_host::board;
 use wasi_hw_host::host::{Echo, Limits, Outcome, Quirks, Runner};
 use wasi_hw_host::shim::{Adapter, CoreRunner};
-use wasi_hw_shim::run::{Ran, call_run};
 
 use crate::{Case, Suite, Verdict};
 
@@ -99,8 +97,9 @@ impl Host for Reference {
     }
 }
 
-/// The generated no_std shim on wasmi, with the reference host's board
-/// model behind its traits: the test guest's core module (`wasm32v1-none`)
+/// The generated no_std shim on wasmi, with the board model and its
+/// semantics (`wasi_hw_board::host::BoardHost`, what the QEMU firmware
+/// runs) behind its traits: the test guest's core module (`wasm32v1-none`)
 /// instead of its component, the canonical ABI done by generated glue
 /// instead of wasmtime. The adapter is either of the generated ones: the
 /// typed functions (`shim-wasmi`) or the one trampoline over `dispatch`
@@ -148,98 +147,7 @@ impl Host for ShimWasmi {
             ..Limits::default()
         };
         let result = self.runner.run(board, &[case.name.to_string()], &limits)?;
-        Ok(in_process(result.outcome, &result.state.board))
-    }
-}
-
-/// The firmware's host in this process: `wasi_hw_board::host::BoardHost`,
-/// the no_std port of the reference host's semantics that the QEMU firmware
-/// (conformance/firmware-qemu) runs, behind the generated shim's dispatch
-/// adapter on wasmi. The same code as on the Cortex-M4, built for this
-/// machine: the quick check that it matches the reference trace for trace.
-pub struct NoStd {
-    engine: wasmi::Engine,
-    module: wasmi::Module,
-}
-
-/// The guest's resources the firmware's shim holds at once, per type.
-const NO_STD_CAPACITY: usize = 64;
-
-type NoStdShim = wasi_hw_shim::app::wasmi::Shim<
-    BoardHost,
-    NO_STD_CAPACITY,
-    NO_STD_CAPACITY,
-    NO_STD_CAPACITY,
-    NO_STD_CAPACITY,
-    NO_STD_CAPACITY,
-    NO_STD_CAPACITY,
->;
-
-impl NoStd {
-    pub fn new(suite: &Suite) -> Result<NoStd> {
-        let bytes = std::fs::read(&suite.guest_core).with_context(|| {
-            format!(
-                "the test guest's core module {} cannot be read (build it with `cargo build -p wasi-hw-conformance`)",
-                suite.guest_core.display()
-            )
-        })?;
-        let mut config = wasmi::Config::default();
-        config.consume_fuel(true);
-        let engine = wasmi::Engine::new(&config);
-        let module = wasmi::Module::new(&engine, &bytes[..]).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: not a core module wasmi can run: {e}",
-                suite.guest_core.display()
-            )
-        })?;
-        Ok(NoStd { engine, module })
-    }
-}
-
-impl Host for NoStd {
-    fn name(&self) -> String {
-        "no-std".into()
-    }
-
-    fn run(&self, suite: &Suite, case: Case) -> Result<HostOutcome> {
-        let text = std::fs::read_to_string(&suite.board)
-            .with_context(|| format!("reading {}", suite.board.display()))?;
-        let board =
-            wasi_hw_board::board::file::parse_str(&suite.board.display().to_string(), &text)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let host = BoardHost::new(board, Limits::default().max_handles);
-        let mut linker = wasmi::Linker::new(&self.engine);
-        wasi_hw_shim::app::wasmi::add_to_linker_dispatch(&mut linker, |s: &mut NoStdShim| s)?;
-        let mut store = wasmi::Store::new(&self.engine, NoStdShim::new(host));
-        store.set_fuel(wasi_hw_host::shim::DEFAULT_FUEL)?;
-        let mut message = None;
-        let ran = linker
-            .instantiate_and_start(&mut store, &self.module)
-            .and_then(|instance| {
-                call_run(&mut store, &instance, &[case.name], |m| {
-                    message = Some(m.to_string())
-                })
-            });
-        let mut host = store
-            .into_data()
-            .into_host()
-            .context("the shim lost its host")?;
-        let verdict = match ran {
-            Ok(Ran::Ok) => Verdict::Pass,
-            Ok(Ran::Err) => Verdict::Fail(message.unwrap_or_default()),
-            Err(e) => Verdict::Fail(match host.trap.take() {
-                Some(why) => format!("the app was stopped: {why}"),
-                None => format!("the app trapped: {e}"),
-            }),
-        };
-        let trace = host
-            .board
-            .trace
-            .events
-            .iter()
-            .map(|e| e.to_value())
-            .collect();
-        Ok(HostOutcome { verdict, trace })
+        Ok(in_process(result.outcome, &result.host.board))
     }
 }
 

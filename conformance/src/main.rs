@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use wasi_hw_conformance::hosts::{External, Host, NoStd, Reference, ShimWasmi};
+use wasi_hw_conformance::hosts::{External, Host, Reference, ShimWasmi};
 use wasi_hw_conformance::{Suite, cases, report, run};
 use wasi_hw_host::shim::Adapter;
 
@@ -56,17 +56,14 @@ enum HostKind {
     /// The reference host, in this process.
     Reference,
     /// The generated no_std host shim on wasmi, in this process, with the
-    /// reference host's board model behind it: runs the test guest's core
-    /// module, and compares each trace with the reference host's.
+    /// board model and its semantics (wasi-hw-board's BoardHost) behind it:
+    /// runs the test guest's core module, and compares each trace with the
+    /// reference host's.
     ShimWasmi,
     /// The same through the shim's other wasmi adapter: every import through
-    /// one trampoline over `dispatch` (`add_to_linker_dispatch`, the one
-    /// small firmware uses).
+    /// one trampoline over `dispatch` (`add_to_linker_dispatch`): the QEMU
+    /// firmware's host code, built for this machine.
     ShimWasmiDispatch,
-    /// The firmware's host, in this process: the no_std port of the
-    /// reference semantics (`wasi_hw_board::host::BoardHost`) behind the
-    /// dispatch adapter on wasmi, as conformance/firmware-qemu runs it.
-    NoStd,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -122,7 +119,6 @@ fn main() -> ExitCode {
     };
     let external;
     let shim;
-    let no_std;
     let (host, compare): (&dyn Host, Option<&dyn Host>) = match (cli.host, &cli.host_command) {
         (Some(HostKind::Reference), None) => (&reference, None),
         (Some(kind @ (HostKind::ShimWasmi | HostKind::ShimWasmiDispatch)), None) => {
@@ -139,23 +135,13 @@ fn main() -> ExitCode {
             };
             (&shim, Some(&reference))
         }
-        (Some(HostKind::NoStd), None) => {
-            no_std = match NoStd::new(&suite) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    return ExitCode::from(2);
-                }
-            };
-            (&no_std, Some(&reference))
-        }
         (None, Some(cmd)) => {
             external = External::new(cmd);
             (&external, Some(&reference))
         }
         _ => {
             eprintln!(
-                "error: say which host to test: --host reference, --host shim-wasmi, --host shim-wasmi-dispatch, --host no-std or --host-command CMD"
+                "error: say which host to test: --host reference, --host shim-wasmi, --host shim-wasmi-dispatch or --host-command CMD"
             );
             return ExitCode::from(2);
         }

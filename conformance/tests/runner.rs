@@ -140,7 +140,7 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         text(&o.stderr),
-        "error: say which host to test: --host reference, --host shim-wasmi, --host shim-wasmi-dispatch, --host no-std or --host-command CMD\n"
+        "error: say which host to test: --host reference, --host shim-wasmi, --host shim-wasmi-dispatch or --host-command CMD\n"
     );
     let o = conformance(&["--host", "reference", "--filter", "no-such-case"]);
     assert_eq!(o.status.code(), Some(2));

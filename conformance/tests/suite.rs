@@ -6,7 +6,7 @@ use std::path::Path;
 
 use wasi_hw_codegen::package::Package;
 use wasi_hw_codegen::wit_parser::{FunctionKind, WorldItem};
-use wasi_hw_conformance::hosts::{Host, NoStd, Reference, ShimWasmi};
+use wasi_hw_conformance::hosts::{Host, Reference, ShimWasmi};
 use wasi_hw_conformance::{Suite, Verdict, cases, run};
 use wasi_hw_host::host::Quirks;
 use wasi_hw_host::shim::Adapter;
@@ -63,7 +63,8 @@ fn every_case_passes_on_the_generated_shim_with_the_reference_trace() {
 }
 
 /// The same for the shim's other wasmi adapter, the one trampoline over
-/// `dispatch` that small firmware uses.
+/// `dispatch`: with the board model behind it, this is the QEMU firmware's
+/// host code, built for this machine.
 #[test]
 fn every_case_passes_on_the_dispatch_adapter_with_the_reference_trace() {
     let suite = Suite::built();
@@ -99,20 +100,6 @@ fn wait_for_edge_traces_the_edge_by_its_spec_name() {
             .all(|e| ["rising", "falling", "any"].contains(e)),
         "{edges:?}"
     );
-}
-
-/// The firmware's host (the no_std `BoardHost` behind the dispatch adapter,
-/// what conformance/firmware-qemu runs on the Cortex-M4), built for this
-/// machine: every case passes with the reference trace.
-#[test]
-fn every_case_passes_on_the_no_std_board_host_with_the_reference_trace() {
-    let suite = Suite::built();
-    let reference = Reference::new(&suite).unwrap();
-    let host = NoStd::new(&suite).unwrap();
-    let results = run(&suite, &host, Some(&reference), &cases()).unwrap();
-    assert_eq!(failing(&results), Vec::<&str>::new());
-    assert_eq!(results.len(), cases().len());
-    assert_eq!(host.name(), "no-std");
 }
 
 /// `interface.function` and `interface.resource.method` for every function

@@ -8,7 +8,7 @@
 //! firmware engineer would write for wasmi (look up `memory`, check the
 //! handle in the same table, call the same host method, write the result,
 //! copy a list into the guest through `cabi_realloc`). The host behind
-//! both is the same (`ShimHost`, the reference board model), so the ratio
+//! both is the same (`BoardHost`, the reference board model), so the ratio
 //! is the generated glue's cost against the hand-written glue's.
 //!
 //! The third column is the generated shim's other adapter, one untyped

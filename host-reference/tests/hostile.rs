@@ -217,7 +217,7 @@ fn the_host_serves_the_next_guest_after_hostile_ones() {
         .unwrap();
     assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
     let toggles = run
-        .state
+        .host
         .board
         .trace
         .events

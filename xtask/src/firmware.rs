@@ -104,7 +104,13 @@ fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
     // build with `cargo test --workspace` (and builds the test guests).
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .current_dir(root)
-        .args(["build", "--quiet", "--workspace", "--bin", "wasi-hw-conformance"])
+        .args([
+            "build",
+            "--quiet",
+            "--workspace",
+            "--bin",
+            "wasi-hw-conformance",
+        ])
         .status()
         .context("building the conformance runner")?;
     if !status.success() {
