@@ -2,6 +2,8 @@
 //! `cargo fuzz run glue`) through the same harness: every input still runs
 //! to the end without a panic, and the corpus reaches both outcomes.
 
+#[path = "../fuzz/hal_board.rs"]
+mod hal_board;
 #[path = "../fuzz/harness.rs"]
 mod harness;
 
@@ -12,7 +14,7 @@ fn every_corpus_input_runs_without_a_panic() {
     let (mut ok, mut err) = (0, 0);
     for entry in std::fs::read_dir(&dir).unwrap() {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
-        let (o, e) = harness::run(&data);
+        let (o, e) = harness::run(hal_board::board(), &data);
         ok += o;
         err += e;
         inputs += 1;
@@ -46,5 +48,5 @@ fn a_string_argument_out_of_bounds_is_an_error_not_a_panic() {
         };
         input.extend_from_slice(&arg.to_le_bytes());
     }
-    assert_eq!(harness::run(&input), (0, 1));
+    assert_eq!(harness::run(hal_board::board(), &input), (0, 1));
 }
