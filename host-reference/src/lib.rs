@@ -3,8 +3,11 @@
 //! It runs apps (components of world `wasi-hw:hal/app`) on wasmtime against
 //! a mocked board described in a TOML file ([`board`]), under virtual or
 //! real time ([`time`]), within what the board file's [`policy`] grants, and
-//! records a [`trace`] of every peripheral operation. The board model knows
-//! nothing of wasmtime; [`host`] is the glue.
+//! records a [`trace`] of every peripheral operation. The board model is the
+//! `no_std` crate `wasi-hw-board` (re-exported here), which knows nothing of
+//! wasmtime; [`host`] is the wasmtime glue, and [`shim`] runs core modules
+//! on wasmi through the generated shim over the same model
+//! (`wasi_hw_board::host::BoardHost`, as firmware does).
 
 pub mod host;
 pub mod shim;

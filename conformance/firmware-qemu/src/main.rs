@@ -1,9 +1,12 @@
 //! A firmware for QEMU's MPS2-AN386 (Cortex-M4) that hosts wasi-hw apps:
 //! each app's core module runs in wasmi through the generated no_std shim
 //! (`wasi_hw_shim`), on a board made of embedded-hal parts
-//! (`wasi_hw_shim::hal::Board`). A trap or running out of fuel is reported
-//! and the firmware goes on to the next app. Output goes through
-//! semihosting; the exit code is 0 when every app ended as expected.
+//! (`wasi_hw_shim::hal::Board`: blinky, button, misbehave) or on the
+//! reference host's demo board model (`wasi_hw_board`: weather, eeprom). A
+//! trap or running out of fuel is reported and the firmware goes on to the
+//! next app. Output goes through semihosting; the exit code is 0 when every
+//! app ended as expected. With `case NAME GUEST BOARD` on its semihosting
+//! command line it runs one conformance case instead (`conformance.rs`).
 #![no_std]
 #![no_main]
 
