@@ -13,10 +13,15 @@ const EXIT_EXTENDED: usize = 0x20;
 /// `ADP_Stopped_ApplicationExit`: the reason for a normal exit.
 const APPLICATION_EXIT: usize = 0x20026;
 
+/// The longest command line the firmware reads (`run-case.sh` refuses
+/// longer ones).
+pub const MAX_COMMAND_LINE: usize = 4096;
+
 /// The command line QEMU was given (`arg=` values joined by spaces; the
-/// first is the program's name), or `None` when it gave none.
+/// first is the program's name), or `None` when it gave none or one longer
+/// than [`MAX_COMMAND_LINE`].
 pub fn command_line() -> Option<String> {
-    let mut buffer = [0u8; 1024];
+    let mut buffer = alloc::vec![0u8; MAX_COMMAND_LINE];
     let mut block = [buffer.as_mut_ptr() as usize, buffer.len()];
     // SAFETY: SYS_GET_CMDLINE writes at most `block[1]` bytes into
     // `buffer` and the length it wrote into `block[1]`.
