@@ -243,7 +243,7 @@ impl BoardHost {
     }
 
     /// Stops the app: keeps `message` for the report, returns the trap.
-    fn stop_app(&mut self, message: String, short: &'static str) -> rt::Error {
+    fn stop_app(&mut self, message: String, short: &'static &'static str) -> rt::Error {
         self.trap = Some(message);
         rt::Error::Trap(short)
     }
@@ -273,7 +273,7 @@ impl BoardHost {
                 "the app holds {} handles, the most this host allows (--max-handles)",
                 self.max_handles
             );
-            return Err(self.stop_app(message, "the app holds too many handles"));
+            return Err(self.stop_app(message, &"the app holds too many handles"));
         }
         Ok(self.pollables.insert(PollableRes {
             watch,
@@ -400,7 +400,7 @@ impl BoardHost {
                         "{what} at {} waits for ever: nothing on this board can make it ready (no timeout, no scripted input, no running sensor)",
                         format_duration(now)
                     );
-                    return Err(self.stop_app(message, "the app waits for ever"));
+                    return Err(self.stop_app(message, &"the app waits for ever"));
                 }
             }
         }
@@ -629,7 +629,7 @@ impl s::timer::Timer for BoardHost {
         else {
             let message =
                 String::from("periodic.wait: the next tick is past the end of the clock (2^64 ns)");
-            return Err(self.stop_app(message, "periodic.wait past the end of the clock"));
+            return Err(self.stop_app(message, &"periodic.wait past the end of the clock"));
         };
         self.board.advance_to(next);
         let now = self.board.now();

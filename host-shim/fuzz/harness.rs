@@ -51,7 +51,7 @@ impl<H: Host> Guest<Tables<H>> for FuzzGuest<H> {
                 *seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
                 Ok(*seed)
             }
-            Realloc::Fails => Err(Error::Trap("cabi_realloc trapped")),
+            Realloc::Fails => Err(Error::Trap(&"cabi_realloc trapped")),
         }
     }
 }

@@ -4831,7 +4831,7 @@ pub fn dispatch<
     match index {
         0 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             poll::call_pollable_ready::<
                 H,
@@ -4847,7 +4847,7 @@ pub fn dispatch<
         }
         1 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             poll::call_pollable_block::<
                 H,
@@ -4863,7 +4863,7 @@ pub fn dispatch<
         }
         2 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             poll::call_poll::<
                 H,
@@ -4887,7 +4887,7 @@ pub fn dispatch<
         }
         3 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             poll::call_pollable_drop::<
                 H,
@@ -4903,7 +4903,7 @@ pub fn dispatch<
         }
         4 => {
             let [] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_now::<
                 H,
@@ -4919,7 +4919,7 @@ pub fn dispatch<
         }
         5 => {
             let [] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_resolution::<
                 H,
@@ -4935,7 +4935,7 @@ pub fn dispatch<
         }
         6 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_sleep::<
                 H,
@@ -4951,7 +4951,7 @@ pub fn dispatch<
         }
         7 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_sleep_until::<
                 H,
@@ -4967,7 +4967,7 @@ pub fn dispatch<
         }
         8 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_one_shot_at::<
                 H,
@@ -4983,7 +4983,7 @@ pub fn dispatch<
         }
         9 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_one_shot_after::<
                 H,
@@ -4999,7 +4999,7 @@ pub fn dispatch<
         }
         10 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_one_shot_deadline::<
                 H,
@@ -5015,7 +5015,7 @@ pub fn dispatch<
         }
         11 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_one_shot_is_expired::<
                 H,
@@ -5031,7 +5031,7 @@ pub fn dispatch<
         }
         12 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_one_shot_wait::<
                 H,
@@ -5047,7 +5047,7 @@ pub fn dispatch<
         }
         13 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_one_shot_subscribe::<
                 H,
@@ -5063,7 +5063,7 @@ pub fn dispatch<
         }
         14 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_periodic_start::<
                 H,
@@ -5079,7 +5079,7 @@ pub fn dispatch<
         }
         15 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_periodic_period::<
                 H,
@@ -5095,7 +5095,7 @@ pub fn dispatch<
         }
         16 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_periodic_next_tick::<
                 H,
@@ -5111,7 +5111,7 @@ pub fn dispatch<
         }
         17 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_periodic_wait::<
                 H,
@@ -5127,7 +5127,7 @@ pub fn dispatch<
         }
         18 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_periodic_subscribe::<
                 H,
@@ -5143,7 +5143,7 @@ pub fn dispatch<
         }
         19 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_one_shot_drop::<
                 H,
@@ -5159,7 +5159,7 @@ pub fn dispatch<
         }
         20 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             timer::call_periodic_drop::<
                 H,
@@ -5175,7 +5175,7 @@ pub fn dispatch<
         }
         21 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             log::call_enabled::<
                 H,
@@ -5191,7 +5191,7 @@ pub fn dispatch<
         }
         22 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             log::call_log::<
                 H,
@@ -5207,7 +5207,7 @@ pub fn dispatch<
         }
         23 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_list_pins::<
                 H,
@@ -5223,7 +5223,7 @@ pub fn dispatch<
         }
         24 => {
             let [a0, a1, a2, a3, a4, a5, a6] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_open::<
                 H,
@@ -5249,7 +5249,7 @@ pub fn dispatch<
         }
         25 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_name::<
                 H,
@@ -5265,7 +5265,7 @@ pub fn dispatch<
         }
         26 => {
             let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_reconfigure::<
                 H,
@@ -5290,7 +5290,7 @@ pub fn dispatch<
         }
         27 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_is_high::<
                 H,
@@ -5306,7 +5306,7 @@ pub fn dispatch<
         }
         28 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_set_high::<
                 H,
@@ -5322,7 +5322,7 @@ pub fn dispatch<
         }
         29 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_set_low::<
                 H,
@@ -5338,7 +5338,7 @@ pub fn dispatch<
         }
         30 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_toggle::<
                 H,
@@ -5354,7 +5354,7 @@ pub fn dispatch<
         }
         31 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_is_set_high::<
                 H,
@@ -5370,7 +5370,7 @@ pub fn dispatch<
         }
         32 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_wait_for_edge::<
                 H,
@@ -5394,7 +5394,7 @@ pub fn dispatch<
         }
         33 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_subscribe::<
                 H,
@@ -5410,7 +5410,7 @@ pub fn dispatch<
         }
         34 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             gpio::call_pin_drop::<
                 H,
@@ -5426,7 +5426,7 @@ pub fn dispatch<
         }
         35 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_list_buses::<
                 H,
@@ -5442,7 +5442,7 @@ pub fn dispatch<
         }
         36 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_open::<
                 H,
@@ -5458,7 +5458,7 @@ pub fn dispatch<
         }
         37 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_bus_frequency_hz::<
                 H,
@@ -5474,7 +5474,7 @@ pub fn dispatch<
         }
         38 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_bus_max_transfer_length::<
                 H,
@@ -5490,7 +5490,7 @@ pub fn dispatch<
         }
         39 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_bus_read::<
                 H,
@@ -5514,7 +5514,7 @@ pub fn dispatch<
         }
         40 => {
             let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_bus_write::<
                 H,
@@ -5539,7 +5539,7 @@ pub fn dispatch<
         }
         41 => {
             let [a0, a1, a2, a3, a4, a5, a6] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_bus_write_read::<
                 H,
@@ -5565,7 +5565,7 @@ pub fn dispatch<
         }
         42 => {
             let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_bus_transaction::<
                 H,
@@ -5590,7 +5590,7 @@ pub fn dispatch<
         }
         43 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_bus_recover::<
                 H,
@@ -5606,7 +5606,7 @@ pub fn dispatch<
         }
         44 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             i2c::call_bus_drop::<
                 H,
@@ -5622,7 +5622,7 @@ pub fn dispatch<
         }
         45 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_list_sensors::<
                 H,
@@ -5638,7 +5638,7 @@ pub fn dispatch<
         }
         46 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_open::<
                 H,
@@ -5654,7 +5654,7 @@ pub fn dispatch<
         }
         47 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_info::<
                 H,
@@ -5670,7 +5670,7 @@ pub fn dispatch<
         }
         48 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_read::<
                 H,
@@ -5686,7 +5686,7 @@ pub fn dispatch<
         }
         49 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_set_attribute::<
                 H,
@@ -5710,7 +5710,7 @@ pub fn dispatch<
         }
         50 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_get_attribute::<
                 H,
@@ -5726,7 +5726,7 @@ pub fn dispatch<
         }
         51 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_start::<
                 H,
@@ -5742,7 +5742,7 @@ pub fn dispatch<
         }
         52 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_stop::<
                 H,
@@ -5758,7 +5758,7 @@ pub fn dispatch<
         }
         53 => {
             let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_read_fifo::<
                 H,
@@ -5774,7 +5774,7 @@ pub fn dispatch<
         }
         54 => {
             let [a0, a1] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_subscribe_data_ready::<
                 H,
@@ -5790,7 +5790,7 @@ pub fn dispatch<
         }
         55 => {
             let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_subscribe_threshold::<
                 H,
@@ -5814,7 +5814,7 @@ pub fn dispatch<
         }
         56 => {
             let [a0] = args else {
-                return Err(rt::Error::Trap("wrong number of arguments"))
+                return Err(rt::Error::Trap(&"wrong number of arguments"))
             };
             sensor::call_sensor_drop::<
                 H,
@@ -5828,7 +5828,7 @@ pub fn dispatch<
             >(host, guest, (*a0 as u32 as i32))
                 .map(|()| 0u64)
         }
-        _ => Err(rt::Error::Trap("no import has this index")),
+        _ => Err(rt::Error::Trap(&"no import has this index")),
     }
 }
 /// The wasmi 2.0 adapter: `add_to_linker` (fastest) or
@@ -5953,7 +5953,7 @@ pub mod wasmi {
             .get_export("memory")
             .and_then(::wasmi::Extern::into_memory) else {
             return Err(
-                trap(rt::Error::Trap("the guest exports no memory named `memory`")),
+                trap(rt::Error::Trap(&"the guest exports no memory named `memory`")),
             );
         };
         let realloc = caller
@@ -6162,7 +6162,7 @@ pub mod wasmi {
         let exports = exports(caller, get)?;
         let mut slots = [0u64; 16];
         let Some(slots) = slots.get_mut(..params.len()) else {
-            return Err(trap(rt::Error::Trap("wrong number of arguments")));
+            return Err(trap(rt::Error::Trap(&"wrong number of arguments")));
         };
         for (slot, param) in slots.iter_mut().zip(params) {
             *slot = match param {
@@ -6172,7 +6172,7 @@ pub mod wasmi {
                 ::wasmi::Val::F64(v) => v.to_bits(),
                 _ => {
                     return Err(
-                        trap(rt::Error::Trap("an argument of a type no import takes")),
+                        trap(rt::Error::Trap(&"an argument of a type no import takes")),
                     );
                 }
             };

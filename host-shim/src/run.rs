@@ -37,13 +37,13 @@ pub fn call_run<C: AsContextMut>(
     args: &[&str],
     on_error: impl FnOnce(&str),
 ) -> Result<Ran, ::wasmi::Error> {
-    let missing = |what: &'static str| err(Error::Trap(what));
+    let missing = |what: &'static &'static str| err(Error::Trap(what));
     let memory = instance
         .get_memory(&ctx, "memory")
-        .ok_or_else(|| missing("the guest exports no memory named `memory`"))?;
+        .ok_or_else(|| missing(&"the guest exports no memory named `memory`"))?;
     let run: TypedFunc<(i32, i32), i32> = instance
         .get_typed_func(&ctx, "run")
-        .map_err(|_| missing("the guest exports no `run: func(i32, i32) -> i32`"))?;
+        .map_err(|_| missing(&"the guest exports no `run: func(i32, i32) -> i32`"))?;
     let post: Option<TypedFunc<i32, ()>> = instance.get_typed_func(&ctx, "cabi_post_run").ok();
     let realloc: Option<TypedFunc<(i32, i32, i32, i32), i32>> =
         instance.get_typed_func(&ctx, "cabi_realloc").ok();

@@ -163,7 +163,7 @@ fn a_failing_pin_driver_stops_the_guest() {
     .unwrap();
     assert_eq!(
         board.pin_set_high(&mut pin),
-        Err(Error::Trap("a pin's HAL driver failed"))
+        Err(Error::Trap(&"a pin's HAL driver failed"))
     );
     drop(board);
     line.clone().done();

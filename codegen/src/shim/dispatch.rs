@@ -73,7 +73,7 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
         let back = to_slot(result);
         arms.push(quote! {
             #index => {
-                let [#(#slots),*] = args else { return Err(rt::Error::Trap("wrong number of arguments")) };
+                let [#(#slots),*] = args else { return Err(rt::Error::Trap(&"wrong number of arguments")) };
                 #module::#glue::<H, G, #(#caps),*>(host, guest, #(#args),*).map(#back)
             }
         });
@@ -146,7 +146,7 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
             use #rt as rt;
             match index {
                 #(#arms)*
-                _ => Err(rt::Error::Trap("no import has this index")),
+                _ => Err(rt::Error::Trap(&"no import has this index")),
             }
         }
     })

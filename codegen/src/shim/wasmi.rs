@@ -147,7 +147,7 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                     return Ok(e);
                 }
                 let Some(memory) = caller.get_export("memory").and_then(::wasmi::Extern::into_memory) else {
-                    return Err(trap(rt::Error::Trap("the guest exports no memory named `memory`")));
+                    return Err(trap(rt::Error::Trap(&"the guest exports no memory named `memory`")));
                 };
                 let realloc = caller
                     .get_export("cabi_realloc")
@@ -230,7 +230,7 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                 // The canonical ABI flattens at most 16 parameters.
                 let mut slots = [0u64; 16];
                 let Some(slots) = slots.get_mut(..params.len()) else {
-                    return Err(trap(rt::Error::Trap("wrong number of arguments")));
+                    return Err(trap(rt::Error::Trap(&"wrong number of arguments")));
                 };
                 for (slot, param) in slots.iter_mut().zip(params) {
                     *slot = match param {
@@ -238,7 +238,7 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                         ::wasmi::Val::I64(v) => *v as u64,
                         ::wasmi::Val::F32(v) => u64::from(v.to_bits()),
                         ::wasmi::Val::F64(v) => v.to_bits(),
-                        _ => return Err(trap(rt::Error::Trap("an argument of a type no import takes"))),
+                        _ => return Err(trap(rt::Error::Trap(&"an argument of a type no import takes"))),
                     };
                 }
                 let Some(mut host) = get(caller.data_mut()).host.take() else {

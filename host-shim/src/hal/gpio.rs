@@ -130,7 +130,7 @@ pub(super) fn is_edge(edge: Edge, was: bool, now: bool) -> bool {
 }
 
 fn trap(_: Fault) -> Error {
-    Error::Trap("a pin's HAL driver failed")
+    Error::Trap(&"a pin's HAL driver failed")
 }
 
 impl<C: Clock, D: DelayNs> Board<'_, C, D> {
