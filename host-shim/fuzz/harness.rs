@@ -104,3 +104,28 @@ pub fn run<H: Host>(mut host: H, data: &[u8]) -> (usize, usize) {
     }
     (ok, err)
 }
+
+/// Replays every input of the corpus in `dir`, each on a fresh host, and
+/// checks that it still means something: at least 10 inputs, reaching calls
+/// that succeed and calls that fail. For the tests that replay the corpora.
+#[allow(dead_code)]
+pub fn replay<H: Host>(dir: &std::path::Path, host: impl Fn() -> H) {
+    let mut inputs = 0;
+    let (mut ok, mut err) = (0, 0);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        let (o, e) = run(host(), &data);
+        ok += o;
+        err += e;
+        inputs += 1;
+    }
+    assert!(
+        inputs >= 10,
+        "the corpus in {} has only {inputs} inputs",
+        dir.display()
+    );
+    assert!(
+        ok > 0 && err > 0,
+        "the corpus should reach calls that succeed ({ok}) and that fail ({err})"
+    );
+}
