@@ -916,3 +916,27 @@ fn clock(real_time: bool) -> Clock {
 fn clock(_real_time: bool) -> Clock {
     Clock::virtual_time()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_str;
+    use alloc::string::ToString;
+
+    #[test]
+    fn a_board_without_a_name_is_named_after_its_file() {
+        let board = parse_str("boards/bench.v2.toml", "[[pin]]\nname = \"led\"\n").unwrap();
+        assert_eq!(board.name, "bench.v2");
+        let board = parse_str("demo", "name = \"mine\"\n").unwrap();
+        assert_eq!(board.name, "mine");
+    }
+
+    #[test]
+    fn without_a_file_system_a_recorded_sensor_is_a_clear_error() {
+        let text = "[[sensor]]\nname = \"t\"\nkind = \"thermometer\"\ncsv = \"t.csv\"\n\n[[sensor.channel]]\nchannel = \"temperature\"\n";
+        let e = parse_str("fw.toml", text).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "fw.toml:4:7: `csv`: cannot read t.csv: this build has no file system"
+        );
+    }
+}
