@@ -5,8 +5,9 @@
 //!   `cargo xtask codegen`): a trait per interface for the firmware to
 //!   implement (`app::gpio::Gpio`, `app::i2c::I2c`, ...), the handle tables
 //!   (`app::Tables`), the canonical-ABI glue of every import, and with the
-//!   `wasmi` feature `app::wasmi::add_to_linker`;
-//! - [`run`] (with `wasmi`): calling an app's `run` export;
+//!   `wasmi` feature `app::wasmi::add_to_linker` (typed, fastest) and
+//!   `app::wasmi::add_to_linker_dispatch` (one trampoline, smallest);
+//! - `run` (with the `wasmi` feature): calling an app's `run` export;
 //! - `hal` (with the `embedded-hal` feature): a whole host over embedded-hal 1.0
 //!   drivers, for firmware whose HAL implements it;
 //! - [`runtime`]: what the generated code shares (guest memory, handle
