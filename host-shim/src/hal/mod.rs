@@ -14,12 +14,12 @@
 //! let shim = wasi_hw_shim::app::wasmi::Shim::new(board);
 //! ```
 //!
-//! - [`gpio`]: pins ([`embedded_hal::digital`]): a pin's mode and pulls are
+//! - pins ([`Pin`], over [`embedded_hal::digital`]): a pin's mode and pulls are
 //!   fixed by its HAL type, so a pin offers the capabilities the firmware
 //!   declares for it; active-low is the adapter's; edges are found by
 //!   sampling the line every [`Board::sample_interval_ns`] while a guest
 //!   waits (embedded-hal 1.0 has no edge interrupts).
-//! - [`i2c`]: buses ([`embedded_hal::i2c::I2c`]), with the addresses each
+//! - buses ([`Bus`], over [`embedded_hal::i2c::I2c`]), with the addresses each
 //!   app may use; bus errors map to the spec's error codes.
 //! - timers and `poll`: on a [`Clock`] (a monotonic counter in nanoseconds,
 //!   which embedded-hal lacks) and [`embedded_hal::delay::DelayNs`] to wait;
