@@ -85,8 +85,7 @@ fn main() -> ! {
     let mut failed = 0;
     for (name, wasm, args, expect) in APPS {
         hprintln!("app {} {:?}", name, args);
-        heap::HEAP.reset_peak();
-        stack::paint();
+        start_measuring();
         let stopped = match run(wasm, args) {
             Ok(Ran::Ok) => false,
             Ok(Ran::Err) => true,
@@ -101,18 +100,11 @@ fn main() -> ! {
         };
         let ok = stopped == (*expect == Expect::Stopped);
         failed += usize::from(!ok);
-        hprintln!(
-            "{} {}: heap peak {} bytes, stack peak {} bytes",
-            if ok { "PASS" } else { "FAIL" },
-            name,
-            heap::HEAP.peak(),
-            stack::peak()
-        );
+        report(name, ok);
     }
     for (name, wasm, args, expect) in MODEL_APPS {
         hprintln!("app {} {:?} (on the demo board model)", name, args);
-        heap::HEAP.reset_peak();
-        stack::paint();
+        start_measuring();
         let ok = match run_on_model(wasm, args) {
             Ok(model::Outcome::Ok) => *expect == Expect::Ok,
             Ok(model::Outcome::Err(m) | model::Outcome::Stopped(m)) => {
@@ -125,13 +117,7 @@ fn main() -> ! {
             }
         };
         failed += usize::from(!ok);
-        hprintln!(
-            "{} {}: heap peak {} bytes, stack peak {} bytes",
-            if ok { "PASS" } else { "FAIL" },
-            name,
-            heap::HEAP.peak(),
-            stack::peak()
-        );
+        report(name, ok);
     }
     hprintln!(
         "stack {} bytes; heap {} bytes, {} in use",
@@ -147,6 +133,24 @@ fn main() -> ! {
     loop {
         cortex_m::asm::wfi();
     }
+}
+
+/// Resets the heap's peak and paints the stack, before an app.
+fn start_measuring() {
+    heap::HEAP.reset_peak();
+    stack::paint();
+}
+
+/// How an app ended, with the heap's and the stack's peaks since
+/// `start_measuring`.
+fn report(name: &str, ok: bool) {
+    hprintln!(
+        "{} {}: heap peak {} bytes, stack peak {} bytes",
+        if ok { "PASS" } else { "FAIL" },
+        name,
+        heap::HEAP.peak(),
+        stack::peak()
+    );
 }
 
 /// Runs one app on a fresh board, at time 0.
