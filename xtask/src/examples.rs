@@ -154,20 +154,7 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
             "weather: 3 readings of the BME280, 10 s apart",
         ),
     ];
-    // Built as part of the workspace, so that it shares its dependencies'
-    // features (and so their build) with `cargo test --workspace`; `cargo run
-    // -p wasi-hw-host` would build wasmtime a second time.
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .current_dir(root)
-        .args(["build", "--quiet", "--workspace", "--bin", "wasi-hw"])
-        .status()
-        .context("building the reference host")?;
-    if !status.success() {
-        bail!("building the reference host failed");
-    }
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let host = target.join("debug").join("wasi-hw");
+    let host = workspace_bin(root, "wasi-hw")?;
     for (app, args, title) in runs {
         let component = build(&examples, app, "wasm32-wasip2", &[])?;
         let path = out_dir.join(format!("{app}.component.wasm"));
@@ -190,6 +177,24 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// Builds the workspace's binary `bin` (debug) and gives its path. Built as
+/// part of the workspace, so that it shares its dependencies' features (and
+/// so their build) with `cargo test --workspace`; `cargo build -p` would
+/// build wasmtime a second time with other features.
+pub(crate) fn workspace_bin(root: &Path, bin: &str) -> Result<PathBuf> {
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(root)
+        .args(["build", "--quiet", "--workspace", "--bin", bin])
+        .status()
+        .with_context(|| format!("building {bin}"))?;
+    if !status.success() {
+        bail!("building {bin} failed");
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    Ok(target.join("debug").join(bin))
 }
 
 /// `cargo`, run in `dir` for another target: flags and wrappers meant for

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::examples::{build, nested_cargo, strip_custom_sections, which};
+use crate::examples::{build, nested_cargo, strip_custom_sections, which, workspace_bin};
 
 /// The guests the firmware embeds.
 const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"];
@@ -100,25 +100,8 @@ pub fn run(root: &Path, markdown: bool) -> Result<ExitCode> {
 /// The conformance suite on the firmware: every case in its own QEMU boot
 /// (`run-case.sh`), its trace compared with the reference host's.
 fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
-    // Built as part of the workspace, so that it shares its dependencies'
-    // build with `cargo test --workspace` (and builds the test guests).
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--workspace",
-            "--bin",
-            "wasi-hw-conformance",
-        ])
-        .status()
-        .context("building the conformance runner")?;
-    if !status.success() {
-        bail!("building the conformance runner failed");
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), std::path::PathBuf::from);
-    let runner = target.join("debug").join("wasi-hw-conformance");
+    // Building the runner builds the test guests too.
+    let runner = workspace_bin(root, "wasi-hw-conformance")?;
     let script = firmware.join("run-case.sh");
     println!("conformance on the firmware (one QEMU boot a case):");
     let status = Command::new(&runner)
@@ -126,11 +109,50 @@ fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
         .arg(&script)
         .status()
         .with_context(|| format!("running {}", runner.display()))?;
-    Ok(if status.success() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    if !status.success() {
+        return Ok(ExitCode::FAILURE);
+    }
+    refuses_bad_input(&script, &root.join("conformance/board.toml"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The firmware's side of the protocol refuses what it cannot run with exit
+/// 2 and a message: a guest it cannot read, a command line too long for it.
+fn refuses_bad_input(script: &Path, board: &Path) -> Result<()> {
+    let long = "x".repeat(4100);
+    let cases: [(&str, &str, String); 2] = [
+        (
+            "/no/such/cases.wasm",
+            "gpio-open",
+            "firmware: /no/such/cases.wasm: cannot open it".to_string(),
+        ),
+        (
+            &long,
+            "gpio-open",
+            "run-case.sh: the firmware reads a command line of at most 4095 bytes".to_string(),
+        ),
+    ];
+    for (guest, case, want) in cases {
+        let out = Command::new(script)
+            .env("WASI_HW_CASE", case)
+            .env("WASI_HW_GUEST_CORE", guest)
+            .env("WASI_HW_BOARD", board)
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running {}", script.display()))?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.code() != Some(2) || !err.starts_with(&want) {
+            bail!(
+                "{} with the guest {guest:.40}: expected exit 2 and {want:?}, got {:?} and {err:?}",
+                script.display(),
+                out.status.code()
+            );
+        }
+    }
+    println!(
+        "the firmware refuses a guest it cannot read and a command line too long, with exit 2"
+    );
+    Ok(())
 }
 
 /// The first line of `expected` (but `#` comments) that does not start a
