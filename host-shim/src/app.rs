@@ -260,6 +260,7 @@ pub mod poll {
         arg4: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 12];
         let t3 = rt::Handles::new(
             &*__mem,
             (arg0) as u32,
@@ -274,44 +275,27 @@ pub mod poll {
         let ret = <H as super::poll::Poll>::poll(host, t3, t4)?;
         match ret {
             Ok(p5) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t6 = p5;
                 let t7 = rt::guest::alloc(guest, (t6).len(), 4, 4)?;
                 for (i3, e3) in (t6).iter().enumerate() {
                     let e3 = *e3;
                     let base3 = (t7 + (i3 as u32) * 4) as i32;
-                    rt::memory::store_u32(
-                        guest.memory(),
-                        (base3) as u32,
-                        0,
-                        (((e3) as i32)) as u32,
-                    )?;
+                    let mut __e3 = [0u8; 4];
+                    rt::area::put_u32(&mut __e3, 0, (((e3) as i32)) as u32);
+                    rt::guest::write(guest, base3 as u32, 4, &__e3)?;
                 }
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg4) as u32,
-                    8,
-                    (((t6).len() as i32)) as u32,
-                )?;
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg4) as u32,
-                    4,
-                    (((t7) as i32)) as u32,
-                )?;
+                rt::area::put_u32(&mut __ret, 8, (((t6).len() as i32)) as u32);
+                rt::area::put_u32(&mut __ret, 4, (((t7) as i32)) as u32);
                 ()
             }
             Err(p8) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg4) as u32,
-                    4,
-                    (((p8) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p8) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[resource-drop]pollable`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.
@@ -596,25 +580,22 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
+        let mut __ret = [0u8; 8];
         let ret = <H as super::timer::Timer>::one_shot_at(host, ((arg0) as u64))?;
         match ret {
             Ok(p1) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t2 = guest.tables().timer_one_shot.insert(p1)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg1) as u32, 4, (t2) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t2) as u32);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    4,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[static]one-shot.after`: lifts the arguments, calls the firmware, lowers the result.
@@ -638,25 +619,22 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
+        let mut __ret = [0u8; 8];
         let ret = <H as super::timer::Timer>::one_shot_after(host, ((arg0) as u64))?;
         match ret {
             Ok(p1) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t2 = guest.tables().timer_one_shot.insert(p1)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg1) as u32, 4, (t2) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t2) as u32);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    4,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]one-shot.deadline`: lifts the arguments, calls the firmware, lowers the result.
@@ -785,25 +763,22 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
+        let mut __ret = [0u8; 8];
         let ret = <H as super::timer::Timer>::periodic_start(host, ((arg0) as u64))?;
         match ret {
             Ok(p1) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t2 = guest.tables().timer_periodic.insert(p1)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg1) as u32, 4, (t2) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t2) as u32);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    4,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]periodic.period`: lifts the arguments, calls the firmware, lowers the result.
@@ -1347,41 +1322,25 @@ pub mod gpio {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
+        let mut __ret = [0u8; 8];
         let ret = <H as super::gpio::Gpio>::list_pins(host)?;
         let t4 = ret;
         let t5 = rt::guest::alloc(guest, (t4).len(), 12, 4)?;
         for (i2, e2) in (t4).iter().enumerate() {
             let e2 = *e2;
             let base2 = (t5 + (i2 as u32) * 12) as i32;
+            let mut __e2 = [0u8; 12];
             let t1 = e2;
             let t2 = ((t1).name).as_bytes();
             let t3 = rt::guest::lower_bytes(guest, t2)?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                4,
-                (((t2).len() as i32)) as u32,
-            )?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                0,
-                (((t3) as i32)) as u32,
-            )?;
-            rt::memory::store_u8(
-                guest.memory(),
-                (base2) as u32,
-                8,
-                ((((t1).capabilities).bits() as i32)) as u8,
-            )?;
+            rt::area::put_u32(&mut __e2, 4, (((t2).len() as i32)) as u32);
+            rt::area::put_u32(&mut __e2, 0, (((t3) as i32)) as u32);
+            rt::area::put_u8(&mut __e2, 8, ((((t1).capabilities).bits() as i32)) as u8);
+            rt::guest::write(guest, base2 as u32, 4, &__e2)?;
         }
-        rt::memory::store_u32(
-            guest.memory(),
-            (arg0) as u32,
-            4,
-            (((t4).len() as i32)) as u32,
-        )?;
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, (((t5) as i32)) as u32)?;
+        rt::area::put_u32(&mut __ret, 4, (((t4).len() as i32)) as u32);
+        rt::area::put_u32(&mut __ret, 0, (((t5) as i32)) as u32);
+        rt::guest::write(guest, (arg0) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `open`: lifts the arguments, calls the firmware, lowers the result.
@@ -1416,6 +1375,7 @@ pub mod gpio {
         arg6: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 8];
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
         let t2 = match (arg2) as u32 {
             0 => super::gpio::Mode::Input,
@@ -1438,22 +1398,18 @@ pub mod gpio {
         let ret = <H as super::gpio::Gpio>::open(host, t1, t4)?;
         match ret {
             Ok(p5) => {
-                rt::memory::store_u8(guest.memory(), (arg6) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t6 = guest.tables().gpio_pin.insert(p5)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg6) as u32, 4, (t6) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t6) as u32);
                 ()
             }
             Err(p7) => {
-                rt::memory::store_u8(guest.memory(), (arg6) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg6) as u32,
-                    4,
-                    (((p7) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p7) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg6) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]pin.name`: lifts the arguments, calls the firmware, lowers the result.
@@ -1478,17 +1434,14 @@ pub mod gpio {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 8];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_name(host, t1)?;
         let t2 = (ret).as_bytes();
         let t3 = rt::guest::lower_bytes(guest, t2)?;
-        rt::memory::store_u32(
-            guest.memory(),
-            (arg1) as u32,
-            4,
-            (((t2).len() as i32)) as u32,
-        )?;
-        rt::memory::store_u32(guest.memory(), (arg1) as u32, 0, (((t3) as i32)) as u32)?;
+        rt::area::put_u32(&mut __ret, 4, (((t2).len() as i32)) as u32);
+        rt::area::put_u32(&mut __ret, 0, (((t3) as i32)) as u32);
+        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]pin.reconfigure`: lifts the arguments, calls the firmware, lowers the result.
@@ -1522,6 +1475,7 @@ pub mod gpio {
         arg5: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Mode::Input,
@@ -1544,20 +1498,16 @@ pub mod gpio {
         let ret = <H as super::gpio::Gpio>::pin_reconfigure(host, t1, t4)?;
         match ret {
             Ok(p5) => {
-                rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 ()
             }
             Err(p6) => {
-                rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg5) as u32,
-                    1,
-                    (((p6) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p6) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg5) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]pin.is-high`: lifts the arguments, calls the firmware, lowers the result.
@@ -1582,30 +1532,22 @@ pub mod gpio {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_is_high(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    1,
-                    ((i32::from(p2))) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, ((i32::from(p2))) as u8);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    1,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]pin.set-high`: lifts the arguments, calls the firmware, lowers the result.
@@ -1630,24 +1572,21 @@ pub mod gpio {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_set_high(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    1,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]pin.set-low`: lifts the arguments, calls the firmware, lowers the result.
@@ -1672,24 +1611,21 @@ pub mod gpio {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_set_low(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    1,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]pin.toggle`: lifts the arguments, calls the firmware, lowers the result.
@@ -1714,24 +1650,21 @@ pub mod gpio {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_toggle(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    1,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]pin.is-set-high`: lifts the arguments, calls the firmware, lowers the result.
@@ -1756,30 +1689,22 @@ pub mod gpio {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_is_set_high(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    1,
-                    ((i32::from(p2))) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, ((i32::from(p2))) as u8);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    1,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]pin.wait-for-edge`: lifts the arguments, calls the firmware, lowers the result.
@@ -1812,6 +1737,7 @@ pub mod gpio {
         arg4: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
@@ -1827,26 +1753,17 @@ pub mod gpio {
         let ret = <H as super::gpio::Gpio>::pin_wait_for_edge(host, t1, t2, t3)?;
         match ret {
             Ok(p4) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (0i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg4) as u32,
-                    1,
-                    ((i32::from(p4))) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, ((i32::from(p4))) as u8);
                 ()
             }
             Err(p5) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg4) as u32,
-                    1,
-                    (((p5) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p5) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg4) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]pin.subscribe`: lifts the arguments, calls the firmware, lowers the result.
@@ -1877,6 +1794,7 @@ pub mod gpio {
         arg2: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 8];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
@@ -1887,22 +1805,18 @@ pub mod gpio {
         let ret = <H as super::gpio::Gpio>::pin_subscribe(host, t1, t2)?;
         match ret {
             Ok(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t4 = guest.tables().poll_pollable.insert(p3)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg2) as u32, 4, (t4) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t4) as u32);
                 ()
             }
             Err(p5) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg2) as u32,
-                    4,
-                    (((p5) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p5) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[resource-drop]pin`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.
@@ -2138,91 +2052,47 @@ pub mod i2c {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
+        let mut __ret = [0u8; 8];
         let ret = <H as super::i2c::I2c>::list_buses(host)?;
         let t8 = ret;
         let t9 = rt::guest::alloc(guest, (t8).len(), 20, 4)?;
         for (i2, e2) in (t8).iter().enumerate() {
             let e2 = *e2;
             let base2 = (t9 + (i2 as u32) * 20) as i32;
+            let mut __e2 = [0u8; 20];
             let t1 = e2;
             let t2 = ((t1).name).as_bytes();
             let t3 = rt::guest::lower_bytes(guest, t2)?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                4,
-                (((t2).len() as i32)) as u32,
-            )?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                0,
-                (((t3) as i32)) as u32,
-            )?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                8,
-                ((((t1).frequency_hz) as i32)) as u32,
-            )?;
+            rt::area::put_u32(&mut __e2, 4, (((t2).len() as i32)) as u32);
+            rt::area::put_u32(&mut __e2, 0, (((t3) as i32)) as u32);
+            rt::area::put_u32(&mut __e2, 8, ((((t1).frequency_hz) as i32)) as u32);
             let t6 = (t1).allowed;
             let t7 = rt::guest::alloc(guest, (t6).len(), 4, 2)?;
             for (i3, e3) in (t6).iter().enumerate() {
                 let e3 = *e3;
                 let base3 = (t7 + (i3 as u32) * 4) as i32;
+                let mut __e3 = [0u8; 4];
                 match e3 {
                     super::i2c::Address::SevenBit(p4) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (base3) as u32,
-                            0,
-                            (0i32) as u8,
-                        )?;
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (base3) as u32,
-                            2,
-                            ((i32::from(p4))) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __e3, 0, (0i32) as u8);
+                        rt::area::put_u8(&mut __e3, 2, ((i32::from(p4))) as u8);
                         ()
                     }
                     super::i2c::Address::TenBit(p5) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (base3) as u32,
-                            0,
-                            (1i32) as u8,
-                        )?;
-                        rt::memory::store_u16(
-                            guest.memory(),
-                            (base3) as u32,
-                            2,
-                            ((i32::from(p5))) as u16,
-                        )?;
+                        rt::area::put_u8(&mut __e3, 0, (1i32) as u8);
+                        rt::area::put_u16(&mut __e3, 2, ((i32::from(p5))) as u16);
                         ()
                     }
                 }
+                rt::guest::write(guest, base3 as u32, 2, &__e3)?;
             }
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                16,
-                (((t6).len() as i32)) as u32,
-            )?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                12,
-                (((t7) as i32)) as u32,
-            )?;
+            rt::area::put_u32(&mut __e2, 16, (((t6).len() as i32)) as u32);
+            rt::area::put_u32(&mut __e2, 12, (((t7) as i32)) as u32);
+            rt::guest::write(guest, base2 as u32, 4, &__e2)?;
         }
-        rt::memory::store_u32(
-            guest.memory(),
-            (arg0) as u32,
-            4,
-            (((t8).len() as i32)) as u32,
-        )?;
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, (((t9) as i32)) as u32)?;
+        rt::area::put_u32(&mut __ret, 4, (((t8).len() as i32)) as u32);
+        rt::area::put_u32(&mut __ret, 0, (((t9) as i32)) as u32);
+        rt::guest::write(guest, (arg0) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `open`: lifts the arguments, calls the firmware, lowers the result.
@@ -2253,118 +2123,65 @@ pub mod i2c {
         arg2: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 8];
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
         let ret = <H as super::i2c::I2c>::open(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = guest.tables().i2c_bus.insert(p2)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg2) as u32, 4, (t3) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t3) as u32);
                 ()
             }
             Err(p4) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 match p4 {
                     super::i2c::ErrorCode::NoAcknowledge(p5) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (0i32) as u8,
-                        )?;
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            5,
-                            (((p5) as i32)) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (0i32) as u8);
+                        rt::area::put_u8(&mut __ret, 5, (((p5) as i32)) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (1i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (1i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (2i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (2i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (3i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (3i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (4i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (4i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (5i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (5i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (6i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (6i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (7i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (7i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (8i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (8i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            4,
-                            (9i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (9i32) as u8);
                         ()
                     }
                 }
                 ()
             }
         }
+        rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]bus.frequency-hz`: lifts the arguments, calls the firmware, lowers the result.
@@ -2449,6 +2266,7 @@ pub mod i2c {
         arg4: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 12];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
@@ -2458,126 +2276,62 @@ pub mod i2c {
         let ret = <H as super::i2c::I2c>::bus_read(host, t1, t2, ((arg3) as u32))?;
         match ret {
             Ok(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t4 = (p3);
                 let t5 = rt::guest::lower_bytes(guest, t4)?;
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg4) as u32,
-                    8,
-                    (((t4).len() as i32)) as u32,
-                )?;
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg4) as u32,
-                    4,
-                    (((t5) as i32)) as u32,
-                )?;
+                rt::area::put_u32(&mut __ret, 8, (((t4).len() as i32)) as u32);
+                rt::area::put_u32(&mut __ret, 4, (((t5) as i32)) as u32);
                 ()
             }
             Err(p6) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 match p6 {
                     super::i2c::ErrorCode::NoAcknowledge(p7) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (0i32) as u8,
-                        )?;
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            5,
-                            (((p7) as i32)) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (0i32) as u8);
+                        rt::area::put_u8(&mut __ret, 5, (((p7) as i32)) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (1i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (1i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (2i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (2i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (3i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (3i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (4i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (4i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (5i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (5i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (6i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (6i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (7i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (7i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (8i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (8i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg4) as u32,
-                            4,
-                            (9i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (9i32) as u8);
                         ()
                     }
                 }
                 ()
             }
         }
+        rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]bus.write`: lifts the arguments, calls the firmware, lowers the result.
@@ -2611,6 +2365,7 @@ pub mod i2c {
         arg5: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 3];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
@@ -2621,112 +2376,58 @@ pub mod i2c {
         let ret = <H as super::i2c::I2c>::bus_write(host, t1, t2, t3)?;
         match ret {
             Ok(p4) => {
-                rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 ()
             }
             Err(p5) => {
-                rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (1i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 match p5 {
                     super::i2c::ErrorCode::NoAcknowledge(p6) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (0i32) as u8,
-                        )?;
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            2,
-                            (((p6) as i32)) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (0i32) as u8);
+                        rt::area::put_u8(&mut __ret, 2, (((p6) as i32)) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (1i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (1i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (2i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (2i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (3i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (3i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (4i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (4i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (5i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (5i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (6i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (6i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (7i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (7i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (8i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (8i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            1,
-                            (9i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (9i32) as u8);
                         ()
                     }
                 }
                 ()
             }
         }
+        rt::guest::write(guest, (arg5) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]bus.write-read`: lifts the arguments, calls the firmware, lowers the result.
@@ -2761,6 +2462,7 @@ pub mod i2c {
         arg6: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 12];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
@@ -2777,126 +2479,62 @@ pub mod i2c {
         )?;
         match ret {
             Ok(p4) => {
-                rt::memory::store_u8(guest.memory(), (arg6) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t5 = (p4);
                 let t6 = rt::guest::lower_bytes(guest, t5)?;
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg6) as u32,
-                    8,
-                    (((t5).len() as i32)) as u32,
-                )?;
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg6) as u32,
-                    4,
-                    (((t6) as i32)) as u32,
-                )?;
+                rt::area::put_u32(&mut __ret, 8, (((t5).len() as i32)) as u32);
+                rt::area::put_u32(&mut __ret, 4, (((t6) as i32)) as u32);
                 ()
             }
             Err(p7) => {
-                rt::memory::store_u8(guest.memory(), (arg6) as u32, 0, (1i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 match p7 {
                     super::i2c::ErrorCode::NoAcknowledge(p8) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (0i32) as u8,
-                        )?;
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            5,
-                            (((p8) as i32)) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (0i32) as u8);
+                        rt::area::put_u8(&mut __ret, 5, (((p8) as i32)) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (1i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (1i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (2i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (2i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (3i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (3i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (4i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (4i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (5i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (5i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (6i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (6i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (7i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (7i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (8i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (8i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg6) as u32,
-                            4,
-                            (9i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (9i32) as u8);
                         ()
                     }
                 }
                 ()
             }
         }
+        rt::guest::write(guest, (arg6) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]bus.transaction`: lifts the arguments, calls the firmware, lowers the result.
@@ -2930,6 +2568,7 @@ pub mod i2c {
         arg5: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 12];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
@@ -2947,144 +2586,72 @@ pub mod i2c {
         let ret = <H as super::i2c::I2c>::bus_transaction(host, t1, t2, t9)?;
         match ret {
             Ok(p10) => {
-                rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t13 = p10;
                 let t14 = rt::guest::alloc(guest, (t13).len(), 8, 4)?;
                 for (i3, e3) in (t13).iter().enumerate() {
                     let e3 = *e3;
                     let base3 = (t14 + (i3 as u32) * 8) as i32;
+                    let mut __e3 = [0u8; 8];
                     let t11 = (e3);
                     let t12 = rt::guest::lower_bytes(guest, t11)?;
-                    rt::memory::store_u32(
-                        guest.memory(),
-                        (base3) as u32,
-                        4,
-                        (((t11).len() as i32)) as u32,
-                    )?;
-                    rt::memory::store_u32(
-                        guest.memory(),
-                        (base3) as u32,
-                        0,
-                        (((t12) as i32)) as u32,
-                    )?;
+                    rt::area::put_u32(&mut __e3, 4, (((t11).len() as i32)) as u32);
+                    rt::area::put_u32(&mut __e3, 0, (((t12) as i32)) as u32);
+                    rt::guest::write(guest, base3 as u32, 4, &__e3)?;
                 }
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg5) as u32,
-                    8,
-                    (((t13).len() as i32)) as u32,
-                )?;
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg5) as u32,
-                    4,
-                    (((t14) as i32)) as u32,
-                )?;
+                rt::area::put_u32(&mut __ret, 8, (((t13).len() as i32)) as u32);
+                rt::area::put_u32(&mut __ret, 4, (((t14) as i32)) as u32);
                 ()
             }
             Err(p15) => {
-                rt::memory::store_u8(guest.memory(), (arg5) as u32, 0, (1i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 match p15 {
                     super::i2c::ErrorCode::NoAcknowledge(p16) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (0i32) as u8,
-                        )?;
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            5,
-                            (((p16) as i32)) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (0i32) as u8);
+                        rt::area::put_u8(&mut __ret, 5, (((p16) as i32)) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (1i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (1i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (2i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (2i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (3i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (3i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (4i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (4i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (5i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (5i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (6i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (6i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (7i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (7i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (8i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (8i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg5) as u32,
-                            4,
-                            (9i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 4, (9i32) as u8);
                         ()
                     }
                 }
                 ()
             }
         }
+        rt::guest::write(guest, (arg5) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]bus.recover`: lifts the arguments, calls the firmware, lowers the result.
@@ -3109,116 +2676,63 @@ pub mod i2c {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 3];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let ret = <H as super::i2c::I2c>::bus_recover(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 match p3 {
                     super::i2c::ErrorCode::NoAcknowledge(p4) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (0i32) as u8,
-                        )?;
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            2,
-                            (((p4) as i32)) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (0i32) as u8);
+                        rt::area::put_u8(&mut __ret, 2, (((p4) as i32)) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (1i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (1i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Bus => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (2i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (2i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Overrun => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (3i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (3i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Timeout => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (4i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (4i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotFound => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (5i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (5i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::NotPermitted => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (6i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (6i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::InvalidArgument => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (7i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (7i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::LimitReached => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (8i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (8i32) as u8);
                         ()
                     }
                     super::i2c::ErrorCode::Other => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg1) as u32,
-                            1,
-                            (9i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 1, (9i32) as u8);
                         ()
                     }
                 }
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[resource-drop]bus`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.
@@ -3590,86 +3104,42 @@ pub mod sensor {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
+        let mut __ret = [0u8; 8];
         let ret = <H as super::sensor::Sensor>::list_sensors(host)?;
         let t7 = ret;
         let t8 = rt::guest::alloc(guest, (t7).len(), 40, 8)?;
         for (i2, e2) in (t7).iter().enumerate() {
             let e2 = *e2;
             let base2 = (t8 + (i2 as u32) * 40) as i32;
+            let mut __e2 = [0u8; 40];
             let t1 = e2;
             let t2 = ((t1).name).as_bytes();
             let t3 = rt::guest::lower_bytes(guest, t2)?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                4,
-                (((t2).len() as i32)) as u32,
-            )?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                0,
-                (((t3) as i32)) as u32,
-            )?;
-            rt::memory::store_u8(
-                guest.memory(),
-                (base2) as u32,
-                8,
-                ((((t1).kind) as i32)) as u8,
-            )?;
+            rt::area::put_u32(&mut __e2, 4, (((t2).len() as i32)) as u32);
+            rt::area::put_u32(&mut __e2, 0, (((t3) as i32)) as u32);
+            rt::area::put_u8(&mut __e2, 8, ((((t1).kind) as i32)) as u8);
             let t5 = (t1).channels;
             let t6 = rt::guest::alloc(guest, (t5).len(), 32, 8)?;
             for (i3, e3) in (t5).iter().enumerate() {
                 let e3 = *e3;
                 let base3 = (t6 + (i3 as u32) * 32) as i32;
+                let mut __e3 = [0u8; 32];
                 let t4 = e3;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (base3) as u32,
-                    0,
-                    ((((t4).channel) as i32)) as u8,
-                )?;
-                rt::memory::store_f64(guest.memory(), (base3) as u32, 8, (t4).min)?;
-                rt::memory::store_f64(guest.memory(), (base3) as u32, 16, (t4).max)?;
-                rt::memory::store_f64(
-                    guest.memory(),
-                    (base3) as u32,
-                    24,
-                    (t4).resolution,
-                )?;
+                rt::area::put_u8(&mut __e3, 0, ((((t4).channel) as i32)) as u8);
+                rt::area::put_f64(&mut __e3, 8, (t4).min);
+                rt::area::put_f64(&mut __e3, 16, (t4).max);
+                rt::area::put_f64(&mut __e3, 24, (t4).resolution);
+                rt::guest::write(guest, base3 as u32, 8, &__e3)?;
             }
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                16,
-                (((t5).len() as i32)) as u32,
-            )?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                12,
-                (((t6) as i32)) as u32,
-            )?;
-            rt::memory::store_u64(
-                guest.memory(),
-                (base2) as u32,
-                24,
-                ((((t1).min_interval_ns) as i64)) as u64,
-            )?;
-            rt::memory::store_u32(
-                guest.memory(),
-                (base2) as u32,
-                32,
-                ((((t1).fifo_capacity) as i32)) as u32,
-            )?;
+            rt::area::put_u32(&mut __e2, 16, (((t5).len() as i32)) as u32);
+            rt::area::put_u32(&mut __e2, 12, (((t6) as i32)) as u32);
+            rt::area::put_u64(&mut __e2, 24, ((((t1).min_interval_ns) as i64)) as u64);
+            rt::area::put_u32(&mut __e2, 32, ((((t1).fifo_capacity) as i32)) as u32);
+            rt::guest::write(guest, base2 as u32, 8, &__e2)?;
         }
-        rt::memory::store_u32(
-            guest.memory(),
-            (arg0) as u32,
-            4,
-            (((t7).len() as i32)) as u32,
-        )?;
-        rt::memory::store_u32(guest.memory(), (arg0) as u32, 0, (((t8) as i32)) as u32)?;
+        rt::area::put_u32(&mut __ret, 4, (((t7).len() as i32)) as u32);
+        rt::area::put_u32(&mut __ret, 0, (((t8) as i32)) as u32);
+        rt::guest::write(guest, (arg0) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `open`: lifts the arguments, calls the firmware, lowers the result.
@@ -3700,26 +3170,23 @@ pub mod sensor {
         arg2: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 8];
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
         let ret = <H as super::sensor::Sensor>::open(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = guest.tables().sensor_sensor.insert(p2)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg2) as u32, 4, (t3) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t3) as u32);
                 ()
             }
             Err(p4) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg2) as u32,
-                    4,
-                    (((p4) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p4) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.info`: lifts the arguments, calls the firmware, lowers the result.
@@ -3744,64 +3211,33 @@ pub mod sensor {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 40];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_info(host, t1)?;
         let t2 = ret;
         let t3 = ((t2).name).as_bytes();
         let t4 = rt::guest::lower_bytes(guest, t3)?;
-        rt::memory::store_u32(
-            guest.memory(),
-            (arg1) as u32,
-            4,
-            (((t3).len() as i32)) as u32,
-        )?;
-        rt::memory::store_u32(guest.memory(), (arg1) as u32, 0, (((t4) as i32)) as u32)?;
-        rt::memory::store_u8(
-            guest.memory(),
-            (arg1) as u32,
-            8,
-            ((((t2).kind) as i32)) as u8,
-        )?;
+        rt::area::put_u32(&mut __ret, 4, (((t3).len() as i32)) as u32);
+        rt::area::put_u32(&mut __ret, 0, (((t4) as i32)) as u32);
+        rt::area::put_u8(&mut __ret, 8, ((((t2).kind) as i32)) as u8);
         let t6 = (t2).channels;
         let t7 = rt::guest::alloc(guest, (t6).len(), 32, 8)?;
         for (i2, e2) in (t6).iter().enumerate() {
             let e2 = *e2;
             let base2 = (t7 + (i2 as u32) * 32) as i32;
+            let mut __e2 = [0u8; 32];
             let t5 = e2;
-            rt::memory::store_u8(
-                guest.memory(),
-                (base2) as u32,
-                0,
-                ((((t5).channel) as i32)) as u8,
-            )?;
-            rt::memory::store_f64(guest.memory(), (base2) as u32, 8, (t5).min)?;
-            rt::memory::store_f64(guest.memory(), (base2) as u32, 16, (t5).max)?;
-            rt::memory::store_f64(guest.memory(), (base2) as u32, 24, (t5).resolution)?;
+            rt::area::put_u8(&mut __e2, 0, ((((t5).channel) as i32)) as u8);
+            rt::area::put_f64(&mut __e2, 8, (t5).min);
+            rt::area::put_f64(&mut __e2, 16, (t5).max);
+            rt::area::put_f64(&mut __e2, 24, (t5).resolution);
+            rt::guest::write(guest, base2 as u32, 8, &__e2)?;
         }
-        rt::memory::store_u32(
-            guest.memory(),
-            (arg1) as u32,
-            16,
-            (((t6).len() as i32)) as u32,
-        )?;
-        rt::memory::store_u32(
-            guest.memory(),
-            (arg1) as u32,
-            12,
-            (((t7) as i32)) as u32,
-        )?;
-        rt::memory::store_u64(
-            guest.memory(),
-            (arg1) as u32,
-            24,
-            ((((t2).min_interval_ns) as i64)) as u64,
-        )?;
-        rt::memory::store_u32(
-            guest.memory(),
-            (arg1) as u32,
-            32,
-            ((((t2).fifo_capacity) as i32)) as u32,
-        )?;
+        rt::area::put_u32(&mut __ret, 16, (((t6).len() as i32)) as u32);
+        rt::area::put_u32(&mut __ret, 12, (((t7) as i32)) as u32);
+        rt::area::put_u64(&mut __ret, 24, ((((t2).min_interval_ns) as i64)) as u64);
+        rt::area::put_u32(&mut __ret, 32, ((((t2).fifo_capacity) as i32)) as u32);
+        rt::guest::write(guest, (arg1) as u32, 8, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.read`: lifts the arguments, calls the firmware, lowers the result.
@@ -3826,56 +3262,35 @@ pub mod sensor {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 32];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = p2;
-                rt::memory::store_u64(
-                    guest.memory(),
-                    (arg1) as u32,
-                    8,
-                    ((((t3).timestamp_ns) as i64)) as u64,
-                )?;
-                rt::memory::store_u64(
-                    guest.memory(),
-                    (arg1) as u32,
-                    16,
-                    ((((t3).sequence) as i64)) as u64,
-                )?;
+                rt::area::put_u64(&mut __ret, 8, ((((t3).timestamp_ns) as i64)) as u64);
+                rt::area::put_u64(&mut __ret, 16, ((((t3).sequence) as i64)) as u64);
                 let t4 = (t3).values;
                 let t5 = rt::guest::alloc(guest, (t4).len(), 8, 8)?;
                 for (i3, e3) in (t4).iter().enumerate() {
                     let e3 = *e3;
                     let base3 = (t5 + (i3 as u32) * 8) as i32;
-                    rt::memory::store_f64(guest.memory(), (base3) as u32, 0, e3)?;
+                    let mut __e3 = [0u8; 8];
+                    rt::area::put_f64(&mut __e3, 0, e3);
+                    rt::guest::write(guest, base3 as u32, 8, &__e3)?;
                 }
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg1) as u32,
-                    28,
-                    (((t4).len() as i32)) as u32,
-                )?;
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg1) as u32,
-                    24,
-                    (((t5) as i32)) as u32,
-                )?;
+                rt::area::put_u32(&mut __ret, 28, (((t4).len() as i32)) as u32);
+                rt::area::put_u32(&mut __ret, 24, (((t5) as i32)) as u32);
                 ()
             }
             Err(p6) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    8,
-                    (((p6) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 8, (((p6) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 8, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.set-attribute`: lifts the arguments, calls the firmware, lowers the result.
@@ -3908,6 +3323,7 @@ pub mod sensor {
         arg4: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let t4 = match (arg1) as u32 {
             0 => super::sensor::Attribute::SamplingIntervalNs(((arg2) as u64)),
@@ -3942,20 +3358,16 @@ pub mod sensor {
         let ret = <H as super::sensor::Sensor>::sensor_set_attribute(host, t1, t4)?;
         match ret {
             Ok(p5) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 ()
             }
             Err(p6) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg4) as u32,
-                    1,
-                    (((p6) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p6) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg4) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.get-attribute`: lifts the arguments, calls the firmware, lowers the result.
@@ -3986,6 +3398,7 @@ pub mod sensor {
         arg2: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 32];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::AttributeKind::SamplingInterval,
@@ -3995,74 +3408,39 @@ pub mod sensor {
         let ret = <H as super::sensor::Sensor>::sensor_get_attribute(host, t1, t2)?;
         match ret {
             Ok(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 match p3 {
                     super::sensor::Attribute::SamplingIntervalNs(p4) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            8,
-                            (0i32) as u8,
-                        )?;
-                        rt::memory::store_u64(
-                            guest.memory(),
-                            (arg2) as u32,
-                            16,
-                            (((p4) as i64)) as u64,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 8, (0i32) as u8);
+                        rt::area::put_u64(&mut __ret, 16, (((p4) as i64)) as u64);
                         ()
                     }
                     super::sensor::Attribute::Oversampling(p5) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            8,
-                            (1i32) as u8,
-                        )?;
-                        rt::memory::store_u32(
-                            guest.memory(),
-                            (arg2) as u32,
-                            16,
-                            (((p5) as i32)) as u32,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 8, (1i32) as u8);
+                        rt::area::put_u32(&mut __ret, 16, (((p5) as i32)) as u32);
                         ()
                     }
                     super::sensor::Attribute::Range(p6) => {
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
-                            8,
-                            (2i32) as u8,
-                        )?;
+                        rt::area::put_u8(&mut __ret, 8, (2i32) as u8);
                         let t7 = p6;
-                        rt::memory::store_u8(
-                            guest.memory(),
-                            (arg2) as u32,
+                        rt::area::put_u8(
+                            &mut __ret,
                             16,
                             ((((t7).channel) as i32)) as u8,
-                        )?;
-                        rt::memory::store_f64(
-                            guest.memory(),
-                            (arg2) as u32,
-                            24,
-                            (t7).full_scale,
-                        )?;
+                        );
+                        rt::area::put_f64(&mut __ret, 24, (t7).full_scale);
                         ()
                     }
                 }
                 ()
             }
             Err(p8) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg2) as u32,
-                    8,
-                    (((p8) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 8, (((p8) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg2) as u32, 8, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.start`: lifts the arguments, calls the firmware, lowers the result.
@@ -4087,24 +3465,21 @@ pub mod sensor {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 2];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_start(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 ()
             }
             Err(p3) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    1,
-                    (((p3) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.stop`: lifts the arguments, calls the firmware, lowers the result.
@@ -4161,6 +3536,7 @@ pub mod sensor {
         arg2: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 24];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_read_fifo(
             host,
@@ -4169,77 +3545,46 @@ pub mod sensor {
         )?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = p2;
                 let t7 = (t3).samples;
                 let t8 = rt::guest::alloc(guest, (t7).len(), 24, 8)?;
                 for (i3, e3) in (t7).iter().enumerate() {
                     let e3 = *e3;
                     let base3 = (t8 + (i3 as u32) * 24) as i32;
+                    let mut __e3 = [0u8; 24];
                     let t4 = e3;
-                    rt::memory::store_u64(
-                        guest.memory(),
-                        (base3) as u32,
+                    rt::area::put_u64(
+                        &mut __e3,
                         0,
                         ((((t4).timestamp_ns) as i64)) as u64,
-                    )?;
-                    rt::memory::store_u64(
-                        guest.memory(),
-                        (base3) as u32,
-                        8,
-                        ((((t4).sequence) as i64)) as u64,
-                    )?;
+                    );
+                    rt::area::put_u64(&mut __e3, 8, ((((t4).sequence) as i64)) as u64);
                     let t5 = (t4).values;
                     let t6 = rt::guest::alloc(guest, (t5).len(), 8, 8)?;
                     for (i4, e4) in (t5).iter().enumerate() {
                         let e4 = *e4;
                         let base4 = (t6 + (i4 as u32) * 8) as i32;
-                        rt::memory::store_f64(guest.memory(), (base4) as u32, 0, e4)?;
+                        let mut __e4 = [0u8; 8];
+                        rt::area::put_f64(&mut __e4, 0, e4);
+                        rt::guest::write(guest, base4 as u32, 8, &__e4)?;
                     }
-                    rt::memory::store_u32(
-                        guest.memory(),
-                        (base3) as u32,
-                        20,
-                        (((t5).len() as i32)) as u32,
-                    )?;
-                    rt::memory::store_u32(
-                        guest.memory(),
-                        (base3) as u32,
-                        16,
-                        (((t6) as i32)) as u32,
-                    )?;
+                    rt::area::put_u32(&mut __e3, 20, (((t5).len() as i32)) as u32);
+                    rt::area::put_u32(&mut __e3, 16, (((t6) as i32)) as u32);
+                    rt::guest::write(guest, base3 as u32, 8, &__e3)?;
                 }
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg2) as u32,
-                    12,
-                    (((t7).len() as i32)) as u32,
-                )?;
-                rt::memory::store_u32(
-                    guest.memory(),
-                    (arg2) as u32,
-                    8,
-                    (((t8) as i32)) as u32,
-                )?;
-                rt::memory::store_u64(
-                    guest.memory(),
-                    (arg2) as u32,
-                    16,
-                    ((((t3).overrun) as i64)) as u64,
-                )?;
+                rt::area::put_u32(&mut __ret, 12, (((t7).len() as i32)) as u32);
+                rt::area::put_u32(&mut __ret, 8, (((t8) as i32)) as u32);
+                rt::area::put_u64(&mut __ret, 16, ((((t3).overrun) as i64)) as u64);
                 ()
             }
             Err(p9) => {
-                rt::memory::store_u8(guest.memory(), (arg2) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg2) as u32,
-                    8,
-                    (((p9) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 8, (((p9) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg2) as u32, 8, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.subscribe-data-ready`: lifts the arguments, calls the firmware, lowers the result.
@@ -4264,26 +3609,23 @@ pub mod sensor {
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 8];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(host, t1)?;
         match ret {
             Ok(p2) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = guest.tables().poll_pollable.insert(p2)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg1) as u32, 4, (t3) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t3) as u32);
                 ()
             }
             Err(p4) => {
-                rt::memory::store_u8(guest.memory(), (arg1) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg1) as u32,
-                    4,
-                    (((p4) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p4) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.subscribe-threshold`: lifts the arguments, calls the firmware, lowers the result.
@@ -4316,6 +3658,7 @@ pub mod sensor {
         arg4: i32,
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
+        let mut __ret = [0u8; 8];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::Channel::Temperature,
@@ -4347,22 +3690,18 @@ pub mod sensor {
         )?;
         match ret {
             Ok(p4) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (0i32) as u8)?;
+                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t5 = guest.tables().poll_pollable.insert(p4)? as i32;
-                rt::memory::store_u32(guest.memory(), (arg4) as u32, 4, (t5) as u32)?;
+                rt::area::put_u32(&mut __ret, 4, (t5) as u32);
                 ()
             }
             Err(p6) => {
-                rt::memory::store_u8(guest.memory(), (arg4) as u32, 0, (1i32) as u8)?;
-                rt::memory::store_u8(
-                    guest.memory(),
-                    (arg4) as u32,
-                    4,
-                    (((p6) as i32)) as u8,
-                )?;
+                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
+                rt::area::put_u8(&mut __ret, 4, (((p6) as i32)) as u8);
                 ()
             }
         }
+        rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[resource-drop]sensor`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.
@@ -4828,11 +4167,18 @@ pub fn dispatch<
     args: &[u64],
 ) -> Result<u64, wasi_hw_shim_runtime::Error> {
     use wasi_hw_shim_runtime as rt;
+    let Some(import) = IMPORTS.get(index) else {
+        return Err(rt::Error::Trap(&"no import has this index"));
+    };
+    if args.len() != import.params.len() {
+        return Err(rt::Error::Trap(&"wrong number of arguments"));
+    }
+    let mut a = [0u64; 7];
+    for (slot, arg) in a.iter_mut().zip(args) {
+        *slot = *arg;
+    }
     match index {
         0 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             poll::call_pollable_ready::<
                 H,
                 G,
@@ -4842,13 +4188,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i32| r as u32 as u64)
         }
         1 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             poll::call_pollable_block::<
                 H,
                 G,
@@ -4858,13 +4201,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         2 => {
-            let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             poll::call_poll::<
                 H,
                 G,
@@ -4877,18 +4217,15 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as u32 as i32),
-                    (*a3 as i64),
-                    (*a4 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as i64),
+                    (a[4] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         3 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             poll::call_pollable_drop::<
                 H,
                 G,
@@ -4898,13 +4235,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         4 => {
-            let [] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_now::<
                 H,
                 G,
@@ -4918,9 +4252,6 @@ pub fn dispatch<
                 .map(|r: i64| r as u64)
         }
         5 => {
-            let [] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_resolution::<
                 H,
                 G,
@@ -4934,9 +4265,6 @@ pub fn dispatch<
                 .map(|r: i64| r as u64)
         }
         6 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_sleep::<
                 H,
                 G,
@@ -4946,13 +4274,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as i64))
+            >(host, guest, (a[0] as i64))
                 .map(|()| 0u64)
         }
         7 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_sleep_until::<
                 H,
                 G,
@@ -4962,13 +4287,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as i64))
+            >(host, guest, (a[0] as i64))
                 .map(|()| 0u64)
         }
         8 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_one_shot_at::<
                 H,
                 G,
@@ -4978,13 +4300,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as i64), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as i64), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         9 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_one_shot_after::<
                 H,
                 G,
@@ -4994,13 +4313,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as i64), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as i64), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         10 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_one_shot_deadline::<
                 H,
                 G,
@@ -5010,13 +4326,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i64| r as u64)
         }
         11 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_one_shot_is_expired::<
                 H,
                 G,
@@ -5026,13 +4339,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i32| r as u32 as u64)
         }
         12 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_one_shot_wait::<
                 H,
                 G,
@@ -5042,13 +4352,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         13 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_one_shot_subscribe::<
                 H,
                 G,
@@ -5058,13 +4365,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i32| r as u32 as u64)
         }
         14 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_periodic_start::<
                 H,
                 G,
@@ -5074,13 +4378,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as i64), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as i64), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         15 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_periodic_period::<
                 H,
                 G,
@@ -5090,13 +4391,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i64| r as u64)
         }
         16 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_periodic_next_tick::<
                 H,
                 G,
@@ -5106,13 +4404,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i64| r as u64)
         }
         17 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_periodic_wait::<
                 H,
                 G,
@@ -5122,13 +4417,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i64| r as u64)
         }
         18 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_periodic_subscribe::<
                 H,
                 G,
@@ -5138,13 +4430,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i32| r as u32 as u64)
         }
         19 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_one_shot_drop::<
                 H,
                 G,
@@ -5154,13 +4443,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         20 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             timer::call_periodic_drop::<
                 H,
                 G,
@@ -5170,13 +4456,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         21 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             log::call_enabled::<
                 H,
                 G,
@@ -5186,13 +4469,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i32| r as u32 as u64)
         }
         22 => {
-            let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             log::call_log::<
                 H,
                 G,
@@ -5202,13 +4482,16 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                )
                 .map(|()| 0u64)
         }
         23 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_list_pins::<
                 H,
                 G,
@@ -5218,13 +4501,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         24 => {
-            let [a0, a1, a2, a3, a4, a5, a6] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_open::<
                 H,
                 G,
@@ -5237,20 +4517,17 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as u32 as i32),
-                    (*a3 as u32 as i32),
-                    (*a4 as u32 as i32),
-                    (*a5 as u32 as i32),
-                    (*a6 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    (a[4] as u32 as i32),
+                    (a[5] as u32 as i32),
+                    (a[6] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         25 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_name::<
                 H,
                 G,
@@ -5260,13 +4537,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         26 => {
-            let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_reconfigure::<
                 H,
                 G,
@@ -5279,19 +4553,16 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as u32 as i32),
-                    (*a3 as u32 as i32),
-                    (*a4 as u32 as i32),
-                    (*a5 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    (a[4] as u32 as i32),
+                    (a[5] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         27 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_is_high::<
                 H,
                 G,
@@ -5301,13 +4572,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         28 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_set_high::<
                 H,
                 G,
@@ -5317,13 +4585,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         29 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_set_low::<
                 H,
                 G,
@@ -5333,13 +4598,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         30 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_toggle::<
                 H,
                 G,
@@ -5349,13 +4611,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         31 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_is_set_high::<
                 H,
                 G,
@@ -5365,13 +4624,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         32 => {
-            let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_wait_for_edge::<
                 H,
                 G,
@@ -5384,18 +4640,15 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as u32 as i32),
-                    (*a3 as i64),
-                    (*a4 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as i64),
+                    (a[4] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         33 => {
-            let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_subscribe::<
                 H,
                 G,
@@ -5405,13 +4658,16 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                )
                 .map(|()| 0u64)
         }
         34 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             gpio::call_pin_drop::<
                 H,
                 G,
@@ -5421,13 +4677,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         35 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_list_buses::<
                 H,
                 G,
@@ -5437,13 +4690,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         36 => {
-            let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_open::<
                 H,
                 G,
@@ -5453,13 +4703,16 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                )
                 .map(|()| 0u64)
         }
         37 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_bus_frequency_hz::<
                 H,
                 G,
@@ -5469,13 +4722,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i32| r as u32 as u64)
         }
         38 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_bus_max_transfer_length::<
                 H,
                 G,
@@ -5485,13 +4735,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|r: i32| r as u32 as u64)
         }
         39 => {
-            let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_bus_read::<
                 H,
                 G,
@@ -5504,18 +4751,15 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as u32 as i32),
-                    (*a3 as u32 as i32),
-                    (*a4 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    (a[4] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         40 => {
-            let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_bus_write::<
                 H,
                 G,
@@ -5528,19 +4772,16 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as u32 as i32),
-                    (*a3 as u32 as i32),
-                    (*a4 as u32 as i32),
-                    (*a5 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    (a[4] as u32 as i32),
+                    (a[5] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         41 => {
-            let [a0, a1, a2, a3, a4, a5, a6] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_bus_write_read::<
                 H,
                 G,
@@ -5553,20 +4794,17 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as u32 as i32),
-                    (*a3 as u32 as i32),
-                    (*a4 as u32 as i32),
-                    (*a5 as u32 as i32),
-                    (*a6 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    (a[4] as u32 as i32),
+                    (a[5] as u32 as i32),
+                    (a[6] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         42 => {
-            let [a0, a1, a2, a3, a4, a5] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_bus_transaction::<
                 H,
                 G,
@@ -5579,19 +4817,16 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as u32 as i32),
-                    (*a3 as u32 as i32),
-                    (*a4 as u32 as i32),
-                    (*a5 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    (a[4] as u32 as i32),
+                    (a[5] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         43 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_bus_recover::<
                 H,
                 G,
@@ -5601,13 +4836,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         44 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             i2c::call_bus_drop::<
                 H,
                 G,
@@ -5617,13 +4849,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         45 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_list_sensors::<
                 H,
                 G,
@@ -5633,13 +4862,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         46 => {
-            let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_open::<
                 H,
                 G,
@@ -5649,13 +4875,16 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                )
                 .map(|()| 0u64)
         }
         47 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_info::<
                 H,
                 G,
@@ -5665,13 +4894,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         48 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_read::<
                 H,
                 G,
@@ -5681,13 +4907,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         49 => {
-            let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_set_attribute::<
                 H,
                 G,
@@ -5700,18 +4923,15 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    (*a2 as i64),
-                    f64::from_bits(*a3),
-                    (*a4 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as i64),
+                    f64::from_bits(a[3]),
+                    (a[4] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         50 => {
-            let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_get_attribute::<
                 H,
                 G,
@@ -5721,13 +4941,16 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                )
                 .map(|()| 0u64)
         }
         51 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_start::<
                 H,
                 G,
@@ -5737,13 +4960,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         52 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_stop::<
                 H,
                 G,
@@ -5753,13 +4973,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         53 => {
-            let [a0, a1, a2] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_read_fifo::<
                 H,
                 G,
@@ -5769,13 +4986,16 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32), (*a2 as u32 as i32))
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                )
                 .map(|()| 0u64)
         }
         54 => {
-            let [a0, a1] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_subscribe_data_ready::<
                 H,
                 G,
@@ -5785,13 +5005,10 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32), (*a1 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
         }
         55 => {
-            let [a0, a1, a2, a3, a4] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_subscribe_threshold::<
                 H,
                 G,
@@ -5804,18 +5021,15 @@ pub fn dispatch<
             >(
                     host,
                     guest,
-                    (*a0 as u32 as i32),
-                    (*a1 as u32 as i32),
-                    f64::from_bits(*a2),
-                    (*a3 as u32 as i32),
-                    (*a4 as u32 as i32),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    f64::from_bits(a[2]),
+                    (a[3] as u32 as i32),
+                    (a[4] as u32 as i32),
                 )
                 .map(|()| 0u64)
         }
         56 => {
-            let [a0] = args else {
-                return Err(rt::Error::Trap(&"wrong number of arguments"))
-            };
             sensor::call_sensor_drop::<
                 H,
                 G,
@@ -5825,7 +5039,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (*a0 as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
         }
         _ => Err(rt::Error::Trap(&"no import has this index")),
@@ -6133,6 +5347,9 @@ pub mod wasmi {
         Ok(())
     }
     /// One call through [`add_to_linker_dispatch`]'s trampoline.
+    /// Out of line, so that wasmi's trampoline (generic over the
+    /// closure that calls this) stays small.
+    #[inline(never)]
     fn dispatch_call<
         T,
         H: Host,

@@ -89,6 +89,19 @@ pub fn lower_bytes<T, G: Guest<T> + ?Sized>(guest: &mut G, data: &[u8]) -> Resul
     Ok(ptr)
 }
 
+/// Writes `area` (a return area or a list element built on the host's
+/// stack, see [`crate::area`]) at `ptr` in the guest's memory, which must be
+/// aligned to `align` and leave room for it. One call where the glue would
+/// otherwise ask for the memory and then write.
+pub fn write<T, G: Guest<T> + ?Sized>(
+    guest: &mut G,
+    ptr: u32,
+    align: u32,
+    area: &[u8],
+) -> Result<(), Error> {
+    crate::area::write(guest.memory(), ptr, align, area)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +160,16 @@ mod tests {
         assert_eq!(alloc(&mut fake(8), 2, 8, 8), Ok(8));
         assert_eq!(alloc(&mut fake(8), usize::MAX, 8, 8), Err(Error::TooLong));
         assert_eq!(alloc(&mut fake(8), 1 << 30, 8, 8), Err(Error::TooLong));
+    }
+
+    #[test]
+    fn an_area_is_written_where_the_guest_points_if_it_fits() {
+        let mut g = fake(0);
+        assert_eq!(write(&mut g, 8, 4, &[1, 0, 0, 0, 7, 0, 0, 0]), Ok(()));
+        assert_eq!(&g.memory[8..16], [1, 0, 0, 0, 7, 0, 0, 0]);
+        assert_eq!(write(&mut g, 10, 4, &[0; 4]), Err(Error::Misaligned));
+        assert_eq!(write(&mut g, 60, 4, &[0; 8]), Err(Error::OutOfBounds));
+        assert_eq!(g.calls, 0, "writing allocates nothing");
     }
 
     #[test]

@@ -5,6 +5,8 @@
 //! guest's linear memory and keeps the guest's resources in tables; this
 //! crate is the part of that which does not depend on the WIT:
 //!
+//! - [`area`]: a return area or list element built on the host's stack,
+//!   then written into the guest in one checked copy;
 //! - [`memory`]: guest memory through a small trait, with every pointer and
 //!   length checked in overflow-safe arithmetic, alignment and UTF-8
 //!   validated;
@@ -23,6 +25,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod area;
 pub mod guest;
 pub mod handles;
 pub mod list;

@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use wit_bindgen_core::abi::{AbiVariant, WasmType};
 
 use super::{World, names};
@@ -47,6 +47,7 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
     let plain = w.capacities(None);
     let mut table = Vec::new();
     let mut arms = Vec::new();
+    let mut max_params = 0;
     let mut add = |module: &syn::Ident,
                    import: &str,
                    name: &str,
@@ -64,18 +65,18 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
         };
         table
             .push(quote!(Import { module: #import, name: #name, params: &[#(#ps),*], result: #r }));
-        let slots: Vec<syn::Ident> = (0..params.len()).map(|i| format_ident!("a{i}")).collect();
         let args: Vec<TokenStream> = params
             .iter()
-            .zip(&slots)
-            .map(|(t, s)| from_slot(*t, &quote!(*#s)))
+            .enumerate()
+            .map(|(i, t)| {
+                let i = Literal::usize_unsuffixed(i);
+                from_slot(*t, &quote!(a[#i]))
+            })
             .collect();
+        max_params = max_params.max(params.len());
         let back = to_slot(result);
         arms.push(quote! {
-            #index => {
-                let [#(#slots),*] = args else { return Err(rt::Error::Trap(&"wrong number of arguments")) };
-                #module::#glue::<H, G, #(#caps),*>(host, guest, #(#args),*).map(#back)
-            }
+            #index => #module::#glue::<H, G, #(#caps),*>(host, guest, #(#args),*).map(#back),
         });
     };
     for (i, iface) in w.interfaces.iter().enumerate() {
@@ -101,6 +102,7 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
             );
         }
     }
+    let max_params = Literal::usize_unsuffixed(max_params);
     Ok(quote! {
         /// A core WebAssembly value type.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +146,18 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
             args: &[u64],
         ) -> Result<u64, #rt::Error> {
             use #rt as rt;
+            // One check of the argument count for every import; then each
+            // arm reads its arguments at fixed places.
+            let Some(import) = IMPORTS.get(index) else {
+                return Err(rt::Error::Trap(&"no import has this index"));
+            };
+            if args.len() != import.params.len() {
+                return Err(rt::Error::Trap(&"wrong number of arguments"));
+            }
+            let mut a = [0u64; #max_params];
+            for (slot, arg) in a.iter_mut().zip(args) {
+                *slot = *arg;
+            }
             match index {
                 #(#arms)*
                 _ => Err(rt::Error::Trap(&"no import has this index")),

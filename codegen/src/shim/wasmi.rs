@@ -219,6 +219,9 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
             }
 
             /// One call through [`add_to_linker_dispatch`]'s trampoline.
+            /// Out of line, so that wasmi's trampoline (generic over the
+            /// closure that calls this) stays small.
+            #[inline(never)]
             fn dispatch_call<T, H: Host, #(#plain),*>(
                 caller: &mut ::wasmi::Caller<'_, T>,
                 get: fn(&mut T) -> &mut #shim,
