@@ -173,6 +173,19 @@ fn a_return_area_past_the_end_traps() {
 }
 
 #[test]
+fn a_return_area_past_the_end_traps_even_if_realloc_then_grows_memory() {
+    // The return pointer is the end of memory as it is at the call. It is
+    // checked right after the call, before lowering calls cabi_realloc,
+    // which here grows memory past it: still a trap, as the canonical ABI
+    // says.
+    let m = trap(
+        "(call $list_pins (i32.mul (memory.size) (i32.const 65536)))",
+        "(drop (memory.grow (i32.const 1))) (i32.const 2048)",
+    );
+    assert!(m.contains("guest pointer out of bounds"), "{m}");
+}
+
+#[test]
 fn a_realloc_that_answers_garbage_traps() {
     for garbage in [
         "(i32.const 0xffffff00)",

@@ -25,7 +25,7 @@ enum Realloc {
     Fails,
 }
 
-struct FuzzGuest<H: Host> {
+pub struct FuzzGuest<H: Host> {
     memory: Vec<u8>,
     tables: Tables<H>,
     realloc: Realloc,
@@ -53,6 +53,17 @@ impl<H: Host> Guest<Tables<H>> for FuzzGuest<H> {
             }
             Realloc::Fails => Err(Error::Trap(&"cabi_realloc trapped")),
         }
+    }
+}
+
+/// A guest with zeroed memory, empty tables and an honest `cabi_realloc`,
+/// for tests that call `dispatch` directly.
+#[allow(dead_code)]
+pub fn honest_guest<H: Host>() -> FuzzGuest<H> {
+    FuzzGuest {
+        memory: vec![0; MEMORY],
+        tables: Tables::new(),
+        realloc: Realloc::Bump(2048),
     }
 }
 

@@ -273,6 +273,7 @@ pub mod poll {
             _ => return Err(rt::Error::InvalidDiscriminant),
         };
         let ret = <H as super::poll::Poll>::poll(host, t3, t4)?;
+        rt::guest::check(guest, (arg4) as u32, 4, 12)?;
         match ret {
             Ok(p5) => {
                 rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
@@ -1324,6 +1325,7 @@ pub mod gpio {
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let mut __ret = [0u8; 8];
         let ret = <H as super::gpio::Gpio>::list_pins(host)?;
+        rt::guest::check(guest, (arg0) as u32, 4, 8)?;
         let t4 = ret;
         let t5 = rt::guest::alloc(guest, (t4).len(), 12, 4)?;
         for (i2, e2) in (t4).iter().enumerate() {
@@ -1437,6 +1439,7 @@ pub mod gpio {
         let mut __ret = [0u8; 8];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_name(host, t1)?;
+        rt::guest::check(guest, (arg1) as u32, 4, 8)?;
         let t2 = (ret).as_bytes();
         let t3 = rt::guest::lower_bytes(guest, t2)?;
         rt::area::put_u32(&mut __ret, 4, (((t2).len() as i32)) as u32);
@@ -2054,6 +2057,7 @@ pub mod i2c {
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let mut __ret = [0u8; 8];
         let ret = <H as super::i2c::I2c>::list_buses(host)?;
+        rt::guest::check(guest, (arg0) as u32, 4, 8)?;
         let t8 = ret;
         let t9 = rt::guest::alloc(guest, (t8).len(), 20, 4)?;
         for (i2, e2) in (t8).iter().enumerate() {
@@ -2274,6 +2278,7 @@ pub mod i2c {
             _ => return Err(rt::Error::InvalidDiscriminant),
         };
         let ret = <H as super::i2c::I2c>::bus_read(host, t1, t2, ((arg3) as u32))?;
+        rt::guest::check(guest, (arg4) as u32, 4, 12)?;
         match ret {
             Ok(p3) => {
                 rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
@@ -2477,6 +2482,7 @@ pub mod i2c {
             t3,
             ((arg5) as u32),
         )?;
+        rt::guest::check(guest, (arg6) as u32, 4, 12)?;
         match ret {
             Ok(p4) => {
                 rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
@@ -2584,6 +2590,7 @@ pub mod i2c {
             lift_operation,
         )?;
         let ret = <H as super::i2c::I2c>::bus_transaction(host, t1, t2, t9)?;
+        rt::guest::check(guest, (arg5) as u32, 4, 12)?;
         match ret {
             Ok(p10) => {
                 rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
@@ -3106,6 +3113,7 @@ pub mod sensor {
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let mut __ret = [0u8; 8];
         let ret = <H as super::sensor::Sensor>::list_sensors(host)?;
+        rt::guest::check(guest, (arg0) as u32, 4, 8)?;
         let t7 = ret;
         let t8 = rt::guest::alloc(guest, (t7).len(), 40, 8)?;
         for (i2, e2) in (t7).iter().enumerate() {
@@ -3214,6 +3222,7 @@ pub mod sensor {
         let mut __ret = [0u8; 40];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_info(host, t1)?;
+        rt::guest::check(guest, (arg1) as u32, 8, 40)?;
         let t2 = ret;
         let t3 = ((t2).name).as_bytes();
         let t4 = rt::guest::lower_bytes(guest, t3)?;
@@ -3265,6 +3274,7 @@ pub mod sensor {
         let mut __ret = [0u8; 32];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
+        rt::guest::check(guest, (arg1) as u32, 8, 32)?;
         match ret {
             Ok(p2) => {
                 rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
@@ -3543,6 +3553,7 @@ pub mod sensor {
             t1,
             ((arg1) as u32),
         )?;
+        rt::guest::check(guest, (arg2) as u32, 8, 24)?;
         match ret {
             Ok(p2) => {
                 rt::area::put_u8(&mut __ret, 0, (0i32) as u8);

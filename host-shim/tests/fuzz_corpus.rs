@@ -35,3 +35,26 @@ fn a_string_argument_out_of_bounds_is_an_error_not_a_panic() {
     }
     assert_eq!(harness::run(hal_board::board(), &input), (0, 1));
 }
+
+#[test]
+fn dispatch_refuses_a_wrong_argument_count_or_index() {
+    use wasi_hw_shim::app::{IMPORTS, dispatch};
+    use wasi_hw_shim::runtime::Error;
+    let mut host = hal_board::board();
+    let mut guest = harness::honest_guest();
+    let now = IMPORTS.iter().position(|i| i.name == "now").unwrap();
+    assert!(dispatch(&mut host, &mut guest, now, &[]).is_ok());
+    assert_eq!(
+        dispatch(&mut host, &mut guest, now, &[1]),
+        Err(Error::Trap(&"wrong number of arguments"))
+    );
+    let log = IMPORTS.iter().position(|i| i.name == "log").unwrap();
+    assert_eq!(
+        dispatch(&mut host, &mut guest, log, &[2, 0]),
+        Err(Error::Trap(&"wrong number of arguments"))
+    );
+    assert_eq!(
+        dispatch(&mut host, &mut guest, IMPORTS.len(), &[]),
+        Err(Error::Trap(&"no import has this index"))
+    );
+}

@@ -6,10 +6,10 @@
 //! Writing each field straight into guest memory costs a bounds check and
 //! an error path a field; the glue instead fills a byte array of the
 //! area's size (its offsets are constants the generator computed, so the
-//! `put_*` calls compile to plain stores) and hands it to [`write`], which
+//! `put_*` calls compile to plain stores) and hands it to [`write()`], which
 //! checks the guest's pointer once. Bytes of the area that no field
 //! covers (padding, the unused part of a variant's payload) are written as
-//! zeros, which the canonical ABI allows.
+//! zeros; the canonical ABI leaves them unspecified.
 
 use crate::Error;
 use crate::memory::{Memory, aligned, write_bytes};
@@ -72,8 +72,26 @@ mod tests {
         let mut mem = [0u8; 16];
         assert_eq!(write(&mut mem[..], 8, 4, &[1, 2, 3, 4]), Ok(()));
         assert_eq!(&mem[8..12], [1, 2, 3, 4]);
-        assert_eq!(write(&mut mem[..], 6, 4, &[1, 2, 3, 4]), Err(Error::Misaligned));
-        assert_eq!(write(&mut mem[..], 12, 4, &[0; 8]), Err(Error::OutOfBounds));
-        assert_eq!(write(&mut mem[..], u32::MAX - 3, 4, &[0; 8]), Err(Error::OutOfBounds));
+        // Refused whole: nothing of it lands.
+        assert_eq!(write(&mut mem[..], 6, 4, &[5; 4]), Err(Error::Misaligned));
+        assert_eq!(write(&mut mem[..], 12, 4, &[5; 8]), Err(Error::OutOfBounds));
+        assert_eq!(write(&mut mem[..], u32::MAX - 3, 4, &[5; 8]), Err(Error::OutOfBounds));
+        assert!(!mem.contains(&5));
+    }
+
+    #[test]
+    fn every_width_round_trips() {
+        let mut area = [0u8; 32];
+        put_u32(&mut area, 0, 0xDEAD_BEEF);
+        put_f64(&mut area, 8, -2.5);
+        put_u64(&mut area, 16, u64::MAX - 1);
+        put_u16(&mut area, 24, 0xBEEF);
+        put_u8(&mut area, 26, 0x7F);
+        put_f32(&mut area, 28, 0.5);
+        assert_eq!(u32::from_le_bytes(area[0..4].try_into().unwrap()), 0xDEAD_BEEF);
+        assert_eq!(f64::from_le_bytes(area[8..16].try_into().unwrap()), -2.5);
+        assert_eq!(u64::from_le_bytes(area[16..24].try_into().unwrap()), u64::MAX - 1);
+        assert_eq!(area[24..27], [0xEF, 0xBE, 0x7F]);
+        assert_eq!(f32::from_le_bytes(area[28..32].try_into().unwrap()), 0.5);
     }
 }

@@ -89,6 +89,21 @@ pub fn lower_bytes<T, G: Guest<T> + ?Sized>(guest: &mut G, data: &[u8]) -> Resul
     Ok(ptr)
 }
 
+/// Checks that `size` bytes at `ptr` are in the guest's memory and that
+/// `ptr` is aligned to `align`: the return pointer, right after the call,
+/// before anything is lowered (a `cabi_realloc` that grows memory does not
+/// make a bad one good, and nothing is put in a table for a guest that is
+/// about to trap).
+pub fn check<T, G: Guest<T> + ?Sized>(
+    guest: &mut G,
+    ptr: u32,
+    align: u32,
+    size: u32,
+) -> Result<(), Error> {
+    aligned(ptr, align)?;
+    range(guest.memory().len(), ptr, size).map(|_| ())
+}
+
 /// Writes `area` (a return area or a list element built on the host's
 /// stack, see [`crate::area`]) at `ptr` in the guest's memory, which must be
 /// aligned to `align` and leave room for it. One call where the glue would
@@ -107,7 +122,7 @@ mod tests {
     use super::*;
 
     /// A guest whose `cabi_realloc` answers with a pointer chosen by the
-    /// test, and grows memory like a real one may.
+    /// test.
     struct Fake {
         memory: [u8; 64],
         tables: (),
@@ -167,9 +182,20 @@ mod tests {
         let mut g = fake(0);
         assert_eq!(write(&mut g, 8, 4, &[1, 0, 0, 0, 7, 0, 0, 0]), Ok(()));
         assert_eq!(&g.memory[8..16], [1, 0, 0, 0, 7, 0, 0, 0]);
-        assert_eq!(write(&mut g, 10, 4, &[0; 4]), Err(Error::Misaligned));
-        assert_eq!(write(&mut g, 60, 4, &[0; 8]), Err(Error::OutOfBounds));
+        // Refused whole: nothing of it lands.
+        assert_eq!(write(&mut g, 10, 4, &[9; 4]), Err(Error::Misaligned));
+        assert_eq!(write(&mut g, 60, 4, &[9; 8]), Err(Error::OutOfBounds));
+        assert!(!g.memory.contains(&9));
         assert_eq!(g.calls, 0, "writing allocates nothing");
+    }
+
+    #[test]
+    fn a_return_pointer_is_checked_for_the_whole_area() {
+        let mut g = fake(0);
+        assert_eq!(check(&mut g, 56, 8, 8), Ok(()));
+        assert_eq!(check(&mut g, 60, 4, 8), Err(Error::OutOfBounds));
+        assert_eq!(check(&mut g, 12, 8, 8), Err(Error::Misaligned));
+        assert_eq!(check(&mut g, u32::MAX - 3, 4, 8), Err(Error::OutOfBounds));
     }
 
     #[test]

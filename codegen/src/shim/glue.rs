@@ -6,18 +6,22 @@
 //! flat values, or from guest memory when there are too many), call the
 //! implementation, lower the result (flat, or into the return area the
 //! guest passed). [`FnGen`] renders each instruction as Rust that goes
-//! through `wasi_hw_shim_runtime`: every load and store is bounds- and
-//! alignment-checked, every discriminant, `char` and string validated,
-//! every handle looked up, every allocation made by the guest's
-//! `cabi_realloc` and checked.
+//! through `wasi_hw_shim_runtime`: every load, and every write into guest
+//! memory, is bounds- and alignment-checked, every discriminant, `char`
+//! and string validated, every handle looked up, every allocation made by
+//! the guest's `cabi_realloc` and checked.
 //!
 //! Before the call, lifted values borrow the guest's memory and tables
-//! (`__mem`, `__tables`, from `Guest::parts`). After it, a result that goes
-//! through the return pointer is built in a byte array on the host's stack
-//! (`__ret`), as is each element of a list result (`__eN`), and written
-//! into the guest with one checked copy (`rt::guest::write`): a store per
-//! field with its own bounds check and error path made the glue 18%
-//! larger. Memory is asked for afresh for each write, since `cabi_realloc`
+//! (`__mem`, `__tables`, from `Guest::parts`). Right after it, the return
+//! pointer, if any, is checked (`rt::guest::check`), as the canonical ABI
+//! checks it before storing anything, where lowering then calls the
+//! guest's `cabi_realloc` (elsewhere the final write's check comes before
+//! anything the guest can see). The result is then built in a byte
+//! array on the host's stack (`__ret`), as is each element of a list result
+//! (`__eN`), and written into the guest with one checked copy
+//! (`rt::guest::write`): a store per field with its own bounds check and
+//! error path made the glue 18% larger. The generator refuses a store past
+//! the end of its area. Memory is asked for afresh for each write, since `cabi_realloc`
 //! may grow it.
 
 use anyhow::{Result, bail};
@@ -97,17 +101,16 @@ fn function(
     let method = Ident::new(&names::method(f), Span::call_site());
     let mut fg = FnGen::new(w, iface, Some(method), lifts, false);
     // A result that does not fit in a core result goes to the return
-    // pointer, the last argument: built in `__ret`, written once.
-    let ret_area = match (&f.result, sig.retptr) {
-        (Some(ty), true) => {
-            let arg = format_ident!("arg{}", sig.params.len().saturating_sub(1));
-            fg.ret_area = Some(arg.to_string());
-            let size = Literal::usize_unsuffixed(w.sizes.size(ty).size_wasm32());
-            let align = Literal::u32_unsuffixed(w.sizes.align(ty).align_wasm32() as u32);
-            Some((arg, size, align))
-        }
-        _ => None,
-    };
+    // pointer, the last argument: checked right after the call (as the
+    // canonical ABI does before it stores anything), built in `__ret`,
+    // written once.
+    if let (Some(ty), true) = (&f.result, sig.retptr) {
+        fg.ret_area = Some(RetArea {
+            arg: format_ident!("arg{}", sig.params.len().saturating_sub(1)),
+            size: w.sizes.size(ty).size_wasm32(),
+            align: w.sizes.align(ty).align_wasm32() as u32,
+        });
+    }
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         abi::call(
             w.resolve,
@@ -124,7 +127,23 @@ fn function(
     if let Some(e) = fg.error.take() {
         bail!("{item}: {e}");
     }
-    let body = std::mem::take(&mut fg.blocks[0]);
+    let mut body = std::mem::take(&mut fg.blocks[0]);
+    // The early check of the return pointer matters only where lowering
+    // calls the guest's `cabi_realloc` (which may grow memory to cover a
+    // bad pointer); elsewhere nothing the guest can see happens before the
+    // final write's own check, and the early one would only cost flash
+    // (about 14 bytes an import). A handle put in a table for a guest that
+    // then traps is left there, as every handle of a trapped guest is.
+    if let Some(at) = fg.check_at {
+        let after = quote!(#(#body)*).to_string();
+        let after = after
+            .split_once("rt :: guest :: check")
+            .map_or("", |(_, rest)| rest);
+        let effects = ["rt :: guest :: alloc", "rt :: guest :: lower_bytes"];
+        if !effects.iter().any(|e| after.contains(e)) && at < body.len() {
+            body.remove(at);
+        }
+    }
     let result = fg.result.take().unwrap_or_else(|| quote!(()));
     let text = quote!(#(#body)*).to_string();
     let parts = if text.contains("__mem") || text.contains("__tables") {
@@ -147,11 +166,18 @@ fn function(
         [t] => super::core_type(*t),
         _ => bail!("{item}: more than one core result"),
     };
-    let (area, write_area) = match ret_area {
-        Some((arg, size, align)) => (
-            quote!(let mut __ret = [0u8; #size];),
-            quote!(rt::guest::write(guest, (#arg) as u32, #align, &__ret)?;),
-        ),
+    let (area, write_area) = match &fg.ret_area {
+        Some(RetArea { arg, size, align }) => {
+            if fg.extents.get("__ret").is_some_and(|end| end > size) {
+                bail!("{item}: a store past the end of the return area");
+            }
+            let size = Literal::usize_unsuffixed(*size);
+            let align = Literal::u32_unsuffixed(*align);
+            (
+                quote!(let mut __ret = [0u8; #size];),
+                quote!(rt::guest::write(guest, (#arg) as u32, #align, &__ret)?;),
+            )
+        }
         None => (quote!(), quote!()),
     };
     let (generics, _) = generics(w);
@@ -226,9 +252,22 @@ struct FnGen<'w, 'a, 'l> {
     result: Option<TokenStream>,
     lifts: &'l mut Vec<(Type, Ident)>,
     in_lift_fn: bool,
-    /// The return pointer's argument (`argN`), when the result goes
-    /// through one: its stores go to the area `__ret`.
-    ret_area: Option<String>,
+    /// The return pointer, when the result goes through one: its stores go
+    /// to the area `__ret`.
+    ret_area: Option<RetArea>,
+    /// Per area (`__ret`, `__eN`), the end of its furthest store, to check
+    /// against the area's size.
+    extents: std::collections::HashMap<String, usize>,
+    /// Where in the body the return pointer's check is.
+    check_at: Option<usize>,
+}
+
+/// A function's return pointer and the size and alignment of its result.
+struct RetArea {
+    /// The argument that holds it (`argN`, the last).
+    arg: Ident,
+    size: usize,
+    align: u32,
 }
 
 impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
@@ -252,6 +291,8 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
             lifts,
             in_lift_fn,
             ret_area: None,
+            extents: std::collections::HashMap::new(),
+            check_at: None,
         }
     }
 
@@ -608,8 +649,16 @@ impl Bindgen for FnGen<'_, '_, '_> {
                     return;
                 };
                 let sizes = &self.w.sizes;
-                let size = Literal::u32_unsuffixed(sizes.size(element).size_wasm32() as u32);
+                let elem_size = sizes.size(element).size_wasm32();
+                let size = Literal::u32_unsuffixed(elem_size as u32);
                 let align = Literal::u32_unsuffixed(sizes.align(element).align_wasm32() as u32);
+                if self
+                    .extents
+                    .remove(&format!("__e{depth}"))
+                    .is_some_and(|end| end > elem_size)
+                {
+                    self.fail("a store past the end of a list element".into());
+                }
                 let list = self.bind(op(0));
                 let ptr = self.bind(quote!(rt::guest::alloc(guest, (#list).len(), #size, #align)?));
                 let e = format_ident!("e{depth}");
@@ -854,6 +903,12 @@ impl Bindgen for FnGen<'_, '_, '_> {
                 if func.result.is_some() {
                     let ret = format_ident!("ret");
                     self.stmt(quote!(let #ret = #call;));
+                    if let Some(RetArea { arg, size, align }) = &self.ret_area {
+                        let size = Literal::u32_unsuffixed(*size as u32);
+                        let align = Literal::u32_unsuffixed(*align);
+                        self.stmt(quote!(rt::guest::check(guest, (#arg) as u32, #align, #size)?;));
+                        self.check_at = Some(self.blocks.last().map_or(0, Vec::len) - 1);
+                    }
                     results.push(quote!(#ret));
                 } else {
                     self.stmt(quote!(#call;));
@@ -913,13 +968,11 @@ impl FnGen<'_, '_, '_> {
     /// being lowered at depth N (its base is `baseN`).
     fn area(&self, address: &TokenStream) -> Option<Ident> {
         let a = address.to_string();
-        if self.ret_area.as_deref() == Some(a.as_str()) {
+        if self.ret_area.as_ref().is_some_and(|r| r.arg == a) {
             return Some(format_ident!("__ret"));
         }
         let depth = a.strip_prefix("base")?;
-        depth
-            .bytes()
-            .all(|b| b.is_ascii_digit())
+        (!depth.is_empty() && depth.bytes().all(|b| b.is_ascii_digit()))
             .then(|| format_ident!("__e{depth}"))
     }
 
@@ -935,6 +988,14 @@ impl FnGen<'_, '_, '_> {
         let o = off(offset);
         match self.area(address) {
             Some(area) => {
+                let width = match ty {
+                    "u8" => 1,
+                    "u16" => 2,
+                    "u32" | "f32" => 4,
+                    _ => 8,
+                };
+                let end = self.extents.entry(area.to_string()).or_default();
+                *end = (*end).max(offset.size_wasm32() + width);
                 let put = format_ident!("put_{ty}");
                 self.stmt(quote!(rt::area::#put(&mut #area, #o, #value);));
             }

@@ -39,8 +39,8 @@ fn unanswered<R>() -> R {
 }
 
 /// Trait methods, each out of line and each different from the others (a
-/// static of its own), as a real firmware's are, so that the linker cannot
-/// fold them (nor the glue that calls them) into one: its arguments go
+/// static of its own), as a real firmware's are, so that LLVM's function
+/// merging cannot fold them (nor the glue that calls them) into one: its arguments go
 /// where the compiler cannot see, and its answer comes from `answer`.
 macro_rules! probe {
     ($(fn $name:ident(&mut self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
