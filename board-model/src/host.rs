@@ -19,7 +19,7 @@
 //! returns [`rt::Error::Trap`] and [`BoardHost::trap`] says why, in full.
 
 use alloc::collections::BTreeMap;
-use alloc::{format, string::String, vec, vec::Vec};
+use alloc::{format, string::String, vec::Vec};
 
 use bumpalo::Bump;
 use serde_json::json;
@@ -32,6 +32,7 @@ use crate::board::sensor::{Channel as ModelChannel, Sample as ModelSample, Senso
 use crate::board::{self, Board, GpioError, I2cError, SensorError};
 use crate::time::{Nanos, format_duration};
 use crate::trace;
+use crate::watch::{Generations, Periodic, Watch};
 
 /// The most pollables one `poll` takes (the spec's minimum is 16).
 const MAX_POLL: usize = 64;
@@ -100,55 +101,11 @@ struct SensorRes {
     generation: u64,
 }
 
-/// A periodic timer.
-#[derive(Clone, Copy)]
-struct Periodic {
-    start: Nanos,
-    period: Nanos,
-    /// Ticks taken by `wait`.
-    taken: u64,
-}
-
-impl Periodic {
-    fn tick(&self, k: u64) -> Nanos {
-        self.start.saturating_add(self.period.saturating_mul(k))
-    }
-}
-
 /// A pollable: what it watches.
 struct PollableRes {
     watch: Watch,
     /// Once a one-way trigger fired, it stays ready.
     fired: bool,
-}
-
-#[derive(Clone, Copy)]
-enum Watch {
-    /// Logical edges on a pin: ready when the count passes `seen`.
-    Edge {
-        pin: usize,
-        rising: bool,
-        falling: bool,
-        seen: u64,
-        generation: u64,
-    },
-    Deadline(Nanos),
-    /// A periodic timer, by its id in `periodics`.
-    Tick {
-        periodic: u64,
-    },
-    DataReady {
-        sensor: usize,
-        generation: u64,
-    },
-    Threshold {
-        sensor: usize,
-        generation: u64,
-        channel: usize,
-        level: f64,
-        above: bool,
-        after: u64,
-    },
 }
 
 /// The board, the app's resources and what it logged, behind the generated
@@ -179,8 +136,7 @@ pub struct BoardHost {
     /// Per pin and per sensor: how many times each was opened (and, for
     /// pins, reconfigured or closed), so that a watch on an earlier opening
     /// is told apart.
-    pin_generation: Vec<u64>,
-    sensor_generation: Vec<u64>,
+    generations: Generations,
 }
 
 fn level_rank(l: s::log::Level) -> u8 {
@@ -219,8 +175,7 @@ impl BoardHost {
     /// A host over `board` that lets the app hold at most `max_handles`
     /// resources at once (the reference host's default is 64).
     pub fn new(board: Board, max_handles: usize) -> BoardHost {
-        let pins = board.gpio.pins.len();
-        let sensors = board.sensors.len();
+        let generations = Generations::new(&board);
         BoardHost {
             board,
             trap: None,
@@ -237,8 +192,7 @@ impl BoardHost {
             periodics: BTreeMap::new(),
             next_id: 0,
             pollables: Slab::new(),
-            pin_generation: vec![0; pins],
-            sensor_generation: vec![0; sensors],
+            generations,
         }
     }
 
@@ -289,83 +243,20 @@ impl BoardHost {
             return Ok(true);
         }
         let watch = res.watch;
-        let (ready, fires) = self.watch_ready(watch);
+        let periodics = &self.periodics;
+        let (ready, fires) = watch.ready(&mut self.board, &self.generations, |id| {
+            periodics.get(&id).copied()
+        });
         if ready && fires {
             self.pollables.get_mut(rep)?.fired = true;
         }
         Ok(ready)
     }
 
-    /// Whether `watch` is ready now, and whether it is a one-way trigger
-    /// (which then stays ready).
-    fn watch_ready(&mut self, watch: Watch) -> (bool, bool) {
-        match watch {
-            Watch::Edge {
-                pin,
-                rising,
-                falling,
-                seen,
-                generation,
-            } => {
-                let closed =
-                    !self.board.gpio.pins[pin].open || self.pin_generation[pin] != generation;
-                (
-                    closed || self.board.pin_edges(pin, rising, falling) > seen,
-                    true,
-                )
-            }
-            Watch::Deadline(t) => (self.board.now() >= t, false),
-            Watch::Tick { periodic } => match self.periodics.get(&periodic).copied() {
-                None => (true, false),
-                Some(p) => (self.board.now() >= p.tick(p.taken + 1), false),
-            },
-            Watch::DataReady { sensor, generation } => {
-                if self.sensor_gone(sensor, generation) {
-                    (true, false)
-                } else {
-                    self.board.sensor_catch_up(sensor);
-                    (!self.board.sensors[sensor].fifo.is_empty(), false)
-                }
-            }
-            Watch::Threshold {
-                sensor,
-                generation,
-                channel,
-                level,
-                above,
-                after,
-            } => {
-                if self.sensor_gone(sensor, generation) {
-                    (true, true)
-                } else {
-                    self.board.sensor_catch_up(sensor);
-                    let met = self.board.sensors[sensor].recent.iter().any(|x| {
-                        x.sequence > after
-                            && x.values
-                                .get(channel)
-                                .is_some_and(|&v| if above { v > level } else { v < level })
-                    });
-                    (met, true)
-                }
-            }
-        }
-    }
-
-    /// Whether the opening `generation` of `sensor` was closed.
-    fn sensor_gone(&self, sensor: usize, generation: u64) -> bool {
-        !self.board.sensors[sensor].open || self.sensor_generation[sensor] != generation
-    }
-
     /// When a pollable can next become ready without the app acting.
     fn next_event(&self, rep: u32) -> Result<Option<Nanos>, rt::Error> {
-        Ok(match self.pollables.get(rep)?.watch {
-            Watch::Edge { .. } => self.board.next_event(),
-            Watch::Deadline(t) => Some(t),
-            Watch::Tick { periodic } => self.periodics.get(&periodic).map(|p| p.tick(p.taken + 1)),
-            Watch::DataReady { sensor, .. } | Watch::Threshold { sensor, .. } => {
-                self.board.sensors[sensor].next_sample()
-            }
-        })
+        let watch = self.pollables.get(rep)?.watch;
+        Ok(watch.next_event(&self.board, |id| self.periodics.get(&id).copied()))
     }
 
     /// Waits until one of `watched` is ready or `deadline` passes; returns
@@ -579,22 +470,15 @@ impl s::timer::Timer for BoardHost {
         period: u64,
     ) -> Result<Result<u32, s::timer::ErrorCode>, rt::Error> {
         let now = self.board.now();
-        if period == 0 || now.checked_add(period).is_none() {
+        let Some(timer) = Periodic::start(now, period) else {
             return Ok(Err(s::timer::ErrorCode::InvalidArgument));
-        }
+        };
         if !self.take_handle() {
             return Ok(Err(s::timer::ErrorCode::LimitReached));
         }
         self.next_id += 1;
         let id = self.next_id;
-        self.periodics.insert(
-            id,
-            Periodic {
-                start: now,
-                period,
-                taken: 0,
-            },
-        );
+        self.periodics.insert(id, timer);
         if self.board.trace.on {
             self.board.trace.record(
                 now,
@@ -615,29 +499,21 @@ impl s::timer::Timer for BoardHost {
     fn periodic_next_tick(&mut self, p: &mut u32) -> Result<u64, rt::Error> {
         let id = self.periodic_id(*p)?;
         let periodic = self.periodic(id)?;
-        Ok(periodic.tick(periodic.taken + 1))
+        Ok(periodic.next_tick())
     }
 
     fn periodic_wait(&mut self, p: &mut u32) -> Result<u64, rt::Error> {
         let id = self.periodic_id(*p)?;
         let t = self.board.now();
-        let periodic = self.periodic(id)?;
-        let Some(next) = periodic
-            .period
-            .checked_mul(periodic.taken + 1)
-            .and_then(|d| periodic.start.checked_add(d))
-        else {
+        let mut periodic = self.periodic(id)?;
+        let Some(next) = periodic.next_wait() else {
             let message =
                 String::from("periodic.wait: the next tick is past the end of the clock (2^64 ns)");
             return Err(self.stop_app(message, &"periodic.wait past the end of the clock"));
         };
         self.board.advance_to(next);
-        let now = self.board.now();
-        let passed = ((now - periodic.start) / periodic.period).max(periodic.taken + 1);
-        let missed = passed - (periodic.taken + 1);
-        if let Some(entry) = self.periodics.get_mut(&id) {
-            entry.taken = passed;
-        }
+        let missed = periodic.take(self.board.now());
+        self.periodics.insert(id, periodic);
         if self.board.trace.on {
             self.board.trace.record(
                 t,
@@ -791,7 +667,7 @@ impl s::gpio::Gpio for BoardHost {
             Err(e) => Ok(Err(gpio_error(e))),
             Ok(pin) => {
                 self.take_handle();
-                self.pin_generation[pin] += 1;
+                self.generations.pins[pin] += 1;
                 Ok(Ok(self.pins.insert(pin)))
             }
         }
@@ -815,7 +691,7 @@ impl s::gpio::Gpio for BoardHost {
             .map_err(gpio_error);
         if result.is_ok() {
             // Pending edge watches end with the old configuration.
-            self.pin_generation[pin] += 1;
+            self.generations.pins[pin] += 1;
         }
         Ok(result)
     }
@@ -871,7 +747,7 @@ impl s::gpio::Gpio for BoardHost {
                 rising,
                 falling,
                 seen,
-                generation: self.pin_generation[pin],
+                generation: self.generations.pins[pin],
             },
             fired: false,
         });
@@ -906,7 +782,7 @@ impl s::gpio::Gpio for BoardHost {
         }
         let (rising, falling) = edge_flags(edge);
         let seen = self.board.pin_edges(pin, rising, falling);
-        let generation = self.pin_generation[pin];
+        let generation = self.generations.pins[pin];
         Ok(Ok(self.pollable(Watch::Edge {
             pin,
             rising,
@@ -919,7 +795,7 @@ impl s::gpio::Gpio for BoardHost {
     fn pin_drop(&mut self, pin: u32) -> Result<(), rt::Error> {
         let pin = self.pins.remove(pin)?;
         self.board.pin_close(pin);
-        self.pin_generation[pin] += 1;
+        self.generations.pins[pin] += 1;
         self.release_handle();
         Ok(())
     }
@@ -1236,8 +1112,8 @@ impl s::sensor::Sensor for BoardHost {
             Err(e) => Ok(Err(sensor_error(e))),
             Ok(sensor) => {
                 self.take_handle();
-                self.sensor_generation[sensor] += 1;
-                let generation = self.sensor_generation[sensor];
+                self.generations.sensors[sensor] += 1;
+                let generation = self.generations.sensors[sensor];
                 Ok(Ok(self.sensors.insert(SensorRes { sensor, generation })))
             }
         }

@@ -21,3 +21,4 @@ pub mod host;
 pub mod policy;
 pub mod time;
 pub mod trace;
+pub mod watch;

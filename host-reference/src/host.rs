@@ -24,6 +24,7 @@ use crate::board::i2c::{Address as ModelAddress, NackSource, Op};
 use crate::board::{self, Board, GpioError, I2cError, SensorError};
 use crate::time::{Nanos, format_duration};
 use crate::trace;
+use crate::watch::{Generations, Periodic, Watch};
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -67,52 +68,11 @@ pub struct PeriodicRes {
     id: u64,
 }
 
-#[derive(Clone, Copy)]
-struct Periodic {
-    start: Nanos,
-    period: Nanos,
-    /// Ticks taken by `wait`.
-    taken: u64,
-}
-
-impl Periodic {
-    fn tick(&self, k: u64) -> Nanos {
-        self.start.saturating_add(self.period.saturating_mul(k))
-    }
-}
-
 /// What a pollable watches.
 pub struct PollableRes {
     kind: Watch,
     /// Once a one-way trigger fired, it stays ready.
     fired: bool,
-}
-
-enum Watch {
-    /// Logical edges on a pin: ready when the count passes `seen`.
-    Edge {
-        pin: usize,
-        rising: bool,
-        falling: bool,
-        seen: u64,
-        generation: u64,
-    },
-    Deadline(Nanos),
-    Tick {
-        periodic: u64,
-    },
-    DataReady {
-        sensor: usize,
-        generation: u64,
-    },
-    Threshold {
-        sensor: usize,
-        generation: u64,
-        channel: usize,
-        level: f64,
-        above: bool,
-        after: u64,
-    },
 }
 
 /// Limits of one run.
@@ -186,8 +146,7 @@ pub struct State {
     next_id: u64,
     /// Per pin and per sensor: how many times each was opened, so that a
     /// watch on an earlier opening is told apart.
-    pin_generation: Vec<u64>,
-    sensor_generation: Vec<u64>,
+    generations: Generations,
     pub log: Vec<LogLine>,
     /// The least level `log.enabled` says yes to.
     pub min_level: log::Level,
@@ -233,8 +192,7 @@ impl State {
     pub fn new(board: Board, args: &[String], limits: &Limits) -> State {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdout().inherit_stderr().args(args);
-        let pins = board.gpio.pins.len();
-        let sensors = board.sensors.len();
+        let generations = Generations::new(&board);
         State {
             board,
             table: ResourceTable::new(),
@@ -247,8 +205,7 @@ impl State {
             handles: 0,
             periodics: HashMap::new(),
             next_id: 0,
-            pin_generation: vec![0; pins],
-            sensor_generation: vec![0; sensors],
+            generations,
             log: Vec::new(),
             min_level: log::Level::Info,
             echo: Echo::Off,
@@ -358,82 +315,25 @@ impl State {
     // ---- waiting ----
 
     fn ready(&mut self, p: &Resource<PollableRes>) -> wasmtime::Result<bool> {
-        let (kind_ready, fire) = {
-            let res = self.table.get(p)?;
-            if res.fired {
-                return Ok(true);
-            }
-            match &res.kind {
-                Watch::Edge {
-                    pin,
-                    rising,
-                    falling,
-                    seen,
-                    generation,
-                } => {
-                    let closed = !self.board.gpio.pins[*pin].open
-                        || self.pin_generation[*pin] != *generation;
-                    (
-                        closed || self.board.pin_edges(*pin, *rising, *falling) > *seen,
-                        true,
-                    )
-                }
-                Watch::Deadline(t) => (self.board.now() >= *t, false),
-                Watch::Tick { periodic } => match self.periodics.get(periodic) {
-                    None => (true, false),
-                    Some(p) => (self.board.now() >= p.tick(p.taken + 1), false),
-                },
-                Watch::DataReady { sensor, generation } => {
-                    let (s, g) = (*sensor, *generation);
-                    if !self.board.sensors[s].open || self.sensor_generation[s] != g {
-                        (true, false)
-                    } else {
-                        self.board.sensor_catch_up(s);
-                        (!self.board.sensors[s].fifo.is_empty(), false)
-                    }
-                }
-                Watch::Threshold {
-                    sensor,
-                    generation,
-                    channel,
-                    level,
-                    above,
-                    after,
-                } => {
-                    let (s, g, c, level, above, after) =
-                        (*sensor, *generation, *channel, *level, *above, *after);
-                    if !self.board.sensors[s].open || self.sensor_generation[s] != g {
-                        (true, true)
-                    } else {
-                        self.board.sensor_catch_up(s);
-                        let met = self.board.sensors[s].recent.iter().any(|x| {
-                            x.sequence > after
-                                && x.values
-                                    .get(c)
-                                    .is_some_and(|&v| if above { v > level } else { v < level })
-                        });
-                        (met, true)
-                    }
-                }
-            }
-        };
-        if kind_ready && fire {
+        let res = self.table.get(p)?;
+        if res.fired {
+            return Ok(true);
+        }
+        let watch = res.kind;
+        let periodics = &self.periodics;
+        let (ready, fires) = watch.ready(&mut self.board, &self.generations, |id| {
+            periodics.get(&id).copied()
+        });
+        if ready && fires {
             self.table.get_mut(p)?.fired = true;
         }
-        Ok(kind_ready)
+        Ok(ready)
     }
 
     /// When a pollable can next become ready without the app acting.
     fn next_event(&self, p: &Resource<PollableRes>) -> wasmtime::Result<Option<Nanos>> {
-        let res = self.table.get(p)?;
-        Ok(match &res.kind {
-            Watch::Edge { .. } => self.board.next_event(),
-            Watch::Deadline(t) => Some(*t),
-            Watch::Tick { periodic } => self.periodics.get(periodic).map(|p| p.tick(p.taken + 1)),
-            Watch::DataReady { sensor, .. } | Watch::Threshold { sensor, .. } => {
-                self.board.sensors[*sensor].next_sample()
-            }
-        })
+        let watch = self.table.get(p)?.kind;
+        Ok(watch.next_event(&self.board, |id| self.periodics.get(&id).copied()))
     }
 
     /// Waits until one of `watched` is ready or `deadline` passes; returns
@@ -654,22 +554,15 @@ impl timer::HostPeriodic for State {
         period: u64,
     ) -> wasmtime::Result<Result<Resource<PeriodicRes>, timer::ErrorCode>> {
         let now = self.board.now();
-        if period == 0 || now.checked_add(period).is_none() {
+        let Some(timer) = Periodic::start(now, period) else {
             return Ok(Err(timer::ErrorCode::InvalidArgument));
-        }
+        };
         if !self.take_handle() {
             return Ok(Err(timer::ErrorCode::LimitReached));
         }
         self.next_id += 1;
         let id = self.next_id;
-        self.periodics.insert(
-            id,
-            Periodic {
-                start: now,
-                period,
-                taken: 0,
-            },
-        );
+        self.periodics.insert(id, timer);
         if self.board.trace.on {
             self.board.trace.record(
                 now,
@@ -687,25 +580,18 @@ impl timer::HostPeriodic for State {
     }
     fn next_tick(&mut self, r: Resource<PeriodicRes>) -> wasmtime::Result<u64> {
         let id = self.table.get(&r)?.id;
-        let p = self.periodics[&id];
-        Ok(p.tick(p.taken + 1))
+        Ok(self.periodics[&id].next_tick())
     }
     fn wait(&mut self, r: Resource<PeriodicRes>) -> wasmtime::Result<u64> {
         let id = self.table.get(&r)?.id;
         let t = self.board.now();
-        let p = self.periodics[&id];
-        let Some(next) = p
-            .period
-            .checked_mul(p.taken + 1)
-            .and_then(|d| p.start.checked_add(d))
-        else {
+        let mut p = self.periodics[&id];
+        let Some(next) = p.next_wait() else {
             wasmtime::bail!("periodic.wait: the next tick is past the end of the clock (2^64 ns)");
         };
         self.advance(next)?;
-        let now = self.board.now();
-        let passed = ((now - p.start) / p.period).max(p.taken + 1);
-        let missed = passed - (p.taken + 1);
-        self.periodics.get_mut(&id).expect("present").taken = passed;
+        let missed = p.take(self.board.now());
+        self.periodics.insert(id, p);
         if self.board.trace.on {
             self.board.trace.record(
                 t,
@@ -857,7 +743,7 @@ impl gpio::Host for State {
             Err(e) => Ok(Err(gpio_error(e))),
             Ok(pin) => {
                 self.take_handle();
-                self.pin_generation[pin] += 1;
+                self.generations.pins[pin] += 1;
                 Ok(Ok(self.push(PinRes { pin })?))
             }
         }
@@ -881,7 +767,7 @@ impl gpio::HostPin for State {
             .map_err(gpio_error);
         if result.is_ok() {
             // Pending edge watches end with the old configuration.
-            self.pin_generation[pin] += 1;
+            self.generations.pins[pin] += 1;
         }
         self.echo();
         Ok(result)
@@ -935,7 +821,7 @@ impl gpio::HostPin for State {
                 rising,
                 falling,
                 seen,
-                generation: self.pin_generation[pin],
+                generation: self.generations.pins[pin],
             },
             fired: false,
         })?;
@@ -970,7 +856,7 @@ impl gpio::HostPin for State {
         }
         let (rising, falling) = edge_flags(edge);
         let seen = self.board.pin_edges(pin, rising, falling);
-        let generation = self.pin_generation[pin];
+        let generation = self.generations.pins[pin];
         Ok(Ok(self.pollable(Watch::Edge {
             pin,
             rising,
@@ -982,7 +868,7 @@ impl gpio::HostPin for State {
     fn drop(&mut self, r: Resource<PinRes>) -> wasmtime::Result<()> {
         let res = self.table.delete(r)?;
         self.board.pin_close(res.pin);
-        self.pin_generation[res.pin] += 1;
+        self.generations.pins[res.pin] += 1;
         self.handles -= 1;
         self.echo();
         Ok(())
@@ -1258,8 +1144,8 @@ impl sensor::Host for State {
             Err(e) => Ok(Err(sensor_error(e))),
             Ok(s) => {
                 self.take_handle();
-                self.sensor_generation[s] += 1;
-                let generation = self.sensor_generation[s];
+                self.generations.sensors[s] += 1;
+                let generation = self.generations.sensors[s];
                 Ok(Ok(self.push(SensorRes {
                     sensor: s,
                     generation,

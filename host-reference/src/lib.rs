@@ -13,4 +13,4 @@ pub mod host;
 pub mod shim;
 
 // The board model is its own no_std crate, so that firmware runs it too.
-pub use wasi_hw_board::{board, policy, time, trace};
+pub use wasi_hw_board::{board, policy, time, trace, watch};
