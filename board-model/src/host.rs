@@ -32,7 +32,7 @@ use crate::board::sensor::{Channel as ModelChannel, Sample as ModelSample, Senso
 use crate::board::{self, Board, GpioError, I2cError, SensorError};
 use crate::time::{Nanos, format_duration};
 use crate::trace;
-use crate::watch::{Generations, Periodic, Watch};
+use crate::watch::{Generations, Periodic, Pollable, Watch};
 
 /// The most pollables one `poll` takes (the spec's minimum is 16).
 const MAX_POLL: usize = 64;
@@ -101,13 +101,6 @@ struct SensorRes {
     generation: u64,
 }
 
-/// A pollable: what it watches.
-struct PollableRes {
-    watch: Watch,
-    /// Once a one-way trigger fired, it stays ready.
-    fired: bool,
-}
-
 /// The board, the app's resources and what it logged, behind the generated
 /// shim's traits.
 pub struct BoardHost {
@@ -132,7 +125,7 @@ pub struct BoardHost {
     /// dropped timer never sees a later one.
     periodics: BTreeMap<u64, Periodic>,
     next_id: u64,
-    pollables: Slab<PollableRes>,
+    pollables: Slab<Pollable>,
     /// Per pin and per sensor: how many times each was opened (and, for
     /// pins, reconfigured or closed), so that a watch on an earlier opening
     /// is told apart.
@@ -229,28 +222,17 @@ impl BoardHost {
             );
             return Err(self.stop_app(message, &"the app holds too many handles"));
         }
-        Ok(self.pollables.insert(PollableRes {
-            watch,
-            fired: false,
-        }))
+        Ok(self.pollables.insert(Pollable::new(watch)))
     }
 
     // ---- waiting ----
 
     fn ready(&mut self, rep: u32) -> Result<bool, rt::Error> {
-        let res = self.pollables.get(rep)?;
-        if res.fired {
-            return Ok(true);
-        }
-        let watch = res.watch;
         let periodics = &self.periodics;
-        let (ready, fires) = watch.ready(&mut self.board, &self.generations, |id| {
+        let pollable = self.pollables.get_mut(rep)?;
+        Ok(pollable.ready(&mut self.board, &self.generations, |id| {
             periodics.get(&id).copied()
-        });
-        if ready && fires {
-            self.pollables.get_mut(rep)?.fired = true;
-        }
-        Ok(ready)
+        }))
     }
 
     /// When a pollable can next become ready without the app acting.
@@ -741,16 +723,13 @@ impl s::gpio::Gpio for BoardHost {
         let (rising, falling) = edge_flags(edge);
         let seen = self.board.pin_edges(pin, rising, falling);
         // A temporary watch, outside the app's handle budget.
-        let watch = self.pollables.insert(PollableRes {
-            watch: Watch::Edge {
-                pin,
-                rising,
-                falling,
-                seen,
-                generation: self.generations.pins[pin],
-            },
-            fired: false,
-        });
+        let watch = self.pollables.insert(Pollable::new(Watch::Edge {
+            pin,
+            rising,
+            falling,
+            seen,
+            generation: self.generations.pins[pin],
+        }));
         let deadline = self.deadline_after(timeout_ns);
         let result = self.wait(&[watch], deadline, "pin.wait-for-edge");
         self.pollables.remove(watch)?;

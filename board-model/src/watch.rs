@@ -91,6 +91,40 @@ pub enum Watch {
     },
 }
 
+/// A pollable: a watch, latched once a one-way trigger fired.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pollable {
+    pub watch: Watch,
+    /// Once a one-way trigger fired, it stays ready.
+    fired: bool,
+}
+
+impl Pollable {
+    /// A pollable on `watch`, not yet fired.
+    pub fn new(watch: Watch) -> Pollable {
+        Pollable {
+            watch,
+            fired: false,
+        }
+    }
+
+    /// Whether it is ready now ([`Watch::ready`]); a one-way trigger that
+    /// fired stays ready.
+    pub fn ready(
+        &mut self,
+        board: &mut Board,
+        generations: &Generations,
+        periodic: impl Fn(u64) -> Option<Periodic>,
+    ) -> bool {
+        if self.fired {
+            return true;
+        }
+        let (ready, fires) = self.watch.ready(board, generations, periodic);
+        self.fired = ready && fires;
+        ready
+    }
+}
+
 /// How many times each pin and each sensor was opened: the generation a
 /// watch is checked against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -221,6 +255,38 @@ mod tests {
             taken: 1,
         };
         assert_eq!(late.next_wait(), None);
+    }
+
+    #[test]
+    fn a_pollable_on_a_one_way_trigger_stays_ready() {
+        let mut b = board();
+        let mut g = Generations::new(&b);
+        let output = Config {
+            mode: Mode::PushPull,
+            pull: Pull::None,
+            active_low: false,
+            initial_high: false,
+        };
+        let pin = b.pin_open("led", output).unwrap();
+        let mut p = Pollable::new(Watch::Edge {
+            pin,
+            rising: true,
+            falling: true,
+            seen: 0,
+            generation: 0,
+        });
+        assert!(!p.ready(&mut b, &g, |_| None));
+        assert_eq!(p, Pollable::new(p.watch), "not latched while not ready");
+        b.pin_set(pin, Some(true)).unwrap();
+        assert!(p.ready(&mut b, &g, |_| None));
+        assert_ne!(p, Pollable::new(p.watch), "latched once fired");
+        g.pins[pin] += 1;
+        assert!(p.ready(&mut b, &g, |_| None));
+        // A deadline is not a one-way trigger: it is asked each time.
+        let mut d = Pollable::new(Watch::Deadline(10));
+        b.advance_to(10);
+        assert!(d.ready(&mut b, &g, |_| None));
+        assert_eq!(d, Pollable::new(Watch::Deadline(10)));
     }
 
     #[test]

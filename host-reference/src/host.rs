@@ -24,7 +24,7 @@ use crate::board::i2c::{Address as ModelAddress, NackSource, Op};
 use crate::board::{self, Board, GpioError, I2cError, SensorError};
 use crate::time::{Nanos, format_duration};
 use crate::trace;
-use crate::watch::{Generations, Periodic, Watch};
+use crate::watch::{Generations, Periodic, Pollable, Watch};
 
 wasmtime::component::bindgen!({
     path: "../wit",
@@ -68,12 +68,8 @@ pub struct PeriodicRes {
     id: u64,
 }
 
-/// What a pollable watches.
-pub struct PollableRes {
-    kind: Watch,
-    /// Once a one-way trigger fired, it stays ready.
-    fired: bool,
-}
+/// A pollable: what it watches, latched once a one-way trigger fired.
+pub type PollableRes = Pollable;
 
 /// Limits of one run.
 #[derive(Debug, Clone)]
@@ -236,7 +232,7 @@ impl State {
                 self.max_handles
             );
         }
-        self.push(PollableRes { kind, fired: false })
+        self.push(Pollable::new(kind))
     }
 
     /// Prints what happened since the last call, when echoing.
@@ -315,24 +311,16 @@ impl State {
     // ---- waiting ----
 
     fn ready(&mut self, p: &Resource<PollableRes>) -> wasmtime::Result<bool> {
-        let res = self.table.get(p)?;
-        if res.fired {
-            return Ok(true);
-        }
-        let watch = res.kind;
         let periodics = &self.periodics;
-        let (ready, fires) = watch.ready(&mut self.board, &self.generations, |id| {
+        let pollable = self.table.get_mut(p)?;
+        Ok(pollable.ready(&mut self.board, &self.generations, |id| {
             periodics.get(&id).copied()
-        });
-        if ready && fires {
-            self.table.get_mut(p)?.fired = true;
-        }
-        Ok(ready)
+        }))
     }
 
     /// When a pollable can next become ready without the app acting.
     fn next_event(&self, p: &Resource<PollableRes>) -> wasmtime::Result<Option<Nanos>> {
-        let watch = self.table.get(p)?.kind;
+        let watch = self.table.get(p)?.watch;
         Ok(watch.next_event(&self.board, |id| self.periodics.get(&id).copied()))
     }
 
@@ -815,16 +803,13 @@ impl gpio::HostPin for State {
         let (rising, falling) = edge_flags(edge);
         let seen = self.board.pin_edges(pin, rising, falling);
         // A temporary watch, outside the app's handle budget.
-        let watch = self.table.push(PollableRes {
-            kind: Watch::Edge {
-                pin,
-                rising,
-                falling,
-                seen,
-                generation: self.generations.pins[pin],
-            },
-            fired: false,
-        })?;
+        let watch = self.table.push(Pollable::new(Watch::Edge {
+            pin,
+            rising,
+            falling,
+            seen,
+            generation: self.generations.pins[pin],
+        }))?;
         let deadline = self.deadline_after(timeout_ns);
         let result = self.wait(std::slice::from_ref(&watch), deadline, "pin.wait-for-edge");
         self.table.delete(watch)?;
