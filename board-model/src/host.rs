@@ -721,15 +721,9 @@ impl s::gpio::Gpio for BoardHost {
             return Ok(Err(s::gpio::ErrorCode::Unsupported));
         }
         let (rising, falling) = edge_flags(edge);
-        let seen = self.board.pin_edges(pin, rising, falling);
+        let next = Watch::next_edge(&self.board, &self.generations, pin, rising, falling);
         // A temporary watch, outside the app's handle budget.
-        let watch = self.pollables.insert(Pollable::new(Watch::Edge {
-            pin,
-            rising,
-            falling,
-            seen,
-            generation: self.generations.pins[pin],
-        }));
+        let watch = self.pollables.insert(Pollable::new(next));
         let deadline = self.deadline_after(timeout_ns);
         let result = self.wait(&[watch], deadline, "pin.wait-for-edge");
         self.pollables.remove(watch)?;
@@ -760,15 +754,8 @@ impl s::gpio::Gpio for BoardHost {
             return Ok(Err(s::gpio::ErrorCode::LimitReached));
         }
         let (rising, falling) = edge_flags(edge);
-        let seen = self.board.pin_edges(pin, rising, falling);
-        let generation = self.generations.pins[pin];
-        Ok(Ok(self.pollable(Watch::Edge {
-            pin,
-            rising,
-            falling,
-            seen,
-            generation,
-        })?))
+        let next = Watch::next_edge(&self.board, &self.generations, pin, rising, falling);
+        Ok(Ok(self.pollable(next)?))
     }
 
     fn pin_drop(&mut self, pin: u32) -> Result<(), rt::Error> {

@@ -144,6 +144,24 @@ impl Generations {
 }
 
 impl Watch {
+    /// A watch for the next `rising` and/or `falling` edge of `pin` from
+    /// now on, in its current opening.
+    pub fn next_edge(
+        board: &Board,
+        generations: &Generations,
+        pin: usize,
+        rising: bool,
+        falling: bool,
+    ) -> Watch {
+        Watch::Edge {
+            pin,
+            rising,
+            falling,
+            seen: board.pin_edges(pin, rising, falling),
+            generation: generations.pins[pin],
+        }
+    }
+
     /// Whether the watch is ready now, and whether it is a one-way trigger
     /// (an edge, a threshold crossed), which then stays ready. `periodic`
     /// finds a periodic timer by id (`None`: dropped, so the watch is
@@ -334,25 +352,13 @@ mod tests {
         };
         let pin = b.pin_open("led", output).unwrap();
         g.pins[pin] += 1;
-        let w = Watch::Edge {
-            pin,
-            rising: true,
-            falling: false,
-            seen: b.pin_edges(pin, true, false),
-            generation: g.pins[pin],
-        };
+        let w = Watch::next_edge(&b, &g, pin, true, false);
         assert_eq!(w.ready(&mut b, &g, |_| None), (false, true));
         b.pin_set(pin, Some(true)).unwrap();
         assert_eq!(w.ready(&mut b, &g, |_| None), (true, true));
         // A later opening (or reconfiguration) of the pin: the old watch
         // can never see its edge, so it is ready.
-        let w = Watch::Edge {
-            pin,
-            rising: true,
-            falling: false,
-            seen: b.pin_edges(pin, true, false),
-            generation: g.pins[pin],
-        };
+        let w = Watch::next_edge(&b, &g, pin, true, false);
         assert_eq!(w.ready(&mut b, &g, |_| None), (false, true));
         g.pins[pin] += 1;
         assert_eq!(w.ready(&mut b, &g, |_| None), (true, true));

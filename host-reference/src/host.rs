@@ -801,15 +801,9 @@ impl gpio::HostPin for State {
             return Ok(Err(gpio::ErrorCode::Unsupported));
         }
         let (rising, falling) = edge_flags(edge);
-        let seen = self.board.pin_edges(pin, rising, falling);
+        let next = Watch::next_edge(&self.board, &self.generations, pin, rising, falling);
         // A temporary watch, outside the app's handle budget.
-        let watch = self.table.push(Pollable::new(Watch::Edge {
-            pin,
-            rising,
-            falling,
-            seen,
-            generation: self.generations.pins[pin],
-        }))?;
+        let watch = self.table.push(Pollable::new(next))?;
         let deadline = self.deadline_after(timeout_ns);
         let result = self.wait(std::slice::from_ref(&watch), deadline, "pin.wait-for-edge");
         self.table.delete(watch)?;
@@ -840,15 +834,8 @@ impl gpio::HostPin for State {
             return Ok(Err(gpio::ErrorCode::LimitReached));
         }
         let (rising, falling) = edge_flags(edge);
-        let seen = self.board.pin_edges(pin, rising, falling);
-        let generation = self.generations.pins[pin];
-        Ok(Ok(self.pollable(Watch::Edge {
-            pin,
-            rising,
-            falling,
-            seen,
-            generation,
-        })?))
+        let next = Watch::next_edge(&self.board, &self.generations, pin, rising, falling);
+        Ok(Ok(self.pollable(next)?))
     }
     fn drop(&mut self, r: Resource<PinRes>) -> wasmtime::Result<()> {
         let res = self.table.delete(r)?;
