@@ -250,6 +250,21 @@ mod tests {
     use crate::board::file::parse_str;
     use crate::board::gpio::{Config, Mode, Pull};
 
+    /// The test board with its pin `led` open as an output, and the
+    /// generations (the pin's still 0).
+    fn led_open() -> (Board, Generations, usize) {
+        let mut b = board();
+        let g = Generations::new(&b);
+        let output = Config {
+            mode: Mode::PushPull,
+            pull: Pull::None,
+            active_low: false,
+            initial_high: false,
+        };
+        let pin = b.pin_open("led", output).unwrap();
+        (b, g, pin)
+    }
+
     fn board() -> Board {
         parse_str("test", "[[pin]]\nname = \"led\"\n\n[policy]\npins = [\"led\"]\n").unwrap()
     }
@@ -277,15 +292,7 @@ mod tests {
 
     #[test]
     fn a_pollable_on_a_one_way_trigger_stays_ready() {
-        let mut b = board();
-        let mut g = Generations::new(&b);
-        let output = Config {
-            mode: Mode::PushPull,
-            pull: Pull::None,
-            active_low: false,
-            initial_high: false,
-        };
-        let pin = b.pin_open("led", output).unwrap();
+        let (mut b, mut g, pin) = led_open();
         let mut p = Pollable::new(Watch::Edge {
             pin,
             rising: true,
@@ -342,15 +349,7 @@ mod tests {
 
     #[test]
     fn an_edge_is_a_one_way_trigger_and_one_on_an_earlier_opening_is_ready() {
-        let mut b = board();
-        let mut g = Generations::new(&b);
-        let output = Config {
-            mode: Mode::PushPull,
-            pull: Pull::None,
-            active_low: false,
-            initial_high: false,
-        };
-        let pin = b.pin_open("led", output).unwrap();
+        let (mut b, mut g, pin) = led_open();
         g.pins[pin] += 1;
         let w = Watch::next_edge(&b, &g, pin, true, false);
         assert_eq!(w.ready(&mut b, &g, |_| None), (false, true));
