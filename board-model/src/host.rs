@@ -22,7 +22,6 @@ use alloc::collections::BTreeMap;
 use alloc::{format, string::String, vec::Vec};
 
 use bumpalo::Bump;
-use serde_json::json;
 use wasi_hw_shim::app as s;
 use wasi_hw_shim::runtime::{self as rt, Handles, List};
 
@@ -31,7 +30,6 @@ use crate::board::i2c::{Address as ModelAddress, BusError, NackSource, Op};
 use crate::board::sensor::{Channel as ModelChannel, Sample as ModelSample, Sensor as ModelSensor};
 use crate::board::{self, Board, GpioError, I2cError, SensorError};
 use crate::time::{Nanos, format_duration};
-use crate::trace;
 use crate::watch::{Generations, Periodic, Pollable, Watch};
 
 /// The most pollables one `poll` takes (the spec's minimum is 16).
@@ -325,20 +323,12 @@ impl s::poll::Poll for BoardHost {
             let deadline = self.deadline_after(timeout_ns);
             Ok(self.wait(&list, deadline, "poll")?)
         };
-        if self.board.trace.on {
-            let r = match &result {
-                Ok(v) => trace::ok_value(v.clone()),
-                Err(s::poll::ErrorCode::EmptyWait) => trace::err("empty-wait"),
-                Err(s::poll::ErrorCode::TooMany) => trace::err("too-many"),
-            };
-            self.board.trace.record(
-                t,
-                "poll",
-                "poll",
-                json!({"count": list.len(), "timeout-ns": timeout_ns}),
-                r,
-            );
-        }
+        let traced = match &result {
+            Ok(v) => Ok(v.as_slice()),
+            Err(s::poll::ErrorCode::EmptyWait) => Err("empty-wait"),
+            Err(s::poll::ErrorCode::TooMany) => Err("too-many"),
+        };
+        self.board.trace.poll(t, list.len(), timeout_ns, traced);
         self.arena.reset();
         Ok(match result {
             Ok(v) => Ok(self.arena.alloc_slice_copy(&v)),
@@ -370,30 +360,14 @@ impl s::timer::Timer for BoardHost {
     fn sleep(&mut self, duration: u64) -> Result<(), rt::Error> {
         let t = self.board.now();
         self.board.advance_to(t.saturating_add(duration));
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "timer",
-                "sleep",
-                json!({"duration-ns": duration}),
-                trace::ok(),
-            );
-        }
+        self.board.trace.sleep(t, duration);
         Ok(())
     }
 
     fn sleep_until(&mut self, deadline: u64) -> Result<(), rt::Error> {
         let t = self.board.now();
         self.board.advance_to(deadline);
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "timer",
-                "sleep-until",
-                json!({"deadline": deadline}),
-                trace::ok(),
-            );
-        }
+        self.board.trace.sleep_until(t, deadline);
         Ok(())
     }
 
@@ -430,15 +404,7 @@ impl s::timer::Timer for BoardHost {
         let d = *self.one_shots.get(*o)?;
         let t = self.board.now();
         self.board.advance_to(d);
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "timer",
-                "one-shot.wait",
-                json!({"deadline": d}),
-                trace::ok(),
-            );
-        }
+        self.board.trace.one_shot_wait(t, d);
         Ok(())
     }
 
@@ -461,15 +427,7 @@ impl s::timer::Timer for BoardHost {
         self.next_id += 1;
         let id = self.next_id;
         self.periodics.insert(id, timer);
-        if self.board.trace.on {
-            self.board.trace.record(
-                now,
-                "timer",
-                "periodic.start",
-                json!({"period-ns": period}),
-                trace::ok(),
-            );
-        }
+        self.board.trace.periodic_start(now, period);
         Ok(Ok(self.periodic_handles.insert(id)))
     }
 
@@ -496,15 +454,7 @@ impl s::timer::Timer for BoardHost {
         self.board.advance_to(next);
         let missed = periodic.take(self.board.now());
         self.periodics.insert(id, periodic);
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "timer",
-                "periodic.wait",
-                json!({"period-ns": periodic.period}),
-                trace::ok_value(missed),
-            );
-        }
+        self.board.trace.periodic_wait(t, periodic.period, missed);
         Ok(missed)
     }
 
@@ -538,15 +488,7 @@ impl s::log::Log for BoardHost {
         let t = self.board.now();
         let message = truncated(message);
         if level_rank(level) >= level_rank(self.min_level) {
-            if self.board.trace.on {
-                self.board.trace.record(
-                    t,
-                    "log",
-                    "log",
-                    json!({"level": level_name(level), "message": message}),
-                    trace::ok(),
-                );
-            }
+            self.board.trace.log(t, level_name(level), message);
             self.log.push(LogLine {
                 t,
                 level: level_name(level),
@@ -728,16 +670,10 @@ impl s::gpio::Gpio for BoardHost {
         let result = self.wait(&[watch], deadline, "pin.wait-for-edge");
         self.pollables.remove(watch)?;
         let edge_seen = !result?.is_empty();
-        if self.board.trace.on {
-            let name = self.board.gpio.pins[pin].name.clone();
-            self.board.trace.record(
-                t,
-                "gpio",
-                "wait-for-edge",
-                json!({"pin": name, "edge": edge_trace_name(edge), "timeout-ns": timeout_ns}),
-                trace::ok_value(edge_seen),
-            );
-        }
+        let name = &self.board.gpio.pins[pin].name;
+        self.board
+            .trace
+            .wait_for_edge(t, name, edge_trace_name(edge), timeout_ns, edge_seen);
         Ok(Ok(edge_seen))
     }
 

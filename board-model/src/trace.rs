@@ -92,6 +92,123 @@ impl Trace {
         });
     }
 
+    /// Records an event if tracing is on.
+    fn line(&mut self, t: Nanos, interface: &'static str, op: &str, args: Value, result: Value) {
+        if self.on {
+            self.record(t, interface, op, args, result);
+        }
+    }
+
+    // The lines the hosts record themselves (the board records the rest):
+    // defined once, so that both hosts write the same line.
+
+    /// `poll.poll` with `count` pollables: the indices ready, or the
+    /// spec's error name.
+    pub fn poll(
+        &mut self,
+        t: Nanos,
+        count: usize,
+        timeout_ns: Option<u64>,
+        result: Result<&[u32], &str>,
+    ) {
+        let result = match result {
+            Ok(ready) => ok_value(ready.to_vec()),
+            Err(name) => err(name),
+        };
+        self.line(
+            t,
+            "poll",
+            "poll",
+            json!({"count": count, "timeout-ns": timeout_ns}),
+            result,
+        );
+    }
+
+    /// `timer.sleep`.
+    pub fn sleep(&mut self, t: Nanos, duration_ns: u64) {
+        self.line(
+            t,
+            "timer",
+            "sleep",
+            json!({"duration-ns": duration_ns}),
+            ok(),
+        );
+    }
+
+    /// `timer.sleep-until`.
+    pub fn sleep_until(&mut self, t: Nanos, deadline: Nanos) {
+        self.line(
+            t,
+            "timer",
+            "sleep-until",
+            json!({"deadline": deadline}),
+            ok(),
+        );
+    }
+
+    /// `one-shot.wait` on a timer due at `deadline`.
+    pub fn one_shot_wait(&mut self, t: Nanos, deadline: Nanos) {
+        self.line(
+            t,
+            "timer",
+            "one-shot.wait",
+            json!({"deadline": deadline}),
+            ok(),
+        );
+    }
+
+    /// `periodic.start`.
+    pub fn periodic_start(&mut self, t: Nanos, period_ns: u64) {
+        self.line(
+            t,
+            "timer",
+            "periodic.start",
+            json!({"period-ns": period_ns}),
+            ok(),
+        );
+    }
+
+    /// `periodic.wait`, which returned the ticks `missed`.
+    pub fn periodic_wait(&mut self, t: Nanos, period_ns: u64, missed: u64) {
+        self.line(
+            t,
+            "timer",
+            "periodic.wait",
+            json!({"period-ns": period_ns}),
+            ok_value(missed),
+        );
+    }
+
+    /// `log.log` of a message the app's level lets through.
+    pub fn log(&mut self, t: Nanos, level: &str, message: &str) {
+        self.line(
+            t,
+            "log",
+            "log",
+            json!({"level": level, "message": message}),
+            ok(),
+        );
+    }
+
+    /// `pin.wait-for-edge` on `pin` for `edge` (`rising`, `falling`,
+    /// `any`): whether the edge came before the timeout.
+    pub fn wait_for_edge(
+        &mut self,
+        t: Nanos,
+        pin: &str,
+        edge: &str,
+        timeout_ns: Option<u64>,
+        seen: bool,
+    ) {
+        self.line(
+            t,
+            "gpio",
+            "wait-for-edge",
+            json!({"pin": pin, "edge": edge, "timeout-ns": timeout_ns}),
+            ok_value(seen),
+        );
+    }
+
     /// Every event as JSON lines.
     pub fn json_lines(&self) -> String {
         let mut s = String::new();
@@ -163,6 +280,25 @@ mod tests {
             t.json_lines(),
             "{\"args\":{\"pin\":\"led\"},\"interface\":\"gpio\",\"op\":\"toggle\",\"result\":\"ok\",\"t\":500000000}\n\
              {\"args\":{\"address\":118,\"bus\":\"b\",\"length\":1},\"interface\":\"i2c\",\"op\":\"read\",\"result\":{\"err\":\"no-acknowledge(address)\"},\"t\":7}\n"
+        );
+    }
+
+    #[test]
+    fn the_hosts_lines_are_recorded_only_when_tracing_is_on() {
+        let mut t = Trace::default();
+        t.sleep(1, 500);
+        assert!(t.events.is_empty());
+        t.on = true;
+        t.poll(2, 3, None, Ok(&[0, 2]));
+        t.poll(3, 0, None, Err("empty-wait"));
+        t.periodic_wait(4, 100, 2);
+        t.wait_for_edge(5, "button", "falling", Some(10), false);
+        assert_eq!(
+            t.json_lines(),
+            "{\"args\":{\"count\":3,\"timeout-ns\":null},\"interface\":\"poll\",\"op\":\"poll\",\"result\":{\"ok\":[0,2]},\"t\":2}\n\
+             {\"args\":{\"count\":0,\"timeout-ns\":null},\"interface\":\"poll\",\"op\":\"poll\",\"result\":{\"err\":\"empty-wait\"},\"t\":3}\n\
+             {\"args\":{\"period-ns\":100},\"interface\":\"timer\",\"op\":\"periodic.wait\",\"result\":{\"ok\":2},\"t\":4}\n\
+             {\"args\":{\"edge\":\"falling\",\"pin\":\"button\",\"timeout-ns\":10},\"interface\":\"gpio\",\"op\":\"wait-for-edge\",\"result\":{\"ok\":false},\"t\":5}\n"
         );
     }
 

@@ -23,7 +23,6 @@ use crate::board::gpio as model_gpio;
 use crate::board::i2c::{Address as ModelAddress, NackSource, Op};
 use crate::board::{self, Board, GpioError, I2cError, SensorError};
 use crate::time::{Nanos, format_duration};
-use crate::trace;
 use crate::watch::{Generations, Periodic, Pollable, Watch};
 
 wasmtime::component::bindgen!({
@@ -403,20 +402,12 @@ impl poll::Host for State {
             let deadline = self.deadline_after(timeout_ns);
             Ok(self.wait(&list, deadline, "poll")?)
         };
-        let r = match &result {
-            Ok(v) => trace::ok_value(v.clone()),
-            Err(poll::ErrorCode::EmptyWait) => trace::err("empty-wait"),
-            Err(poll::ErrorCode::TooMany) => trace::err("too-many"),
+        let traced = match &result {
+            Ok(v) => Ok(v.as_slice()),
+            Err(poll::ErrorCode::EmptyWait) => Err("empty-wait"),
+            Err(poll::ErrorCode::TooMany) => Err("too-many"),
         };
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "poll",
-                "poll",
-                serde_json::json!({"count": list.len(), "timeout-ns": timeout_ns}),
-                r,
-            );
-        }
+        self.board.trace.poll(t, list.len(), timeout_ns, traced);
         self.echo();
         Ok(result)
     }
@@ -454,30 +445,14 @@ impl timer::Host for State {
     fn sleep(&mut self, duration: u64) -> wasmtime::Result<()> {
         let t = self.board.now();
         self.advance(t.saturating_add(duration))?;
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "timer",
-                "sleep",
-                serde_json::json!({"duration-ns": duration}),
-                trace::ok(),
-            );
-        }
+        self.board.trace.sleep(t, duration);
         self.echo();
         Ok(())
     }
     fn sleep_until(&mut self, deadline: u64) -> wasmtime::Result<()> {
         let t = self.board.now();
         self.advance(deadline)?;
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "timer",
-                "sleep-until",
-                serde_json::json!({"deadline": deadline}),
-                trace::ok(),
-            );
-        }
+        self.board.trace.sleep_until(t, deadline);
         self.echo();
         Ok(())
     }
@@ -513,15 +488,7 @@ impl timer::HostOneShot for State {
         let d = self.table.get(&r)?.deadline;
         let t = self.board.now();
         self.advance(d)?;
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "timer",
-                "one-shot.wait",
-                serde_json::json!({"deadline": d}),
-                trace::ok(),
-            );
-        }
+        self.board.trace.one_shot_wait(t, d);
         self.echo();
         Ok(())
     }
@@ -551,15 +518,7 @@ impl timer::HostPeriodic for State {
         self.next_id += 1;
         let id = self.next_id;
         self.periodics.insert(id, timer);
-        if self.board.trace.on {
-            self.board.trace.record(
-                now,
-                "timer",
-                "periodic.start",
-                serde_json::json!({"period-ns": period}),
-                trace::ok(),
-            );
-        }
+        self.board.trace.periodic_start(now, period);
         Ok(Ok(self.push(PeriodicRes { id })?))
     }
     fn period(&mut self, r: Resource<PeriodicRes>) -> wasmtime::Result<u64> {
@@ -580,15 +539,7 @@ impl timer::HostPeriodic for State {
         self.advance(next)?;
         let missed = p.take(self.board.now());
         self.periodics.insert(id, p);
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "timer",
-                "periodic.wait",
-                serde_json::json!({"period-ns": p.period}),
-                trace::ok_value(missed),
-            );
-        }
+        self.board.trace.periodic_wait(t, p.period, missed);
         self.echo();
         Ok(missed)
     }
@@ -621,15 +572,7 @@ impl log::Host for State {
             message.truncate(cut);
         }
         if level_rank(level) >= level_rank(self.min_level) {
-            if self.board.trace.on {
-                self.board.trace.record(
-                    t,
-                    "log",
-                    "log",
-                    serde_json::json!({"level": level_name(level), "message": message}),
-                    trace::ok(),
-                );
-            }
+            self.board.trace.log(t, level_name(level), &message);
             self.log.push(LogLine {
                 t,
                 level: level_name(level),
@@ -808,16 +751,10 @@ impl gpio::HostPin for State {
         let result = self.wait(std::slice::from_ref(&watch), deadline, "pin.wait-for-edge");
         self.table.delete(watch)?;
         let edge_seen = !result?.is_empty();
-        let name = self.board.gpio.pins[pin].name.clone();
-        if self.board.trace.on {
-            self.board.trace.record(
-                t,
-                "gpio",
-                "wait-for-edge",
-                serde_json::json!({"pin": name, "edge": edge_name(edge), "timeout-ns": timeout_ns}),
-                trace::ok_value(edge_seen),
-            );
-        }
+        let name = &self.board.gpio.pins[pin].name;
+        self.board
+            .trace
+            .wait_for_edge(t, name, edge_name(edge), timeout_ns, edge_seen);
         self.echo();
         Ok(Ok(edge_seen))
     }
