@@ -184,10 +184,7 @@ impl Watch {
                 generation,
             } => {
                 let closed = !board.gpio.pins[pin].open || generations.pins[pin] != generation;
-                (
-                    closed || board.pin_edges(pin, rising, falling) > seen,
-                    true,
-                )
+                (closed || board.pin_edges(pin, rising, falling) > seen, true)
             }
             Watch::Deadline(t) => (board.now() >= t, false),
             Watch::Tick { periodic: id } => match periodic(id) {
@@ -266,7 +263,11 @@ mod tests {
     }
 
     fn board() -> Board {
-        parse_str("test", "[[pin]]\nname = \"led\"\n\n[policy]\npins = [\"led\"]\n").unwrap()
+        parse_str(
+            "test",
+            "[[pin]]\nname = \"led\"\n\n[policy]\npins = [\"led\"]\n",
+        )
+        .unwrap()
     }
 
     #[test]

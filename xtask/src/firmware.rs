@@ -198,7 +198,14 @@ fn build_firmware(firmware: &Path, guests: &Path, args: &[&str]) -> Result<()> {
 fn build_probe(firmware: &Path, guests: &Path, args: &[&str]) -> Result<std::path::PathBuf> {
     let target = firmware.join("target/size-probe");
     let status = nested_cargo(firmware)
-        .args(["build", "--quiet", "--release", "--locked", "--bin", "shim-size"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--locked",
+            "--bin",
+            "shim-size",
+        ])
         .args(args)
         .env("WASI_HW_GUESTS", guests)
         .env("CARGO_TARGET_DIR", &target)
@@ -348,7 +355,11 @@ fn probe_report(
         "the shim with its runtime, one host (the size probe, src/bin/shim-size.rs: the dispatch \
          adapter over a host whose methods do nothing, out of line; machine outliner off):\n",
     );
-    let (open, sep, close) = if markdown { ("| ", " | ", " |") } else { ("  ", "  ", "") };
+    let (open, sep, close) = if markdown {
+        ("| ", " | ", " |")
+    } else {
+        ("  ", "  ", "")
+    };
     out.push_str(&format!("{open}part{sep}.text{sep}.data + .bss{close}\n"));
     if markdown {
         out.push_str("|---|---:|---:|\n");

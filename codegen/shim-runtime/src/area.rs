@@ -35,7 +35,12 @@ put!(put_f64, f64, 8);
 
 /// Writes `area` at `ptr` in guest memory, which must be aligned to
 /// `align` (the area's type's alignment) and leave room for the whole area.
-pub fn write<M: Memory + ?Sized>(mem: &mut M, ptr: u32, align: u32, area: &[u8]) -> Result<(), Error> {
+pub fn write<M: Memory + ?Sized>(
+    mem: &mut M,
+    ptr: u32,
+    align: u32,
+    area: &[u8],
+) -> Result<(), Error> {
     aligned(ptr, align)?;
     write_bytes(mem, ptr, area)
 }
@@ -52,7 +57,9 @@ mod tests {
         put_u64(&mut area, 8, 0x0102_0304_0506_0708);
         assert_eq!(
             area,
-            [0, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 8, 7, 6, 5, 4, 3, 2, 1]
+            [
+                0, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 0xAA, 8, 7, 6, 5, 4, 3, 2, 1
+            ]
         );
         put_u16(&mut area, 2, 0x0A0B);
         put_f32(&mut area, 4, 1.0);
@@ -75,7 +82,10 @@ mod tests {
         // Refused whole: nothing of it lands.
         assert_eq!(write(&mut mem[..], 6, 4, &[5; 4]), Err(Error::Misaligned));
         assert_eq!(write(&mut mem[..], 12, 4, &[5; 8]), Err(Error::OutOfBounds));
-        assert_eq!(write(&mut mem[..], u32::MAX - 3, 4, &[5; 8]), Err(Error::OutOfBounds));
+        assert_eq!(
+            write(&mut mem[..], u32::MAX - 3, 4, &[5; 8]),
+            Err(Error::OutOfBounds)
+        );
         assert!(!mem.contains(&5));
     }
 
@@ -88,9 +98,15 @@ mod tests {
         put_u16(&mut area, 24, 0xBEEF);
         put_u8(&mut area, 26, 0x7F);
         put_f32(&mut area, 28, 0.5);
-        assert_eq!(u32::from_le_bytes(area[0..4].try_into().unwrap()), 0xDEAD_BEEF);
+        assert_eq!(
+            u32::from_le_bytes(area[0..4].try_into().unwrap()),
+            0xDEAD_BEEF
+        );
         assert_eq!(f64::from_le_bytes(area[8..16].try_into().unwrap()), -2.5);
-        assert_eq!(u64::from_le_bytes(area[16..24].try_into().unwrap()), u64::MAX - 1);
+        assert_eq!(
+            u64::from_le_bytes(area[16..24].try_into().unwrap()),
+            u64::MAX - 1
+        );
         assert_eq!(area[24..27], [0xEF, 0xBE, 0x7F]);
         assert_eq!(f32::from_le_bytes(area[28..32].try_into().unwrap()), 0.5);
     }

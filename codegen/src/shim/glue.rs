@@ -1001,7 +1001,9 @@ impl FnGen<'_, '_, '_> {
             }
             None => {
                 let store = format_ident!("store_{ty}");
-                self.stmt(quote!(rt::memory::#store(guest.memory(), (#address) as u32, #o, #value)?;));
+                self.stmt(
+                    quote!(rt::memory::#store(guest.memory(), (#address) as u32, #o, #value)?;),
+                );
             }
         }
     }
