@@ -21,8 +21,8 @@
 //! (`__eN`), and written into the guest with one checked copy
 //! (`rt::guest::write`): a store per field with its own bounds check and
 //! error path made the glue 18% larger. The generator refuses a store past
-//! the end of its area. Memory is asked for afresh for each write, since `cabi_realloc`
-//! may grow it.
+//! the end of its area. Memory is asked for afresh for each write, since
+//! `cabi_realloc` may grow it.
 
 use anyhow::{Result, bail};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -109,6 +109,7 @@ fn function(
             arg: format_ident!("arg{}", sig.params.len().saturating_sub(1)),
             size: w.sizes.size(ty).size_wasm32(),
             align: w.sizes.align(ty).align_wasm32() as u32,
+            allocates: allocates(w.resolve, ty),
         });
     }
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -127,23 +128,7 @@ fn function(
     if let Some(e) = fg.error.take() {
         bail!("{item}: {e}");
     }
-    let mut body = std::mem::take(&mut fg.blocks[0]);
-    // The early check of the return pointer matters only where lowering
-    // calls the guest's `cabi_realloc` (which may grow memory to cover a
-    // bad pointer); elsewhere nothing the guest can see happens before the
-    // final write's own check, and the early one would only cost flash
-    // (about 14 bytes an import). A handle put in a table for a guest that
-    // then traps is left there, as every handle of a trapped guest is.
-    if let Some(at) = fg.check_at {
-        let after = quote!(#(#body)*).to_string();
-        let after = after
-            .split_once("rt :: guest :: check")
-            .map_or("", |(_, rest)| rest);
-        let effects = ["rt :: guest :: alloc", "rt :: guest :: lower_bytes"];
-        if !effects.iter().any(|e| after.contains(e)) && at < body.len() {
-            body.remove(at);
-        }
-    }
+    let body = std::mem::take(&mut fg.blocks[0]);
     let result = fg.result.take().unwrap_or_else(|| quote!(()));
     let text = quote!(#(#body)*).to_string();
     let parts = if text.contains("__mem") || text.contains("__tables") {
@@ -167,7 +152,9 @@ fn function(
         _ => bail!("{item}: more than one core result"),
     };
     let (area, write_area) = match &fg.ret_area {
-        Some(RetArea { arg, size, align }) => {
+        Some(RetArea {
+            arg, size, align, ..
+        }) => {
             if fg.extents.get("__ret").is_some_and(|end| end > size) {
                 bail!("{item}: a store past the end of the return area");
             }
@@ -258,8 +245,6 @@ struct FnGen<'w, 'a, 'l> {
     /// Per area (`__ret`, `__eN`), the end of its furthest store, to check
     /// against the area's size.
     extents: std::collections::HashMap<String, usize>,
-    /// Where in the body the return pointer's check is.
-    check_at: Option<usize>,
 }
 
 /// A function's return pointer and the size and alignment of its result.
@@ -268,6 +253,34 @@ struct RetArea {
     arg: Ident,
     size: usize,
     align: u32,
+    /// Whether lowering the result calls the guest's `cabi_realloc`.
+    allocates: bool,
+}
+
+/// Whether lowering a value of `ty` calls the guest's `cabi_realloc`: it
+/// holds a string or a list. A kind the shim does not lower counts as
+/// allocating (the generator refuses it elsewhere).
+fn allocates(resolve: &Resolve, ty: &Type) -> bool {
+    let any = |tys: Vec<&Type>| tys.into_iter().any(|t| allocates(resolve, t));
+    match ty {
+        Type::String => true,
+        Type::Id(id) => match &resolve.types[*id].kind {
+            TypeDefKind::List(_) | TypeDefKind::Map(..) => true,
+            TypeDefKind::Record(r) => any(r.fields.iter().map(|f| &f.ty).collect()),
+            TypeDefKind::Tuple(t) => any(t.types.iter().collect()),
+            TypeDefKind::Variant(v) => any(v.cases.iter().filter_map(|c| c.ty.as_ref()).collect()),
+            TypeDefKind::Result(r) => any(r.ok.iter().chain(r.err.iter()).collect()),
+            TypeDefKind::Option(t) | TypeDefKind::Type(t) | TypeDefKind::FixedLengthList(t, _) => {
+                allocates(resolve, t)
+            }
+            TypeDefKind::Enum(_)
+            | TypeDefKind::Flags(_)
+            | TypeDefKind::Handle(_)
+            | TypeDefKind::Resource => false,
+            TypeDefKind::Future(_) | TypeDefKind::Stream(_) | TypeDefKind::Unknown => true,
+        },
+        _ => false,
+    }
 }
 
 impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
@@ -292,7 +305,6 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
             in_lift_fn,
             ret_area: None,
             extents: std::collections::HashMap::new(),
-            check_at: None,
         }
     }
 
@@ -903,11 +915,19 @@ impl Bindgen for FnGen<'_, '_, '_> {
                 if func.result.is_some() {
                     let ret = format_ident!("ret");
                     self.stmt(quote!(let #ret = #call;));
-                    if let Some(RetArea { arg, size, align }) = &self.ret_area {
-                        let size = Literal::u32_unsuffixed(*size as u32);
-                        let align = Literal::u32_unsuffixed(*align);
+                    // The return pointer is checked now, as the canonical ABI
+                    // checks it before storing anything, where lowering calls
+                    // the guest's `cabi_realloc` (which may grow memory to
+                    // cover a bad pointer). Elsewhere nothing the guest can
+                    // see happens before the final write's own check, and an
+                    // early one would only cost flash (about 14 bytes an
+                    // import). A handle put in a table for a guest that then
+                    // traps is left there, as every handle of a trapped
+                    // guest is.
+                    if let Some(r) = self.ret_area.as_ref().filter(|r| r.allocates) {
+                        let (arg, size) = (&r.arg, Literal::u32_unsuffixed(r.size as u32));
+                        let align = Literal::u32_unsuffixed(r.align);
                         self.stmt(quote!(rt::guest::check(guest, (#arg) as u32, #align, #size)?;));
-                        self.check_at = Some(self.blocks.last().map_or(0, Vec::len) - 1);
                     }
                     results.push(quote!(#ret));
                 } else {
