@@ -174,19 +174,32 @@ fn first_missing<'e>(expected: &'e str, output: &str) -> Option<&'e str> {
         .find(|want| !lines.any(|line| line.starts_with(want)))
 }
 
-/// Builds the firmware (release) with `guests` inside.
-fn build_firmware(firmware: &Path, guests: &Path, args: &[&str]) -> Result<()> {
-    let status = nested_cargo(firmware)
-        .args(["build", "--quiet", "--release", "--locked"])
-        .args(["--bin", "wasi-hw-firmware-qemu"])
+/// `cargo build` of the firmware crate's binary `bin` (release) with
+/// `guests` inside.
+fn firmware_build(firmware: &Path, guests: &Path, bin: &str, args: &[&str]) -> Command {
+    let mut cargo = nested_cargo(firmware);
+    cargo
+        .args(["build", "--quiet", "--release", "--locked", "--bin", bin])
         .args(args)
-        .env("WASI_HW_GUESTS", guests)
+        .env("WASI_HW_GUESTS", guests);
+    cargo
+}
+
+/// Runs a build; `what` names it in the errors.
+fn run_build(mut cargo: Command, what: &str) -> Result<()> {
+    let status = cargo
         .status()
-        .context("running cargo build for the firmware")?;
+        .with_context(|| format!("running cargo build for {what}"))?;
     if !status.success() {
-        bail!("building the firmware failed");
+        bail!("building {what} failed");
     }
     Ok(())
+}
+
+/// Builds the firmware.
+fn build_firmware(firmware: &Path, guests: &Path, args: &[&str]) -> Result<()> {
+    let cargo = firmware_build(firmware, guests, "wasi-hw-firmware-qemu", args);
+    run_build(cargo, "the firmware")
 }
 
 /// Builds the size probe (`src/bin/shim-size.rs`: the shim over a host
@@ -197,27 +210,12 @@ fn build_firmware(firmware: &Path, guests: &Path, args: &[&str]) -> Result<()> {
 /// more than the firmware, where the outliner shares some of it).
 fn build_probe(firmware: &Path, guests: &Path, args: &[&str]) -> Result<std::path::PathBuf> {
     let target = firmware.join("target/size-probe");
-    let status = nested_cargo(firmware)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--locked",
-            "--bin",
-            "shim-size",
-        ])
-        .args(args)
-        .env("WASI_HW_GUESTS", guests)
-        .env("CARGO_TARGET_DIR", &target)
-        .env(
-            "RUSTFLAGS",
-            "-C link-arg=-Tlink.x -C llvm-args=-enable-machine-outliner=never",
-        )
-        .status()
-        .context("running cargo build for the size probe")?;
-    if !status.success() {
-        bail!("building the size probe failed");
-    }
+    let mut cargo = firmware_build(firmware, guests, "shim-size", args);
+    cargo.env("CARGO_TARGET_DIR", &target).env(
+        "RUSTFLAGS",
+        "-C link-arg=-Tlink.x -C llvm-args=-enable-machine-outliner=never",
+    );
+    run_build(cargo, "the size probe")?;
     Ok(target.join("thumbv7em-none-eabihf/release/shim-size"))
 }
 
