@@ -92,9 +92,17 @@ impl Trace {
         });
     }
 
-    /// Records an event if tracing is on.
-    fn line(&mut self, t: Nanos, interface: &'static str, op: &str, args: Value, result: Value) {
+    /// Records an event if tracing is on; `line` makes its arguments and
+    /// result only then, so that a run without a trace builds no JSON.
+    fn line(
+        &mut self,
+        t: Nanos,
+        interface: &'static str,
+        op: &str,
+        line: impl FnOnce() -> (Value, Value),
+    ) {
         if self.on {
+            let (args, result) = line();
             self.record(t, interface, op, args, result);
         }
     }
@@ -111,83 +119,55 @@ impl Trace {
         timeout_ns: Option<u64>,
         result: Result<&[u32], &str>,
     ) {
-        let result = match result {
-            Ok(ready) => ok_value(ready.to_vec()),
-            Err(name) => err(name),
-        };
-        self.line(
-            t,
-            "poll",
-            "poll",
-            json!({"count": count, "timeout-ns": timeout_ns}),
-            result,
-        );
+        self.line(t, "poll", "poll", || {
+            let result = match result {
+                Ok(ready) => ok_value(ready.to_vec()),
+                Err(name) => err(name),
+            };
+            (json!({"count": count, "timeout-ns": timeout_ns}), result)
+        });
     }
 
     /// `timer.sleep`.
     pub fn sleep(&mut self, t: Nanos, duration_ns: u64) {
-        self.line(
-            t,
-            "timer",
-            "sleep",
-            json!({"duration-ns": duration_ns}),
-            ok(),
-        );
+        self.line(t, "timer", "sleep", || {
+            (json!({"duration-ns": duration_ns}), ok())
+        });
     }
 
     /// `timer.sleep-until`.
     pub fn sleep_until(&mut self, t: Nanos, deadline: Nanos) {
-        self.line(
-            t,
-            "timer",
-            "sleep-until",
-            json!({"deadline": deadline}),
-            ok(),
-        );
+        self.line(t, "timer", "sleep-until", || {
+            (json!({"deadline": deadline}), ok())
+        });
     }
 
     /// `one-shot.wait` on a timer due at `deadline`.
     pub fn one_shot_wait(&mut self, t: Nanos, deadline: Nanos) {
-        self.line(
-            t,
-            "timer",
-            "one-shot.wait",
-            json!({"deadline": deadline}),
-            ok(),
-        );
+        self.line(t, "timer", "one-shot.wait", || {
+            (json!({"deadline": deadline}), ok())
+        });
     }
 
     /// `periodic.start`.
     pub fn periodic_start(&mut self, t: Nanos, period_ns: u64) {
-        self.line(
-            t,
-            "timer",
-            "periodic.start",
-            json!({"period-ns": period_ns}),
-            ok(),
-        );
+        self.line(t, "timer", "periodic.start", || {
+            (json!({"period-ns": period_ns}), ok())
+        });
     }
 
     /// `periodic.wait`, which returned the ticks `missed`.
     pub fn periodic_wait(&mut self, t: Nanos, period_ns: u64, missed: u64) {
-        self.line(
-            t,
-            "timer",
-            "periodic.wait",
-            json!({"period-ns": period_ns}),
-            ok_value(missed),
-        );
+        self.line(t, "timer", "periodic.wait", || {
+            (json!({"period-ns": period_ns}), ok_value(missed))
+        });
     }
 
     /// `log.log` of a message the app's level lets through.
     pub fn log(&mut self, t: Nanos, level: &str, message: &str) {
-        self.line(
-            t,
-            "log",
-            "log",
-            json!({"level": level, "message": message}),
-            ok(),
-        );
+        self.line(t, "log", "log", || {
+            (json!({"level": level, "message": message}), ok())
+        });
     }
 
     /// `pin.wait-for-edge` on `pin` for `edge` (`rising`, `falling`,
@@ -200,13 +180,12 @@ impl Trace {
         timeout_ns: Option<u64>,
         seen: bool,
     ) {
-        self.line(
-            t,
-            "gpio",
-            "wait-for-edge",
-            json!({"pin": pin, "edge": edge, "timeout-ns": timeout_ns}),
-            ok_value(seen),
-        );
+        self.line(t, "gpio", "wait-for-edge", || {
+            (
+                json!({"pin": pin, "edge": edge, "timeout-ns": timeout_ns}),
+                ok_value(seen),
+            )
+        });
     }
 
     /// Every event as JSON lines.
