@@ -26,19 +26,22 @@ impl Memory for [u8] {
 
 /// The range `ptr .. ptr + len` of a memory of `size` bytes, if it fits.
 pub fn range(size: usize, ptr: u32, len: u32) -> Result<core::ops::Range<usize>, Error> {
-    let start = ptr as usize;
-    let end = start.checked_add(len as usize).ok_or(Error::OutOfBounds)?;
-    // On 32-bit hosts usize is u32: the sum above may fit usize yet wrap
-    // the guest's 32-bit space, which the canonical ABI also forbids.
-    if u64::from(ptr) + u64::from(len) > u64::from(u32::MAX) + 1 || end > size {
+    // In u64 the sum cannot wrap, on any host. One comparison checks both
+    // the end of memory and the end of the guest's 32-bit space (on a
+    // 32-bit host the `min` folds away: `size` is below 2^32 already).
+    let end = u64::from(ptr) + u64::from(len);
+    if end > (size as u64).min(1 << 32) {
         return Err(Error::OutOfBounds);
     }
-    Ok(start..end)
+    Ok(ptr as usize..end as usize)
 }
 
-/// Checks that `ptr` is a multiple of `align` (a power of two).
+/// Checks that `ptr` is a multiple of `align`, a power of two (as every
+/// alignment in the canonical ABI is; 0 checks nothing).
 pub fn aligned(ptr: u32, align: u32) -> Result<(), Error> {
-    if align != 0 && !ptr.is_multiple_of(align) {
+    // A mask, not a division: Cortex-M's `udiv` is slow and the
+    // division's code larger.
+    if align != 0 && ptr & (align - 1) != 0 {
         Err(Error::Misaligned)
     } else {
         Ok(())
