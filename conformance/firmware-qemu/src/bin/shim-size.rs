@@ -55,38 +55,49 @@ macro_rules! probe {
     };
 }
 
+/// The resources, each a type of its own and of its own size, as a
+/// firmware's are (the embedded-hal adapter's are an enum, a `u64`, a
+/// struct, a pin index, a bus index...), so that the handle tables' code is
+/// counted once per resource type, as in a firmware.
+type Pollable = (u8, u32);
+type OneShot = u64;
+type Periodic = [u64; 2];
+type Pin = u8;
+type Bus = u16;
+type Sensor = (u8, u16);
+
 impl poll::Poll for Probe {
-    type Pollable = u32;
+    type Pollable = Pollable;
     probe! {
-        fn pollable_ready(&mut self, p: &mut u32) -> Result<bool, rt::Error>;
-        fn pollable_block(&mut self, p: &mut u32) -> Result<(), rt::Error>;
-        fn poll(&mut self, in_: rt::Handles<'_, u32>, timeout_ns: Option<u64>)
+        fn pollable_ready(&mut self, p: &mut Pollable) -> Result<bool, rt::Error>;
+        fn pollable_block(&mut self, p: &mut Pollable) -> Result<(), rt::Error>;
+        fn poll(&mut self, in_: rt::Handles<'_, Pollable>, timeout_ns: Option<u64>)
             -> Result<Result<&[u32], poll::ErrorCode>, rt::Error>;
-        fn pollable_drop(&mut self, p: u32) -> Result<(), rt::Error>;
+        fn pollable_drop(&mut self, p: Pollable) -> Result<(), rt::Error>;
     }
 }
 
 impl timer::Timer for Probe {
-    type OneShot = u32;
-    type Periodic = u32;
+    type OneShot = OneShot;
+    type Periodic = Periodic;
     probe! {
         fn now(&mut self) -> Result<u64, rt::Error>;
         fn resolution(&mut self) -> Result<u64, rt::Error>;
         fn sleep(&mut self, d: u64) -> Result<(), rt::Error>;
         fn sleep_until(&mut self, t: u64) -> Result<(), rt::Error>;
-        fn one_shot_at(&mut self, t: u64) -> Result<Result<u32, timer::ErrorCode>, rt::Error>;
-        fn one_shot_after(&mut self, d: u64) -> Result<Result<u32, timer::ErrorCode>, rt::Error>;
-        fn one_shot_deadline(&mut self, o: &mut u32) -> Result<u64, rt::Error>;
-        fn one_shot_is_expired(&mut self, o: &mut u32) -> Result<bool, rt::Error>;
-        fn one_shot_wait(&mut self, o: &mut u32) -> Result<(), rt::Error>;
-        fn one_shot_subscribe(&mut self, o: &mut u32) -> Result<u32, rt::Error>;
-        fn periodic_start(&mut self, d: u64) -> Result<Result<u32, timer::ErrorCode>, rt::Error>;
-        fn periodic_period(&mut self, p: &mut u32) -> Result<u64, rt::Error>;
-        fn periodic_next_tick(&mut self, p: &mut u32) -> Result<u64, rt::Error>;
-        fn periodic_wait(&mut self, p: &mut u32) -> Result<u64, rt::Error>;
-        fn periodic_subscribe(&mut self, p: &mut u32) -> Result<u32, rt::Error>;
-        fn one_shot_drop(&mut self, o: u32) -> Result<(), rt::Error>;
-        fn periodic_drop(&mut self, p: u32) -> Result<(), rt::Error>;
+        fn one_shot_at(&mut self, t: u64) -> Result<Result<OneShot, timer::ErrorCode>, rt::Error>;
+        fn one_shot_after(&mut self, d: u64) -> Result<Result<OneShot, timer::ErrorCode>, rt::Error>;
+        fn one_shot_deadline(&mut self, o: &mut OneShot) -> Result<u64, rt::Error>;
+        fn one_shot_is_expired(&mut self, o: &mut OneShot) -> Result<bool, rt::Error>;
+        fn one_shot_wait(&mut self, o: &mut OneShot) -> Result<(), rt::Error>;
+        fn one_shot_subscribe(&mut self, o: &mut OneShot) -> Result<Pollable, rt::Error>;
+        fn periodic_start(&mut self, d: u64) -> Result<Result<Periodic, timer::ErrorCode>, rt::Error>;
+        fn periodic_period(&mut self, p: &mut Periodic) -> Result<u64, rt::Error>;
+        fn periodic_next_tick(&mut self, p: &mut Periodic) -> Result<u64, rt::Error>;
+        fn periodic_wait(&mut self, p: &mut Periodic) -> Result<u64, rt::Error>;
+        fn periodic_subscribe(&mut self, p: &mut Periodic) -> Result<Pollable, rt::Error>;
+        fn one_shot_drop(&mut self, o: OneShot) -> Result<(), rt::Error>;
+        fn periodic_drop(&mut self, p: Periodic) -> Result<(), rt::Error>;
     }
 }
 
@@ -98,73 +109,73 @@ impl log::Log for Probe {
 }
 
 impl gpio::Gpio for Probe {
-    type Pin = u32;
+    type Pin = Pin;
     probe! {
         fn list_pins(&mut self) -> Result<&[gpio::PinInfo<'_>], rt::Error>;
         fn open(&mut self, name: &str, config: gpio::Config)
-            -> Result<Result<u32, gpio::ErrorCode>, rt::Error>;
-        fn pin_name(&mut self, pin: &mut u32) -> Result<&str, rt::Error>;
-        fn pin_reconfigure(&mut self, pin: &mut u32, config: gpio::Config)
+            -> Result<Result<Pin, gpio::ErrorCode>, rt::Error>;
+        fn pin_name(&mut self, pin: &mut Pin) -> Result<&str, rt::Error>;
+        fn pin_reconfigure(&mut self, pin: &mut Pin, config: gpio::Config)
             -> Result<Result<(), gpio::ErrorCode>, rt::Error>;
-        fn pin_is_high(&mut self, pin: &mut u32) -> Result<Result<bool, gpio::ErrorCode>, rt::Error>;
-        fn pin_set_high(&mut self, pin: &mut u32) -> Result<Result<(), gpio::ErrorCode>, rt::Error>;
-        fn pin_set_low(&mut self, pin: &mut u32) -> Result<Result<(), gpio::ErrorCode>, rt::Error>;
-        fn pin_toggle(&mut self, pin: &mut u32) -> Result<Result<(), gpio::ErrorCode>, rt::Error>;
-        fn pin_is_set_high(&mut self, pin: &mut u32)
+        fn pin_is_high(&mut self, pin: &mut Pin) -> Result<Result<bool, gpio::ErrorCode>, rt::Error>;
+        fn pin_set_high(&mut self, pin: &mut Pin) -> Result<Result<(), gpio::ErrorCode>, rt::Error>;
+        fn pin_set_low(&mut self, pin: &mut Pin) -> Result<Result<(), gpio::ErrorCode>, rt::Error>;
+        fn pin_toggle(&mut self, pin: &mut Pin) -> Result<Result<(), gpio::ErrorCode>, rt::Error>;
+        fn pin_is_set_high(&mut self, pin: &mut Pin)
             -> Result<Result<bool, gpio::ErrorCode>, rt::Error>;
-        fn pin_wait_for_edge(&mut self, pin: &mut u32, edge: gpio::Edge, timeout_ns: Option<u64>)
+        fn pin_wait_for_edge(&mut self, pin: &mut Pin, edge: gpio::Edge, timeout_ns: Option<u64>)
             -> Result<Result<bool, gpio::ErrorCode>, rt::Error>;
-        fn pin_subscribe(&mut self, pin: &mut u32, edge: gpio::Edge)
-            -> Result<Result<u32, gpio::ErrorCode>, rt::Error>;
-        fn pin_drop(&mut self, pin: u32) -> Result<(), rt::Error>;
+        fn pin_subscribe(&mut self, pin: &mut Pin, edge: gpio::Edge)
+            -> Result<Result<Pollable, gpio::ErrorCode>, rt::Error>;
+        fn pin_drop(&mut self, pin: Pin) -> Result<(), rt::Error>;
     }
 }
 
 impl i2c::I2c for Probe {
-    type Bus = u32;
+    type Bus = Bus;
     probe! {
         fn list_buses(&mut self) -> Result<&[i2c::BusInfo<'_>], rt::Error>;
-        fn open(&mut self, name: &str) -> Result<Result<u32, i2c::ErrorCode>, rt::Error>;
-        fn bus_frequency_hz(&mut self, bus: &mut u32) -> Result<u32, rt::Error>;
-        fn bus_max_transfer_length(&mut self, bus: &mut u32) -> Result<u32, rt::Error>;
-        fn bus_read(&mut self, bus: &mut u32, address: i2c::Address, length: u32)
+        fn open(&mut self, name: &str) -> Result<Result<Bus, i2c::ErrorCode>, rt::Error>;
+        fn bus_frequency_hz(&mut self, bus: &mut Bus) -> Result<u32, rt::Error>;
+        fn bus_max_transfer_length(&mut self, bus: &mut Bus) -> Result<u32, rt::Error>;
+        fn bus_read(&mut self, bus: &mut Bus, address: i2c::Address, length: u32)
             -> Result<Result<&[u8], i2c::ErrorCode>, rt::Error>;
-        fn bus_write(&mut self, bus: &mut u32, address: i2c::Address, data: &[u8])
+        fn bus_write(&mut self, bus: &mut Bus, address: i2c::Address, data: &[u8])
             -> Result<Result<(), i2c::ErrorCode>, rt::Error>;
-        fn bus_write_read(&mut self, bus: &mut u32, address: i2c::Address, data: &[u8], length: u32)
+        fn bus_write_read(&mut self, bus: &mut Bus, address: i2c::Address, data: &[u8], length: u32)
             -> Result<Result<&[u8], i2c::ErrorCode>, rt::Error>;
         fn bus_transaction(
             &mut self,
-            bus: &mut u32,
+            bus: &mut Bus,
             address: i2c::Address,
             operations: rt::List<'_, i2c::Operation<'_>>
         ) -> Result<Result<&[&[u8]], i2c::ErrorCode>, rt::Error>;
-        fn bus_recover(&mut self, bus: &mut u32) -> Result<Result<(), i2c::ErrorCode>, rt::Error>;
-        fn bus_drop(&mut self, bus: u32) -> Result<(), rt::Error>;
+        fn bus_recover(&mut self, bus: &mut Bus) -> Result<Result<(), i2c::ErrorCode>, rt::Error>;
+        fn bus_drop(&mut self, bus: Bus) -> Result<(), rt::Error>;
     }
 }
 
 impl sensor::Sensor for Probe {
-    type Sensor = u32;
+    type Sensor = Sensor;
     probe! {
         fn list_sensors(&mut self) -> Result<&[sensor::SensorInfo<'_>], rt::Error>;
-        fn open(&mut self, name: &str) -> Result<Result<u32, sensor::ErrorCode>, rt::Error>;
-        fn sensor_info(&mut self, s: &mut u32) -> Result<sensor::SensorInfo<'_>, rt::Error>;
-        fn sensor_read(&mut self, s: &mut u32)
+        fn open(&mut self, name: &str) -> Result<Result<Sensor, sensor::ErrorCode>, rt::Error>;
+        fn sensor_info(&mut self, s: &mut Sensor) -> Result<sensor::SensorInfo<'_>, rt::Error>;
+        fn sensor_read(&mut self, s: &mut Sensor)
             -> Result<Result<sensor::Sample<'_>, sensor::ErrorCode>, rt::Error>;
-        fn sensor_set_attribute(&mut self, s: &mut u32, attribute: sensor::Attribute)
+        fn sensor_set_attribute(&mut self, s: &mut Sensor, attribute: sensor::Attribute)
             -> Result<Result<(), sensor::ErrorCode>, rt::Error>;
-        fn sensor_get_attribute(&mut self, s: &mut u32, kind: sensor::AttributeKind)
+        fn sensor_get_attribute(&mut self, s: &mut Sensor, kind: sensor::AttributeKind)
             -> Result<Result<sensor::Attribute, sensor::ErrorCode>, rt::Error>;
-        fn sensor_start(&mut self, s: &mut u32) -> Result<Result<(), sensor::ErrorCode>, rt::Error>;
-        fn sensor_stop(&mut self, s: &mut u32) -> Result<(), rt::Error>;
-        fn sensor_read_fifo(&mut self, s: &mut u32, max: u32)
+        fn sensor_start(&mut self, s: &mut Sensor) -> Result<Result<(), sensor::ErrorCode>, rt::Error>;
+        fn sensor_stop(&mut self, s: &mut Sensor) -> Result<(), rt::Error>;
+        fn sensor_read_fifo(&mut self, s: &mut Sensor, max: u32)
             -> Result<Result<sensor::FifoSamples<'_>, sensor::ErrorCode>, rt::Error>;
-        fn sensor_subscribe_data_ready(&mut self, s: &mut u32)
-            -> Result<Result<u32, sensor::ErrorCode>, rt::Error>;
-        fn sensor_subscribe_threshold(&mut self, s: &mut u32, threshold: sensor::Threshold)
-            -> Result<Result<u32, sensor::ErrorCode>, rt::Error>;
-        fn sensor_drop(&mut self, s: u32) -> Result<(), rt::Error>;
+        fn sensor_subscribe_data_ready(&mut self, s: &mut Sensor)
+            -> Result<Result<Pollable, sensor::ErrorCode>, rt::Error>;
+        fn sensor_subscribe_threshold(&mut self, s: &mut Sensor, threshold: sensor::Threshold)
+            -> Result<Result<Pollable, sensor::ErrorCode>, rt::Error>;
+        fn sensor_drop(&mut self, s: Sensor) -> Result<(), rt::Error>;
     }
 }
 
