@@ -274,9 +274,17 @@ pub mod poll {
         };
         let ret = <H as super::poll::Poll>::poll(host, t3, t4)?;
         rt::guest::check(guest, (arg4) as u32, 4, 12)?;
-        match ret {
+        let t9 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t9 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t9 {
             Ok(p5) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t6 = p5;
                 let t7 = rt::guest::alloc(guest, (t6).len(), 4, 4)?;
                 for (i3, e3) in (t6).iter().enumerate() {
@@ -288,12 +296,9 @@ pub mod poll {
                 }
                 rt::area::put_u32(&mut __ret, 8, (((t6).len() as i32)) as u32);
                 rt::area::put_u32(&mut __ret, 4, (((t7) as i32)) as u32);
-                ()
             }
             Err(p8) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p8) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;
@@ -583,17 +588,22 @@ pub mod timer {
     >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
         let mut __ret = [0u8; 8];
         let ret = <H as super::timer::Timer>::one_shot_at(host, ((arg0) as u64))?;
-        match ret {
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Ok(p1) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t2 = guest.tables().timer_one_shot.insert(p1)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t2) as u32);
-                ()
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
@@ -622,17 +632,22 @@ pub mod timer {
     >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
         let mut __ret = [0u8; 8];
         let ret = <H as super::timer::Timer>::one_shot_after(host, ((arg0) as u64))?;
-        match ret {
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Ok(p1) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t2 = guest.tables().timer_one_shot.insert(p1)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t2) as u32);
-                ()
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
@@ -766,17 +781,22 @@ pub mod timer {
     >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
         let mut __ret = [0u8; 8];
         let ret = <H as super::timer::Timer>::periodic_start(host, ((arg0) as u64))?;
-        match ret {
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Ok(p1) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t2 = guest.tables().timer_periodic.insert(p1)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t2) as u32);
-                ()
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
@@ -1398,17 +1418,22 @@ pub mod gpio {
             initial_high: ((arg5) != 0),
         };
         let ret = <H as super::gpio::Gpio>::open(host, t1, t4)?;
-        match ret {
+        let t8 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t8 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t8 {
             Ok(p5) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t6 = guest.tables().gpio_pin.insert(p5)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t6) as u32);
-                ()
             }
             Err(p7) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p7) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg6) as u32, 4, &__ret)?;
@@ -1499,16 +1524,20 @@ pub mod gpio {
             initial_high: ((arg4) != 0),
         };
         let ret = <H as super::gpio::Gpio>::pin_reconfigure(host, t1, t4)?;
-        match ret {
-            Ok(p5) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                ()
-            }
+        let t7 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t7 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t7 {
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p6) as i32)) as u8);
-                ()
             }
+            _ => {}
         }
         rt::guest::write(guest, (arg5) as u32, 1, &__ret)?;
         Ok(())
@@ -1538,16 +1567,21 @@ pub mod gpio {
         let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_is_high(host, t1)?;
-        match ret {
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, ((i32::from(p2))) as u8);
-                ()
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
@@ -1578,16 +1612,20 @@ pub mod gpio {
         let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_set_high(host, t1)?;
-        match ret {
-            Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                ()
-            }
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
-                ()
             }
+            _ => {}
         }
         rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
@@ -1617,16 +1655,20 @@ pub mod gpio {
         let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_set_low(host, t1)?;
-        match ret {
-            Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                ()
-            }
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
-                ()
             }
+            _ => {}
         }
         rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
@@ -1656,16 +1698,20 @@ pub mod gpio {
         let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_toggle(host, t1)?;
-        match ret {
-            Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                ()
-            }
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
-                ()
             }
+            _ => {}
         }
         rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
@@ -1695,16 +1741,21 @@ pub mod gpio {
         let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_is_set_high(host, t1)?;
-        match ret {
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, ((i32::from(p2))) as u8);
-                ()
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
@@ -1754,16 +1805,21 @@ pub mod gpio {
             _ => return Err(rt::Error::InvalidDiscriminant),
         };
         let ret = <H as super::gpio::Gpio>::pin_wait_for_edge(host, t1, t2, t3)?;
-        match ret {
+        let t6 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t6 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t6 {
             Ok(p4) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, ((i32::from(p4))) as u8);
-                ()
             }
             Err(p5) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p5) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg4) as u32, 1, &__ret)?;
@@ -1806,17 +1862,22 @@ pub mod gpio {
             _ => return Err(rt::Error::InvalidDiscriminant),
         };
         let ret = <H as super::gpio::Gpio>::pin_subscribe(host, t1, t2)?;
-        match ret {
+        let t6 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t6 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t6 {
             Ok(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t4 = guest.tables().poll_pollable.insert(p3)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t4) as u32);
-                ()
             }
             Err(p5) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p5) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
@@ -2058,11 +2119,11 @@ pub mod i2c {
         let mut __ret = [0u8; 8];
         let ret = <H as super::i2c::I2c>::list_buses(host)?;
         rt::guest::check(guest, (arg0) as u32, 4, 8)?;
-        let t8 = ret;
-        let t9 = rt::guest::alloc(guest, (t8).len(), 20, 4)?;
-        for (i2, e2) in (t8).iter().enumerate() {
+        let t9 = ret;
+        let t10 = rt::guest::alloc(guest, (t9).len(), 20, 4)?;
+        for (i2, e2) in (t9).iter().enumerate() {
             let e2 = *e2;
-            let base2 = (t9 + (i2 as u32) * 20) as i32;
+            let base2 = (t10 + (i2 as u32) * 20) as i32;
             let mut __e2 = [0u8; 20];
             let t1 = e2;
             let t2 = ((t1).name).as_bytes();
@@ -2070,32 +2131,37 @@ pub mod i2c {
             rt::area::put_u32(&mut __e2, 4, (((t2).len() as i32)) as u32);
             rt::area::put_u32(&mut __e2, 0, (((t3) as i32)) as u32);
             rt::area::put_u32(&mut __e2, 8, ((((t1).frequency_hz) as i32)) as u32);
-            let t6 = (t1).allowed;
-            let t7 = rt::guest::alloc(guest, (t6).len(), 4, 2)?;
-            for (i3, e3) in (t6).iter().enumerate() {
+            let t7 = (t1).allowed;
+            let t8 = rt::guest::alloc(guest, (t7).len(), 4, 2)?;
+            for (i3, e3) in (t7).iter().enumerate() {
                 let e3 = *e3;
-                let base3 = (t7 + (i3 as u32) * 4) as i32;
+                let base3 = (t8 + (i3 as u32) * 4) as i32;
                 let mut __e3 = [0u8; 4];
-                match e3 {
+                let t6 = e3;
+                rt::area::put_u8(
+                    &mut __e3,
+                    0,
+                    match t6 {
+                        super::i2c::Address::SevenBit(_) => (0i32) as u8,
+                        super::i2c::Address::TenBit(_) => (1i32) as u8,
+                    },
+                );
+                match t6 {
                     super::i2c::Address::SevenBit(p4) => {
-                        rt::area::put_u8(&mut __e3, 0, (0i32) as u8);
                         rt::area::put_u8(&mut __e3, 2, ((i32::from(p4))) as u8);
-                        ()
                     }
                     super::i2c::Address::TenBit(p5) => {
-                        rt::area::put_u8(&mut __e3, 0, (1i32) as u8);
                         rt::area::put_u16(&mut __e3, 2, ((i32::from(p5))) as u16);
-                        ()
                     }
                 }
                 rt::guest::write(guest, base3 as u32, 2, &__e3)?;
             }
-            rt::area::put_u32(&mut __e2, 16, (((t6).len() as i32)) as u32);
-            rt::area::put_u32(&mut __e2, 12, (((t7) as i32)) as u32);
+            rt::area::put_u32(&mut __e2, 16, (((t7).len() as i32)) as u32);
+            rt::area::put_u32(&mut __e2, 12, (((t8) as i32)) as u32);
             rt::guest::write(guest, base2 as u32, 4, &__e2)?;
         }
-        rt::area::put_u32(&mut __ret, 4, (((t8).len() as i32)) as u32);
-        rt::area::put_u32(&mut __ret, 0, (((t9) as i32)) as u32);
+        rt::area::put_u32(&mut __ret, 4, (((t9).len() as i32)) as u32);
+        rt::area::put_u32(&mut __ret, 0, (((t10) as i32)) as u32);
         rt::guest::write(guest, (arg0) as u32, 4, &__ret)?;
         Ok(())
     }
@@ -2130,59 +2196,44 @@ pub mod i2c {
         let mut __ret = [0u8; 8];
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
         let ret = <H as super::i2c::I2c>::open(host, t1)?;
-        match ret {
+        let t16 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t16 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t16 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = guest.tables().i2c_bus.insert(p2)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t3) as u32);
-                ()
             }
             Err(p4) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
-                match p4 {
+                let t15 = p4;
+                rt::area::put_u8(
+                    &mut __ret,
+                    4,
+                    match t15 {
+                        super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
+                        super::i2c::ErrorCode::ArbitrationLoss => (1i32) as u8,
+                        super::i2c::ErrorCode::Bus => (2i32) as u8,
+                        super::i2c::ErrorCode::Overrun => (3i32) as u8,
+                        super::i2c::ErrorCode::Timeout => (4i32) as u8,
+                        super::i2c::ErrorCode::NotFound => (5i32) as u8,
+                        super::i2c::ErrorCode::NotPermitted => (6i32) as u8,
+                        super::i2c::ErrorCode::InvalidArgument => (7i32) as u8,
+                        super::i2c::ErrorCode::LimitReached => (8i32) as u8,
+                        super::i2c::ErrorCode::Other => (9i32) as u8,
+                    },
+                );
+                match t15 {
                     super::i2c::ErrorCode::NoAcknowledge(p5) => {
-                        rt::area::put_u8(&mut __ret, 4, (0i32) as u8);
                         rt::area::put_u8(&mut __ret, 5, (((p5) as i32)) as u8);
-                        ()
                     }
-                    super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::area::put_u8(&mut __ret, 4, (1i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Bus => {
-                        rt::area::put_u8(&mut __ret, 4, (2i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Overrun => {
-                        rt::area::put_u8(&mut __ret, 4, (3i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Timeout => {
-                        rt::area::put_u8(&mut __ret, 4, (4i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotFound => {
-                        rt::area::put_u8(&mut __ret, 4, (5i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotPermitted => {
-                        rt::area::put_u8(&mut __ret, 4, (6i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::InvalidArgument => {
-                        rt::area::put_u8(&mut __ret, 4, (7i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::LimitReached => {
-                        rt::area::put_u8(&mut __ret, 4, (8i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Other => {
-                        rt::area::put_u8(&mut __ret, 4, (9i32) as u8);
-                        ()
-                    }
+                    _ => {}
                 }
-                ()
             }
         }
         rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
@@ -2279,61 +2330,46 @@ pub mod i2c {
         };
         let ret = <H as super::i2c::I2c>::bus_read(host, t1, t2, ((arg3) as u32))?;
         rt::guest::check(guest, (arg4) as u32, 4, 12)?;
-        match ret {
+        let t18 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t18 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t18 {
             Ok(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t4 = (p3);
                 let t5 = rt::guest::lower_bytes(guest, t4)?;
                 rt::area::put_u32(&mut __ret, 8, (((t4).len() as i32)) as u32);
                 rt::area::put_u32(&mut __ret, 4, (((t5) as i32)) as u32);
-                ()
             }
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
-                match p6 {
+                let t17 = p6;
+                rt::area::put_u8(
+                    &mut __ret,
+                    4,
+                    match t17 {
+                        super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
+                        super::i2c::ErrorCode::ArbitrationLoss => (1i32) as u8,
+                        super::i2c::ErrorCode::Bus => (2i32) as u8,
+                        super::i2c::ErrorCode::Overrun => (3i32) as u8,
+                        super::i2c::ErrorCode::Timeout => (4i32) as u8,
+                        super::i2c::ErrorCode::NotFound => (5i32) as u8,
+                        super::i2c::ErrorCode::NotPermitted => (6i32) as u8,
+                        super::i2c::ErrorCode::InvalidArgument => (7i32) as u8,
+                        super::i2c::ErrorCode::LimitReached => (8i32) as u8,
+                        super::i2c::ErrorCode::Other => (9i32) as u8,
+                    },
+                );
+                match t17 {
                     super::i2c::ErrorCode::NoAcknowledge(p7) => {
-                        rt::area::put_u8(&mut __ret, 4, (0i32) as u8);
                         rt::area::put_u8(&mut __ret, 5, (((p7) as i32)) as u8);
-                        ()
                     }
-                    super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::area::put_u8(&mut __ret, 4, (1i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Bus => {
-                        rt::area::put_u8(&mut __ret, 4, (2i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Overrun => {
-                        rt::area::put_u8(&mut __ret, 4, (3i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Timeout => {
-                        rt::area::put_u8(&mut __ret, 4, (4i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotFound => {
-                        rt::area::put_u8(&mut __ret, 4, (5i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotPermitted => {
-                        rt::area::put_u8(&mut __ret, 4, (6i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::InvalidArgument => {
-                        rt::area::put_u8(&mut __ret, 4, (7i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::LimitReached => {
-                        rt::area::put_u8(&mut __ret, 4, (8i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Other => {
-                        rt::area::put_u8(&mut __ret, 4, (9i32) as u8);
-                        ()
-                    }
+                    _ => {}
                 }
-                ()
             }
         }
         rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;
@@ -2379,58 +2415,42 @@ pub mod i2c {
         };
         let t3 = rt::memory::read_bytes(&*__mem, (arg3) as u32, (arg4) as u32)?;
         let ret = <H as super::i2c::I2c>::bus_write(host, t1, t2, t3)?;
-        match ret {
-            Ok(p4) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                ()
-            }
+        let t17 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t17 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t17 {
             Err(p5) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
-                match p5 {
+                let t16 = p5;
+                rt::area::put_u8(
+                    &mut __ret,
+                    1,
+                    match t16 {
+                        super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
+                        super::i2c::ErrorCode::ArbitrationLoss => (1i32) as u8,
+                        super::i2c::ErrorCode::Bus => (2i32) as u8,
+                        super::i2c::ErrorCode::Overrun => (3i32) as u8,
+                        super::i2c::ErrorCode::Timeout => (4i32) as u8,
+                        super::i2c::ErrorCode::NotFound => (5i32) as u8,
+                        super::i2c::ErrorCode::NotPermitted => (6i32) as u8,
+                        super::i2c::ErrorCode::InvalidArgument => (7i32) as u8,
+                        super::i2c::ErrorCode::LimitReached => (8i32) as u8,
+                        super::i2c::ErrorCode::Other => (9i32) as u8,
+                    },
+                );
+                match t16 {
                     super::i2c::ErrorCode::NoAcknowledge(p6) => {
-                        rt::area::put_u8(&mut __ret, 1, (0i32) as u8);
                         rt::area::put_u8(&mut __ret, 2, (((p6) as i32)) as u8);
-                        ()
                     }
-                    super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::area::put_u8(&mut __ret, 1, (1i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Bus => {
-                        rt::area::put_u8(&mut __ret, 1, (2i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Overrun => {
-                        rt::area::put_u8(&mut __ret, 1, (3i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Timeout => {
-                        rt::area::put_u8(&mut __ret, 1, (4i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotFound => {
-                        rt::area::put_u8(&mut __ret, 1, (5i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotPermitted => {
-                        rt::area::put_u8(&mut __ret, 1, (6i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::InvalidArgument => {
-                        rt::area::put_u8(&mut __ret, 1, (7i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::LimitReached => {
-                        rt::area::put_u8(&mut __ret, 1, (8i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Other => {
-                        rt::area::put_u8(&mut __ret, 1, (9i32) as u8);
-                        ()
-                    }
+                    _ => {}
                 }
-                ()
             }
+            _ => {}
         }
         rt::guest::write(guest, (arg5) as u32, 1, &__ret)?;
         Ok(())
@@ -2483,61 +2503,46 @@ pub mod i2c {
             ((arg5) as u32),
         )?;
         rt::guest::check(guest, (arg6) as u32, 4, 12)?;
-        match ret {
+        let t19 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t19 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t19 {
             Ok(p4) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t5 = (p4);
                 let t6 = rt::guest::lower_bytes(guest, t5)?;
                 rt::area::put_u32(&mut __ret, 8, (((t5).len() as i32)) as u32);
                 rt::area::put_u32(&mut __ret, 4, (((t6) as i32)) as u32);
-                ()
             }
             Err(p7) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
-                match p7 {
+                let t18 = p7;
+                rt::area::put_u8(
+                    &mut __ret,
+                    4,
+                    match t18 {
+                        super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
+                        super::i2c::ErrorCode::ArbitrationLoss => (1i32) as u8,
+                        super::i2c::ErrorCode::Bus => (2i32) as u8,
+                        super::i2c::ErrorCode::Overrun => (3i32) as u8,
+                        super::i2c::ErrorCode::Timeout => (4i32) as u8,
+                        super::i2c::ErrorCode::NotFound => (5i32) as u8,
+                        super::i2c::ErrorCode::NotPermitted => (6i32) as u8,
+                        super::i2c::ErrorCode::InvalidArgument => (7i32) as u8,
+                        super::i2c::ErrorCode::LimitReached => (8i32) as u8,
+                        super::i2c::ErrorCode::Other => (9i32) as u8,
+                    },
+                );
+                match t18 {
                     super::i2c::ErrorCode::NoAcknowledge(p8) => {
-                        rt::area::put_u8(&mut __ret, 4, (0i32) as u8);
                         rt::area::put_u8(&mut __ret, 5, (((p8) as i32)) as u8);
-                        ()
                     }
-                    super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::area::put_u8(&mut __ret, 4, (1i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Bus => {
-                        rt::area::put_u8(&mut __ret, 4, (2i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Overrun => {
-                        rt::area::put_u8(&mut __ret, 4, (3i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Timeout => {
-                        rt::area::put_u8(&mut __ret, 4, (4i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotFound => {
-                        rt::area::put_u8(&mut __ret, 4, (5i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotPermitted => {
-                        rt::area::put_u8(&mut __ret, 4, (6i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::InvalidArgument => {
-                        rt::area::put_u8(&mut __ret, 4, (7i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::LimitReached => {
-                        rt::area::put_u8(&mut __ret, 4, (8i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Other => {
-                        rt::area::put_u8(&mut __ret, 4, (9i32) as u8);
-                        ()
-                    }
+                    _ => {}
                 }
-                ()
             }
         }
         rt::guest::write(guest, (arg6) as u32, 4, &__ret)?;
@@ -2591,9 +2596,17 @@ pub mod i2c {
         )?;
         let ret = <H as super::i2c::I2c>::bus_transaction(host, t1, t2, t9)?;
         rt::guest::check(guest, (arg5) as u32, 4, 12)?;
-        match ret {
+        let t27 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t27 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t27 {
             Ok(p10) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t13 = p10;
                 let t14 = rt::guest::alloc(guest, (t13).len(), 8, 4)?;
                 for (i3, e3) in (t13).iter().enumerate() {
@@ -2608,54 +2621,31 @@ pub mod i2c {
                 }
                 rt::area::put_u32(&mut __ret, 8, (((t13).len() as i32)) as u32);
                 rt::area::put_u32(&mut __ret, 4, (((t14) as i32)) as u32);
-                ()
             }
             Err(p15) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
-                match p15 {
+                let t26 = p15;
+                rt::area::put_u8(
+                    &mut __ret,
+                    4,
+                    match t26 {
+                        super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
+                        super::i2c::ErrorCode::ArbitrationLoss => (1i32) as u8,
+                        super::i2c::ErrorCode::Bus => (2i32) as u8,
+                        super::i2c::ErrorCode::Overrun => (3i32) as u8,
+                        super::i2c::ErrorCode::Timeout => (4i32) as u8,
+                        super::i2c::ErrorCode::NotFound => (5i32) as u8,
+                        super::i2c::ErrorCode::NotPermitted => (6i32) as u8,
+                        super::i2c::ErrorCode::InvalidArgument => (7i32) as u8,
+                        super::i2c::ErrorCode::LimitReached => (8i32) as u8,
+                        super::i2c::ErrorCode::Other => (9i32) as u8,
+                    },
+                );
+                match t26 {
                     super::i2c::ErrorCode::NoAcknowledge(p16) => {
-                        rt::area::put_u8(&mut __ret, 4, (0i32) as u8);
                         rt::area::put_u8(&mut __ret, 5, (((p16) as i32)) as u8);
-                        ()
                     }
-                    super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::area::put_u8(&mut __ret, 4, (1i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Bus => {
-                        rt::area::put_u8(&mut __ret, 4, (2i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Overrun => {
-                        rt::area::put_u8(&mut __ret, 4, (3i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Timeout => {
-                        rt::area::put_u8(&mut __ret, 4, (4i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotFound => {
-                        rt::area::put_u8(&mut __ret, 4, (5i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotPermitted => {
-                        rt::area::put_u8(&mut __ret, 4, (6i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::InvalidArgument => {
-                        rt::area::put_u8(&mut __ret, 4, (7i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::LimitReached => {
-                        rt::area::put_u8(&mut __ret, 4, (8i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Other => {
-                        rt::area::put_u8(&mut __ret, 4, (9i32) as u8);
-                        ()
-                    }
+                    _ => {}
                 }
-                ()
             }
         }
         rt::guest::write(guest, (arg5) as u32, 4, &__ret)?;
@@ -2686,58 +2676,42 @@ pub mod i2c {
         let mut __ret = [0u8; 3];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let ret = <H as super::i2c::I2c>::bus_recover(host, t1)?;
-        match ret {
-            Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                ()
-            }
+        let t15 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t15 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t15 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
-                match p3 {
+                let t14 = p3;
+                rt::area::put_u8(
+                    &mut __ret,
+                    1,
+                    match t14 {
+                        super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
+                        super::i2c::ErrorCode::ArbitrationLoss => (1i32) as u8,
+                        super::i2c::ErrorCode::Bus => (2i32) as u8,
+                        super::i2c::ErrorCode::Overrun => (3i32) as u8,
+                        super::i2c::ErrorCode::Timeout => (4i32) as u8,
+                        super::i2c::ErrorCode::NotFound => (5i32) as u8,
+                        super::i2c::ErrorCode::NotPermitted => (6i32) as u8,
+                        super::i2c::ErrorCode::InvalidArgument => (7i32) as u8,
+                        super::i2c::ErrorCode::LimitReached => (8i32) as u8,
+                        super::i2c::ErrorCode::Other => (9i32) as u8,
+                    },
+                );
+                match t14 {
                     super::i2c::ErrorCode::NoAcknowledge(p4) => {
-                        rt::area::put_u8(&mut __ret, 1, (0i32) as u8);
                         rt::area::put_u8(&mut __ret, 2, (((p4) as i32)) as u8);
-                        ()
                     }
-                    super::i2c::ErrorCode::ArbitrationLoss => {
-                        rt::area::put_u8(&mut __ret, 1, (1i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Bus => {
-                        rt::area::put_u8(&mut __ret, 1, (2i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Overrun => {
-                        rt::area::put_u8(&mut __ret, 1, (3i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Timeout => {
-                        rt::area::put_u8(&mut __ret, 1, (4i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotFound => {
-                        rt::area::put_u8(&mut __ret, 1, (5i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::NotPermitted => {
-                        rt::area::put_u8(&mut __ret, 1, (6i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::InvalidArgument => {
-                        rt::area::put_u8(&mut __ret, 1, (7i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::LimitReached => {
-                        rt::area::put_u8(&mut __ret, 1, (8i32) as u8);
-                        ()
-                    }
-                    super::i2c::ErrorCode::Other => {
-                        rt::area::put_u8(&mut __ret, 1, (9i32) as u8);
-                        ()
-                    }
+                    _ => {}
                 }
-                ()
             }
+            _ => {}
         }
         rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
@@ -3181,17 +3155,22 @@ pub mod sensor {
         let mut __ret = [0u8; 8];
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
         let ret = <H as super::sensor::Sensor>::open(host, t1)?;
-        match ret {
+        let t5 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t5 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t5 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = guest.tables().sensor_sensor.insert(p2)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t3) as u32);
-                ()
             }
             Err(p4) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p4) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
@@ -3275,9 +3254,17 @@ pub mod sensor {
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 32)?;
-        match ret {
+        let t7 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t7 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t7 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = p2;
                 rt::area::put_u64(&mut __ret, 8, ((((t3).timestamp_ns) as i64)) as u64);
                 rt::area::put_u64(&mut __ret, 16, ((((t3).sequence) as i64)) as u64);
@@ -3292,12 +3279,9 @@ pub mod sensor {
                 }
                 rt::area::put_u32(&mut __ret, 28, (((t4).len() as i32)) as u32);
                 rt::area::put_u32(&mut __ret, 24, (((t5) as i32)) as u32);
-                ()
             }
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 8, (((p6) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg1) as u32, 8, &__ret)?;
@@ -3366,16 +3350,20 @@ pub mod sensor {
             _ => return Err(rt::Error::InvalidDiscriminant),
         };
         let ret = <H as super::sensor::Sensor>::sensor_set_attribute(host, t1, t4)?;
-        match ret {
-            Ok(p5) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                ()
-            }
+        let t7 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t7 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t7 {
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p6) as i32)) as u8);
-                ()
             }
+            _ => {}
         }
         rt::guest::write(guest, (arg4) as u32, 1, &__ret)?;
         Ok(())
@@ -3416,22 +3404,35 @@ pub mod sensor {
             _ => return Err(rt::Error::InvalidDiscriminant),
         };
         let ret = <H as super::sensor::Sensor>::sensor_get_attribute(host, t1, t2)?;
-        match ret {
+        let t10 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t10 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t10 {
             Ok(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                match p3 {
+                let t8 = p3;
+                rt::area::put_u8(
+                    &mut __ret,
+                    8,
+                    match t8 {
+                        super::sensor::Attribute::SamplingIntervalNs(_) => (0i32) as u8,
+                        super::sensor::Attribute::Oversampling(_) => (1i32) as u8,
+                        super::sensor::Attribute::Range(_) => (2i32) as u8,
+                    },
+                );
+                match t8 {
                     super::sensor::Attribute::SamplingIntervalNs(p4) => {
-                        rt::area::put_u8(&mut __ret, 8, (0i32) as u8);
                         rt::area::put_u64(&mut __ret, 16, (((p4) as i64)) as u64);
-                        ()
                     }
                     super::sensor::Attribute::Oversampling(p5) => {
-                        rt::area::put_u8(&mut __ret, 8, (1i32) as u8);
                         rt::area::put_u32(&mut __ret, 16, (((p5) as i32)) as u32);
-                        ()
                     }
                     super::sensor::Attribute::Range(p6) => {
-                        rt::area::put_u8(&mut __ret, 8, (2i32) as u8);
                         let t7 = p6;
                         rt::area::put_u8(
                             &mut __ret,
@@ -3439,15 +3440,11 @@ pub mod sensor {
                             ((((t7).channel) as i32)) as u8,
                         );
                         rt::area::put_f64(&mut __ret, 24, (t7).full_scale);
-                        ()
                     }
                 }
-                ()
             }
-            Err(p8) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
-                rt::area::put_u8(&mut __ret, 8, (((p8) as i32)) as u8);
-                ()
+            Err(p9) => {
+                rt::area::put_u8(&mut __ret, 8, (((p9) as i32)) as u8);
             }
         }
         rt::guest::write(guest, (arg2) as u32, 8, &__ret)?;
@@ -3478,16 +3475,20 @@ pub mod sensor {
         let mut __ret = [0u8; 2];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_start(host, t1)?;
-        match ret {
-            Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
-                ()
-            }
+        let t4 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t4 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t4 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
-                ()
             }
+            _ => {}
         }
         rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
@@ -3554,9 +3555,17 @@ pub mod sensor {
             ((arg1) as u32),
         )?;
         rt::guest::check(guest, (arg2) as u32, 8, 24)?;
-        match ret {
+        let t10 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t10 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t10 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = p2;
                 let t7 = (t3).samples;
                 let t8 = rt::guest::alloc(guest, (t7).len(), 24, 8)?;
@@ -3587,12 +3596,9 @@ pub mod sensor {
                 rt::area::put_u32(&mut __ret, 12, (((t7).len() as i32)) as u32);
                 rt::area::put_u32(&mut __ret, 8, (((t8) as i32)) as u32);
                 rt::area::put_u64(&mut __ret, 16, ((((t3).overrun) as i64)) as u64);
-                ()
             }
             Err(p9) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 8, (((p9) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg2) as u32, 8, &__ret)?;
@@ -3623,17 +3629,22 @@ pub mod sensor {
         let mut __ret = [0u8; 8];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(host, t1)?;
-        match ret {
+        let t5 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t5 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t5 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t3 = guest.tables().poll_pollable.insert(p2)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t3) as u32);
-                ()
             }
             Err(p4) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p4) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
@@ -3699,17 +3710,22 @@ pub mod sensor {
             t1,
             t3,
         )?;
-        match ret {
+        let t7 = ret;
+        rt::area::put_u8(
+            &mut __ret,
+            0,
+            match t7 {
+                Ok(_) => (0i32) as u8,
+                Err(_) => (1i32) as u8,
+            },
+        );
+        match t7 {
             Ok(p4) => {
-                rt::area::put_u8(&mut __ret, 0, (0i32) as u8);
                 let t5 = guest.tables().poll_pollable.insert(p4)? as i32;
                 rt::area::put_u32(&mut __ret, 4, (t5) as u32);
-                ()
             }
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 0, (1i32) as u8);
                 rt::area::put_u8(&mut __ret, 4, (((p6) as i32)) as u8);
-                ()
             }
         }
         rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;

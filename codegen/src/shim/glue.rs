@@ -245,6 +245,19 @@ struct FnGen<'w, 'a, 'l> {
     /// Per area (`__ret`, `__eN`), the end of its furthest store, to check
     /// against the area's size.
     extents: std::collections::HashMap<String, usize>,
+    /// The stores into an area, by the statement that makes them, so that
+    /// lowering a variant can find the store of its discriminant.
+    area_stores: std::collections::HashMap<String, AreaStore>,
+}
+
+/// A store into an area on the host's stack (see [`FnGen::store`]).
+#[derive(Clone, PartialEq)]
+struct AreaStore {
+    area: String,
+    offset: usize,
+    ty: String,
+    /// The value stored, as tokens.
+    value: String,
 }
 
 /// A function's return pointer and the size and alignment of its result.
@@ -305,6 +318,7 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
             in_lift_fn,
             ret_area: None,
             extents: std::collections::HashMap::new(),
+            area_stores: std::collections::HashMap::new(),
         }
     }
 
@@ -769,20 +783,26 @@ impl Bindgen for FnGen<'_, '_, '_> {
                     .payloads
                     .split_off(self.payloads.len().saturating_sub(n));
                 let x = op(0);
-                let arms: Vec<TokenStream> = variant
+                let cases: Vec<(TokenStream, TokenStream)> = variant
                     .cases
                     .iter()
-                    .zip(blocks)
-                    .zip(payloads)
-                    .map(|((c, (body, out)), p)| {
+                    .zip(&payloads)
+                    .map(|(c, p)| {
                         let ci = names::upper_ident(&c.name);
-                        let pat = if c.ty.is_some() {
-                            quote!(#path::#ci(#p))
+                        if c.ty.is_some() {
+                            (quote!(#path::#ci(#p)), quote!(#path::#ci(_)))
                         } else {
-                            quote!(#path::#ci)
-                        };
-                        quote!(#pat => { #(#body)* (#(#out,)*) })
+                            (quote!(#path::#ci), quote!(#path::#ci))
+                        }
                     })
+                    .collect();
+                if rs.is_empty() && self.lower_tagged(&x, &cases, &blocks) {
+                    return;
+                }
+                let arms: Vec<TokenStream> = cases
+                    .into_iter()
+                    .zip(blocks)
+                    .map(|((pat, _), (body, out))| quote!(#pat => { #(#body)* (#(#out,)*) }))
                     .collect();
                 self.lower_match(quote!(#x), arms, rs.len(), results);
             }
@@ -792,10 +812,15 @@ impl Bindgen for FnGen<'_, '_, '_> {
                     .payloads
                     .split_off(self.payloads.len().saturating_sub(2));
                 let x = op(0);
-                let pats = [quote!(None), {
-                    let p = &payloads[1];
-                    quote!(Some(#p))
-                }];
+                let p = &payloads[1];
+                let cases = [
+                    (quote!(None), quote!(None)),
+                    (quote!(Some(#p)), quote!(Some(_))),
+                ];
+                if rs.is_empty() && self.lower_tagged(&x, &cases, &blocks) {
+                    return;
+                }
+                let pats = [quote!(None), quote!(Some(#p))];
                 let arms = pats
                     .into_iter()
                     .zip(blocks)
@@ -810,6 +835,13 @@ impl Bindgen for FnGen<'_, '_, '_> {
                     .split_off(self.payloads.len().saturating_sub(2));
                 let x = op(0);
                 let (ok, err) = (&payloads[0], &payloads[1]);
+                let cases = [
+                    (quote!(Ok(#ok)), quote!(Ok(_))),
+                    (quote!(Err(#err)), quote!(Err(_))),
+                ];
+                if rs.is_empty() && self.lower_tagged(&x, &cases, &blocks) {
+                    return;
+                }
                 let pats = [quote!(Ok(#ok)), quote!(Err(#err))];
                 let arms = pats
                     .into_iter()
@@ -1017,7 +1049,17 @@ impl FnGen<'_, '_, '_> {
                 let end = self.extents.entry(area.to_string()).or_default();
                 *end = (*end).max(offset.size_wasm32() + width);
                 let put = format_ident!("put_{ty}");
-                self.stmt(quote!(rt::area::#put(&mut #area, #o, #value);));
+                let stmt = quote!(rt::area::#put(&mut #area, #o, #value););
+                self.area_stores.insert(
+                    stmt.to_string(),
+                    AreaStore {
+                        area: area.to_string(),
+                        offset: offset.size_wasm32(),
+                        ty: ty.to_string(),
+                        value: value.to_string(),
+                    },
+                );
+                self.stmt(stmt);
             }
             None => {
                 let store = format_ident!("store_{ty}");
@@ -1026,6 +1068,73 @@ impl FnGen<'_, '_, '_> {
                 );
             }
         }
+    }
+
+    /// Lowers a variant (or option, or result) into an area when every
+    /// case's block begins by storing its own index at one place, as
+    /// wit-bindgen-core writes a case: the discriminant is stored once,
+    /// from a `match` that only maps cases to numbers (which LLVM turns
+    /// into arithmetic or a table, where one arm a case with its own
+    /// store took 4 to 8 bytes a case), then the payloads are stored by a
+    /// second `match` over only the cases that have something more to
+    /// store. `cases` are each case's pattern, binding its payload, and
+    /// the same pattern with `_` for the payload. Returns false, having
+    /// emitted nothing, when the blocks do not have that shape.
+    fn lower_tagged(
+        &mut self,
+        x: &TokenStream,
+        cases: &[(TokenStream, TokenStream)],
+        blocks: &[(Vec<TokenStream>, Vec<TokenStream>)],
+    ) -> bool {
+        if cases.len() < 2 || blocks.iter().any(|(_, out)| !out.is_empty()) {
+            return false;
+        }
+        let store_of = |(body, _): &(Vec<TokenStream>, Vec<TokenStream>)| {
+            body.first()
+                .and_then(|s| self.area_stores.get(&s.to_string()))
+                .cloned()
+        };
+        let Some(first) = store_of(&blocks[0]) else {
+            return false;
+        };
+        for (i, block) in blocks.iter().enumerate() {
+            let tag = Literal::i32_suffixed(i as i32);
+            let ty = format_ident!("{}", first.ty);
+            let expected = AreaStore {
+                value: quote!((#tag) as #ty).to_string(),
+                ..first.clone()
+            };
+            if store_of(block) != Some(expected) {
+                return false;
+            }
+        }
+        let (area, ty) = (
+            format_ident!("{}", first.area),
+            format_ident!("{}", first.ty),
+        );
+        let put = format_ident!("put_{}", first.ty);
+        let o = Literal::usize_unsuffixed(first.offset);
+        let x = self.bind(x.clone());
+        let tags = cases.iter().enumerate().map(|(i, (_, wild))| {
+            let tag = Literal::i32_suffixed(i as i32);
+            quote!(#wild => (#tag) as #ty,)
+        });
+        self.stmt(quote!(rt::area::#put(&mut #area, #o, match #x { #(#tags)* });));
+        let rest: Vec<TokenStream> = cases
+            .iter()
+            .zip(blocks)
+            .filter(|(_, (body, _))| body.len() > 1)
+            .map(|((pat, _), (body, _))| {
+                let body = &body[1..];
+                quote!(#pat => { #(#body)* })
+            })
+            .collect();
+        if rest.len() == cases.len() {
+            self.stmt(quote!(match #x { #(#rest)* }));
+        } else if !rest.is_empty() {
+            self.stmt(quote!(match #x { #(#rest)* _ => {} }));
+        }
+        true
     }
 
     /// `let (r0, ...) = match x { arms }`, pushing the results.
