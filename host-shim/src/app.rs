@@ -230,7 +230,7 @@ pub mod poll {
         <H as super::poll::Poll>::pollable_block(host, t1)?;
         Ok(())
     }
-    /// `poll`: lifts the arguments, calls the firmware, lowers the result.
+    /// `poll`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_poll<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -258,9 +258,9 @@ pub mod poll {
         arg2: i32,
         arg3: i64,
         arg4: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 12];
         let t3 = rt::Handles::new(
             &*__mem,
             (arg0) as u32,
@@ -276,7 +276,7 @@ pub mod poll {
         rt::guest::check(guest, (arg4) as u32, 4, 12)?;
         let t9 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t9 {
                 Ok(_) => (0i32) as u8,
@@ -294,14 +294,13 @@ pub mod poll {
                     rt::area::put_u32(&mut __e3, 0, (((e3) as i32)) as u32);
                     rt::guest::write(guest, base3 as u32, 4, &__e3)?;
                 }
-                rt::area::put_u32(&mut __ret, 8, (((t6).len() as i32)) as u32);
-                rt::area::put_u32(&mut __ret, 4, (((t7) as i32)) as u32);
+                rt::area::put_u32(__ret, 8, (((t6).len() as i32)) as u32);
+                rt::area::put_u32(__ret, 4, (((t7) as i32)) as u32);
             }
             Err(p8) => {
-                rt::area::put_u8(&mut __ret, 4, (((p8) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p8) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[resource-drop]pollable`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.
@@ -565,7 +564,7 @@ pub mod timer {
         <H as super::timer::Timer>::sleep_until(host, ((arg0) as u64))?;
         Ok(())
     }
-    /// `[static]one-shot.at`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[static]one-shot.at`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_one_shot_at<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -585,12 +584,17 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
-        let mut __ret = [0u8; 8];
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i64,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::one_shot_at(host, ((arg0) as u64))?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -600,16 +604,15 @@ pub mod timer {
         match t4 {
             Ok(p1) => {
                 let t2 = guest.tables().timer_one_shot.insert(p1)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t2) as u32);
+                rt::area::put_u32(__ret, 4, (t2) as u32);
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p3) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
-    /// `[static]one-shot.after`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[static]one-shot.after`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_one_shot_after<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -629,12 +632,17 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
-        let mut __ret = [0u8; 8];
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i64,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::one_shot_after(host, ((arg0) as u64))?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -644,13 +652,12 @@ pub mod timer {
         match t4 {
             Ok(p1) => {
                 let t2 = guest.tables().timer_one_shot.insert(p1)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t2) as u32);
+                rt::area::put_u32(__ret, 4, (t2) as u32);
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p3) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]one-shot.deadline`: lifts the arguments, calls the firmware, lowers the result.
@@ -758,7 +765,7 @@ pub mod timer {
         let t2 = guest.tables().poll_pollable.insert(ret)? as i32;
         Ok(t2)
     }
-    /// `[static]periodic.start`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[static]periodic.start`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_periodic_start<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -778,12 +785,17 @@ pub mod timer {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i64, arg1: i32) -> Result<(), rt::Error> {
-        let mut __ret = [0u8; 8];
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i64,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::periodic_start(host, ((arg0) as u64))?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -793,13 +805,12 @@ pub mod timer {
         match t4 {
             Ok(p1) => {
                 let t2 = guest.tables().timer_periodic.insert(p1)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t2) as u32);
+                rt::area::put_u32(__ret, 4, (t2) as u32);
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 4, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p3) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]periodic.period`: lifts the arguments, calls the firmware, lowers the result.
@@ -1322,7 +1333,7 @@ pub mod gpio {
             Ok(())
         }
     }
-    /// `list-pins`: lifts the arguments, calls the firmware, lowers the result.
+    /// `list-pins`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_list_pins<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1342,8 +1353,12 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
-        let mut __ret = [0u8; 8];
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let ret = <H as super::gpio::Gpio>::list_pins(host)?;
         rt::guest::check(guest, (arg0) as u32, 4, 8)?;
         let t4 = ret;
@@ -1360,12 +1375,11 @@ pub mod gpio {
             rt::area::put_u8(&mut __e2, 8, ((((t1).capabilities).bits() as i32)) as u8);
             rt::guest::write(guest, base2 as u32, 4, &__e2)?;
         }
-        rt::area::put_u32(&mut __ret, 4, (((t4).len() as i32)) as u32);
-        rt::area::put_u32(&mut __ret, 0, (((t5) as i32)) as u32);
-        rt::guest::write(guest, (arg0) as u32, 4, &__ret)?;
+        rt::area::put_u32(__ret, 4, (((t4).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 0, (((t5) as i32)) as u32);
         Ok(())
     }
-    /// `open`: lifts the arguments, calls the firmware, lowers the result.
+    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_open<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1395,9 +1409,9 @@ pub mod gpio {
         arg4: i32,
         arg5: i32,
         arg6: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 8];
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
         let t2 = match (arg2) as u32 {
             0 => super::gpio::Mode::Input,
@@ -1420,7 +1434,7 @@ pub mod gpio {
         let ret = <H as super::gpio::Gpio>::open(host, t1, t4)?;
         let t8 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t8 {
                 Ok(_) => (0i32) as u8,
@@ -1430,16 +1444,15 @@ pub mod gpio {
         match t8 {
             Ok(p5) => {
                 let t6 = guest.tables().gpio_pin.insert(p5)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t6) as u32);
+                rt::area::put_u32(__ret, 4, (t6) as u32);
             }
             Err(p7) => {
-                rt::area::put_u8(&mut __ret, 4, (((p7) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p7) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg6) as u32, 4, &__ret)?;
         Ok(())
     }
-    /// `[method]pin.name`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.name`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_name<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1459,20 +1472,24 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 8];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_name(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 4, 8)?;
         let t2 = (ret).as_bytes();
         let t3 = rt::guest::lower_bytes(guest, t2)?;
-        rt::area::put_u32(&mut __ret, 4, (((t2).len() as i32)) as u32);
-        rt::area::put_u32(&mut __ret, 0, (((t3) as i32)) as u32);
-        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
+        rt::area::put_u32(__ret, 4, (((t2).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 0, (((t3) as i32)) as u32);
         Ok(())
     }
-    /// `[method]pin.reconfigure`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.reconfigure`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_reconfigure<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1501,9 +1518,9 @@ pub mod gpio {
         arg3: i32,
         arg4: i32,
         arg5: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Mode::Input,
@@ -1526,7 +1543,7 @@ pub mod gpio {
         let ret = <H as super::gpio::Gpio>::pin_reconfigure(host, t1, t4)?;
         let t7 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t7 {
                 Ok(_) => (0i32) as u8,
@@ -1535,14 +1552,13 @@ pub mod gpio {
         );
         match t7 {
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 1, (((p6) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p6) as i32)) as u8);
             }
             _ => {}
         }
-        rt::guest::write(guest, (arg5) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]pin.is-high`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.is-high`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_is_high<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1562,14 +1578,19 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_is_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -1578,16 +1599,15 @@ pub mod gpio {
         );
         match t4 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 1, ((i32::from(p2))) as u8);
+                rt::area::put_u8(__ret, 1, ((i32::from(p2))) as u8);
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p3) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]pin.set-high`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.set-high`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_set_high<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1607,14 +1627,19 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_set_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -1623,14 +1648,13 @@ pub mod gpio {
         );
         match t4 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p3) as i32)) as u8);
             }
             _ => {}
         }
-        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]pin.set-low`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.set-low`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_set_low<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1650,14 +1674,19 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_set_low(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -1666,14 +1695,13 @@ pub mod gpio {
         );
         match t4 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p3) as i32)) as u8);
             }
             _ => {}
         }
-        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]pin.toggle`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.toggle`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_toggle<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1693,14 +1721,19 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_toggle(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -1709,14 +1742,13 @@ pub mod gpio {
         );
         match t4 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p3) as i32)) as u8);
             }
             _ => {}
         }
-        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]pin.is-set-high`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.is-set-high`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_is_set_high<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1736,14 +1768,19 @@ pub mod gpio {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let ret = <H as super::gpio::Gpio>::pin_is_set_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -1752,16 +1789,15 @@ pub mod gpio {
         );
         match t4 {
             Ok(p2) => {
-                rt::area::put_u8(&mut __ret, 1, ((i32::from(p2))) as u8);
+                rt::area::put_u8(__ret, 1, ((i32::from(p2))) as u8);
             }
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p3) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]pin.wait-for-edge`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.wait-for-edge`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_wait_for_edge<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1789,9 +1825,9 @@ pub mod gpio {
         arg2: i32,
         arg3: i64,
         arg4: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
@@ -1807,7 +1843,7 @@ pub mod gpio {
         let ret = <H as super::gpio::Gpio>::pin_wait_for_edge(host, t1, t2, t3)?;
         let t6 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t6 {
                 Ok(_) => (0i32) as u8,
@@ -1816,16 +1852,15 @@ pub mod gpio {
         );
         match t6 {
             Ok(p4) => {
-                rt::area::put_u8(&mut __ret, 1, ((i32::from(p4))) as u8);
+                rt::area::put_u8(__ret, 1, ((i32::from(p4))) as u8);
             }
             Err(p5) => {
-                rt::area::put_u8(&mut __ret, 1, (((p5) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p5) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg4) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]pin.subscribe`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]pin.subscribe`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_subscribe<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1851,9 +1886,9 @@ pub mod gpio {
         arg0: i32,
         arg1: i32,
         arg2: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 8];
         let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
@@ -1864,7 +1899,7 @@ pub mod gpio {
         let ret = <H as super::gpio::Gpio>::pin_subscribe(host, t1, t2)?;
         let t6 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t6 {
                 Ok(_) => (0i32) as u8,
@@ -1874,13 +1909,12 @@ pub mod gpio {
         match t6 {
             Ok(p3) => {
                 let t4 = guest.tables().poll_pollable.insert(p3)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t4) as u32);
+                rt::area::put_u32(__ret, 4, (t4) as u32);
             }
             Err(p5) => {
-                rt::area::put_u8(&mut __ret, 4, (((p5) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p5) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[resource-drop]pin`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.
@@ -2095,7 +2129,7 @@ pub mod i2c {
             Ok(())
         }
     }
-    /// `list-buses`: lifts the arguments, calls the firmware, lowers the result.
+    /// `list-buses`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_list_buses<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2115,8 +2149,12 @@ pub mod i2c {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
-        let mut __ret = [0u8; 8];
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let ret = <H as super::i2c::I2c>::list_buses(host)?;
         rt::guest::check(guest, (arg0) as u32, 4, 8)?;
         let t9 = ret;
@@ -2160,12 +2198,11 @@ pub mod i2c {
             rt::area::put_u32(&mut __e2, 12, (((t8) as i32)) as u32);
             rt::guest::write(guest, base2 as u32, 4, &__e2)?;
         }
-        rt::area::put_u32(&mut __ret, 4, (((t9).len() as i32)) as u32);
-        rt::area::put_u32(&mut __ret, 0, (((t10) as i32)) as u32);
-        rt::guest::write(guest, (arg0) as u32, 4, &__ret)?;
+        rt::area::put_u32(__ret, 4, (((t9).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 0, (((t10) as i32)) as u32);
         Ok(())
     }
-    /// `open`: lifts the arguments, calls the firmware, lowers the result.
+    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_open<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2191,14 +2228,14 @@ pub mod i2c {
         arg0: i32,
         arg1: i32,
         arg2: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 8];
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
         let ret = <H as super::i2c::I2c>::open(host, t1)?;
         let t16 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t16 {
                 Ok(_) => (0i32) as u8,
@@ -2208,12 +2245,12 @@ pub mod i2c {
         match t16 {
             Ok(p2) => {
                 let t3 = guest.tables().i2c_bus.insert(p2)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t3) as u32);
+                rt::area::put_u32(__ret, 4, (t3) as u32);
             }
             Err(p4) => {
                 let t15 = p4;
                 rt::area::put_u8(
-                    &mut __ret,
+                    __ret,
                     4,
                     match t15 {
                         super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
@@ -2230,13 +2267,12 @@ pub mod i2c {
                 );
                 match t15 {
                     super::i2c::ErrorCode::NoAcknowledge(p5) => {
-                        rt::area::put_u8(&mut __ret, 5, (((p5) as i32)) as u8);
+                        rt::area::put_u8(__ret, 5, (((p5) as i32)) as u8);
                     }
                     _ => {}
                 }
             }
         }
-        rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[method]bus.frequency-hz`: lifts the arguments, calls the firmware, lowers the result.
@@ -2291,7 +2327,7 @@ pub mod i2c {
         let ret = <H as super::i2c::I2c>::bus_max_transfer_length(host, t1)?;
         Ok(((ret) as i32))
     }
-    /// `[method]bus.read`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]bus.read`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_read<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2319,9 +2355,9 @@ pub mod i2c {
         arg2: i32,
         arg3: i32,
         arg4: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 12];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
@@ -2332,7 +2368,7 @@ pub mod i2c {
         rt::guest::check(guest, (arg4) as u32, 4, 12)?;
         let t18 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t18 {
                 Ok(_) => (0i32) as u8,
@@ -2343,13 +2379,13 @@ pub mod i2c {
             Ok(p3) => {
                 let t4 = (p3);
                 let t5 = rt::guest::lower_bytes(guest, t4)?;
-                rt::area::put_u32(&mut __ret, 8, (((t4).len() as i32)) as u32);
-                rt::area::put_u32(&mut __ret, 4, (((t5) as i32)) as u32);
+                rt::area::put_u32(__ret, 8, (((t4).len() as i32)) as u32);
+                rt::area::put_u32(__ret, 4, (((t5) as i32)) as u32);
             }
             Err(p6) => {
                 let t17 = p6;
                 rt::area::put_u8(
-                    &mut __ret,
+                    __ret,
                     4,
                     match t17 {
                         super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
@@ -2366,16 +2402,15 @@ pub mod i2c {
                 );
                 match t17 {
                     super::i2c::ErrorCode::NoAcknowledge(p7) => {
-                        rt::area::put_u8(&mut __ret, 5, (((p7) as i32)) as u8);
+                        rt::area::put_u8(__ret, 5, (((p7) as i32)) as u8);
                     }
                     _ => {}
                 }
             }
         }
-        rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;
         Ok(())
     }
-    /// `[method]bus.write`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]bus.write`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_write<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2404,9 +2439,9 @@ pub mod i2c {
         arg3: i32,
         arg4: i32,
         arg5: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 3];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
@@ -2417,7 +2452,7 @@ pub mod i2c {
         let ret = <H as super::i2c::I2c>::bus_write(host, t1, t2, t3)?;
         let t17 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t17 {
                 Ok(_) => (0i32) as u8,
@@ -2428,7 +2463,7 @@ pub mod i2c {
             Err(p5) => {
                 let t16 = p5;
                 rt::area::put_u8(
-                    &mut __ret,
+                    __ret,
                     1,
                     match t16 {
                         super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
@@ -2445,17 +2480,16 @@ pub mod i2c {
                 );
                 match t16 {
                     super::i2c::ErrorCode::NoAcknowledge(p6) => {
-                        rt::area::put_u8(&mut __ret, 2, (((p6) as i32)) as u8);
+                        rt::area::put_u8(__ret, 2, (((p6) as i32)) as u8);
                     }
                     _ => {}
                 }
             }
             _ => {}
         }
-        rt::guest::write(guest, (arg5) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]bus.write-read`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]bus.write-read`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_write_read<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2485,9 +2519,9 @@ pub mod i2c {
         arg4: i32,
         arg5: i32,
         arg6: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 12];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
@@ -2505,7 +2539,7 @@ pub mod i2c {
         rt::guest::check(guest, (arg6) as u32, 4, 12)?;
         let t19 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t19 {
                 Ok(_) => (0i32) as u8,
@@ -2516,13 +2550,13 @@ pub mod i2c {
             Ok(p4) => {
                 let t5 = (p4);
                 let t6 = rt::guest::lower_bytes(guest, t5)?;
-                rt::area::put_u32(&mut __ret, 8, (((t5).len() as i32)) as u32);
-                rt::area::put_u32(&mut __ret, 4, (((t6) as i32)) as u32);
+                rt::area::put_u32(__ret, 8, (((t5).len() as i32)) as u32);
+                rt::area::put_u32(__ret, 4, (((t6) as i32)) as u32);
             }
             Err(p7) => {
                 let t18 = p7;
                 rt::area::put_u8(
-                    &mut __ret,
+                    __ret,
                     4,
                     match t18 {
                         super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
@@ -2539,16 +2573,15 @@ pub mod i2c {
                 );
                 match t18 {
                     super::i2c::ErrorCode::NoAcknowledge(p8) => {
-                        rt::area::put_u8(&mut __ret, 5, (((p8) as i32)) as u8);
+                        rt::area::put_u8(__ret, 5, (((p8) as i32)) as u8);
                     }
                     _ => {}
                 }
             }
         }
-        rt::guest::write(guest, (arg6) as u32, 4, &__ret)?;
         Ok(())
     }
-    /// `[method]bus.transaction`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]bus.transaction`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_transaction<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2577,9 +2610,9 @@ pub mod i2c {
         arg3: i32,
         arg4: i32,
         arg5: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 12];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
@@ -2598,7 +2631,7 @@ pub mod i2c {
         rt::guest::check(guest, (arg5) as u32, 4, 12)?;
         let t27 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t27 {
                 Ok(_) => (0i32) as u8,
@@ -2619,13 +2652,13 @@ pub mod i2c {
                     rt::area::put_u32(&mut __e3, 0, (((t12) as i32)) as u32);
                     rt::guest::write(guest, base3 as u32, 4, &__e3)?;
                 }
-                rt::area::put_u32(&mut __ret, 8, (((t13).len() as i32)) as u32);
-                rt::area::put_u32(&mut __ret, 4, (((t14) as i32)) as u32);
+                rt::area::put_u32(__ret, 8, (((t13).len() as i32)) as u32);
+                rt::area::put_u32(__ret, 4, (((t14) as i32)) as u32);
             }
             Err(p15) => {
                 let t26 = p15;
                 rt::area::put_u8(
-                    &mut __ret,
+                    __ret,
                     4,
                     match t26 {
                         super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
@@ -2642,16 +2675,15 @@ pub mod i2c {
                 );
                 match t26 {
                     super::i2c::ErrorCode::NoAcknowledge(p16) => {
-                        rt::area::put_u8(&mut __ret, 5, (((p16) as i32)) as u8);
+                        rt::area::put_u8(__ret, 5, (((p16) as i32)) as u8);
                     }
                     _ => {}
                 }
             }
         }
-        rt::guest::write(guest, (arg5) as u32, 4, &__ret)?;
         Ok(())
     }
-    /// `[method]bus.recover`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]bus.recover`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_recover<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2671,14 +2703,19 @@ pub mod i2c {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 3];
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
         let ret = <H as super::i2c::I2c>::bus_recover(host, t1)?;
         let t15 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t15 {
                 Ok(_) => (0i32) as u8,
@@ -2689,7 +2726,7 @@ pub mod i2c {
             Err(p3) => {
                 let t14 = p3;
                 rt::area::put_u8(
-                    &mut __ret,
+                    __ret,
                     1,
                     match t14 {
                         super::i2c::ErrorCode::NoAcknowledge(_) => (0i32) as u8,
@@ -2706,14 +2743,13 @@ pub mod i2c {
                 );
                 match t14 {
                     super::i2c::ErrorCode::NoAcknowledge(p4) => {
-                        rt::area::put_u8(&mut __ret, 2, (((p4) as i32)) as u8);
+                        rt::area::put_u8(__ret, 2, (((p4) as i32)) as u8);
                     }
                     _ => {}
                 }
             }
             _ => {}
         }
-        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[resource-drop]bus`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.
@@ -3064,7 +3100,7 @@ pub mod sensor {
             Ok(())
         }
     }
-    /// `list-sensors`: lifts the arguments, calls the firmware, lowers the result.
+    /// `list-sensors`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_list_sensors<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3084,8 +3120,12 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
-        let mut __ret = [0u8; 8];
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let ret = <H as super::sensor::Sensor>::list_sensors(host)?;
         rt::guest::check(guest, (arg0) as u32, 4, 8)?;
         let t7 = ret;
@@ -3119,12 +3159,11 @@ pub mod sensor {
             rt::area::put_u32(&mut __e2, 32, ((((t1).fifo_capacity) as i32)) as u32);
             rt::guest::write(guest, base2 as u32, 8, &__e2)?;
         }
-        rt::area::put_u32(&mut __ret, 4, (((t7).len() as i32)) as u32);
-        rt::area::put_u32(&mut __ret, 0, (((t8) as i32)) as u32);
-        rt::guest::write(guest, (arg0) as u32, 4, &__ret)?;
+        rt::area::put_u32(__ret, 4, (((t7).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 0, (((t8) as i32)) as u32);
         Ok(())
     }
-    /// `open`: lifts the arguments, calls the firmware, lowers the result.
+    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_open<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3150,14 +3189,14 @@ pub mod sensor {
         arg0: i32,
         arg1: i32,
         arg2: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 8];
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
         let ret = <H as super::sensor::Sensor>::open(host, t1)?;
         let t5 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t5 {
                 Ok(_) => (0i32) as u8,
@@ -3167,16 +3206,15 @@ pub mod sensor {
         match t5 {
             Ok(p2) => {
                 let t3 = guest.tables().sensor_sensor.insert(p2)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t3) as u32);
+                rt::area::put_u32(__ret, 4, (t3) as u32);
             }
             Err(p4) => {
-                rt::area::put_u8(&mut __ret, 4, (((p4) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p4) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg2) as u32, 4, &__ret)?;
         Ok(())
     }
-    /// `[method]sensor.info`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]sensor.info`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_info<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3196,18 +3234,23 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 40];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_info(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 40)?;
         let t2 = ret;
         let t3 = ((t2).name).as_bytes();
         let t4 = rt::guest::lower_bytes(guest, t3)?;
-        rt::area::put_u32(&mut __ret, 4, (((t3).len() as i32)) as u32);
-        rt::area::put_u32(&mut __ret, 0, (((t4) as i32)) as u32);
-        rt::area::put_u8(&mut __ret, 8, ((((t2).kind) as i32)) as u8);
+        rt::area::put_u32(__ret, 4, (((t3).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 0, (((t4) as i32)) as u32);
+        rt::area::put_u8(__ret, 8, ((((t2).kind) as i32)) as u8);
         let t6 = (t2).channels;
         let t7 = rt::guest::alloc(guest, (t6).len(), 32, 8)?;
         for (i2, e2) in (t6).iter().enumerate() {
@@ -3221,14 +3264,13 @@ pub mod sensor {
             rt::area::put_f64(&mut __e2, 24, (t5).resolution);
             rt::guest::write(guest, base2 as u32, 8, &__e2)?;
         }
-        rt::area::put_u32(&mut __ret, 16, (((t6).len() as i32)) as u32);
-        rt::area::put_u32(&mut __ret, 12, (((t7) as i32)) as u32);
-        rt::area::put_u64(&mut __ret, 24, ((((t2).min_interval_ns) as i64)) as u64);
-        rt::area::put_u32(&mut __ret, 32, ((((t2).fifo_capacity) as i32)) as u32);
-        rt::guest::write(guest, (arg1) as u32, 8, &__ret)?;
+        rt::area::put_u32(__ret, 16, (((t6).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 12, (((t7) as i32)) as u32);
+        rt::area::put_u64(__ret, 24, ((((t2).min_interval_ns) as i64)) as u64);
+        rt::area::put_u32(__ret, 32, ((((t2).fifo_capacity) as i32)) as u32);
         Ok(())
     }
-    /// `[method]sensor.read`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]sensor.read`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_read<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3248,15 +3290,20 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 32];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 32)?;
         let t7 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t7 {
                 Ok(_) => (0i32) as u8,
@@ -3266,8 +3313,8 @@ pub mod sensor {
         match t7 {
             Ok(p2) => {
                 let t3 = p2;
-                rt::area::put_u64(&mut __ret, 8, ((((t3).timestamp_ns) as i64)) as u64);
-                rt::area::put_u64(&mut __ret, 16, ((((t3).sequence) as i64)) as u64);
+                rt::area::put_u64(__ret, 8, ((((t3).timestamp_ns) as i64)) as u64);
+                rt::area::put_u64(__ret, 16, ((((t3).sequence) as i64)) as u64);
                 let t4 = (t3).values;
                 let t5 = rt::guest::alloc(guest, (t4).len(), 8, 8)?;
                 for (i3, e3) in (t4).iter().enumerate() {
@@ -3277,17 +3324,16 @@ pub mod sensor {
                     rt::area::put_f64(&mut __e3, 0, e3);
                     rt::guest::write(guest, base3 as u32, 8, &__e3)?;
                 }
-                rt::area::put_u32(&mut __ret, 28, (((t4).len() as i32)) as u32);
-                rt::area::put_u32(&mut __ret, 24, (((t5) as i32)) as u32);
+                rt::area::put_u32(__ret, 28, (((t4).len() as i32)) as u32);
+                rt::area::put_u32(__ret, 24, (((t5) as i32)) as u32);
             }
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 8, (((p6) as i32)) as u8);
+                rt::area::put_u8(__ret, 8, (((p6) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg1) as u32, 8, &__ret)?;
         Ok(())
     }
-    /// `[method]sensor.set-attribute`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]sensor.set-attribute`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_set_attribute<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3315,9 +3361,9 @@ pub mod sensor {
         arg2: i64,
         arg3: f64,
         arg4: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let t4 = match (arg1) as u32 {
             0 => super::sensor::Attribute::SamplingIntervalNs(((arg2) as u64)),
@@ -3352,7 +3398,7 @@ pub mod sensor {
         let ret = <H as super::sensor::Sensor>::sensor_set_attribute(host, t1, t4)?;
         let t7 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t7 {
                 Ok(_) => (0i32) as u8,
@@ -3361,14 +3407,13 @@ pub mod sensor {
         );
         match t7 {
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 1, (((p6) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p6) as i32)) as u8);
             }
             _ => {}
         }
-        rt::guest::write(guest, (arg4) as u32, 1, &__ret)?;
         Ok(())
     }
-    /// `[method]sensor.get-attribute`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]sensor.get-attribute`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_get_attribute<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3394,9 +3439,9 @@ pub mod sensor {
         arg0: i32,
         arg1: i32,
         arg2: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 32];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::AttributeKind::SamplingInterval,
@@ -3406,7 +3451,7 @@ pub mod sensor {
         let ret = <H as super::sensor::Sensor>::sensor_get_attribute(host, t1, t2)?;
         let t10 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t10 {
                 Ok(_) => (0i32) as u8,
@@ -3417,7 +3462,7 @@ pub mod sensor {
             Ok(p3) => {
                 let t8 = p3;
                 rt::area::put_u8(
-                    &mut __ret,
+                    __ret,
                     8,
                     match t8 {
                         super::sensor::Attribute::SamplingIntervalNs(_) => (0i32) as u8,
@@ -3427,30 +3472,25 @@ pub mod sensor {
                 );
                 match t8 {
                     super::sensor::Attribute::SamplingIntervalNs(p4) => {
-                        rt::area::put_u64(&mut __ret, 16, (((p4) as i64)) as u64);
+                        rt::area::put_u64(__ret, 16, (((p4) as i64)) as u64);
                     }
                     super::sensor::Attribute::Oversampling(p5) => {
-                        rt::area::put_u32(&mut __ret, 16, (((p5) as i32)) as u32);
+                        rt::area::put_u32(__ret, 16, (((p5) as i32)) as u32);
                     }
                     super::sensor::Attribute::Range(p6) => {
                         let t7 = p6;
-                        rt::area::put_u8(
-                            &mut __ret,
-                            16,
-                            ((((t7).channel) as i32)) as u8,
-                        );
-                        rt::area::put_f64(&mut __ret, 24, (t7).full_scale);
+                        rt::area::put_u8(__ret, 16, ((((t7).channel) as i32)) as u8);
+                        rt::area::put_f64(__ret, 24, (t7).full_scale);
                     }
                 }
             }
             Err(p9) => {
-                rt::area::put_u8(&mut __ret, 8, (((p9) as i32)) as u8);
+                rt::area::put_u8(__ret, 8, (((p9) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg2) as u32, 8, &__ret)?;
         Ok(())
     }
-    /// `[method]sensor.start`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]sensor.start`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_start<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3470,14 +3510,19 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 2];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_start(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t4 {
                 Ok(_) => (0i32) as u8,
@@ -3486,11 +3531,10 @@ pub mod sensor {
         );
         match t4 {
             Err(p3) => {
-                rt::area::put_u8(&mut __ret, 1, (((p3) as i32)) as u8);
+                rt::area::put_u8(__ret, 1, (((p3) as i32)) as u8);
             }
             _ => {}
         }
-        rt::guest::write(guest, (arg1) as u32, 1, &__ret)?;
         Ok(())
     }
     /// `[method]sensor.stop`: lifts the arguments, calls the firmware, lowers the result.
@@ -3519,7 +3563,7 @@ pub mod sensor {
         <H as super::sensor::Sensor>::sensor_stop(host, t1)?;
         Ok(())
     }
-    /// `[method]sensor.read-fifo`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]sensor.read-fifo`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_read_fifo<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3545,9 +3589,9 @@ pub mod sensor {
         arg0: i32,
         arg1: i32,
         arg2: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 24];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_read_fifo(
             host,
@@ -3557,7 +3601,7 @@ pub mod sensor {
         rt::guest::check(guest, (arg2) as u32, 8, 24)?;
         let t10 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t10 {
                 Ok(_) => (0i32) as u8,
@@ -3593,18 +3637,17 @@ pub mod sensor {
                     rt::area::put_u32(&mut __e3, 16, (((t6) as i32)) as u32);
                     rt::guest::write(guest, base3 as u32, 8, &__e3)?;
                 }
-                rt::area::put_u32(&mut __ret, 12, (((t7).len() as i32)) as u32);
-                rt::area::put_u32(&mut __ret, 8, (((t8) as i32)) as u32);
-                rt::area::put_u64(&mut __ret, 16, ((((t3).overrun) as i64)) as u64);
+                rt::area::put_u32(__ret, 12, (((t7).len() as i32)) as u32);
+                rt::area::put_u32(__ret, 8, (((t8) as i32)) as u32);
+                rt::area::put_u64(__ret, 16, ((((t3).overrun) as i64)) as u64);
             }
             Err(p9) => {
-                rt::area::put_u8(&mut __ret, 8, (((p9) as i32)) as u8);
+                rt::area::put_u8(__ret, 8, (((p9) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg2) as u32, 8, &__ret)?;
         Ok(())
     }
-    /// `[method]sensor.subscribe-data-ready`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]sensor.subscribe-data-ready`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_subscribe_data_ready<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3624,14 +3667,19 @@ pub mod sensor {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
-    >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
+    >(
+        host: &mut H,
+        guest: &mut G,
+        arg0: i32,
+        arg1: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
+    ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 8];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(host, t1)?;
         let t5 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t5 {
                 Ok(_) => (0i32) as u8,
@@ -3641,16 +3689,15 @@ pub mod sensor {
         match t5 {
             Ok(p2) => {
                 let t3 = guest.tables().poll_pollable.insert(p2)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t3) as u32);
+                rt::area::put_u32(__ret, 4, (t3) as u32);
             }
             Err(p4) => {
-                rt::area::put_u8(&mut __ret, 4, (((p4) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p4) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg1) as u32, 4, &__ret)?;
         Ok(())
     }
-    /// `[method]sensor.subscribe-threshold`: lifts the arguments, calls the firmware, lowers the result.
+    /// `[method]sensor.subscribe-threshold`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_subscribe_threshold<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3678,9 +3725,9 @@ pub mod sensor {
         arg2: f64,
         arg3: i32,
         arg4: i32,
+        __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
-        let mut __ret = [0u8; 8];
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::Channel::Temperature,
@@ -3712,7 +3759,7 @@ pub mod sensor {
         )?;
         let t7 = ret;
         rt::area::put_u8(
-            &mut __ret,
+            __ret,
             0,
             match t7 {
                 Ok(_) => (0i32) as u8,
@@ -3722,13 +3769,12 @@ pub mod sensor {
         match t7 {
             Ok(p4) => {
                 let t5 = guest.tables().poll_pollable.insert(p4)? as i32;
-                rt::area::put_u32(&mut __ret, 4, (t5) as u32);
+                rt::area::put_u32(__ret, 4, (t5) as u32);
             }
             Err(p6) => {
-                rt::area::put_u8(&mut __ret, 4, (((p6) as i32)) as u8);
+                rt::area::put_u8(__ret, 4, (((p6) as i32)) as u8);
             }
         }
-        rt::guest::write(guest, (arg4) as u32, 4, &__ret)?;
         Ok(())
     }
     /// `[resource-drop]sensor`: removes the handle from its table (a forged, dropped or lent handle is an error) and passes the resource to the firmware.
@@ -3779,7 +3825,18 @@ pub struct Import {
     pub params: &'static [ValType],
     /// Its core result, if any.
     pub result: Option<ValType>,
+    /// When its result does not fit in a core result: the size in
+    /// bytes of the area in guest memory that it is written to,
+    /// whose address is the last argument (0 otherwise; at most
+    /// [`RETURN_AREA`]).
+    pub ret_size: u16,
+    /// That area's alignment in bytes (0 when there is none).
+    pub ret_align: u8,
 }
+/// The largest area any import's result is written to through a
+/// return pointer: the glue builds a result in a buffer this size
+/// on the host's stack.
+pub const RETURN_AREA: usize = 40;
 /// Every import of the world; an import's index here is its index
 /// for [`dispatch`].
 pub const IMPORTS: &[Import] = &[
@@ -3788,144 +3845,192 @@ pub const IMPORTS: &[Import] = &[
         name: "[method]pollable.ready",
         params: &[ValType::I32],
         result: Some(ValType::I32),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/poll@0.1.0",
         name: "[method]pollable.block",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/poll@0.1.0",
         name: "poll",
         params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I64, ValType::I32],
         result: None,
+        ret_size: 12u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/poll@0.1.0",
         name: "[resource-drop]pollable",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "now",
         params: &[],
         result: Some(ValType::I64),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "resolution",
         params: &[],
         result: Some(ValType::I64),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "sleep",
         params: &[ValType::I64],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "sleep-until",
         params: &[ValType::I64],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[static]one-shot.at",
         params: &[ValType::I64, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[static]one-shot.after",
         params: &[ValType::I64, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[method]one-shot.deadline",
         params: &[ValType::I32],
         result: Some(ValType::I64),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[method]one-shot.is-expired",
         params: &[ValType::I32],
         result: Some(ValType::I32),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[method]one-shot.wait",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[method]one-shot.subscribe",
         params: &[ValType::I32],
         result: Some(ValType::I32),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[static]periodic.start",
         params: &[ValType::I64, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[method]periodic.period",
         params: &[ValType::I32],
         result: Some(ValType::I64),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[method]periodic.next-tick",
         params: &[ValType::I32],
         result: Some(ValType::I64),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[method]periodic.wait",
         params: &[ValType::I32],
         result: Some(ValType::I64),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[method]periodic.subscribe",
         params: &[ValType::I32],
         result: Some(ValType::I32),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[resource-drop]one-shot",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/timer@0.1.0",
         name: "[resource-drop]periodic",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/log@0.1.0",
         name: "enabled",
         params: &[ValType::I32],
         result: Some(ValType::I32),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/log@0.1.0",
         name: "log",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "list-pins",
         params: &[ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
@@ -3940,12 +4045,16 @@ pub const IMPORTS: &[Import] = &[
             ValType::I32,
         ],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.name",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
@@ -3959,84 +4068,112 @@ pub const IMPORTS: &[Import] = &[
             ValType::I32,
         ],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.is-high",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.set-high",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.set-low",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.toggle",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.is-set-high",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.wait-for-edge",
         params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I64, ValType::I32],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[method]pin.subscribe",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/gpio@0.1.0",
         name: "[resource-drop]pin",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
         name: "list-buses",
         params: &[ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
         name: "open",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
         name: "[method]bus.frequency-hz",
         params: &[ValType::I32],
         result: Some(ValType::I32),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
         name: "[method]bus.max-transfer-length",
         params: &[ValType::I32],
         result: Some(ValType::I32),
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
         name: "[method]bus.read",
         params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I32, ValType::I32],
         result: None,
+        ret_size: 12u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
@@ -4050,6 +4187,8 @@ pub const IMPORTS: &[Import] = &[
             ValType::I32,
         ],
         result: None,
+        ret_size: 3u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
@@ -4064,6 +4203,8 @@ pub const IMPORTS: &[Import] = &[
             ValType::I32,
         ],
         result: None,
+        ret_size: 12u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
@@ -4077,97 +4218,129 @@ pub const IMPORTS: &[Import] = &[
             ValType::I32,
         ],
         result: None,
+        ret_size: 12u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
         name: "[method]bus.recover",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 3u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/i2c@0.1.0",
         name: "[resource-drop]bus",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "list-sensors",
         params: &[ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "open",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.info",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 40u16,
+        ret_align: 8u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.read",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 32u16,
+        ret_align: 8u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.set-attribute",
         params: &[ValType::I32, ValType::I32, ValType::I64, ValType::F64, ValType::I32],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.get-attribute",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
+        ret_size: 32u16,
+        ret_align: 8u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.start",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.stop",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.read-fifo",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
+        ret_size: 24u16,
+        ret_align: 8u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.subscribe-data-ready",
         params: &[ValType::I32, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[method]sensor.subscribe-threshold",
         params: &[ValType::I32, ValType::I32, ValType::F64, ValType::I32, ValType::I32],
         result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
     },
     Import {
         module: "wasi-hw:hal/sensor@0.1.0",
         name: "[resource-drop]sensor",
         params: &[ValType::I32],
         result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
     },
 ];
 /// Calls import `index` of [`IMPORTS`] with its core arguments as
 /// raw 64-bit slots (an `i32` in the low bits, a float as its bits),
-/// and returns its result the same way (0 when it has none). A
-/// wrong index or argument count is an error, as is anything the
-/// glue refuses.
+/// and returns its result the same way (0 when it has none); a
+/// result that goes through a return pointer is written into the
+/// guest here, for every import, from the buffer the glue built it
+/// in. A wrong index or argument count is an error, as is anything
+/// the glue refuses.
 pub fn dispatch<
     H: Host,
     G: wasi_hw_shim_runtime::Guest<
@@ -4204,7 +4377,8 @@ pub fn dispatch<
     for (slot, arg) in a.iter_mut().zip(args) {
         *slot = *arg;
     }
-    match index {
+    let mut ret = [0u8; RETURN_AREA];
+    let result = match index {
         0 => {
             poll::call_pollable_ready::<
                 H,
@@ -4249,6 +4423,7 @@ pub fn dispatch<
                     (a[2] as u32 as i32),
                     (a[3] as i64),
                     (a[4] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4327,7 +4502,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as i64), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as i64), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         9 => {
@@ -4340,7 +4515,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as i64), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as i64), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         10 => {
@@ -4405,7 +4580,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as i64), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as i64), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         15 => {
@@ -4528,7 +4703,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         24 => {
@@ -4551,6 +4726,7 @@ pub fn dispatch<
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
                     (a[6] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4564,7 +4740,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         26 => {
@@ -4586,6 +4762,7 @@ pub fn dispatch<
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4599,7 +4776,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         28 => {
@@ -4612,7 +4789,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         29 => {
@@ -4625,7 +4802,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         30 => {
@@ -4638,7 +4815,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         31 => {
@@ -4651,7 +4828,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         32 => {
@@ -4672,6 +4849,7 @@ pub fn dispatch<
                     (a[2] as u32 as i32),
                     (a[3] as i64),
                     (a[4] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4691,6 +4869,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4717,7 +4896,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         36 => {
@@ -4736,6 +4915,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4783,6 +4963,7 @@ pub fn dispatch<
                     (a[2] as u32 as i32),
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4805,6 +4986,7 @@ pub fn dispatch<
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4828,6 +5010,7 @@ pub fn dispatch<
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
                     (a[6] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4850,6 +5033,7 @@ pub fn dispatch<
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4863,7 +5047,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         44 => {
@@ -4889,7 +5073,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         46 => {
@@ -4908,6 +5092,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4921,7 +5106,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         48 => {
@@ -4934,7 +5119,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         49 => {
@@ -4955,6 +5140,7 @@ pub fn dispatch<
                     (a[2] as i64),
                     f64::from_bits(a[3]),
                     (a[4] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4974,6 +5160,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -4987,7 +5174,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         52 => {
@@ -5019,6 +5206,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -5032,7 +5220,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
+            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
                 .map(|()| 0u64)
         }
         55 => {
@@ -5053,6 +5241,7 @@ pub fn dispatch<
                     f64::from_bits(a[2]),
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
+                    &mut ret,
                 )
                 .map(|()| 0u64)
         }
@@ -5070,7 +5259,17 @@ pub fn dispatch<
                 .map(|()| 0u64)
         }
         _ => Err(rt::Error::Trap(&"no import has this index")),
+    }?;
+    if import.ret_size != 0 {
+        let (Some(ptr), Some(area)) = (
+            args.last(),
+            ret.get(..usize::from(import.ret_size)),
+        ) else {
+            return Err(rt::Error::Trap(&"a return area larger than RETURN_AREA"));
+        };
+        rt::guest::write(guest, *ptr as u32, u32::from(import.ret_align), area)?;
     }
+    Ok(result)
 }
 /// The wasmi 2.0 adapter: `add_to_linker` (fastest) or
 /// `add_to_linker_dispatch` (smallest) defines every import of the
@@ -5557,6 +5756,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::poll::call_poll::<
                             H,
                             _,
@@ -5566,7 +5766,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg4 as u32,
+                                4,
+                                &ret[..12],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -5740,6 +5946,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::timer::call_one_shot_at::<
                         H,
                         _,
@@ -5749,7 +5956,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -5772,6 +5985,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::timer::call_one_shot_after::<
                         H,
                         _,
@@ -5781,7 +5995,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -5928,6 +6148,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::timer::call_periodic_start::<
                         H,
                         _,
@@ -5937,7 +6158,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6209,6 +6436,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::gpio::call_list_pins::<
                             H,
                             _,
@@ -6218,7 +6446,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0)
+                        >(&mut host, &mut guest, arg0, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg0 as u32,
+                                4,
+                                &ret[..8],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -6248,6 +6482,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_open::<
                         H,
                         _,
@@ -6257,7 +6492,24 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, arg6)
+                    >(
+                            host,
+                            &mut guest,
+                            arg0,
+                            arg1,
+                            arg2,
+                            arg3,
+                            arg4,
+                            arg5,
+                            arg6,
+                            &mut ret,
+                        )
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg6 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6280,6 +6532,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::gpio::call_pin_name::<
                             H,
                             _,
@@ -6289,7 +6542,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0, arg1)
+                        >(&mut host, &mut guest, arg0, arg1, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg1 as u32,
+                                4,
+                                &ret[..8],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -6318,6 +6577,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_pin_reconfigure::<
                         H,
                         _,
@@ -6327,7 +6587,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg5 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6350,6 +6616,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_pin_is_high::<
                         H,
                         _,
@@ -6359,7 +6626,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6382,6 +6655,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_pin_set_high::<
                         H,
                         _,
@@ -6391,7 +6665,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6414,6 +6694,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_pin_set_low::<
                         H,
                         _,
@@ -6423,7 +6704,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6446,6 +6733,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_pin_toggle::<
                         H,
                         _,
@@ -6455,7 +6743,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6478,6 +6772,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_pin_is_set_high::<
                         H,
                         _,
@@ -6487,7 +6782,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6513,6 +6814,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_pin_wait_for_edge::<
                         H,
                         _,
@@ -6522,7 +6824,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg4 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6546,6 +6854,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::gpio::call_pin_subscribe::<
                         H,
                         _,
@@ -6555,7 +6864,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2)
+                    >(host, &mut guest, arg0, arg1, arg2, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg2 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6608,6 +6923,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::i2c::call_list_buses::<
                             H,
                             _,
@@ -6617,7 +6933,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0)
+                        >(&mut host, &mut guest, arg0, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg0 as u32,
+                                4,
+                                &ret[..8],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -6643,6 +6965,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::i2c::call_open::<
                         H,
                         _,
@@ -6652,7 +6975,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2)
+                    >(host, &mut guest, arg0, arg1, arg2, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg2 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6740,6 +7069,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::i2c::call_bus_read::<
                             H,
                             _,
@@ -6749,7 +7079,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg4 as u32,
+                                4,
+                                &ret[..12],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -6778,6 +7114,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::i2c::call_bus_write::<
                         H,
                         _,
@@ -6787,7 +7124,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg5 as u32,
+                            1,
+                            &ret[..3],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6815,6 +7158,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::i2c::call_bus_write_read::<
                             H,
                             _,
@@ -6825,16 +7169,23 @@ pub mod wasmi {
                             I2C_BUS,
                             SENSOR_SENSOR,
                         >(
-                            &mut host,
-                            &mut guest,
-                            arg0,
-                            arg1,
-                            arg2,
-                            arg3,
-                            arg4,
-                            arg5,
-                            arg6,
-                        )
+                                &mut host,
+                                &mut guest,
+                                arg0,
+                                arg1,
+                                arg2,
+                                arg3,
+                                arg4,
+                                arg5,
+                                arg6,
+                                &mut ret,
+                            )
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg6 as u32,
+                                4,
+                                &ret[..12],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -6863,6 +7214,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::i2c::call_bus_transaction::<
                             H,
                             _,
@@ -6872,7 +7224,23 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5)
+                        >(
+                                &mut host,
+                                &mut guest,
+                                arg0,
+                                arg1,
+                                arg2,
+                                arg3,
+                                arg4,
+                                arg5,
+                                &mut ret,
+                            )
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg5 as u32,
+                                4,
+                                &ret[..12],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -6897,6 +7265,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::i2c::call_bus_recover::<
                         H,
                         _,
@@ -6906,7 +7275,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            1,
+                            &ret[..3],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -6959,6 +7334,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::sensor::call_list_sensors::<
                             H,
                             _,
@@ -6968,7 +7344,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0)
+                        >(&mut host, &mut guest, arg0, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg0 as u32,
+                                4,
+                                &ret[..8],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -6994,6 +7376,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::sensor::call_open::<
                         H,
                         _,
@@ -7003,7 +7386,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2)
+                    >(host, &mut guest, arg0, arg1, arg2, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg2 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -7026,6 +7415,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::sensor::call_sensor_info::<
                             H,
                             _,
@@ -7035,7 +7425,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0, arg1)
+                        >(&mut host, &mut guest, arg0, arg1, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg1 as u32,
+                                8,
+                                &ret[..40],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -7060,6 +7456,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::sensor::call_sensor_read::<
                             H,
                             _,
@@ -7069,7 +7466,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0, arg1)
+                        >(&mut host, &mut guest, arg0, arg1, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg1 as u32,
+                                8,
+                                &ret[..32],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -7097,6 +7500,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::sensor::call_sensor_set_attribute::<
                         H,
                         _,
@@ -7106,7 +7510,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg4 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -7130,6 +7540,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::sensor::call_sensor_get_attribute::<
                         H,
                         _,
@@ -7139,7 +7550,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2)
+                    >(host, &mut guest, arg0, arg1, arg2, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg2 as u32,
+                            8,
+                            &ret[..32],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -7162,6 +7579,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::sensor::call_sensor_start::<
                         H,
                         _,
@@ -7171,7 +7589,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            1,
+                            &ret[..2],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -7226,6 +7650,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
+                        let mut ret = [0u8; super::RETURN_AREA];
                         super::sensor::call_sensor_read_fifo::<
                             H,
                             _,
@@ -7235,7 +7660,13 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
-                        >(&mut host, &mut guest, arg0, arg1, arg2)
+                        >(&mut host, &mut guest, arg0, arg1, arg2, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg2 as u32,
+                                8,
+                                &ret[..24],
+                            ))
                     };
                     get(caller.data_mut()).host = Some(host);
                     result.map_err(trap)
@@ -7260,6 +7691,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::sensor::call_sensor_subscribe_data_ready::<
                         H,
                         _,
@@ -7269,7 +7701,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1)
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;
@@ -7295,6 +7733,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
+                    let mut ret = [0u8; super::RETURN_AREA];
                     super::sensor::call_sensor_subscribe_threshold::<
                         H,
                         _,
@@ -7304,7 +7743,13 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
-                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4)
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg4 as u32,
+                            4,
+                            &ret[..8],
+                        ))
                         .map_err(trap)
                 },
             )?;

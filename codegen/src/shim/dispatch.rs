@@ -4,12 +4,12 @@
 //! functions receive an argument array (wasm3, WAMR) is then a loop over
 //! `IMPORTS` and one callback.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use wit_bindgen_core::abi::{AbiVariant, WasmType};
 
-use super::{World, names};
+use super::{World, glue, names};
 
 fn val(t: WasmType) -> TokenStream {
     match t {
@@ -48,12 +48,15 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
     let mut table = Vec::new();
     let mut arms = Vec::new();
     let mut max_params = 0;
+    let mut max_area = 0;
     let mut add = |module: &syn::Ident,
                    import: &str,
                    name: &str,
                    glue: syn::Ident,
                    params: Vec<WasmType>,
-                   result: Option<WasmType>| {
+                   result: Option<WasmType>,
+                   area: Option<(usize, u32)>|
+     -> Result<()> {
         let index = Literal::usize_unsuffixed(table.len());
         let ps: Vec<TokenStream> = params.iter().map(|t| val(*t)).collect();
         let r = match result {
@@ -63,9 +66,22 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
             }
             None => quote!(None),
         };
-        table
-            .push(quote!(Import { module: #import, name: #name, params: &[#(#ps),*], result: #r }));
-        let args: Vec<TokenStream> = params
+        let (size, align) = area.unwrap_or((0, 0));
+        let (Ok(ret_size), Ok(ret_align)) = (u16::try_from(size), u8::try_from(align)) else {
+            bail!(
+                "`{name}` of `{import}`: a result of {size} bytes, more than the host shim's 65535"
+            );
+        };
+        max_area = max_area.max(size);
+        table.push(quote!(Import {
+            module: #import,
+            name: #name,
+            params: &[#(#ps),*],
+            result: #r,
+            ret_size: #ret_size,
+            ret_align: #ret_align,
+        }));
+        let mut args: Vec<TokenStream> = params
             .iter()
             .enumerate()
             .map(|(i, t)| {
@@ -73,11 +89,15 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
                 from_slot(*t, &quote!(a[#i]))
             })
             .collect();
+        if area.is_some() {
+            args.push(quote!(&mut ret));
+        }
         max_params = max_params.max(params.len());
         let back = to_slot(result);
         arms.push(quote! {
             #index => #module::#glue::<H, G, #(#caps),*>(host, guest, #(#args),*).map(#back),
         });
+        Ok(())
     };
     for (i, iface) in w.interfaces.iter().enumerate() {
         for f in w.functions(i) {
@@ -89,7 +109,8 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
                 names::glue(&names::method(f)),
                 sig.params.clone(),
                 sig.results.first().copied(),
-            );
+                glue::return_area(w, f),
+            )?;
         }
         for r in w.resources.iter().filter(|r| r.interface == i) {
             add(
@@ -99,10 +120,12 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
                 names::glue(&format!("{}_drop", names::snake(&r.name))),
                 vec![WasmType::I32],
                 None,
-            );
+                None,
+            )?;
         }
     }
     let max_params = Literal::usize_unsuffixed(max_params);
+    let max_area = Literal::usize_unsuffixed(max_area);
     Ok(quote! {
         /// A core WebAssembly value type.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +151,19 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
             pub params: &'static [ValType],
             /// Its core result, if any.
             pub result: Option<ValType>,
+            /// When its result does not fit in a core result: the size in
+            /// bytes of the area in guest memory that it is written to,
+            /// whose address is the last argument (0 otherwise; at most
+            /// [`RETURN_AREA`]).
+            pub ret_size: u16,
+            /// That area's alignment in bytes (0 when there is none).
+            pub ret_align: u8,
         }
+
+        /// The largest area any import's result is written to through a
+        /// return pointer: the glue builds a result in a buffer this size
+        /// on the host's stack.
+        pub const RETURN_AREA: usize = #max_area;
 
         /// Every import of the world; an import's index here is its index
         /// for [`dispatch`].
@@ -136,9 +171,11 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
 
         /// Calls import `index` of [`IMPORTS`] with its core arguments as
         /// raw 64-bit slots (an `i32` in the low bits, a float as its bits),
-        /// and returns its result the same way (0 when it has none). A
-        /// wrong index or argument count is an error, as is anything the
-        /// glue refuses.
+        /// and returns its result the same way (0 when it has none); a
+        /// result that goes through a return pointer is written into the
+        /// guest here, for every import, from the buffer the glue built it
+        /// in. A wrong index or argument count is an error, as is anything
+        /// the glue refuses.
         pub fn dispatch<H: Host, G: #rt::Guest<Tables<H, #(#caps),*>> + ?Sized, #(#plain),*>(
             host: &mut H,
             guest: &mut G,
@@ -158,10 +195,19 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
             for (slot, arg) in a.iter_mut().zip(args) {
                 *slot = *arg;
             }
-            match index {
+            let mut ret = [0u8; RETURN_AREA];
+            let result = match index {
                 #(#arms)*
                 _ => Err(rt::Error::Trap(&"no import has this index")),
+            }?;
+            if import.ret_size != 0 {
+                let (Some(ptr), Some(area)) = (args.last(), ret.get(..usize::from(import.ret_size)))
+                else {
+                    return Err(rt::Error::Trap(&"a return area larger than RETURN_AREA"));
+                };
+                rt::guest::write(guest, *ptr as u32, u32::from(import.ret_align), area)?;
             }
+            Ok(result)
         }
     })
 }

@@ -88,6 +88,20 @@ fn drop(w: &World, r: &super::Resource) -> TokenStream {
     }
 }
 
+/// The size and alignment of the area that import `f`'s result is
+/// written to, when it goes through a return pointer (its last argument)
+/// rather than a core result.
+pub fn return_area(w: &World, f: &Function) -> Option<(usize, u32)> {
+    let ty = f.result.as_ref()?;
+    let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
+    sig.retptr.then(|| {
+        (
+            w.sizes.size(ty).size_wasm32(),
+            w.sizes.align(ty).align_wasm32() as u32,
+        )
+    })
+}
+
 /// The glue of one function.
 fn function(
     w: &World,
@@ -101,14 +115,14 @@ fn function(
     let method = Ident::new(&names::method(f), Span::call_site());
     let mut fg = FnGen::new(w, iface, Some(method), lifts, false);
     // A result that does not fit in a core result goes to the return
-    // pointer, the last argument: checked right after the call (as the
-    // canonical ABI does before it stores anything), built in `__ret`,
-    // written once.
-    if let (Some(ty), true) = (&f.result, sig.retptr) {
+    // pointer, the last argument: checked right after the call where
+    // lowering calls `cabi_realloc` (as the canonical ABI checks it before
+    // it stores anything), built in `__ret`, written once by the caller.
+    if let (Some(ty), Some((size, align))) = (&f.result, return_area(w, f)) {
         fg.ret_area = Some(RetArea {
             arg: format_ident!("arg{}", sig.params.len().saturating_sub(1)),
-            size: w.sizes.size(ty).size_wasm32(),
-            align: w.sizes.align(ty).align_wasm32() as u32,
+            size,
+            align,
             allocates: allocates(w.resolve, ty),
         });
     }
@@ -151,35 +165,35 @@ fn function(
         [t] => super::core_type(*t),
         _ => bail!("{item}: more than one core result"),
     };
-    let (area, write_area) = match &fg.ret_area {
-        Some(RetArea {
-            arg, size, align, ..
-        }) => {
+    // The caller writes `__ret` into the guest (one write in `dispatch`
+    // for every import, rather than one in each import's glue).
+    let area = match &fg.ret_area {
+        Some(RetArea { size, .. }) => {
             if fg.extents.get("__ret").is_some_and(|end| end > size) {
                 bail!("{item}: a store past the end of the return area");
             }
-            let size = Literal::usize_unsuffixed(*size);
-            let align = Literal::u32_unsuffixed(*align);
-            (
-                quote!(let mut __ret = [0u8; #size];),
-                quote!(rt::guest::write(guest, (#arg) as u32, #align, &__ret)?;),
-            )
+            quote!(__ret: &mut [u8; super::RETURN_AREA])
         }
-        None => (quote!(), quote!()),
+        None => quote!(),
     };
     let (generics, _) = generics(w);
     let glue = names::glue(&names::method(f));
-    let doc = format!(
-        " `{}`: lifts the arguments, calls the firmware, lowers the result.",
-        f.name
-    );
+    let doc = if fg.ret_area.is_some() {
+        format!(
+            " `{}`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.",
+            f.name
+        )
+    } else {
+        format!(
+            " `{}`: lifts the arguments, calls the firmware, lowers the result.",
+            f.name
+        )
+    };
     Ok(quote! {
         #[doc = #doc]
-        pub fn #glue #generics(host: &mut H, guest: &mut G, #(#params),*) -> Result<#ret, rt::Error> {
+        pub fn #glue #generics(host: &mut H, guest: &mut G, #(#params,)* #area) -> Result<#ret, rt::Error> {
             #parts
-            #area
             #(#body)*
-            #write_area
             Ok(#result)
         }
     })
@@ -1028,6 +1042,16 @@ impl FnGen<'_, '_, '_> {
             .then(|| format_ident!("__e{depth}"))
     }
 
+    /// How a store names `area`: `__ret` is the caller's, passed as
+    /// `&mut`; an element's area is a local array.
+    fn place(area: &Ident) -> TokenStream {
+        if area == "__ret" {
+            quote!(__ret)
+        } else {
+            quote!(&mut #area)
+        }
+    }
+
     /// A store of `value` (already of the Rust type `ty`) at `address +
     /// offset`.
     fn store(
@@ -1049,7 +1073,8 @@ impl FnGen<'_, '_, '_> {
                 let end = self.extents.entry(area.to_string()).or_default();
                 *end = (*end).max(offset.size_wasm32() + width);
                 let put = format_ident!("put_{ty}");
-                let stmt = quote!(rt::area::#put(&mut #area, #o, #value););
+                let place = Self::place(&area);
+                let stmt = quote!(rt::area::#put(#place, #o, #value););
                 self.area_stores.insert(
                     stmt.to_string(),
                     AreaStore {
@@ -1112,6 +1137,7 @@ impl FnGen<'_, '_, '_> {
             format_ident!("{}", first.area),
             format_ident!("{}", first.ty),
         );
+        let place = Self::place(&area);
         let put = format_ident!("put_{}", first.ty);
         let o = Literal::usize_unsuffixed(first.offset);
         let x = self.bind(x.clone());
@@ -1119,7 +1145,7 @@ impl FnGen<'_, '_, '_> {
             let tag = Literal::i32_suffixed(i as i32);
             quote!(#wild => (#tag) as #ty,)
         });
-        self.stmt(quote!(rt::area::#put(&mut #area, #o, match #x { #(#tags)* });));
+        self.stmt(quote!(rt::area::#put(#place, #o, match #x { #(#tags)* });));
         let rest: Vec<TokenStream> = cases
             .iter()
             .zip(blocks)

@@ -17,7 +17,7 @@ use anyhow::Result;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{World, names, types};
+use super::{World, glue, names, types};
 use wit_bindgen_core::abi::AbiVariant;
 
 pub fn adapter(w: &World) -> Result<TokenStream> {
@@ -53,7 +53,10 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
             let name = &f.name;
             let call = quote!(super::#module::#glue::<H, _, #(#caps),*>);
             let allocates = f.result.as_ref().is_some_and(|t| types::allocates(w, t));
-            links.push(link(import, name, &params, &ret, &call, &args, allocates));
+            let area = glue::return_area(w, f);
+            links.push(link(
+                import, name, &params, &ret, &call, &args, allocates, area,
+            ));
         }
         for r in w.resources.iter().filter(|r| r.interface == i) {
             let glue = names::glue(&format!("{}_drop", names::snake(&r.name)));
@@ -68,6 +71,7 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                 &call,
                 &[arg],
                 false,
+                None,
             ));
         }
     }
@@ -279,7 +283,10 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
     })
 }
 
-/// One `func_wrap`.
+/// One `func_wrap`. `area` is the size and alignment of the area the
+/// result is written to through the return pointer (the last argument),
+/// if it has one: the glue builds the result in a buffer, written here.
+#[allow(clippy::too_many_arguments)]
 fn link(
     import: &str,
     name: &str,
@@ -288,7 +295,20 @@ fn link(
     call: &TokenStream,
     args: &[proc_macro2::Ident],
     allocates: bool,
+    area: Option<(usize, u32)>,
 ) -> TokenStream {
+    let (buffer, call_args, write) = match (area, args.last()) {
+        (Some((size, align)), Some(ptr)) => {
+            let size = proc_macro2::Literal::usize_unsuffixed(size);
+            let align = proc_macro2::Literal::u32_unsuffixed(align);
+            (
+                quote!(let mut ret = [0u8; super::RETURN_AREA];),
+                quote!(#(#args,)* &mut ret),
+                quote!(.and_then(|()| rt::guest::write(&mut guest, #ptr as u32, #align, &ret[..#size]))),
+            )
+        }
+        _ => (quote!(), quote!(#(#args),*), quote!()),
+    };
     let body = if allocates {
         quote! {
             let Some(mut host) = get(caller.data_mut()).host.take() else {
@@ -296,7 +316,8 @@ fn link(
             };
             let result = {
                 let mut guest = Guest { caller: &mut caller, get, exports };
-                #call(&mut host, &mut guest, #(#args),*)
+                #buffer
+                #call(&mut host, &mut guest, #call_args)#write
             };
             get(caller.data_mut()).host = Some(host);
             result.map_err(trap)
@@ -309,7 +330,8 @@ fn link(
                 return Err(trap(rt::Error::Reentered));
             };
             let mut guest = rt::NoRealloc { memory, tables: &mut shim.tables };
-            #call(host, &mut guest, #(#args),*).map_err(trap)
+            #buffer
+            #call(host, &mut guest, #call_args)#write.map_err(trap)
         }
     };
     quote! {
