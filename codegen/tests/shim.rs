@@ -56,6 +56,27 @@ fn a_runtime_that_is_not_a_path_is_refused() {
     assert_eq!(err, "--runtime `not a path` is not a Rust path");
 }
 
+/// A record that results lower in more than one place is lowered by one
+/// function (`point`: `origin`'s result, and inside `maybe`'s option and
+/// tuple, at an offset); where it goes to a core value instead of memory
+/// (`id` as `first-id`'s result), it is lowered inline.
+#[test]
+fn a_record_lowered_in_two_places_has_one_lowering_function() {
+    let code = shim::rust(&fixture("shim"), "host", &ShimOptions::default()).unwrap();
+    let calls = |name: &str| code.matches(&format!("{name}::<")).count();
+    assert!(code.contains("pub fn lower_point<"), "{code}");
+    assert_eq!(calls("lower_point"), 2);
+    assert!(code.contains("pub fn lower_id<"));
+    assert_eq!(
+        calls("lower_id"),
+        1,
+        "only `all-ids` lowers `id` into memory"
+    );
+    let first_id = &code[code.find("pub fn call_first_id<").unwrap()..];
+    let first_id = &first_id[..first_id.find("\n    }\n").unwrap()];
+    assert!(!first_id.contains("lower_id"), "{first_id}");
+}
+
 /// Builds the fixture's shim in a scratch crate, as a firmware would
 /// include it: no_std, on the runtime, with and without wasmi.
 #[test]

@@ -3128,39 +3128,27 @@ pub mod sensor {
     ) -> Result<(), rt::Error> {
         let ret = <H as super::sensor::Sensor>::list_sensors(host)?;
         rt::guest::check(guest, (arg0) as u32, 4, 8)?;
-        let t7 = ret;
-        let t8 = rt::guest::alloc(guest, (t7).len(), 40, 8)?;
-        for (i2, e2) in (t7).iter().enumerate() {
+        let t8 = ret;
+        let t9 = rt::guest::alloc(guest, (t8).len(), 40, 8)?;
+        for (i2, e2) in (t8).iter().enumerate() {
             let e2 = *e2;
-            let base2 = (t8 + (i2 as u32) * 40) as i32;
+            let base2 = (t9 + (i2 as u32) * 40) as i32;
             let mut __e2 = [0u8; 40];
             let t1 = e2;
-            let t2 = ((t1).name).as_bytes();
-            let t3 = rt::guest::lower_bytes(guest, t2)?;
-            rt::area::put_u32(&mut __e2, 4, (((t2).len() as i32)) as u32);
-            rt::area::put_u32(&mut __e2, 0, (((t3) as i32)) as u32);
-            rt::area::put_u8(&mut __e2, 8, ((((t1).kind) as i32)) as u8);
-            let t5 = (t1).channels;
-            let t6 = rt::guest::alloc(guest, (t5).len(), 32, 8)?;
-            for (i3, e3) in (t5).iter().enumerate() {
-                let e3 = *e3;
-                let base3 = (t6 + (i3 as u32) * 32) as i32;
-                let mut __e3 = [0u8; 32];
-                let t4 = e3;
-                rt::area::put_u8(&mut __e3, 0, ((((t4).channel) as i32)) as u8);
-                rt::area::put_f64(&mut __e3, 8, (t4).min);
-                rt::area::put_f64(&mut __e3, 16, (t4).max);
-                rt::area::put_f64(&mut __e3, 24, (t4).resolution);
-                rt::guest::write(guest, base3 as u32, 8, &__e3)?;
-            }
-            rt::area::put_u32(&mut __e2, 16, (((t5).len() as i32)) as u32);
-            rt::area::put_u32(&mut __e2, 12, (((t6) as i32)) as u32);
-            rt::area::put_u64(&mut __e2, 24, ((((t1).min_interval_ns) as i64)) as u64);
-            rt::area::put_u32(&mut __e2, 32, ((((t1).fifo_capacity) as i32)) as u32);
+            super::sensor::lower_sensor_info::<
+                H,
+                G,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+            >(guest, t1, rt::area::sub::<0, 40, _>(&mut __e2))?;
             rt::guest::write(guest, base2 as u32, 8, &__e2)?;
         }
-        rt::area::put_u32(__ret, 4, (((t7).len() as i32)) as u32);
-        rt::area::put_u32(__ret, 0, (((t8) as i32)) as u32);
+        rt::area::put_u32(__ret, 4, (((t8).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 0, (((t9) as i32)) as u32);
         Ok(())
     }
     /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
@@ -3246,28 +3234,16 @@ pub mod sensor {
         let ret = <H as super::sensor::Sensor>::sensor_info(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 40)?;
         let t2 = ret;
-        let t3 = ((t2).name).as_bytes();
-        let t4 = rt::guest::lower_bytes(guest, t3)?;
-        rt::area::put_u32(__ret, 4, (((t3).len() as i32)) as u32);
-        rt::area::put_u32(__ret, 0, (((t4) as i32)) as u32);
-        rt::area::put_u8(__ret, 8, ((((t2).kind) as i32)) as u8);
-        let t6 = (t2).channels;
-        let t7 = rt::guest::alloc(guest, (t6).len(), 32, 8)?;
-        for (i2, e2) in (t6).iter().enumerate() {
-            let e2 = *e2;
-            let base2 = (t7 + (i2 as u32) * 32) as i32;
-            let mut __e2 = [0u8; 32];
-            let t5 = e2;
-            rt::area::put_u8(&mut __e2, 0, ((((t5).channel) as i32)) as u8);
-            rt::area::put_f64(&mut __e2, 8, (t5).min);
-            rt::area::put_f64(&mut __e2, 16, (t5).max);
-            rt::area::put_f64(&mut __e2, 24, (t5).resolution);
-            rt::guest::write(guest, base2 as u32, 8, &__e2)?;
-        }
-        rt::area::put_u32(__ret, 16, (((t6).len() as i32)) as u32);
-        rt::area::put_u32(__ret, 12, (((t7) as i32)) as u32);
-        rt::area::put_u64(__ret, 24, ((((t2).min_interval_ns) as i64)) as u64);
-        rt::area::put_u32(__ret, 32, ((((t2).fifo_capacity) as i32)) as u32);
+        super::sensor::lower_sensor_info::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, t2, rt::area::sub::<0, 40, _>(__ret))?;
         Ok(())
     }
     /// `[method]sensor.read`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
@@ -3301,34 +3277,31 @@ pub mod sensor {
         let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 32)?;
-        let t7 = ret;
+        let t8 = ret;
         rt::area::put_u8(
             __ret,
             0,
-            match t7 {
+            match t8 {
                 Ok(_) => (0i32) as u8,
                 Err(_) => (1i32) as u8,
             },
         );
-        match t7 {
+        match t8 {
             Ok(p2) => {
                 let t3 = p2;
-                rt::area::put_u64(__ret, 8, ((((t3).timestamp_ns) as i64)) as u64);
-                rt::area::put_u64(__ret, 16, ((((t3).sequence) as i64)) as u64);
-                let t4 = (t3).values;
-                let t5 = rt::guest::alloc(guest, (t4).len(), 8, 8)?;
-                for (i3, e3) in (t4).iter().enumerate() {
-                    let e3 = *e3;
-                    let base3 = (t5 + (i3 as u32) * 8) as i32;
-                    let mut __e3 = [0u8; 8];
-                    rt::area::put_f64(&mut __e3, 0, e3);
-                    rt::guest::write(guest, base3 as u32, 8, &__e3)?;
-                }
-                rt::area::put_u32(__ret, 28, (((t4).len() as i32)) as u32);
-                rt::area::put_u32(__ret, 24, (((t5) as i32)) as u32);
+                super::sensor::lower_sample::<
+                    H,
+                    G,
+                    POLL_POLLABLE,
+                    TIMER_ONE_SHOT,
+                    TIMER_PERIODIC,
+                    GPIO_PIN,
+                    I2C_BUS,
+                    SENSOR_SENSOR,
+                >(guest, t3, rt::area::sub::<8, 24, _>(__ret))?;
             }
-            Err(p6) => {
-                rt::area::put_u8(__ret, 8, (((p6) as i32)) as u8);
+            Err(p7) => {
+                rt::area::put_u8(__ret, 8, (((p7) as i32)) as u8);
             }
         }
         Ok(())
@@ -3599,50 +3572,43 @@ pub mod sensor {
             ((arg1) as u32),
         )?;
         rt::guest::check(guest, (arg2) as u32, 8, 24)?;
-        let t10 = ret;
+        let t11 = ret;
         rt::area::put_u8(
             __ret,
             0,
-            match t10 {
+            match t11 {
                 Ok(_) => (0i32) as u8,
                 Err(_) => (1i32) as u8,
             },
         );
-        match t10 {
+        match t11 {
             Ok(p2) => {
                 let t3 = p2;
-                let t7 = (t3).samples;
-                let t8 = rt::guest::alloc(guest, (t7).len(), 24, 8)?;
-                for (i3, e3) in (t7).iter().enumerate() {
+                let t8 = (t3).samples;
+                let t9 = rt::guest::alloc(guest, (t8).len(), 24, 8)?;
+                for (i3, e3) in (t8).iter().enumerate() {
                     let e3 = *e3;
-                    let base3 = (t8 + (i3 as u32) * 24) as i32;
+                    let base3 = (t9 + (i3 as u32) * 24) as i32;
                     let mut __e3 = [0u8; 24];
                     let t4 = e3;
-                    rt::area::put_u64(
-                        &mut __e3,
-                        0,
-                        ((((t4).timestamp_ns) as i64)) as u64,
-                    );
-                    rt::area::put_u64(&mut __e3, 8, ((((t4).sequence) as i64)) as u64);
-                    let t5 = (t4).values;
-                    let t6 = rt::guest::alloc(guest, (t5).len(), 8, 8)?;
-                    for (i4, e4) in (t5).iter().enumerate() {
-                        let e4 = *e4;
-                        let base4 = (t6 + (i4 as u32) * 8) as i32;
-                        let mut __e4 = [0u8; 8];
-                        rt::area::put_f64(&mut __e4, 0, e4);
-                        rt::guest::write(guest, base4 as u32, 8, &__e4)?;
-                    }
-                    rt::area::put_u32(&mut __e3, 20, (((t5).len() as i32)) as u32);
-                    rt::area::put_u32(&mut __e3, 16, (((t6) as i32)) as u32);
+                    super::sensor::lower_sample::<
+                        H,
+                        G,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                    >(guest, t4, rt::area::sub::<0, 24, _>(&mut __e3))?;
                     rt::guest::write(guest, base3 as u32, 8, &__e3)?;
                 }
-                rt::area::put_u32(__ret, 12, (((t7).len() as i32)) as u32);
-                rt::area::put_u32(__ret, 8, (((t8) as i32)) as u32);
+                rt::area::put_u32(__ret, 12, (((t8).len() as i32)) as u32);
+                rt::area::put_u32(__ret, 8, (((t9) as i32)) as u32);
                 rt::area::put_u64(__ret, 16, ((((t3).overrun) as i64)) as u64);
             }
-            Err(p9) => {
-                rt::area::put_u8(__ret, 8, (((p9) as i32)) as u8);
+            Err(p10) => {
+                rt::area::put_u8(__ret, 8, (((p10) as i32)) as u8);
             }
         }
         Ok(())
@@ -3800,6 +3766,97 @@ pub mod sensor {
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let rep = guest.tables().sensor_sensor.remove(arg0 as u32)?;
         <H as super::sensor::Sensor>::sensor_drop(host, rep)
+    }
+    /// Writes a `sensor-info` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue of every import that returns one calls this.
+    pub fn lower_sensor_info<
+        H: super::Host,
+        G: wasi_hw_shim_runtime::Guest<
+                super::Tables<
+                    H,
+                    POLL_POLLABLE,
+                    TIMER_ONE_SHOT,
+                    TIMER_PERIODIC,
+                    GPIO_PIN,
+                    I2C_BUS,
+                    SENSOR_SENSOR,
+                >,
+            > + ?Sized,
+        const POLL_POLLABLE: usize,
+        const TIMER_ONE_SHOT: usize,
+        const TIMER_PERIODIC: usize,
+        const GPIO_PIN: usize,
+        const I2C_BUS: usize,
+        const SENSOR_SENSOR: usize,
+    >(
+        guest: &mut G,
+        v: super::sensor::SensorInfo<'_>,
+        __ret: &mut [u8; 40],
+    ) -> Result<(), rt::Error> {
+        let t1 = v;
+        let t2 = ((t1).name).as_bytes();
+        let t3 = rt::guest::lower_bytes(guest, t2)?;
+        rt::area::put_u32(__ret, 4, (((t2).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 0, (((t3) as i32)) as u32);
+        rt::area::put_u8(__ret, 8, ((((t1).kind) as i32)) as u8);
+        let t5 = (t1).channels;
+        let t6 = rt::guest::alloc(guest, (t5).len(), 32, 8)?;
+        for (i2, e2) in (t5).iter().enumerate() {
+            let e2 = *e2;
+            let base2 = (t6 + (i2 as u32) * 32) as i32;
+            let mut __e2 = [0u8; 32];
+            let t4 = e2;
+            rt::area::put_u8(&mut __e2, 0, ((((t4).channel) as i32)) as u8);
+            rt::area::put_f64(&mut __e2, 8, (t4).min);
+            rt::area::put_f64(&mut __e2, 16, (t4).max);
+            rt::area::put_f64(&mut __e2, 24, (t4).resolution);
+            rt::guest::write(guest, base2 as u32, 8, &__e2)?;
+        }
+        rt::area::put_u32(__ret, 16, (((t5).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 12, (((t6) as i32)) as u32);
+        rt::area::put_u64(__ret, 24, ((((t1).min_interval_ns) as i64)) as u64);
+        rt::area::put_u32(__ret, 32, ((((t1).fifo_capacity) as i32)) as u32);
+        Ok(())
+    }
+    /// Writes a `sample` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue of every import that returns one calls this.
+    pub fn lower_sample<
+        H: super::Host,
+        G: wasi_hw_shim_runtime::Guest<
+                super::Tables<
+                    H,
+                    POLL_POLLABLE,
+                    TIMER_ONE_SHOT,
+                    TIMER_PERIODIC,
+                    GPIO_PIN,
+                    I2C_BUS,
+                    SENSOR_SENSOR,
+                >,
+            > + ?Sized,
+        const POLL_POLLABLE: usize,
+        const TIMER_ONE_SHOT: usize,
+        const TIMER_PERIODIC: usize,
+        const GPIO_PIN: usize,
+        const I2C_BUS: usize,
+        const SENSOR_SENSOR: usize,
+    >(
+        guest: &mut G,
+        v: super::sensor::Sample<'_>,
+        __ret: &mut [u8; 24],
+    ) -> Result<(), rt::Error> {
+        let t1 = v;
+        rt::area::put_u64(__ret, 0, ((((t1).timestamp_ns) as i64)) as u64);
+        rt::area::put_u64(__ret, 8, ((((t1).sequence) as i64)) as u64);
+        let t2 = (t1).values;
+        let t3 = rt::guest::alloc(guest, (t2).len(), 8, 8)?;
+        for (i2, e2) in (t2).iter().enumerate() {
+            let e2 = *e2;
+            let base2 = (t3 + (i2 as u32) * 8) as i32;
+            let mut __e2 = [0u8; 8];
+            rt::area::put_f64(&mut __e2, 0, e2);
+            rt::guest::write(guest, base2 as u32, 8, &__e2)?;
+        }
+        rt::area::put_u32(__ret, 20, (((t2).len() as i32)) as u32);
+        rt::area::put_u32(__ret, 16, (((t3) as i32)) as u32);
+        Ok(())
     }
 }
 /// A core WebAssembly value type.

@@ -33,6 +33,23 @@ put!(put_u64, u64, 8);
 put!(put_f32, f32, 4);
 put!(put_f64, f64, 8);
 
+/// The `M` bytes at `OFFSET` of `area`, as an area of their own: where
+/// the glue lowers a record, by its function, into the place the record
+/// occupies in a larger area (a result's, or a list element's). That the
+/// part lies inside the area is checked when the glue is compiled.
+#[inline(always)]
+pub fn sub<const OFFSET: usize, const M: usize, const N: usize>(
+    area: &mut [u8; N],
+) -> &mut [u8; M] {
+    const { assert!(OFFSET + M <= N, "a part past the end of its area") };
+    match area.split_at_mut(OFFSET).1.first_chunk_mut::<M>() {
+        Some(part) => part,
+        // The assertion above makes this unreachable; it is no path a
+        // guest can take.
+        None => unreachable!(),
+    }
+}
+
 /// Writes `area` at `ptr` in guest memory, which must be aligned to
 /// `align` (the area's type's alignment) and leave room for the whole area.
 pub fn write<M: Memory + ?Sized>(
@@ -64,6 +81,19 @@ mod tests {
         put_u16(&mut area, 2, 0x0A0B);
         put_f32(&mut area, 4, 1.0);
         assert_eq!(&area[2..8], [0x0B, 0x0A, 0, 0, 0x80, 0x3F]);
+    }
+
+    #[test]
+    fn a_record_lowered_into_its_place_in_a_larger_area() {
+        // `result<sample, error-code>`: the sample's 24 bytes start at 8.
+        let mut area = [0u8; 40];
+        put_u8(&mut area, 0, 0);
+        let sample: &mut [u8; 24] = sub::<8, 24, 40>(&mut area);
+        put_u64(sample, 0, 0x1122_3344_5566_7788);
+        put_u32(sample, 20, 3);
+        assert_eq!(&area[8..16], 0x1122_3344_5566_7788u64.to_le_bytes());
+        assert_eq!(&area[28..32], [3, 0, 0, 0]);
+        assert_eq!(area[32..], [0; 8]);
     }
 
     #[test]

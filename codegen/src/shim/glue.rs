@@ -44,6 +44,12 @@ pub fn functions(w: &World, iface: usize) -> Result<TokenStream> {
     for r in w.resources.iter().filter(|r| r.interface == iface) {
         out.push(drop(w, r));
     }
+    let resolve = w.resolve;
+    for id in resolve.interfaces[w.interfaces[iface].id].types.values() {
+        if w.shared.contains(id) {
+            out.push(lower_fn(w, iface, *id, &mut lifts)?);
+        }
+    }
     // Element readers may ask for more readers (none do today: nested
     // lists are refused by the type checks), so loop until done.
     let mut done = 0;
@@ -199,6 +205,158 @@ fn function(
     })
 }
 
+/// The records that get a lowering function of their own
+/// (`lower_<record>`), called wherever one is lowered into guest memory,
+/// rather than lowered inline at each place: those that the world's
+/// imports lower in more than one place (counting a record inside a
+/// shared record once), such as `sensor-info`, both the result of
+/// `sensor.info` and the element of `list-sensors`' list. A record that
+/// holds a resource, or whose interface is not imported, is lowered
+/// inline.
+pub fn shared_records(w: &World) -> std::collections::HashSet<TypeId> {
+    fn count(resolve: &Resolve, ty: &Type, seen: &mut std::collections::HashMap<TypeId, usize>) {
+        let Type::Id(id) = ty else {
+            return;
+        };
+        let walk = |tys: Vec<&Type>, seen: &mut std::collections::HashMap<TypeId, usize>| {
+            for t in tys {
+                count(resolve, t, seen);
+            }
+        };
+        match &resolve.types[*id].kind {
+            TypeDefKind::Record(r) => {
+                let n = seen.entry(*id).or_default();
+                *n += 1;
+                if *n == 1 {
+                    walk(r.fields.iter().map(|f| &f.ty).collect(), seen);
+                }
+            }
+            TypeDefKind::Tuple(t) => walk(t.types.iter().collect(), seen),
+            TypeDefKind::Variant(v) => {
+                walk(v.cases.iter().filter_map(|c| c.ty.as_ref()).collect(), seen)
+            }
+            TypeDefKind::Result(r) => walk(r.ok.iter().chain(r.err.iter()).collect(), seen),
+            TypeDefKind::Option(t)
+            | TypeDefKind::Type(t)
+            | TypeDefKind::List(t)
+            | TypeDefKind::FixedLengthList(t, _) => count(resolve, t, seen),
+            _ => {}
+        }
+    }
+    let mut seen = std::collections::HashMap::new();
+    for i in 0..w.interfaces.len() {
+        for f in w.functions(i) {
+            if let Some(ty) = &f.result {
+                count(w.resolve, ty, &mut seen);
+            }
+        }
+    }
+    seen.into_iter()
+        .filter(|(id, n)| {
+            *n > 1
+                && !holds_handle(w.resolve, &Type::Id(*id))
+                && super::owner(w.resolve, *id)
+                    .is_some_and(|o| w.interfaces.iter().any(|i| i.id == o))
+        })
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Whether a value of `ty` holds a resource handle.
+fn holds_handle(resolve: &Resolve, ty: &Type) -> bool {
+    let any = |tys: Vec<&Type>| tys.into_iter().any(|t| holds_handle(resolve, t));
+    let Type::Id(id) = ty else {
+        return false;
+    };
+    match &resolve.types[*id].kind {
+        TypeDefKind::Handle(_) | TypeDefKind::Resource => true,
+        TypeDefKind::Record(r) => any(r.fields.iter().map(|f| &f.ty).collect()),
+        TypeDefKind::Tuple(t) => any(t.types.iter().collect()),
+        TypeDefKind::Variant(v) => any(v.cases.iter().filter_map(|c| c.ty.as_ref()).collect()),
+        TypeDefKind::Result(r) => any(r.ok.iter().chain(r.err.iter()).collect()),
+        TypeDefKind::Option(t)
+        | TypeDefKind::Type(t)
+        | TypeDefKind::List(t)
+        | TypeDefKind::FixedLengthList(t, _) => holds_handle(resolve, t),
+        TypeDefKind::Map(k, v) => holds_handle(resolve, k) || holds_handle(resolve, v),
+        TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => false,
+        TypeDefKind::Future(_) | TypeDefKind::Stream(_) | TypeDefKind::Unknown => true,
+    }
+}
+
+/// The path of record `id`'s lowering function, from an interface module.
+fn lower_path(w: &World, id: TypeId) -> TokenStream {
+    let owner = super::owner(w.resolve, id)
+        .and_then(|o| w.interfaces.iter().find(|i| i.id == o))
+        .map(|i| i.module.clone());
+    let name = format_ident!(
+        "lower_{}",
+        names::snake(w.resolve.types[id].name.as_deref().unwrap_or("record"))
+    );
+    quote!(super::#owner::#name)
+}
+
+/// The lowering function of shared record `id` (see [`shared_records`]):
+/// writes the record into `__ret`, its canonical-ABI layout, asking the
+/// guest for memory for its strings and lists.
+fn lower_fn(
+    w: &World,
+    iface: usize,
+    id: TypeId,
+    lifts: &mut Vec<(Type, Ident)>,
+) -> Result<TokenStream> {
+    let ty = Type::Id(id);
+    let wit_name = w.resolve.types[id].name.clone().unwrap_or_default();
+    let mut render = Render {
+        w,
+        iface,
+        on: quote!(H),
+        lt: quote!('_),
+        item: format!(
+            "the record `{wit_name}` of `{}`",
+            w.interfaces[iface].import
+        ),
+        uses: Vec::new(),
+    };
+    let value_ty = render.ty(&ty, Pos::Result)?;
+    let item = render.item.clone();
+    let size = w.sizes.size(&ty).size_wasm32();
+    let mut fg = FnGen::new(w, iface, None, lifts, false);
+    fg.own = Some(id);
+    fg.ret_area = Some(RetArea {
+        arg: format_ident!("__at"),
+        size,
+        align: w.sizes.align(&ty).align_wasm32() as u32,
+        allocates: allocates(w.resolve, &ty),
+    });
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        abi::lower_to_memory(w.resolve, &mut fg, quote!(__at), quote!(v), &ty)
+    }));
+    if run.is_err() {
+        bail!("{item}: the host shim cannot write this type into memory");
+    }
+    if let Some(e) = fg.error.take() {
+        bail!("{item}: {e}");
+    }
+    if fg.extents.get("__ret").is_some_and(|end| *end > size) {
+        bail!("{item}: a store past the end of the record");
+    }
+    let body = std::mem::take(&mut fg.blocks[0]);
+    let (generics, _) = generics(w);
+    let name = format_ident!("lower_{}", names::snake(&wit_name));
+    let size = Literal::usize_unsuffixed(size);
+    let doc = format!(
+        " Writes a `{wit_name}` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue of every import that returns one calls this."
+    );
+    Ok(quote! {
+        #[doc = #doc]
+        pub fn #name #generics(guest: &mut G, v: #value_ty, __ret: &mut [u8; #size]) -> Result<(), rt::Error> {
+            #(#body)*
+            Ok(())
+        }
+    })
+}
+
 /// A reader of one list element from guest memory, for `List`.
 fn lift_fn(
     w: &World,
@@ -262,6 +420,31 @@ struct FnGen<'w, 'a, 'l> {
     /// The stores into an area, by the statement that makes them, so that
     /// lowering a variant can find the store of its discriminant.
     area_stores: std::collections::HashMap<String, AreaStore>,
+    /// The record this is the lowering function of, if it is one (its
+    /// own lowering is not replaced by a call to itself).
+    own: Option<TypeId>,
+    /// A shared record's lowering being set aside, to be replaced by a
+    /// call to its function (see [`FnGen::capture`]).
+    capture: Option<Capture>,
+}
+
+/// The lowering of a record that has a function of its own
+/// ([`shared_records`]), while wit-bindgen-core's instructions for it
+/// come in: its statements go to a block of their own, to be replaced by
+/// one call once its last field is stored.
+struct Capture {
+    id: TypeId,
+    /// The record's value, bound before the block.
+    value: TokenStream,
+    /// `blocks.len()` with the capture's block on top.
+    depth: usize,
+    /// The values derived from the record's fields not yet used by
+    /// another instruction (by their tokens): when none is left, every
+    /// field has been stored.
+    live: std::collections::HashSet<String>,
+    /// Where the record's own stores went: the address and the lowest
+    /// offset (the record's start, as its first field is at 0).
+    at: Option<(TokenStream, usize)>,
 }
 
 /// A store into an area on the host's stack (see [`FnGen::store`]).
@@ -333,6 +516,8 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
             ret_area: None,
             extents: std::collections::HashMap::new(),
             area_stores: std::collections::HashMap::new(),
+            own: None,
+            capture: None,
         }
     }
 
@@ -469,6 +654,82 @@ impl Bindgen for FnGen<'_, '_, '_> {
         resolve: &Resolve,
         inst: &Instruction<'_>,
         operands: &mut Vec<TokenStream>,
+        results: &mut Vec<TokenStream>,
+    ) {
+        if let Instruction::RecordLower { ty, .. } = inst
+            && self.capture.is_none()
+            && self.own != Some(*ty)
+            && self.w.shared.contains(ty)
+        {
+            let value = self.bind(operands[0].clone());
+            self.blocks.push(Vec::new());
+            self.capture = Some(Capture {
+                id: *ty,
+                value: value.clone(),
+                depth: self.blocks.len(),
+                live: Default::default(),
+                at: None,
+            });
+            operands[0] = value;
+            self.emit_one(resolve, inst, operands, results);
+            if let Some(c) = &mut self.capture {
+                c.live.extend(results.iter().map(|r| r.to_string()));
+            }
+            return self.end_capture();
+        }
+        // Every operand that derives from the record is used up here (no
+        // short circuit: each must leave `live`).
+        let mut derived = false;
+        if let Some(c) = &mut self.capture {
+            for o in operands.iter() {
+                derived |= c.live.remove(&o.to_string());
+            }
+        }
+        self.emit_one(resolve, inst, operands, results);
+        if derived {
+            if let Some(c) = &mut self.capture {
+                c.live.extend(results.iter().map(|r| r.to_string()));
+            }
+            self.end_capture();
+        }
+    }
+
+    fn return_pointer(
+        &mut self,
+        _size: wit_bindgen_core::wit_parser::ArchitectureSize,
+        _align: wit_bindgen_core::wit_parser::Alignment,
+    ) -> TokenStream {
+        self.fail("a return area allocated by the host".into());
+        quote!(0i32)
+    }
+
+    fn push_block(&mut self) {
+        self.blocks.push(Vec::new());
+    }
+
+    fn finish_block(&mut self, operands: &mut Vec<TokenStream>) {
+        let body = self.blocks.pop().unwrap_or_default();
+        self.finished.push((body, std::mem::take(operands)));
+    }
+
+    fn sizes(&self) -> &SizeAlign {
+        &self.w.sizes
+    }
+
+    fn is_list_canonical(&self, _resolve: &Resolve, element: &Type) -> bool {
+        // Only bytes are the same in guest memory and in Rust without
+        // copying; everything else is lifted element by element.
+        matches!(element, Type::U8)
+    }
+}
+
+impl FnGen<'_, '_, '_> {
+    /// Renders one instruction.
+    fn emit_one(
+        &mut self,
+        resolve: &Resolve,
+        inst: &Instruction<'_>,
+        operands: &mut [TokenStream],
         results: &mut Vec<TokenStream>,
     ) {
         use Instruction as I;
@@ -757,7 +1018,7 @@ impl Bindgen for FnGen<'_, '_, '_> {
                 }
             }
             I::TupleLift { .. } => {
-                let ops = operands.clone();
+                let ops = operands.to_vec();
                 results.push(self.bind(quote!((#(#ops,)*))));
             }
             I::FlagsLower { flags, .. } => {
@@ -998,34 +1259,6 @@ impl Bindgen for FnGen<'_, '_, '_> {
             }
         }
     }
-
-    fn return_pointer(
-        &mut self,
-        _size: wit_bindgen_core::wit_parser::ArchitectureSize,
-        _align: wit_bindgen_core::wit_parser::Alignment,
-    ) -> TokenStream {
-        self.fail("a return area allocated by the host".into());
-        quote!(0i32)
-    }
-
-    fn push_block(&mut self) {
-        self.blocks.push(Vec::new());
-    }
-
-    fn finish_block(&mut self, operands: &mut Vec<TokenStream>) {
-        let body = self.blocks.pop().unwrap_or_default();
-        self.finished.push((body, std::mem::take(operands)));
-    }
-
-    fn sizes(&self) -> &SizeAlign {
-        &self.w.sizes
-    }
-
-    fn is_list_canonical(&self, _resolve: &Resolve, element: &Type) -> bool {
-        // Only bytes are the same in guest memory and in Rust without
-        // copying; everything else is lifted element by element.
-        matches!(element, Type::U8)
-    }
 }
 
 impl FnGen<'_, '_, '_> {
@@ -1040,6 +1273,42 @@ impl FnGen<'_, '_, '_> {
         let depth = a.strip_prefix("base")?;
         (!depth.is_empty() && depth.bytes().all(|b| b.is_ascii_digit()))
             .then(|| format_ident!("__e{depth}"))
+    }
+
+    /// Ends the capture once every field of its record is stored: the
+    /// statements set aside become one call of the record's lowering
+    /// function, into the part of the area the record occupies; or, if
+    /// the record did not go into an area (it was lowered to core values),
+    /// they go back where they were.
+    fn end_capture(&mut self) {
+        if self.capture.as_ref().is_none_or(|c| !c.live.is_empty()) {
+            return;
+        }
+        let Some(c) = self.capture.take() else {
+            return;
+        };
+        let set_aside = if self.blocks.len() == c.depth {
+            self.blocks.pop().unwrap_or_default()
+        } else {
+            self.fail("a record's lowering ended inside a block".into());
+            return;
+        };
+        let target =
+            c.at.as_ref()
+                .and_then(|(address, at)| Some((self.area(address)?, *at)));
+        let Some((area, at)) = target else {
+            self.stmt(quote!(#(#set_aside)*));
+            return;
+        };
+        let size = Literal::usize_unsuffixed(self.w.sizes.size(&Type::Id(c.id)).size_wasm32());
+        let at = Literal::usize_unsuffixed(at);
+        let place = Self::place(&area);
+        let lower = lower_path(self.w, c.id);
+        let caps = self.w.capacity_args();
+        let value = c.value;
+        self.stmt(quote! {
+            #lower::<H, G, #(#caps),*>(guest, #value, rt::area::sub::<#at, #size, _>(#place))?;
+        });
     }
 
     /// How a store names `area`: `__ret` is the caller's, passed as
@@ -1062,6 +1331,17 @@ impl FnGen<'_, '_, '_> {
         offset: wit_bindgen_core::wit_parser::ArchitectureSize,
     ) {
         let o = off(offset);
+        let depth = self.blocks.len();
+        if let Some(c) = self.capture.as_mut().filter(|c| c.depth == depth) {
+            let at = offset.size_wasm32();
+            match &c.at {
+                Some((a, lowest)) if a.to_string() == address.to_string() => {
+                    c.at = Some((a.clone(), at.min(*lowest)));
+                }
+                Some(_) => self.fail("a record stored at two addresses".into()),
+                None => c.at = Some((address.clone(), at)),
+            }
+        }
         match self.area(address) {
             Some(area) => {
                 let width = match ty {

@@ -91,6 +91,8 @@ struct World<'a> {
     rt: TokenStream,
     interfaces: Vec<Interface>,
     resources: Vec<Resource>,
+    /// Records lowered by a function of their own (`glue::shared_records`).
+    shared: std::collections::HashSet<TypeId>,
 }
 
 /// The host shim of `world` as one formatted Rust file, headed by a comment
@@ -112,6 +114,7 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
         rt,
         interfaces: Vec::new(),
         resources: Vec::new(),
+        shared: Default::default(),
     };
     for (key, item) in &resolve.worlds[world_id].imports {
         match item {
@@ -126,6 +129,7 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
             ),
         }
     }
+    w.shared = glue::shared_records(&w);
     let mut modules = Vec::new();
     for i in 0..w.interfaces.len() {
         modules.push(w.interface_module(i)?);
