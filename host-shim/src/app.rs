@@ -104,6 +104,156 @@ for Tables<
         Self::new()
     }
 }
+/// The `pollable` behind `handle` in the calling guest's table. Out of line, for the glue of the imports that borrow one `pollable` and read nothing else of the guest before the call: a call at each, rather than the lookup inline in each.
+#[inline(never)]
+pub fn lookup_poll_pollable<
+    'g,
+    H: Host + 'g,
+    G: wasi_hw_shim_runtime::Guest<
+            Tables<
+                H,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+            >,
+        > + ?Sized,
+    const POLL_POLLABLE: usize,
+    const TIMER_ONE_SHOT: usize,
+    const TIMER_PERIODIC: usize,
+    const GPIO_PIN: usize,
+    const I2C_BUS: usize,
+    const SENSOR_SENSOR: usize,
+>(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as poll::Poll>::Pollable> {
+    guest.tables().poll_pollable.slot(handle)
+}
+/// The `one-shot` behind `handle` in the calling guest's table. Out of line, for the glue of the imports that borrow one `one-shot` and read nothing else of the guest before the call: a call at each, rather than the lookup inline in each.
+#[inline(never)]
+pub fn lookup_timer_one_shot<
+    'g,
+    H: Host + 'g,
+    G: wasi_hw_shim_runtime::Guest<
+            Tables<
+                H,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+            >,
+        > + ?Sized,
+    const POLL_POLLABLE: usize,
+    const TIMER_ONE_SHOT: usize,
+    const TIMER_PERIODIC: usize,
+    const GPIO_PIN: usize,
+    const I2C_BUS: usize,
+    const SENSOR_SENSOR: usize,
+>(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as timer::Timer>::OneShot> {
+    guest.tables().timer_one_shot.slot(handle)
+}
+/// The `periodic` behind `handle` in the calling guest's table. Out of line, for the glue of the imports that borrow one `periodic` and read nothing else of the guest before the call: a call at each, rather than the lookup inline in each.
+#[inline(never)]
+pub fn lookup_timer_periodic<
+    'g,
+    H: Host + 'g,
+    G: wasi_hw_shim_runtime::Guest<
+            Tables<
+                H,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+            >,
+        > + ?Sized,
+    const POLL_POLLABLE: usize,
+    const TIMER_ONE_SHOT: usize,
+    const TIMER_PERIODIC: usize,
+    const GPIO_PIN: usize,
+    const I2C_BUS: usize,
+    const SENSOR_SENSOR: usize,
+>(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as timer::Timer>::Periodic> {
+    guest.tables().timer_periodic.slot(handle)
+}
+/// The `pin` behind `handle` in the calling guest's table. Out of line, for the glue of the imports that borrow one `pin` and read nothing else of the guest before the call: a call at each, rather than the lookup inline in each.
+#[inline(never)]
+pub fn lookup_gpio_pin<
+    'g,
+    H: Host + 'g,
+    G: wasi_hw_shim_runtime::Guest<
+            Tables<
+                H,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+            >,
+        > + ?Sized,
+    const POLL_POLLABLE: usize,
+    const TIMER_ONE_SHOT: usize,
+    const TIMER_PERIODIC: usize,
+    const GPIO_PIN: usize,
+    const I2C_BUS: usize,
+    const SENSOR_SENSOR: usize,
+>(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as gpio::Gpio>::Pin> {
+    guest.tables().gpio_pin.slot(handle)
+}
+/// The `bus` behind `handle` in the calling guest's table. Out of line, for the glue of the imports that borrow one `bus` and read nothing else of the guest before the call: a call at each, rather than the lookup inline in each.
+#[inline(never)]
+pub fn lookup_i2c_bus<
+    'g,
+    H: Host + 'g,
+    G: wasi_hw_shim_runtime::Guest<
+            Tables<
+                H,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+            >,
+        > + ?Sized,
+    const POLL_POLLABLE: usize,
+    const TIMER_ONE_SHOT: usize,
+    const TIMER_PERIODIC: usize,
+    const GPIO_PIN: usize,
+    const I2C_BUS: usize,
+    const SENSOR_SENSOR: usize,
+>(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as i2c::I2c>::Bus> {
+    guest.tables().i2c_bus.slot(handle)
+}
+/// The `sensor` behind `handle` in the calling guest's table. Out of line, for the glue of the imports that borrow one `sensor` and read nothing else of the guest before the call: a call at each, rather than the lookup inline in each.
+#[inline(never)]
+pub fn lookup_sensor_sensor<
+    'g,
+    H: Host + 'g,
+    G: wasi_hw_shim_runtime::Guest<
+            Tables<
+                H,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+            >,
+        > + ?Sized,
+    const POLL_POLLABLE: usize,
+    const TIMER_ONE_SHOT: usize,
+    const TIMER_PERIODIC: usize,
+    const GPIO_PIN: usize,
+    const I2C_BUS: usize,
+    const SENSOR_SENSOR: usize,
+>(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as sensor::Sensor>::Sensor> {
+    guest.tables().sensor_sensor.slot(handle)
+}
 /// Waiting for several events in one call.
 ///
 /// A `pollable` stands for one event source: an edge on a pin
@@ -199,8 +349,17 @@ pub mod poll {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.poll_pollable.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_poll_pollable::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::poll::Poll>::pollable_ready(host, t1)?;
         Ok((i32::from(ret)))
     }
@@ -225,8 +384,17 @@ pub mod poll {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.poll_pollable.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_poll_pollable::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         <H as super::poll::Poll>::pollable_block(host, t1)?;
         Ok(())
     }
@@ -681,8 +849,17 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i64, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.timer_one_shot.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_timer_one_shot::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::timer::Timer>::one_shot_deadline(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -707,8 +884,17 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.timer_one_shot.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_timer_one_shot::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::timer::Timer>::one_shot_is_expired(host, t1)?;
         Ok((i32::from(ret)))
     }
@@ -733,8 +919,17 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.timer_one_shot.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_timer_one_shot::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         <H as super::timer::Timer>::one_shot_wait(host, t1)?;
         Ok(())
     }
@@ -759,8 +954,17 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.timer_one_shot.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_timer_one_shot::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::timer::Timer>::one_shot_subscribe(host, t1)?;
         let t2 = guest.tables().poll_pollable.insert(ret)? as i32;
         Ok(t2)
@@ -834,8 +1038,17 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i64, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.timer_periodic.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_timer_periodic::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::timer::Timer>::periodic_period(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -860,8 +1073,17 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i64, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.timer_periodic.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_timer_periodic::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::timer::Timer>::periodic_next_tick(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -886,8 +1108,17 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i64, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.timer_periodic.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_timer_periodic::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::timer::Timer>::periodic_wait(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -912,8 +1143,17 @@ pub mod timer {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.timer_periodic.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_timer_periodic::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::timer::Timer>::periodic_subscribe(host, t1)?;
         let t2 = guest.tables().poll_pollable.insert(ret)? as i32;
         Ok(t2)
@@ -1479,8 +1719,17 @@ pub mod gpio {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::gpio::Gpio>::pin_name(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 4, 8)?;
         let t2 = (ret).as_bytes();
@@ -1520,8 +1769,17 @@ pub mod gpio {
         arg5: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Mode::Input,
             1 => super::gpio::Mode::PushPullOutput,
@@ -1585,8 +1843,17 @@ pub mod gpio {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::gpio::Gpio>::pin_is_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1634,8 +1901,17 @@ pub mod gpio {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::gpio::Gpio>::pin_set_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1681,8 +1957,17 @@ pub mod gpio {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::gpio::Gpio>::pin_set_low(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1728,8 +2013,17 @@ pub mod gpio {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::gpio::Gpio>::pin_toggle(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1775,8 +2069,17 @@ pub mod gpio {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::gpio::Gpio>::pin_is_set_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1827,8 +2130,17 @@ pub mod gpio {
         arg4: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
             1 => super::gpio::Edge::Falling,
@@ -1888,8 +2200,17 @@ pub mod gpio {
         arg2: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.gpio_pin.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_gpio_pin::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
             1 => super::gpio::Edge::Falling,
@@ -2296,8 +2617,17 @@ pub mod i2c {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_i2c_bus::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::i2c::I2c>::bus_frequency_hz(host, t1)?;
         Ok(((ret) as i32))
     }
@@ -2322,8 +2652,17 @@ pub mod i2c {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<i32, rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_i2c_bus::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::i2c::I2c>::bus_max_transfer_length(host, t1)?;
         Ok(((ret) as i32))
     }
@@ -2357,8 +2696,17 @@ pub mod i2c {
         arg4: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_i2c_bus::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
             1 => super::i2c::Address::TenBit(((arg2) as u16)),
@@ -2710,8 +3058,17 @@ pub mod i2c {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_i2c_bus::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::i2c::I2c>::bus_recover(host, t1)?;
         let t15 = ret;
         rt::area::put_u8(
@@ -3229,8 +3586,17 @@ pub mod sensor {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::sensor::Sensor>::sensor_info(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 40)?;
         let t2 = ret;
@@ -3273,8 +3639,17 @@ pub mod sensor {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 32)?;
         let t8 = ret;
@@ -3336,8 +3711,17 @@ pub mod sensor {
         arg4: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let t4 = match (arg1) as u32 {
             0 => super::sensor::Attribute::SamplingIntervalNs(((arg2) as u64)),
             1 => super::sensor::Attribute::Oversampling(((((arg2) as i32)) as u32)),
@@ -3414,8 +3798,17 @@ pub mod sensor {
         arg2: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::AttributeKind::SamplingInterval,
             1 => super::sensor::AttributeKind::Oversampling,
@@ -3490,8 +3883,17 @@ pub mod sensor {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::sensor::Sensor>::sensor_start(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -3531,8 +3933,17 @@ pub mod sensor {
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         <H as super::sensor::Sensor>::sensor_stop(host, t1)?;
         Ok(())
     }
@@ -3564,8 +3975,17 @@ pub mod sensor {
         arg2: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::sensor::Sensor>::sensor_read_fifo(
             host,
             t1,
@@ -3640,8 +4060,17 @@ pub mod sensor {
         arg1: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let ret = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(host, t1)?;
         let t5 = ret;
         rt::area::put_u8(
@@ -3693,8 +4122,17 @@ pub mod sensor {
         arg4: i32,
         __ret: &mut [u8; super::RETURN_AREA],
     ) -> Result<(), rt::Error> {
-        let (__mem, __tables) = guest.parts();
-        let t1 = __tables.sensor_sensor.get_mut((arg0) as u32)?;
+        let t1 = super::lookup_sensor_sensor::<
+            H,
+            G,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+        >(guest, (arg0) as u32)
+            .ok_or(rt::Error::InvalidHandle)?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::Channel::Temperature,
             1 => super::sensor::Channel::RelativeHumidity,

@@ -65,18 +65,14 @@ impl<T, const N: usize> Table<T, N> {
     }
 
     /// The resource behind `handle`, mutably.
-    ///
-    /// The lookup is out of line and answers an `Option` (one register),
-    /// and only the error is made at the call site: the glue looks a handle
-    /// up in some forty places, and this is smaller than the lookup inlined
-    /// in each (BENCHMARKS.md).
-    #[inline(always)]
     pub fn get_mut(&mut self, handle: u32) -> Result<&mut T, Error> {
-        self.slot_mut(handle).ok_or(Error::InvalidHandle)
+        self.slot(handle).ok_or(Error::InvalidHandle)
     }
 
-    #[inline(never)]
-    fn slot_mut(&mut self, handle: u32) -> Option<&mut T> {
+    /// The resource behind `handle`, mutably, if there is one: a lookup
+    /// that answers in one register, for the generated `lookup_*`
+    /// functions (which make the error at their call sites).
+    pub fn slot(&mut self, handle: u32) -> Option<&mut T> {
         let i = (handle as usize).checked_sub(1)?;
         match self.slots.get_mut(i) {
             Some(Some(slot)) => Some(&mut slot.value),

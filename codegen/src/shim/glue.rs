@@ -119,7 +119,7 @@ fn function(
     let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
     let item = format!("function `{}` of `{}`", f.name, w.interfaces[iface].import);
     let method = Ident::new(&names::method(f), Span::call_site());
-    let mut fg = FnGen::new(w, iface, Some(method), lifts, false);
+    let mut fg = FnGen::new(w, iface, Some(method.clone()), lifts, false);
     // A result that does not fit in a core result goes to the return
     // pointer, the last argument: checked right after the call where
     // lowering calls `cabi_realloc` (as the canonical ABI checks it before
@@ -132,23 +132,25 @@ fn function(
             allocates: allocates(w.resolve, ty),
         });
     }
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        abi::call(
-            w.resolve,
-            AbiVariant::GuestImport,
-            LiftLower::LiftArgsLowerResults,
-            f,
-            &mut fg,
-            false,
-        )
-    }));
-    if run.is_err() {
-        bail!("{item}: the host shim cannot generate glue for this function");
+    render(w, f, &mut fg, &item)?;
+    let mut body = std::mem::take(&mut fg.blocks[0]);
+    // When the only thing read of the guest before the call is one
+    // borrowed handle, it is looked up by a call of the generated
+    // `lookup_*` (which borrows the guest until the call) rather than
+    // inline from `Guest::parts`: smaller, at some thirty imports.
+    let text = quote!(#(#body)*).to_string();
+    if !text.contains("__mem")
+        && text.matches("__tables").count() == 1
+        && text.contains("__tables . ")
+        && text.matches(". get_mut (").count() == 1
+    {
+        let ret_area = fg.ret_area.take();
+        fg = FnGen::new(w, iface, Some(method), fg.lifts, false);
+        fg.ret_area = ret_area;
+        fg.lookup_by_call = true;
+        render(w, f, &mut fg, &item)?;
+        body = std::mem::take(&mut fg.blocks[0]);
     }
-    if let Some(e) = fg.error.take() {
-        bail!("{item}: {e}");
-    }
-    let body = std::mem::take(&mut fg.blocks[0]);
     let result = fg.result.take().unwrap_or_else(|| quote!(()));
     let text = quote!(#(#body)*).to_string();
     let parts = if text.contains("__mem") || text.contains("__tables") {
@@ -357,6 +359,27 @@ fn lower_fn(
     })
 }
 
+/// Runs wit-bindgen-core's instructions for import `f` through `fg`.
+fn render(w: &World, f: &Function, fg: &mut FnGen, item: &str) -> Result<()> {
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        abi::call(
+            w.resolve,
+            AbiVariant::GuestImport,
+            LiftLower::LiftArgsLowerResults,
+            f,
+            fg,
+            false,
+        )
+    }));
+    if run.is_err() {
+        bail!("{item}: the host shim cannot generate glue for this function");
+    }
+    if let Some(e) = fg.error.take() {
+        bail!("{item}: {e}");
+    }
+    Ok(())
+}
+
 /// A reader of one list element from guest memory, for `List`.
 fn lift_fn(
     w: &World,
@@ -420,6 +443,10 @@ struct FnGen<'w, 'a, 'l> {
     /// The stores into an area, by the statement that makes them, so that
     /// lowering a variant can find the store of its discriminant.
     area_stores: std::collections::HashMap<String, AreaStore>,
+    /// Whether a borrowed handle is looked up by the generated
+    /// `lookup_*` function (which borrows the whole guest until the call)
+    /// rather than in `__tables` (see [`function`]).
+    lookup_by_call: bool,
     /// The record this is the lowering function of, if it is one (its
     /// own lowering is not replaced by a call to itself).
     own: Option<TypeId>,
@@ -518,6 +545,7 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
             area_stores: std::collections::HashMap::new(),
             own: None,
             capture: None,
+            lookup_by_call: false,
         }
     }
 
@@ -1199,6 +1227,14 @@ impl FnGen<'_, '_, '_> {
                 let h = op(0);
                 results.push(match handle {
                     Handle::Own(_) => self.bind(quote!(__tables.#table.remove((#h) as u32)?)),
+                    Handle::Borrow(_) if self.lookup_by_call => {
+                        let lookup = format_ident!("lookup_{}", table.to_string());
+                        let caps = self.w.capacity_args();
+                        self.bind(quote!(
+                            super::#lookup::<H, G, #(#caps),*>(guest, (#h) as u32)
+                                .ok_or(rt::Error::InvalidHandle)?
+                        ))
+                    }
                     Handle::Borrow(_) => self.bind(quote!(__tables.#table.get_mut((#h) as u32)?)),
                 });
             }

@@ -436,6 +436,29 @@ impl<'a> World<'a> {
                 quote!(#f: #rt::Table::new())
             })
             .collect();
+        let lookups: Vec<TokenStream> = self
+            .resources
+            .iter()
+            .map(|r| {
+                let f = &r.field;
+                let name = format_ident!("lookup_{f}");
+                let ty = self.resource_type(r, &h, true);
+                let doc = format!(
+                    " The `{}` behind `handle` in the calling guest's table. Out of line, for the glue of the imports that borrow one `{}` and read nothing else of the guest before the call: a call at each, rather than the lookup inline in each.",
+                    r.name, r.name
+                );
+                quote! {
+                    #[doc = #doc]
+                    #[inline(never)]
+                    pub fn #name<'g, H: Host + 'g, G: #rt::Guest<Tables<H, #(#args),*>> + ?Sized, #(#plain),*>(
+                        guest: &'g mut G,
+                        handle: u32,
+                    ) -> Option<&'g mut #ty> {
+                        guest.tables().#f.slot(handle)
+                    }
+                }
+            })
+            .collect();
         quote! {
             /// The guest's resources: one fixed-capacity table per resource
             /// type, a capacity each (a const generic, 16 unless the
@@ -457,6 +480,8 @@ impl<'a> World<'a> {
                     Self::new()
                 }
             }
+
+            #(#lookups)*
         }
     }
 }
