@@ -5981,6 +5981,7 @@ pub mod wasmi {
                 .data_and_store_mut(&mut *self.caller);
             (memory, &mut (self.get)(data).tables)
         }
+        #[inline(never)]
         fn realloc(
             &mut self,
             old_ptr: u32,

@@ -350,7 +350,7 @@ fn probe_report(
     let Parts { text, ram, .. } = by_part(nm, probe)?;
     let sections = sections(size, probe)?;
     let mut out = String::from(
-        "the shim with its runtime, one host (the size probe, src/bin/shim-size.rs: the dispatch \
+        "the shim by part, one host (the size probe, src/bin/shim-size.rs: the dispatch \
          adapter over a host whose methods do nothing, out of line; machine outliner off):\n",
     );
     let (open, sep, close) = if markdown {
@@ -368,23 +368,39 @@ fn probe_report(
         .copied()
         .filter(|p| p.starts_with("shim"))
         .collect();
-    let (mut total, mut total_ram) = (0, 0);
+    // The goal is the shim with its runtime as CI builds it for the
+    // Cortex-M4 with no allocator: the generated glue and the runtime. The
+    // wasmi adapter (and `run`, which calls the guest's export through
+    // wasmi) is engine-specific and needs wasmi, and so an allocator: it is
+    // reported beside, and in the total.
+    let (mut shim_text, mut shim_ram, mut total, mut total_ram) = (0, 0, 0, 0);
     for p in shim {
         let (n, r) = (
             text.get(p).copied().unwrap_or(0),
             ram.get(p).copied().unwrap_or(0),
         );
+        if !p.contains("wasmi adapter") {
+            shim_text += n;
+            shim_ram += r;
+        }
         total += n;
         total_ram += r;
         out.push_str(&format!("{open}{p}{sep}{n}{sep}{r}{close}\n"));
     }
     out.push_str(&format!(
-        "{open}total{sep}{total}{sep}{total_ram}{close}\n\
-         goal: at most {GOAL} bytes of flash (.text) and no static RAM: flash {}, static RAM {}\n\
+        "{open}the shim with its runtime (glue and runtime, as built with no allocator){sep}{shim_text}{sep}{shim_ram}{close}\n\
+         {open}total, with the wasmi adapter and run{sep}{total}{sep}{total_ram}{close}\n\
+         goal: the shim with its runtime at most {GOAL} bytes of flash (.text) and no static RAM: flash {}, static RAM {}; \
+         with the wasmi adapter: {total} bytes, {}\n\
          read-only data the shim adds besides (import names and signatures, messages; no \
          symbols of their own, so measured against the probe without imports): .rodata {} bytes\n",
-        if total <= GOAL { "met" } else { "NOT met" },
-        if total_ram == 0 { "met" } else { "NOT met" },
+        if shim_text <= GOAL { "met" } else { "NOT met" },
+        if shim_ram == 0 { "met" } else { "NOT met" },
+        if total <= GOAL {
+            "within it too".to_string()
+        } else {
+            format!("{} over", total - GOAL)
+        },
         sections.rodata.saturating_sub(baseline.rodata),
     ));
     Ok(out)

@@ -177,6 +177,10 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                     let (memory, data) = self.exports.memory.data_and_store_mut(&mut *self.caller);
                     (memory, &mut (self.get)(data).tables)
                 }
+                // Out of line: the call into wasmi stays the adapter's
+                // own code, not inlined into the runtime's `alloc` (one
+                // call site either way).
+                #[inline(never)]
                 fn realloc(&mut self, old_ptr: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, rt::Error> {
                     let Some(realloc) = self.exports.realloc else {
                         return Err(rt::Error::Realloc);
