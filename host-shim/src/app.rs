@@ -398,7 +398,7 @@ pub mod poll {
         <H as super::poll::Poll>::pollable_block(host, t1)?;
         Ok(())
     }
-    /// `poll`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `poll`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_poll<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -426,7 +426,7 @@ pub mod poll {
         arg2: i32,
         arg3: i64,
         arg4: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 12],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t3 = rt::Handles::new(
@@ -732,7 +732,7 @@ pub mod timer {
         <H as super::timer::Timer>::sleep_until(host, ((arg0) as u64))?;
         Ok(())
     }
-    /// `[static]one-shot.at`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[static]one-shot.at`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_one_shot_at<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -757,7 +757,7 @@ pub mod timer {
         guest: &mut G,
         arg0: i64,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::one_shot_at(host, ((arg0) as u64))?;
         let t4 = ret;
@@ -780,7 +780,7 @@ pub mod timer {
         }
         Ok(())
     }
-    /// `[static]one-shot.after`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[static]one-shot.after`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_one_shot_after<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -805,7 +805,7 @@ pub mod timer {
         guest: &mut G,
         arg0: i64,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::one_shot_after(host, ((arg0) as u64))?;
         let t4 = ret;
@@ -969,7 +969,7 @@ pub mod timer {
         let t2 = guest.tables().poll_pollable.insert(ret)? as i32;
         Ok(t2)
     }
-    /// `[static]periodic.start`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[static]periodic.start`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_periodic_start<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -994,7 +994,7 @@ pub mod timer {
         guest: &mut G,
         arg0: i64,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let ret = <H as super::timer::Timer>::periodic_start(host, ((arg0) as u64))?;
         let t4 = ret;
@@ -1573,7 +1573,7 @@ pub mod gpio {
             Ok(())
         }
     }
-    /// `list-pins`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `list-pins`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_list_pins<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1597,7 +1597,7 @@ pub mod gpio {
         host: &mut H,
         guest: &mut G,
         arg0: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let ret = <H as super::gpio::Gpio>::list_pins(host)?;
         rt::guest::check(guest, (arg0) as u32, 4, 8)?;
@@ -1619,7 +1619,7 @@ pub mod gpio {
         rt::area::put_u32(__ret, 0, (((t5) as i32)) as u32);
         Ok(())
     }
-    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_open<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1649,7 +1649,7 @@ pub mod gpio {
         arg4: i32,
         arg5: i32,
         arg6: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
@@ -1692,7 +1692,7 @@ pub mod gpio {
         }
         Ok(())
     }
-    /// `[method]pin.name`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.name`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_name<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1717,7 +1717,7 @@ pub mod gpio {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -1738,7 +1738,7 @@ pub mod gpio {
         rt::area::put_u32(__ret, 0, (((t3) as i32)) as u32);
         Ok(())
     }
-    /// `[method]pin.reconfigure`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.reconfigure`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_reconfigure<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1767,7 +1767,7 @@ pub mod gpio {
         arg3: i32,
         arg4: i32,
         arg5: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -1816,7 +1816,7 @@ pub mod gpio {
         }
         Ok(())
     }
-    /// `[method]pin.is-high`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.is-high`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_is_high<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1841,7 +1841,7 @@ pub mod gpio {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -1874,7 +1874,7 @@ pub mod gpio {
         }
         Ok(())
     }
-    /// `[method]pin.set-high`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.set-high`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_set_high<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1899,7 +1899,7 @@ pub mod gpio {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -1930,7 +1930,7 @@ pub mod gpio {
         }
         Ok(())
     }
-    /// `[method]pin.set-low`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.set-low`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_set_low<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -1955,7 +1955,7 @@ pub mod gpio {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -1986,7 +1986,7 @@ pub mod gpio {
         }
         Ok(())
     }
-    /// `[method]pin.toggle`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.toggle`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_toggle<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2011,7 +2011,7 @@ pub mod gpio {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -2042,7 +2042,7 @@ pub mod gpio {
         }
         Ok(())
     }
-    /// `[method]pin.is-set-high`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.is-set-high`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_is_set_high<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2067,7 +2067,7 @@ pub mod gpio {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -2100,7 +2100,7 @@ pub mod gpio {
         }
         Ok(())
     }
-    /// `[method]pin.wait-for-edge`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.wait-for-edge`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_wait_for_edge<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2128,7 +2128,7 @@ pub mod gpio {
         arg2: i32,
         arg3: i64,
         arg4: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -2172,7 +2172,7 @@ pub mod gpio {
         }
         Ok(())
     }
-    /// `[method]pin.subscribe`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]pin.subscribe`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_pin_subscribe<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2198,7 +2198,7 @@ pub mod gpio {
         arg0: i32,
         arg1: i32,
         arg2: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_gpio_pin::<
             H,
@@ -2450,7 +2450,7 @@ pub mod i2c {
             Ok(())
         }
     }
-    /// `list-buses`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `list-buses`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_list_buses<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2474,7 +2474,7 @@ pub mod i2c {
         host: &mut H,
         guest: &mut G,
         arg0: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let ret = <H as super::i2c::I2c>::list_buses(host)?;
         rt::guest::check(guest, (arg0) as u32, 4, 8)?;
@@ -2523,7 +2523,7 @@ pub mod i2c {
         rt::area::put_u32(__ret, 0, (((t10) as i32)) as u32);
         Ok(())
     }
-    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_open<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2549,7 +2549,7 @@ pub mod i2c {
         arg0: i32,
         arg1: i32,
         arg2: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
@@ -2666,7 +2666,7 @@ pub mod i2c {
         let ret = <H as super::i2c::I2c>::bus_max_transfer_length(host, t1)?;
         Ok(((ret) as i32))
     }
-    /// `[method]bus.read`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]bus.read`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_read<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2694,7 +2694,7 @@ pub mod i2c {
         arg2: i32,
         arg3: i32,
         arg4: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 12],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_i2c_bus::<
             H,
@@ -2758,7 +2758,7 @@ pub mod i2c {
         }
         Ok(())
     }
-    /// `[method]bus.write`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]bus.write`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_write<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2787,7 +2787,7 @@ pub mod i2c {
         arg3: i32,
         arg4: i32,
         arg5: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 3],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
@@ -2837,7 +2837,7 @@ pub mod i2c {
         }
         Ok(())
     }
-    /// `[method]bus.write-read`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]bus.write-read`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_write_read<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2867,7 +2867,7 @@ pub mod i2c {
         arg4: i32,
         arg5: i32,
         arg6: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 12],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
@@ -2929,7 +2929,7 @@ pub mod i2c {
         }
         Ok(())
     }
-    /// `[method]bus.transaction`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]bus.transaction`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_transaction<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -2958,7 +2958,7 @@ pub mod i2c {
         arg3: i32,
         arg4: i32,
         arg5: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 12],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = __tables.i2c_bus.get_mut((arg0) as u32)?;
@@ -3031,7 +3031,7 @@ pub mod i2c {
         }
         Ok(())
     }
-    /// `[method]bus.recover`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]bus.recover`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_bus_recover<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3056,7 +3056,7 @@ pub mod i2c {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 3],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_i2c_bus::<
             H,
@@ -3457,7 +3457,7 @@ pub mod sensor {
             Ok(())
         }
     }
-    /// `list-sensors`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `list-sensors`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_list_sensors<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3481,7 +3481,7 @@ pub mod sensor {
         host: &mut H,
         guest: &mut G,
         arg0: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let ret = <H as super::sensor::Sensor>::list_sensors(host)?;
         rt::guest::check(guest, (arg0) as u32, 4, 8)?;
@@ -3508,7 +3508,7 @@ pub mod sensor {
         rt::area::put_u32(__ret, 0, (((t9) as i32)) as u32);
         Ok(())
     }
-    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `open`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_open<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3534,7 +3534,7 @@ pub mod sensor {
         arg0: i32,
         arg1: i32,
         arg2: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
         let t1 = rt::memory::read_str(&*__mem, (arg0) as u32, (arg1) as u32)?;
@@ -3559,7 +3559,7 @@ pub mod sensor {
         }
         Ok(())
     }
-    /// `[method]sensor.info`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]sensor.info`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_info<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3584,7 +3584,7 @@ pub mod sensor {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 40],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_sensor_sensor::<
             H,
@@ -3612,7 +3612,7 @@ pub mod sensor {
         >(guest, t2, rt::area::sub::<0, 40, _>(__ret))?;
         Ok(())
     }
-    /// `[method]sensor.read`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]sensor.read`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_read<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3637,7 +3637,7 @@ pub mod sensor {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 32],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_sensor_sensor::<
             H,
@@ -3681,7 +3681,7 @@ pub mod sensor {
         }
         Ok(())
     }
-    /// `[method]sensor.set-attribute`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]sensor.set-attribute`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_set_attribute<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3709,7 +3709,7 @@ pub mod sensor {
         arg2: i64,
         arg3: f64,
         arg4: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_sensor_sensor::<
             H,
@@ -3770,7 +3770,7 @@ pub mod sensor {
         }
         Ok(())
     }
-    /// `[method]sensor.get-attribute`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]sensor.get-attribute`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_get_attribute<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3796,7 +3796,7 @@ pub mod sensor {
         arg0: i32,
         arg1: i32,
         arg2: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 32],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_sensor_sensor::<
             H,
@@ -3856,7 +3856,7 @@ pub mod sensor {
         }
         Ok(())
     }
-    /// `[method]sensor.start`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]sensor.start`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_start<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3881,7 +3881,7 @@ pub mod sensor {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 2],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_sensor_sensor::<
             H,
@@ -3947,7 +3947,7 @@ pub mod sensor {
         <H as super::sensor::Sensor>::sensor_stop(host, t1)?;
         Ok(())
     }
-    /// `[method]sensor.read-fifo`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]sensor.read-fifo`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_read_fifo<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -3973,7 +3973,7 @@ pub mod sensor {
         arg0: i32,
         arg1: i32,
         arg2: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 24],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_sensor_sensor::<
             H,
@@ -4033,7 +4033,7 @@ pub mod sensor {
         }
         Ok(())
     }
-    /// `[method]sensor.subscribe-data-ready`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]sensor.subscribe-data-ready`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_subscribe_data_ready<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -4058,7 +4058,7 @@ pub mod sensor {
         guest: &mut G,
         arg0: i32,
         arg1: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_sensor_sensor::<
             H,
@@ -4092,7 +4092,7 @@ pub mod sensor {
         }
         Ok(())
     }
-    /// `[method]sensor.subscribe-threshold`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.
+    /// `[method]sensor.subscribe-threshold`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.
     pub fn call_sensor_subscribe_threshold<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -4120,7 +4120,7 @@ pub mod sensor {
         arg2: f64,
         arg3: i32,
         arg4: i32,
-        __ret: &mut [u8; super::RETURN_AREA],
+        __ret: &mut [u8; 8],
     ) -> Result<(), rt::Error> {
         let t1 = super::lookup_sensor_sensor::<
             H,
@@ -4329,8 +4329,8 @@ pub struct Import {
     pub ret_align: u8,
 }
 /// The largest area any import's result is written to through a
-/// return pointer: the glue builds a result in a buffer this size
-/// on the host's stack.
+/// return pointer: `dispatch` has the glue build a result in the
+/// first bytes of a buffer this size on the host's stack.
 pub const RETURN_AREA: usize = 40;
 /// Every import of the world; an import's index here is its index
 /// for [`dispatch`].
@@ -4918,7 +4918,7 @@ pub fn dispatch<
                     (a[2] as u32 as i32),
                     (a[3] as i64),
                     (a[4] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 12, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -4997,7 +4997,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as i64), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as i64),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         9 => {
@@ -5010,7 +5016,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as i64), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as i64),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         10 => {
@@ -5075,7 +5087,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as i64), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as i64),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         15 => {
@@ -5198,7 +5216,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         24 => {
@@ -5221,7 +5244,7 @@ pub fn dispatch<
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
                     (a[6] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5235,7 +5258,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         26 => {
@@ -5257,7 +5286,7 @@ pub fn dispatch<
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5271,7 +5300,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         28 => {
@@ -5284,7 +5319,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         29 => {
@@ -5297,7 +5338,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         30 => {
@@ -5310,7 +5357,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         31 => {
@@ -5323,7 +5376,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         32 => {
@@ -5344,7 +5403,7 @@ pub fn dispatch<
                     (a[2] as u32 as i32),
                     (a[3] as i64),
                     (a[4] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5364,7 +5423,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5391,7 +5450,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         36 => {
@@ -5410,7 +5474,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5458,7 +5522,7 @@ pub fn dispatch<
                     (a[2] as u32 as i32),
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 12, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5481,7 +5545,7 @@ pub fn dispatch<
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 3, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5505,7 +5569,7 @@ pub fn dispatch<
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
                     (a[6] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 12, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5528,7 +5592,7 @@ pub fn dispatch<
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
                     (a[5] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 12, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5542,7 +5606,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 3, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         44 => {
@@ -5568,7 +5638,12 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         46 => {
@@ -5587,7 +5662,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5601,7 +5676,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 40, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         48 => {
@@ -5614,7 +5695,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 32, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         49 => {
@@ -5635,7 +5722,7 @@ pub fn dispatch<
                     (a[2] as i64),
                     f64::from_bits(a[3]),
                     (a[4] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5655,7 +5742,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 32, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5669,7 +5756,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         52 => {
@@ -5701,7 +5794,7 @@ pub fn dispatch<
                     (a[0] as u32 as i32),
                     (a[1] as u32 as i32),
                     (a[2] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 24, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -5715,7 +5808,13 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
-            >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32), &mut ret)
+            >(
+                    host,
+                    guest,
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
                 .map(|()| 0u64)
         }
         55 => {
@@ -5736,7 +5835,7 @@ pub fn dispatch<
                     f64::from_bits(a[2]),
                     (a[3] as u32 as i32),
                     (a[4] as u32 as i32),
-                    &mut ret,
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
                 )
                 .map(|()| 0u64)
         }
@@ -6252,7 +6351,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 12];
                         super::poll::call_poll::<
                             H,
                             _,
@@ -6267,7 +6366,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg4 as u32,
                                 4,
-                                &ret[..12],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -6442,7 +6541,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::timer::call_one_shot_at::<
                         H,
                         _,
@@ -6457,7 +6556,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -6481,7 +6580,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::timer::call_one_shot_after::<
                         H,
                         _,
@@ -6496,7 +6595,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -6644,7 +6743,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::timer::call_periodic_start::<
                         H,
                         _,
@@ -6659,7 +6758,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -6932,7 +7031,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 8];
                         super::gpio::call_list_pins::<
                             H,
                             _,
@@ -6947,7 +7046,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg0 as u32,
                                 4,
-                                &ret[..8],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -6978,7 +7077,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::gpio::call_open::<
                         H,
                         _,
@@ -7004,7 +7103,7 @@ pub mod wasmi {
                             &mut guest,
                             arg6 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7028,7 +7127,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 8];
                         super::gpio::call_pin_name::<
                             H,
                             _,
@@ -7043,7 +7142,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg1 as u32,
                                 4,
-                                &ret[..8],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -7073,7 +7172,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::gpio::call_pin_reconfigure::<
                         H,
                         _,
@@ -7088,7 +7187,7 @@ pub mod wasmi {
                             &mut guest,
                             arg5 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7112,7 +7211,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::gpio::call_pin_is_high::<
                         H,
                         _,
@@ -7127,7 +7226,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7151,7 +7250,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::gpio::call_pin_set_high::<
                         H,
                         _,
@@ -7166,7 +7265,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7190,7 +7289,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::gpio::call_pin_set_low::<
                         H,
                         _,
@@ -7205,7 +7304,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7229,7 +7328,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::gpio::call_pin_toggle::<
                         H,
                         _,
@@ -7244,7 +7343,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7268,7 +7367,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::gpio::call_pin_is_set_high::<
                         H,
                         _,
@@ -7283,7 +7382,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7310,7 +7409,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::gpio::call_pin_wait_for_edge::<
                         H,
                         _,
@@ -7325,7 +7424,7 @@ pub mod wasmi {
                             &mut guest,
                             arg4 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7350,7 +7449,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::gpio::call_pin_subscribe::<
                         H,
                         _,
@@ -7365,7 +7464,7 @@ pub mod wasmi {
                             &mut guest,
                             arg2 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7419,7 +7518,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 8];
                         super::i2c::call_list_buses::<
                             H,
                             _,
@@ -7434,7 +7533,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg0 as u32,
                                 4,
-                                &ret[..8],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -7461,7 +7560,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::i2c::call_open::<
                         H,
                         _,
@@ -7476,7 +7575,7 @@ pub mod wasmi {
                             &mut guest,
                             arg2 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7565,7 +7664,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 12];
                         super::i2c::call_bus_read::<
                             H,
                             _,
@@ -7580,7 +7679,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg4 as u32,
                                 4,
-                                &ret[..12],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -7610,7 +7709,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 3];
                     super::i2c::call_bus_write::<
                         H,
                         _,
@@ -7625,7 +7724,7 @@ pub mod wasmi {
                             &mut guest,
                             arg5 as u32,
                             1,
-                            &ret[..3],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7654,7 +7753,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 12];
                         super::i2c::call_bus_write_read::<
                             H,
                             _,
@@ -7680,7 +7779,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg6 as u32,
                                 4,
-                                &ret[..12],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -7710,7 +7809,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 12];
                         super::i2c::call_bus_transaction::<
                             H,
                             _,
@@ -7735,7 +7834,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg5 as u32,
                                 4,
-                                &ret[..12],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -7761,7 +7860,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 3];
                     super::i2c::call_bus_recover::<
                         H,
                         _,
@@ -7776,7 +7875,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             1,
-                            &ret[..3],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7830,7 +7929,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 8];
                         super::sensor::call_list_sensors::<
                             H,
                             _,
@@ -7845,7 +7944,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg0 as u32,
                                 4,
-                                &ret[..8],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -7872,7 +7971,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::sensor::call_open::<
                         H,
                         _,
@@ -7887,7 +7986,7 @@ pub mod wasmi {
                             &mut guest,
                             arg2 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -7911,7 +8010,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 40];
                         super::sensor::call_sensor_info::<
                             H,
                             _,
@@ -7926,7 +8025,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg1 as u32,
                                 8,
-                                &ret[..40],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -7952,7 +8051,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 32];
                         super::sensor::call_sensor_read::<
                             H,
                             _,
@@ -7967,7 +8066,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg1 as u32,
                                 8,
-                                &ret[..32],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -7996,7 +8095,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::sensor::call_sensor_set_attribute::<
                         H,
                         _,
@@ -8011,7 +8110,7 @@ pub mod wasmi {
                             &mut guest,
                             arg4 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -8036,7 +8135,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 32];
                     super::sensor::call_sensor_get_attribute::<
                         H,
                         _,
@@ -8051,7 +8150,7 @@ pub mod wasmi {
                             &mut guest,
                             arg2 as u32,
                             8,
-                            &ret[..32],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -8075,7 +8174,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 2];
                     super::sensor::call_sensor_start::<
                         H,
                         _,
@@ -8090,7 +8189,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             1,
-                            &ret[..2],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -8146,7 +8245,7 @@ pub mod wasmi {
                             get,
                             exports,
                         };
-                        let mut ret = [0u8; super::RETURN_AREA];
+                        let mut ret = [0u8; 24];
                         super::sensor::call_sensor_read_fifo::<
                             H,
                             _,
@@ -8161,7 +8260,7 @@ pub mod wasmi {
                                 &mut guest,
                                 arg2 as u32,
                                 8,
-                                &ret[..24],
+                                &ret,
                             ))
                     };
                     get(caller.data_mut()).host = Some(host);
@@ -8187,7 +8286,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::sensor::call_sensor_subscribe_data_ready::<
                         H,
                         _,
@@ -8202,7 +8301,7 @@ pub mod wasmi {
                             &mut guest,
                             arg1 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },
@@ -8229,7 +8328,7 @@ pub mod wasmi {
                         memory,
                         tables: &mut shim.tables,
                     };
-                    let mut ret = [0u8; super::RETURN_AREA];
+                    let mut ret = [0u8; 8];
                     super::sensor::call_sensor_subscribe_threshold::<
                         H,
                         _,
@@ -8244,7 +8343,7 @@ pub mod wasmi {
                             &mut guest,
                             arg4 as u32,
                             4,
-                            &ret[..8],
+                            &ret,
                         ))
                         .map_err(trap)
                 },

@@ -90,7 +90,9 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
             })
             .collect();
         if area.is_some() {
-            args.push(quote!(&mut ret));
+            // The glue's own area: the first `size` bytes of `ret`.
+            let size = Literal::usize_unsuffixed(size);
+            args.push(quote!(rt::area::sub::<0, #size, RETURN_AREA>(&mut ret)));
         }
         max_params = max_params.max(params.len());
         let back = to_slot(result);
@@ -161,8 +163,8 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
         }
 
         /// The largest area any import's result is written to through a
-        /// return pointer: the glue builds a result in a buffer this size
-        /// on the host's stack.
+        /// return pointer: `dispatch` has the glue build a result in the
+        /// first bytes of a buffer this size on the host's stack.
         pub const RETURN_AREA: usize = #max_area;
 
         /// Every import of the world; an import's index here is its index

@@ -180,7 +180,8 @@ fn function(
             if fg.extents.get("__ret").is_some_and(|end| end > size) {
                 bail!("{item}: a store past the end of the return area");
             }
-            quote!(__ret: &mut [u8; super::RETURN_AREA])
+            let size = Literal::usize_unsuffixed(*size);
+            quote!(__ret: &mut [u8; #size])
         }
         None => quote!(),
     };
@@ -188,7 +189,7 @@ fn function(
     let glue = names::glue(&names::method(f));
     let doc = if fg.ret_area.is_some() {
         format!(
-            " `{}`: lifts the arguments, calls the firmware, lowers the result into `__ret` (its first [`super::IMPORTS`]`[i].ret_size` bytes), which the caller then writes into the guest at the return pointer, the last argument.",
+            " `{}`: lifts the arguments, calls the firmware, lowers the result into `__ret`, which the caller then writes into the guest at the return pointer, the last argument.",
             f.name
         )
     } else {

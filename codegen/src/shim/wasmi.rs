@@ -306,9 +306,9 @@ fn link(
             let size = proc_macro2::Literal::usize_unsuffixed(size);
             let align = proc_macro2::Literal::u32_unsuffixed(align);
             (
-                quote!(let mut ret = [0u8; super::RETURN_AREA];),
+                quote!(let mut ret = [0u8; #size];),
                 quote!(#(#args,)* &mut ret),
-                quote!(.and_then(|()| rt::guest::write(&mut guest, #ptr as u32, #align, &ret[..#size]))),
+                quote!(.and_then(|()| rt::guest::write(&mut guest, #ptr as u32, #align, &ret))),
             )
         }
         _ => (quote!(), quote!(#(#args),*), quote!()),
