@@ -12,17 +12,27 @@
 //! the guest's `cabi_realloc` and checked.
 //!
 //! Before the call, lifted values borrow the guest's memory and tables
-//! (`__mem`, `__tables`, from `Guest::parts`). Right after it, the return
-//! pointer, if any, is checked (`rt::guest::check`), as the canonical ABI
-//! checks it before storing anything, where lowering then calls the
-//! guest's `cabi_realloc` (elsewhere the final write's check comes before
-//! anything the guest can see). The result is then built in a byte
-//! array on the host's stack (`__ret`), as is each element of a list result
-//! (`__eN`), and written into the guest with one checked copy
-//! (`rt::guest::write`): a store per field with its own bounds check and
-//! error path made the glue 18% larger. The generator refuses a store past
-//! the end of its area. Memory is asked for afresh for each write, since
-//! `cabi_realloc` may grow it.
+//! (`__mem`, `__tables`, from `Guest::parts`); glue that reads nothing of
+//! the guest but one borrowed handle calls the generated `lookup_*`
+//! instead. Right after the call, the return pointer, if any, is checked
+//! (`rt::guest::check`), as the canonical ABI checks it before storing
+//! anything, where lowering then calls the guest's `cabi_realloc`
+//! (elsewhere the final write's check comes before anything the guest can
+//! see). The result is then built in a byte array on the host's stack:
+//! `__ret`, which the caller passes and then writes into the guest with
+//! one checked copy (`dispatch` for every import, or the typed adapter's
+//! closure), and each element of a list result in `__eN`, written by the
+//! glue. A store per field with its own bounds check and error path made
+//! the glue 18% larger. The generator refuses a store past the end of its
+//! area. Memory is asked for afresh for each write, since `cabi_realloc`
+//! may grow it.
+//!
+//! Two rewrites of the instruction stream keep the glue small: a
+//! variant's discriminant is stored once, from a `match` that maps cases
+//! to numbers ([`FnGen::lower_tagged`]); and a record that the world's
+//! results lower in more than one place gets a function of its own
+//! ([`shared_records`]), which the glue calls where the instructions
+//! would lower it inline ([`Capture`]).
 
 use anyhow::{Result, bail};
 use proc_macro2::{Ident, Literal, Span, TokenStream};
