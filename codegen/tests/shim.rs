@@ -72,6 +72,13 @@ fn a_record_lowered_in_two_places_has_one_lowering_function() {
         1,
         "only `all-ids` lowers `id` into memory"
     );
+    // `reading` starts with an option, whose discriminant is stored inside
+    // its cases: the calls still go where each `reading` begins.
+    let pair = &code[code.find("pub fn call_pair<").unwrap()..];
+    let pair = &pair[..pair.find("\n    }\n").unwrap()];
+    assert_eq!(pair.matches("lower_reading::<").count(), 2, "{pair}");
+    assert!(pair.contains("rt::area::sub::<0, 8, _>(__ret)"), "{pair}");
+    assert!(pair.contains("rt::area::sub::<8, 8, _>(__ret)"), "{pair}");
     let first_id = &code[code.find("pub fn call_first_id<").unwrap()..];
     let first_id = &first_id[..first_id.find("\n    }\n").unwrap()];
     assert!(!first_id.contains("lower_id"), "{first_id}");

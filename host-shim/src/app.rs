@@ -4205,7 +4205,7 @@ pub mod sensor {
         let rep = guest.tables().sensor_sensor.remove(arg0 as u32)?;
         <H as super::sensor::Sensor>::sensor_drop(host, rep)
     }
-    /// Writes a `sensor-info` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue of every import that returns one calls this.
+    /// Writes a `sensor-info` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue calls this wherever it lowers one into an area.
     pub fn lower_sensor_info<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -4255,7 +4255,7 @@ pub mod sensor {
         rt::area::put_u32(__ret, 32, ((((t1).fifo_capacity) as i32)) as u32);
         Ok(())
     }
-    /// Writes a `sample` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue of every import that returns one calls this.
+    /// Writes a `sample` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue calls this wherever it lowers one into an area.
     pub fn lower_sample<
         H: super::Host,
         G: wasi_hw_shim_runtime::Guest<
@@ -4330,7 +4330,9 @@ pub struct Import {
 }
 /// The largest area any import's result is written to through a
 /// return pointer: `dispatch` has the glue build a result in the
-/// first bytes of a buffer this size on the host's stack.
+/// first bytes of a buffer this size on the host's stack (on
+/// every call, so a world with one large result costs that much
+/// stack at each import).
 pub const RETURN_AREA: usize = 40;
 /// Every import of the world; an import's index here is its index
 /// for [`dispatch`].

@@ -36,7 +36,9 @@ put!(put_f64, f64, 8);
 /// The `M` bytes at `OFFSET` of `area`, as an area of their own: where
 /// the glue lowers a record, by its function, into the place the record
 /// occupies in a larger area (a result's, or a list element's). That the
-/// part lies inside the area is checked when the glue is compiled.
+/// part lies inside the area is checked when the glue is compiled for a
+/// host (a constant assertion, evaluated where the generic glue is
+/// instantiated), and by the generator before, when it emits the call.
 #[inline(always)]
 pub fn sub<const OFFSET: usize, const M: usize, const N: usize>(
     area: &mut [u8; N],

@@ -164,7 +164,9 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
 
         /// The largest area any import's result is written to through a
         /// return pointer: `dispatch` has the glue build a result in the
-        /// first bytes of a buffer this size on the host's stack.
+        /// first bytes of a buffer this size on the host's stack (on
+        /// every call, so a world with one large result costs that much
+        /// stack at each import).
         pub const RETURN_AREA: usize = #max_area;
 
         /// Every import of the world; an import's index here is its index

@@ -219,13 +219,14 @@ fn function(
 }
 
 /// The records that get a lowering function of their own
-/// (`lower_<record>`), called wherever one is lowered into guest memory,
-/// rather than lowered inline at each place: those that the world's
-/// imports lower in more than one place (counting a record inside a
-/// shared record once), such as `sensor-info`, both the result of
-/// `sensor.info` and the element of `list-sensors`' list. A record that
-/// holds a resource, or whose interface is not imported, is lowered
-/// inline.
+/// (`lower_<record>`), called where the glue lowers one into an area (a
+/// return area, a list element) rather than lowered inline at each place:
+/// those that the world's imports lower in more than one place (counting a
+/// record inside a shared record once), such as `sensor-info`, both the
+/// result of `sensor.info` and the element of `list-sensors`' list. A
+/// record that holds a resource, or whose interface is not imported, is
+/// lowered inline everywhere; so is a shared one where it is lowered to
+/// core values (a one-field record as a result of its own).
 pub fn shared_records(w: &World) -> std::collections::HashSet<TypeId> {
     fn count(resolve: &Resolve, ty: &Type, seen: &mut std::collections::HashMap<TypeId, usize>) {
         let Type::Id(id) = ty else {
@@ -351,6 +352,7 @@ fn lower_fn(
     if let Some(e) = fg.error.take() {
         bail!("{item}: {e}");
     }
+    fg.check_closed(&item)?;
     if fg.extents.get("__ret").is_some_and(|end| *end > size) {
         bail!("{item}: a store past the end of the record");
     }
@@ -359,7 +361,7 @@ fn lower_fn(
     let name = format_ident!("lower_{}", names::snake(&wit_name));
     let size = Literal::usize_unsuffixed(size);
     let doc = format!(
-        " Writes a `{wit_name}` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue of every import that returns one calls this."
+        " Writes a `{wit_name}` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue calls this wherever it lowers one into an area."
     );
     Ok(quote! {
         #[doc = #doc]
@@ -388,7 +390,7 @@ fn render(w: &World, f: &Function, fg: &mut FnGen, item: &str) -> Result<()> {
     if let Some(e) = fg.error.take() {
         bail!("{item}: {e}");
     }
-    Ok(())
+    fg.check_closed(item)
 }
 
 /// A reader of one list element from guest memory, for `List`.
@@ -481,8 +483,15 @@ struct Capture {
     /// field has been stored.
     live: std::collections::HashSet<String>,
     /// Where the record's own stores went: the address and the lowest
-    /// offset (the record's start, as its first field is at 0).
+    /// offset. That is the record's start: its first field is at offset
+    /// 0 of it, and whatever its type (a scalar, a string's or list's
+    /// pointer, a variant's discriminant, a nested record's first field),
+    /// lowering it stores something there; a zero-size field shares its
+    /// offset with the next.
     at: Option<(TokenStream, usize)>,
+    /// Whether the stores went to more than one address: then the record
+    /// is lowered inline after all.
+    inline: bool,
 }
 
 /// A store into an area on the host's stack (see [`FnGen::store`]).
@@ -708,6 +717,7 @@ impl Bindgen for FnGen<'_, '_, '_> {
                 depth: self.blocks.len(),
                 live: Default::default(),
                 at: None,
+                inline: false,
             });
             operands[0] = value;
             self.emit_one(resolve, inst, operands, results);
@@ -1342,12 +1352,18 @@ impl FnGen<'_, '_, '_> {
         };
         let target =
             c.at.as_ref()
+                .filter(|_| !c.inline)
                 .and_then(|(address, at)| Some((self.area(address)?, *at)));
         let Some((area, at)) = target else {
             self.stmt(quote!(#(#set_aside)*));
             return;
         };
-        let size = Literal::usize_unsuffixed(self.w.sizes.size(&Type::Id(c.id)).size_wasm32());
+        let size = self.w.sizes.size(&Type::Id(c.id)).size_wasm32();
+        // The record's part of the area counts towards the area's extent,
+        // which the generator checks against the area's size.
+        let end = self.extents.entry(area.to_string()).or_default();
+        *end = (*end).max(at + size);
+        let size = Literal::usize_unsuffixed(size);
         let at = Literal::usize_unsuffixed(at);
         let place = Self::place(&area);
         let lower = lower_path(self.w, c.id);
@@ -1356,6 +1372,15 @@ impl FnGen<'_, '_, '_> {
         self.stmt(quote! {
             #lower::<H, G, #(#caps),*>(guest, #value, rt::area::sub::<#at, #size, _>(#place))?;
         });
+    }
+
+    /// That every block opened while rendering was closed and every
+    /// capture ended: otherwise statements would be left out of the glue.
+    fn check_closed(&self, item: &str) -> Result<()> {
+        if self.capture.is_some() || self.blocks.len() != 1 {
+            bail!("{item}: internal error: a record's lowering did not end where it began");
+        }
+        Ok(())
     }
 
     /// How a store names `area`: `__ret` is the caller's, passed as
@@ -1378,15 +1403,26 @@ impl FnGen<'_, '_, '_> {
         offset: wit_bindgen_core::wit_parser::ArchitectureSize,
     ) {
         let o = off(offset);
-        let depth = self.blocks.len();
-        if let Some(c) = self.capture.as_mut().filter(|c| c.depth == depth) {
-            let at = offset.size_wasm32();
-            match &c.at {
-                Some((a, lowest)) if a.to_string() == address.to_string() => {
-                    c.at = Some((a.clone(), at.min(*lowest)));
+        if let Some(c) = self.capture.as_mut() {
+            // The record's own stores, at any depth (a variant field's
+            // discriminant and payload are stored inside its cases' blocks),
+            // but not those of the elements of a list inside it, whose
+            // bases (`baseN`, N deeper than the capture) it makes itself.
+            let a = address.to_string();
+            let inner = a
+                .strip_prefix("base")
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n > c.depth);
+            if !inner {
+                let at = offset.size_wasm32();
+                match &c.at {
+                    Some((first, lowest)) if first.to_string() == a => {
+                        c.at = Some((first.clone(), at.min(*lowest)));
+                    }
+                    // Not one place: lowered inline, as without a capture.
+                    Some(_) => c.inline = true,
+                    None => c.at = Some((address.clone(), at)),
                 }
-                Some(_) => self.fail("a record stored at two addresses".into()),
-                None => c.at = Some((address.clone(), at)),
             }
         }
         match self.area(address) {
