@@ -58,3 +58,42 @@ fn dispatch_refuses_a_wrong_argument_count_or_index() {
         Err(Error::Trap(&"no import has this index"))
     );
 }
+
+/// `IMPORTS` tells an engine adapter where a result goes (an adapter for
+/// WAMR or wasm3 needs nothing else), and `dispatch` writes it there: the
+/// list of pins' address and length at the return pointer, checked.
+#[test]
+fn dispatch_writes_a_result_where_imports_says() {
+    use wasi_hw_shim::app::{IMPORTS, dispatch};
+    use wasi_hw_shim::runtime::{Error, Guest};
+    let find = |module: &str, name: &str| {
+        IMPORTS
+            .iter()
+            .position(|i| i.module.contains(module) && i.name == name)
+            .unwrap()
+    };
+    let area = |i: usize| (IMPORTS[i].ret_size, IMPORTS[i].ret_align);
+    assert_eq!(area(find("timer", "now")), (0, 0), "a core result");
+    assert_eq!(area(find("gpio", "[method]pin.set-high")), (2, 1));
+    assert_eq!(area(find("sensor", "[method]sensor.info")), (40, 8));
+    let list_pins = find("gpio", "list-pins");
+    assert_eq!(area(list_pins), (8, 4));
+
+    let mut host = hal_board::board();
+    let mut guest = harness::honest_guest();
+    assert_eq!(dispatch(&mut host, &mut guest, list_pins, &[64]), Ok(0));
+    let word = |m: &[u8], at: usize| u32::from_le_bytes(m[at..at + 4].try_into().unwrap());
+    let memory = guest.memory();
+    assert!(word(memory, 64) >= 2048, "the list, from cabi_realloc");
+    assert_eq!(word(memory, 68), 2, "led and button");
+    assert_eq!(
+        dispatch(&mut host, &mut guest, list_pins, &[130]),
+        Err(Error::Misaligned)
+    );
+    assert_eq!(
+        dispatch(&mut host, &mut guest, list_pins, &[4092]),
+        Err(Error::OutOfBounds)
+    );
+    assert!(guest.memory()[128..140].iter().all(|b| *b == 0));
+    assert!(guest.memory()[4092..].iter().all(|b| *b == 0));
+}
