@@ -260,7 +260,9 @@ pub fn shared_records(w: &World) -> std::collections::HashSet<TypeId> {
     let mut seen = std::collections::HashMap::new();
     for i in 0..w.interfaces.len() {
         for f in w.functions(i) {
-            if let Some(ty) = &f.result {
+            // Only results that go into memory: one lowered to a core
+            // value holds no record that a function could write.
+            if let (Some(ty), Some(_)) = (&f.result, return_area(w, f)) {
                 count(w.resolve, ty, &mut seen);
             }
         }
