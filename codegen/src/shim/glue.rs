@@ -139,7 +139,7 @@ fn function(
             arg: format_ident!("arg{}", sig.params.len().saturating_sub(1)),
             size,
             align,
-            allocates: allocates(w.resolve, ty),
+            allocates: types::allocates(w, ty),
         });
     }
     render(w, f, &mut fg, &item)?;
@@ -270,7 +270,7 @@ pub fn shared_records(w: &World) -> std::collections::HashSet<TypeId> {
     seen.into_iter()
         .filter(|(id, n)| {
             *n > 1
-                && !holds_handle(w.resolve, &Type::Id(*id))
+                && !types::handle_inside(w, &Type::Id(*id))
                 && super::owner(w.resolve, *id)
                     .is_some_and(|o| w.interfaces.iter().any(|i| i.id == o))
         })
@@ -278,26 +278,12 @@ pub fn shared_records(w: &World) -> std::collections::HashSet<TypeId> {
         .collect()
 }
 
-/// Whether a value of `ty` holds a resource handle.
-fn holds_handle(resolve: &Resolve, ty: &Type) -> bool {
-    let any = |tys: Vec<&Type>| tys.into_iter().any(|t| holds_handle(resolve, t));
-    let Type::Id(id) = ty else {
-        return false;
-    };
-    match &resolve.types[*id].kind {
-        TypeDefKind::Handle(_) | TypeDefKind::Resource => true,
-        TypeDefKind::Record(r) => any(r.fields.iter().map(|f| &f.ty).collect()),
-        TypeDefKind::Tuple(t) => any(t.types.iter().collect()),
-        TypeDefKind::Variant(v) => any(v.cases.iter().filter_map(|c| c.ty.as_ref()).collect()),
-        TypeDefKind::Result(r) => any(r.ok.iter().chain(r.err.iter()).collect()),
-        TypeDefKind::Option(t)
-        | TypeDefKind::Type(t)
-        | TypeDefKind::List(t)
-        | TypeDefKind::FixedLengthList(t, _) => holds_handle(resolve, t),
-        TypeDefKind::Map(k, v) => holds_handle(resolve, k) || holds_handle(resolve, v),
-        TypeDefKind::Enum(_) | TypeDefKind::Flags(_) => false,
-        TypeDefKind::Future(_) | TypeDefKind::Stream(_) | TypeDefKind::Unknown => true,
-    }
+/// The name of record `id`'s lowering function.
+fn lower_name(w: &World, id: TypeId) -> Ident {
+    format_ident!(
+        "lower_{}",
+        names::snake(w.resolve.types[id].name.as_deref().unwrap_or("record"))
+    )
 }
 
 /// The path of record `id`'s lowering function, from an interface module.
@@ -305,10 +291,7 @@ fn lower_path(w: &World, id: TypeId) -> TokenStream {
     let owner = super::owner(w.resolve, id)
         .and_then(|o| w.interfaces.iter().find(|i| i.id == o))
         .map(|i| i.module.clone());
-    let name = format_ident!(
-        "lower_{}",
-        names::snake(w.resolve.types[id].name.as_deref().unwrap_or("record"))
-    );
+    let name = lower_name(w, id);
     quote!(super::#owner::#name)
 }
 
@@ -343,7 +326,7 @@ fn lower_fn(
         arg: format_ident!("__at"),
         size,
         align: w.sizes.align(&ty).align_wasm32() as u32,
-        allocates: allocates(w.resolve, &ty),
+        allocates: types::allocates(w, &ty),
     });
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         abi::lower_to_memory(w.resolve, &mut fg, quote!(__at), quote!(v), &ty)
@@ -360,7 +343,7 @@ fn lower_fn(
     }
     let body = std::mem::take(&mut fg.blocks[0]);
     let (generics, _) = generics(w);
-    let name = format_ident!("lower_{}", names::snake(&wit_name));
+    let name = lower_name(w, id);
     let size = Literal::usize_unsuffixed(size);
     let doc = format!(
         " Writes a `{wit_name}` into `__ret`, in its canonical-ABI layout, asking the guest for memory for its strings and lists: the glue calls this wherever it lowers one into an area."
@@ -514,32 +497,6 @@ struct RetArea {
     align: u32,
     /// Whether lowering the result calls the guest's `cabi_realloc`.
     allocates: bool,
-}
-
-/// Whether lowering a value of `ty` calls the guest's `cabi_realloc`: it
-/// holds a string or a list. A kind the shim does not lower counts as
-/// allocating (the generator refuses it elsewhere).
-fn allocates(resolve: &Resolve, ty: &Type) -> bool {
-    let any = |tys: Vec<&Type>| tys.into_iter().any(|t| allocates(resolve, t));
-    match ty {
-        Type::String => true,
-        Type::Id(id) => match &resolve.types[*id].kind {
-            TypeDefKind::List(_) | TypeDefKind::Map(..) => true,
-            TypeDefKind::Record(r) => any(r.fields.iter().map(|f| &f.ty).collect()),
-            TypeDefKind::Tuple(t) => any(t.types.iter().collect()),
-            TypeDefKind::Variant(v) => any(v.cases.iter().filter_map(|c| c.ty.as_ref()).collect()),
-            TypeDefKind::Result(r) => any(r.ok.iter().chain(r.err.iter()).collect()),
-            TypeDefKind::Option(t) | TypeDefKind::Type(t) | TypeDefKind::FixedLengthList(t, _) => {
-                allocates(resolve, t)
-            }
-            TypeDefKind::Enum(_)
-            | TypeDefKind::Flags(_)
-            | TypeDefKind::Handle(_)
-            | TypeDefKind::Resource => false,
-            TypeDefKind::Future(_) | TypeDefKind::Stream(_) | TypeDefKind::Unknown => true,
-        },
-        _ => false,
-    }
 }
 
 impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {

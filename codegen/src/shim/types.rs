@@ -294,7 +294,7 @@ fn param_problem(w: &World, t: &Type) -> Option<String> {
 }
 
 /// Whether a named type holds a resource handle somewhere.
-fn handle_inside(w: &World, t: &Type) -> bool {
+pub fn handle_inside(w: &World, t: &Type) -> bool {
     let Type::Id(id) = t else { return false };
     match &w.resolve.types[*id].kind {
         TypeDefKind::Handle(_) => true,
