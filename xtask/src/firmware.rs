@@ -261,6 +261,10 @@ fn owner(name: &str) -> &str {
     }
 }
 
+/// The part of the wasmi adapter and `run`: shim code, but outside the
+/// goal (see [`probe_report`]).
+const WASMI_ADAPTER: &str = "shim: wasmi adapter and run (wasi_hw_shim::app::wasmi, ::run)";
+
 /// Where a symbol's bytes belong, by its demangled name.
 fn part(name: &str) -> &'static str {
     let owner = owner(name);
@@ -270,7 +274,7 @@ fn part(name: &str) -> &'static str {
     } else if is("wasi_hw_shim::hal") {
         "board model: embedded-hal adapter (wasi_hw_shim::hal)"
     } else if is("wasi_hw_shim::app::wasmi") || is("wasi_hw_shim::run") {
-        "shim: wasmi adapter and run (wasi_hw_shim::app::wasmi, ::run)"
+        WASMI_ADAPTER
     } else if is("wasi_hw_shim") {
         "shim: generated glue (wasi_hw_shim::app)"
     } else if is("wasi_hw_board::host") {
@@ -379,7 +383,7 @@ fn probe_report(
             text.get(p).copied().unwrap_or(0),
             ram.get(p).copied().unwrap_or(0),
         );
-        if !p.contains("wasmi adapter") {
+        if p != WASMI_ADAPTER {
             shim_text += n;
             shim_ram += r;
         }
