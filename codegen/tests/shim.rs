@@ -87,6 +87,44 @@ fn a_record_lowered_in_two_places_has_one_lowering_function() {
     assert!(!first_id.contains("lower_id"), "{first_id}");
 }
 
+/// A result larger than `IMPORTS` can describe (its `ret_size` is a
+/// `u16`) is refused by name, not truncated.
+#[test]
+fn a_result_of_64_kib_or_more_is_refused_by_name() {
+    // Records of 64 bytes, nested eight at a time, then two: 65,536 bytes.
+    let fields = |ty: &str| (0..8).map(|i| format!("f{i}: {ty},")).collect::<String>();
+    let wit = format!(
+        "package fixture:big@0.1.0;\n\
+         interface huge {{\n\
+         record r64 {{ {} }}\n\
+         record r512 {{ {} }}\n\
+         record r4k {{ {} }}\n\
+         record r32k {{ {} }}\n\
+         record r64k {{ a: r32k, b: r32k, }}\n\
+         get: func() -> r64k;\n\
+         }}\n\
+         world host {{ import huge; }}\n",
+        fields("u64"),
+        fields("r64"),
+        fields("r512"),
+        fields("r4k"),
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("big-result");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("big.wit"), wit).unwrap();
+    let err = shim::rust(
+        &Package::load(&dir).unwrap(),
+        "host",
+        &ShimOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(
+        err,
+        "`get` of `fixture:big/huge@0.1.0`: a result of 65536 bytes, more than the host shim's 65535"
+    );
+}
+
 /// Builds the fixture's shim in a scratch crate, as a firmware would
 /// include it: no_std, on the runtime, with and without wasmi.
 #[test]
