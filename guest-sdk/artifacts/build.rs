@@ -6,6 +6,10 @@
 //! Each app is built on its own: cargo would otherwise unify the SDK's
 //! features across apps. The target folder is the examples' own, shared with
 //! `cargo xtask examples`.
+//!
+//! A toolchain that lacks a wasm target gets it first (`rustup target add`,
+//! as `cargo xtask setup` does), so that a plain `cargo test --workspace` on
+//! a fresh machine works too; cargo shows that as a warning.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -30,6 +34,16 @@ fn main() {
     let sdk = manifest.join("..").canonicalize().unwrap();
     let target_dir = examples.join("target");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+
+    let root = manifest.join("../..");
+    let targets = TARGETS.map(|(target, _)| target);
+    if let Err(err) = wasi_hw_toolchain::ensure(&root, &targets, &mut |line| {
+        println!("cargo:warning={line}");
+    }) {
+        // One line, at once, before cargo's own error about a missing `core`.
+        eprintln!("error: {err}");
+        std::process::exit(1);
+    }
 
     for dir in [
         sdk.join("src"),

@@ -8,6 +8,9 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use wasmparser::{Encoding, Parser, Payload, Validator, WasmFeatures};
 
+use crate::setup;
+use crate::step::step;
+
 /// The example apps, in `guest-sdk/examples/`.
 pub const APPS: [&str; 4] = ["blinky", "button", "weather", "eeprom"];
 
@@ -25,6 +28,7 @@ struct Sizes {
 }
 
 pub fn run(root: &Path, markdown: bool) -> Result<()> {
+    setup::targets(root)?;
     let examples = root.join("guest-sdk/examples");
     let out_dir = root.join("target/examples");
     std::fs::create_dir_all(&out_dir)?;
@@ -138,6 +142,7 @@ pub fn run(root: &Path, markdown: bool) -> Result<()> {
 
 /// Builds blinky and weather as components and runs them on the demo board.
 pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
+    setup::targets(root)?;
     let examples = root.join("guest-sdk/examples");
     let out_dir = root.join("target/examples");
     std::fs::create_dir_all(&out_dir)?;
@@ -154,11 +159,15 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
             "weather: 3 readings of the BME280, 10 s apart",
         ),
     ];
-    let host = workspace_bin(root, "wasi-hw")?;
-    for (app, args, title) in runs {
+    let host = workspace_bin(root, "wasi-hw", "the reference host")?;
+    let mut apps = Vec::new();
+    for (app, _, _) in runs {
         let component = build(&examples, app, "wasm32-wasip2", &[])?;
         let path = out_dir.join(format!("{app}.component.wasm"));
         std::fs::write(&path, component)?;
+        apps.push(path);
+    }
+    for ((app, args, title), path) in runs.into_iter().zip(apps) {
         println!(
             "== {title} (on {})",
             board.strip_prefix(root).unwrap_or(&board).display()
@@ -179,19 +188,31 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-/// Builds the workspace's binary `bin` (debug) and gives its path. Built as
-/// part of the workspace, so that it shares its dependencies' features (and
-/// so their build) with `cargo test --workspace`; `cargo build -p` would
-/// build wasmtime a second time with other features.
-pub(crate) fn workspace_bin(root: &Path, bin: &str) -> Result<PathBuf> {
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .current_dir(root)
-        .args(["build", "--quiet", "--workspace", "--bin", bin])
-        .status()
-        .with_context(|| format!("building {bin}"))?;
-    if !status.success() {
-        bail!("building {bin} failed");
-    }
+/// `cargo`: the one that runs this command (`$CARGO`), else the one on PATH.
+pub(crate) fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Builds the workspace's binary `bin` (debug), `what` in words, and gives
+/// its path. Built as part of the workspace, so that it shares its
+/// dependencies' features (and so their build) with `cargo test
+/// --workspace`; `cargo build -p` would build wasmtime a second time with
+/// other features.
+pub(crate) fn workspace_bin(root: &Path, bin: &str, what: &str) -> Result<PathBuf> {
+    step(
+        &format!("building {what} ({bin}; the first time, a few minutes)"),
+        || {
+            let status = cargo()
+                .current_dir(root)
+                .args(["build", "--workspace", "--bin", bin])
+                .status()
+                .with_context(|| format!("running cargo build for {bin}"))?;
+            if !status.success() {
+                bail!("building {bin} failed");
+            }
+            Ok(())
+        },
+    )?;
     let target =
         std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     Ok(target.join("debug").join(bin))
@@ -200,7 +221,7 @@ pub(crate) fn workspace_bin(root: &Path, bin: &str) -> Result<PathBuf> {
 /// `cargo`, run in `dir` for another target: flags and wrappers meant for
 /// the outer (host) build must not reach it.
 pub(crate) fn nested_cargo(dir: &Path) -> Command {
-    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut cargo = cargo();
     cargo
         .current_dir(dir)
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -209,6 +230,8 @@ pub(crate) fn nested_cargo(dir: &Path) -> Command {
     cargo
 }
 
+/// Builds the example `app` (release) for `target` with `features`, saying
+/// so, and gives the module it made.
 pub(crate) fn build(
     examples: &Path,
     app: &str,
@@ -216,25 +239,32 @@ pub(crate) fn build(
     features: &[&str],
 ) -> Result<Vec<u8>> {
     let target_dir = examples.join("target");
-    let status = nested_cargo(examples)
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--locked",
-            "--package",
-            app,
-            "--target",
-            target,
-        ])
-        .args(features)
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .status()
-        .with_context(|| format!("running cargo build for {app}"))?;
-    if !status.success() {
-        bail!("building {app} for {target} failed");
-    }
+    let what = if features.is_empty() {
+        format!("building {app} for {target}")
+    } else {
+        format!("building {app} for {target} ({})", features.join(" "))
+    };
+    step(&what, || {
+        let status = nested_cargo(examples)
+            .args([
+                "build",
+                "--release",
+                "--locked",
+                "--package",
+                app,
+                "--target",
+                target,
+            ])
+            .args(features)
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .status()
+            .with_context(|| format!("running cargo build for {app}"))?;
+        if !status.success() {
+            bail!("building {app} for {target} failed");
+        }
+        Ok(())
+    })?;
     let path: PathBuf = target_dir
         .join(target)
         .join("release")

@@ -12,6 +12,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use crate::examples::{build, nested_cargo, strip_custom_sections, which, workspace_bin};
+use crate::setup;
+use crate::step::{say, step};
 
 /// The guests the firmware embeds.
 const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"];
@@ -19,7 +21,10 @@ const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"]
 /// How long QEMU may run before the firmware counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
-pub fn run(root: &Path, markdown: bool) -> Result<ExitCode> {
+/// `size_report`: build the size baselines and the probe and report where
+/// the flash goes (four more firmware builds), or build only the firmware.
+pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
+    setup::targets(root)?;
     let examples = root.join("guest-sdk/examples");
     let guests = root.join("target/firmware-guests");
     std::fs::create_dir_all(&guests)?;
@@ -33,6 +38,10 @@ pub fn run(root: &Path, markdown: bool) -> Result<ExitCode> {
     let firmware = root.join("conformance/firmware-qemu");
     let elf = firmware.join("target/thumbv7em-none-eabihf/release/wasi-hw-firmware-qemu");
     match (which("arm-none-eabi-size"), which("arm-none-eabi-nm")) {
+        _ if !size_report => {
+            build_firmware(&firmware, &guests, &[])?;
+            say("no size report (--no-size-report)");
+        }
         (Some(size), Some(nm)) => {
             // The same firmware without the shim, for the difference; and
             // with the typed adapter instead of the dispatch one.
@@ -57,13 +66,16 @@ pub fn run(root: &Path, markdown: bool) -> Result<ExitCode> {
         }
         _ => {
             build_firmware(&firmware, &guests, &[])?;
-            println!("note: binutils-arm-none-eabi is not installed; no size report");
+            say("binutils-arm-none-eabi is not installed (apt-get install \
+                 binutils-arm-none-eabi): no size report");
         }
     }
 
     let Some(qemu) = which("qemu-system-arm") else {
         bail!("qemu-system-arm is not installed (Debian: apt-get install qemu-system-arm)");
     };
+    say("running the apps on QEMU's MPS2-AN386 (Cortex-M4)");
+    let qemu_started = std::time::Instant::now();
     let mut child = Command::new(qemu)
         .args(["-machine", "mps2-an386", "-cpu", "cortex-m4", "-nographic"])
         .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
@@ -92,6 +104,10 @@ pub fn run(root: &Path, markdown: bool) -> Result<ExitCode> {
         .join()
         .map_err(|_| anyhow::anyhow!("reading qemu's output failed"))??;
     print!("{output}");
+    say(&format!(
+        "the firmware ran the apps in {}",
+        crate::step::seconds(qemu_started.elapsed())
+    ));
     let expected = std::fs::read_to_string(firmware.join("expected.txt"))?;
     if let Some(missing) = first_missing(&expected, &output) {
         eprintln!(
@@ -110,14 +126,18 @@ pub fn run(root: &Path, markdown: bool) -> Result<ExitCode> {
 /// (`run-case.sh`), its trace compared with the reference host's.
 fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
     // Building the runner builds the test guests too.
-    let runner = workspace_bin(root, "wasi-hw-conformance")?;
+    let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
     let script = firmware.join("run-case.sh");
-    println!("conformance on the firmware (one QEMU boot a case):");
-    let status = Command::new(&runner)
-        .arg("--host-command")
-        .arg(&script)
-        .status()
-        .with_context(|| format!("running {}", runner.display()))?;
+    let status = step(
+        "running the conformance suite on the firmware (one QEMU boot a case)",
+        || {
+            Command::new(&runner)
+                .arg("--host-command")
+                .arg(&script)
+                .status()
+                .with_context(|| format!("running {}", runner.display()))
+        },
+    )?;
     if !status.success() {
         return Ok(ExitCode::FAILURE);
     }
@@ -179,27 +199,33 @@ fn first_missing<'e>(expected: &'e str, output: &str) -> Option<&'e str> {
 fn firmware_build(firmware: &Path, guests: &Path, bin: &str, args: &[&str]) -> Command {
     let mut cargo = nested_cargo(firmware);
     cargo
-        .args(["build", "--quiet", "--release", "--locked", "--bin", bin])
+        .args(["build", "--release", "--locked", "--bin", bin])
         .args(args)
         .env("WASI_HW_GUESTS", guests);
     cargo
 }
 
-/// Runs a build; `what` names it in the errors.
+/// Runs a build as a step; `what` names it.
 fn run_build(mut cargo: Command, what: &str) -> Result<()> {
-    let status = cargo
-        .status()
-        .with_context(|| format!("running cargo build for {what}"))?;
-    if !status.success() {
-        bail!("building {what} failed");
-    }
-    Ok(())
+    step(&format!("building {what}"), || {
+        let status = cargo
+            .status()
+            .with_context(|| format!("running cargo build for {what}"))?;
+        if !status.success() {
+            bail!("building {what} failed");
+        }
+        Ok(())
+    })
 }
 
 /// Builds the firmware.
 fn build_firmware(firmware: &Path, guests: &Path, args: &[&str]) -> Result<()> {
     let cargo = firmware_build(firmware, guests, "wasi-hw-firmware-qemu", args);
-    run_build(cargo, "the firmware")
+    let what = match args {
+        [] => "the firmware".to_string(),
+        args => format!("the firmware ({})", args.join(" ")),
+    };
+    run_build(cargo, &what)
 }
 
 /// Builds the size probe (`src/bin/shim-size.rs`: the shim over a host
@@ -215,7 +241,11 @@ fn build_probe(firmware: &Path, guests: &Path, args: &[&str]) -> Result<std::pat
         "RUSTFLAGS",
         "-C link-arg=-Tlink.x -C llvm-args=-enable-machine-outliner=never",
     );
-    run_build(cargo, "the size probe")?;
+    let what = match args {
+        [] => "the size probe".to_string(),
+        args => format!("the size probe ({})", args.join(" ")),
+    };
+    run_build(cargo, &what)?;
     Ok(target.join("thumbv7em-none-eabihf/release/shim-size"))
 }
 

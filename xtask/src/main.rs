@@ -9,6 +9,8 @@ use clap::{Parser, Subcommand};
 mod checked_in;
 mod examples;
 mod firmware;
+mod setup;
+mod step;
 
 /// Project automation for wasi-hw.
 #[derive(Parser)]
@@ -20,6 +22,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Installs the Rust targets that rust-toolchain.toml names where the
+    /// toolchain lacks them (`rustup target add`), and names the system tools
+    /// that some commands need, with the command that installs each. `demo`,
+    /// `test`, `examples` and `firmware` install the targets themselves first.
+    Setup,
+    /// Runs every test: the set-up above, then `cargo test --workspace` with
+    /// ARGS after it (for example `cargo xtask test -- --nocapture`).
+    Test {
+        /// Passed to `cargo test --workspace`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Regenerates every generated file that the repository checks in (the
     /// guest SDK's bindings), or with --check names the stale ones and exits 1.
     Codegen {
@@ -52,6 +66,10 @@ enum Command {
         /// Print the size table as Markdown (for BENCHMARKS.md).
         #[arg(long)]
         markdown: bool,
+        /// Build only the firmware that runs, not the four variants that
+        /// the size report compares it with (saves about half the time).
+        #[arg(long, conflicts_with = "markdown")]
+        no_size_report: bool,
     },
 }
 
@@ -61,16 +79,36 @@ fn root() -> PathBuf {
 }
 
 fn main() -> ExitCode {
+    let root = root();
     let result: Result<ExitCode> = match Cli::parse().command {
-        Command::Codegen { check } => checked_in::run(&root(), check),
+        Command::Setup => setup::run(&root),
+        Command::Test { args } => test(&root, &args),
+        Command::Codegen { check } => checked_in::run(&root, check),
         Command::Examples { markdown } => {
-            examples::run(&root(), markdown).map(|()| ExitCode::SUCCESS)
+            examples::run(&root, markdown).map(|()| ExitCode::SUCCESS)
         }
-        Command::Demo => examples::demo(&root()),
-        Command::Firmware { markdown } => firmware::run(&root(), markdown),
+        Command::Demo => examples::demo(&root),
+        Command::Firmware {
+            markdown,
+            no_size_report,
+        } => firmware::run(&root, markdown, !no_size_report),
     };
     result.unwrap_or_else(|err| {
         eprintln!("error: {err:#}");
         ExitCode::from(2)
     })
+}
+
+/// `cargo xtask test`: the targets first, then every test.
+fn test(root: &std::path::Path, args: &[String]) -> Result<ExitCode> {
+    setup::targets(root)?;
+    let code = step::step("running cargo test --workspace", || {
+        let status = examples::cargo()
+            .current_dir(root)
+            .args(["test", "--workspace"])
+            .args(args)
+            .status()?;
+        Ok(status.code().unwrap_or(1))
+    })?;
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
