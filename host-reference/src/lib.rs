@@ -11,6 +11,7 @@
 
 pub mod host;
 pub mod shim;
+pub mod template;
 
 // The board model is its own no_std crate, so that firmware runs it too.
 pub use wasi_hw_board::{board, policy, time, trace, watch};

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use wasi_hw_host::board::file as board_file;
 use wasi_hw_host::host::{Echo, Limits, Outcome, Runner};
+use wasi_hw_host::template;
 use wasi_hw_host::time::parse_duration;
 
 /// Runs wasi-hw apps on a mocked board.
@@ -89,6 +90,20 @@ enum Command {
         #[arg(long)]
         fuel: bool,
     },
+    /// Makes a new app: a crate in the new folder DIR, named after it, with
+    /// the SDK as its dependency, a size-optimised release profile, its
+    /// targets and a board file, that builds and runs at once. Installs the
+    /// two wasm targets if the toolchain lacks them.
+    ///
+    /// Example: wasi-hw new my-app && cd my-app && cargo build --release --target wasm32-wasip2
+    New {
+        /// The folder to make; its last component names the app.
+        dir: PathBuf,
+        /// The guest SDK (the folder guest-sdk of a wasi-hw checkout).
+        /// Default: the one this command was built from.
+        #[arg(long, value_name = "DIR")]
+        sdk: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -136,7 +151,38 @@ fn main() -> ExitCode {
         }
         Command::Check { app, board } => check(&app, &board.board),
         Command::Compile { app, output, fuel } => compile(&app, &output, fuel),
+        Command::New { dir, sdk } => new_app(&dir, sdk),
     }
+}
+
+/// `wasi-hw new`.
+fn new_app(dir: &Path, sdk: Option<PathBuf>) -> ExitCode {
+    let Some(sdk) = sdk.or_else(template::default_sdk) else {
+        return bad_input(
+            "the guest SDK this command was built from is gone: give the folder guest-sdk \
+             of a wasi-hw checkout with --sdk",
+        );
+    };
+    let files = match template::create(dir, &sdk) {
+        Ok(files) => files,
+        Err(e) => return bad_input(format!("{e:#}")),
+    };
+    println!("created {}: {}", dir.display(), files.join(", "));
+    let mut say = |line: &str| println!("{line}");
+    if let Err(e) = wasi_hw_toolchain::ensure(dir, &template::TARGETS, &mut say) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let file = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().replace('-', "_"))
+        .unwrap_or_default();
+    println!(
+        "next:\n  cd {}\n  cargo build --release --target wasm32-wasip2\n  \
+         wasi-hw run target/wasm32-wasip2/release/{file}.wasm --board board.toml -- 3",
+        dir.display()
+    );
+    ExitCode::SUCCESS
 }
 
 fn bad_input(message: impl std::fmt::Display) -> ExitCode {
