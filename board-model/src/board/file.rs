@@ -309,7 +309,10 @@ impl Cx<'_> {
         if !(0..=max).contains(&v) {
             return Err(self.error(
                 a.span(),
-                format!("`{key}` {v:#x} is out of range for a {kind} address (0 to {max:#x})"),
+                format!(
+                    "`{key}` {} is out of range for a {kind} address (0 to {max:#x})",
+                    hex(v)
+                ),
             ));
         }
         Ok(if ten_bit {
@@ -1288,5 +1291,14 @@ mod tests {
         ];
         let (result, _, _) = board.buses[0].transfer(0, Address::Seven(0x48), &ops, false);
         assert_eq!(result, Ok(vec![vec![0x80, 0x17, 0xff], vec![0x06, 0xff]]));
+    }
+
+    #[test]
+    fn a_negative_address_is_shown_as_written() {
+        let board = "[[bus]]\nname = \"b\"\n[[bus.device]]\naddress = -1\nmodel = \"bme280\"\n";
+        assert_eq!(
+            error(board),
+            "b.toml:4:11: `address` -1 is out of range for a 7-bit address (0 to 0x7f)"
+        );
     }
 }
