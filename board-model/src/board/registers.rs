@@ -14,8 +14,7 @@
 //!   above) or least significant first (`ByteOrder::Little`).
 //! - Each data byte of a write is stored as it arrives: a write that stops
 //!   after the first byte of a 16-bit register has changed that byte only
-//!   (TI documents this for the TMP102: "to update only the MS byte,
-//!   terminate the communication").
+//!   (TI's TMP102 datasheet describes such single-byte updates).
 //! - Once the bytes of the selected register are through, [`PastEnd`] says
 //!   what further bytes do: go on into the next register (`Next`, the
 //!   default, and what the byte-wide register file always did), the same
@@ -27,9 +26,9 @@
 //!   pointer with no register, or past the end under `Released`) is handled
 //!   as [`Unwritable`] says: not acknowledged (`Nack`, the default, so that
 //!   the write ends with `no-acknowledge(data)`), or acknowledged and dropped
-//!   (`Ignore`: TI's TMP110 datasheet says "writes to read-only registers or
-//!   register locations outside of the register map is ignored", with an
-//!   acknowledge; the LM75 datasheets do not say). Under `Nack` a pointer
+//!   (`Ignore`: TI's TMP110 datasheet says the part acknowledges writes to
+//!   read-only registers and to pointers outside its map, and ignores them;
+//!   the LM75 datasheets do not say). Under `Nack` a pointer
 //!   byte with no register is not acknowledged either and the pointer keeps
 //!   its value; under `Ignore` it is taken, and reads then get 0xff.
 //!
