@@ -1,8 +1,8 @@
 //! The wasi-hw mocked board, for the reference host and for firmware.
 //!
 //! A [`board::Board`] is pins (with wires between them and scripts that
-//! drive them), I2C buses with device models (a 24C02 EEPROM, a BME280, a
-//! register file), sensors, a [`time`] clock, a [`policy`] of what an app
+//! drive them), I2C buses with device models (a 24C02 EEPROM, a BME280,
+//! registers of 8 or 16 bits behind a pointer), sensors, a [`time`] clock, a [`policy`] of what an app
 //! may touch, and a [`trace`] of every operation; [`watch`] is what a
 //! pollable waits for and when it is ready, the one definition both hosts
 //! use. It knows nothing of any WebAssembly engine. It is `no_std` with

@@ -23,7 +23,7 @@ use super::bme280::{Bme280, Environment};
 use super::eeprom::{Eeprom, Geometry};
 use super::gpio::{Capabilities, Drive, Gpio, Pin, Pull, ScriptEvent};
 use super::i2c::{Address, Bus, BusError, Device, Fault, NackSource};
-use super::registers::Registers;
+use super::registers::{Behaviour, ByteOrder, PastEnd, Register, Registers, Unwritable};
 use super::sensor::{self, Channel, ChannelInfo, Sensor, Source, Waveform};
 use crate::policy::Policy;
 use crate::time::{Clock, Nanos, parse_duration};
@@ -121,8 +121,25 @@ struct DeviceFile {
     contents: Option<Spanned<Vec<u8>>>,
     // registers
     size: Option<Spanned<u32>>,
-    values: Option<Spanned<Vec<u8>>>,
+    values: Option<Spanned<Vec<Spanned<i64>>>>,
     read_only: Option<Spanned<Vec<u32>>>,
+    width: Option<Spanned<i64>>,
+    byte_order: Option<Spanned<String>>,
+    past_end: Option<Spanned<String>>,
+    unwritable: Option<Spanned<String>>,
+    #[serde(default)]
+    register: Vec<RegisterFile>,
+}
+
+/// One register of a `registers` device's map.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RegisterFile {
+    pointer: Spanned<i64>,
+    value: Option<Spanned<i64>>,
+    width: Option<Spanned<i64>>,
+    #[serde(default)]
+    read_only: bool,
 }
 
 #[derive(Deserialize)]
@@ -292,7 +309,10 @@ impl Cx<'_> {
         if !(0..=max).contains(&v) {
             return Err(self.error(
                 a.span(),
-                format!("`{key}` {v:#x} is out of range for a {kind} address (0 to {max:#x})"),
+                format!(
+                    "`{key}` {} is out of range for a {kind} address (0 to {max:#x})",
+                    hex(v)
+                ),
             ));
         }
         Ok(if ten_bit {
@@ -567,7 +587,7 @@ impl Cx<'_> {
         // Keys that belong to other models are mistakes, not options.
         // (key, where it is set, the models it applies to)
         type Rule<'a> = (&'a str, Option<Range<usize>>, &'a [&'a str]);
-        let keys: [Rule; 8] = [
+        let keys: [Rule; 13] = [
             (
                 "temperature",
                 d.temperature.as_ref().map(Spanned::span),
@@ -602,6 +622,27 @@ impl Cx<'_> {
             (
                 "read-only",
                 d.read_only.as_ref().map(Spanned::span),
+                &["registers"],
+            ),
+            ("width", d.width.as_ref().map(Spanned::span), &["registers"]),
+            (
+                "byte-order",
+                d.byte_order.as_ref().map(Spanned::span),
+                &["registers"],
+            ),
+            (
+                "past-end",
+                d.past_end.as_ref().map(Spanned::span),
+                &["registers"],
+            ),
+            (
+                "unwritable",
+                d.unwritable.as_ref().map(Spanned::span),
+                &["registers"],
+            ),
+            (
+                "register",
+                d.register.first().map(|r| r.pointer.span()),
                 &["registers"],
             ),
         ];
@@ -669,40 +710,196 @@ impl Cx<'_> {
                 };
                 Box::new(Eeprom::new(name, geometry, cycle, &contents))
             }
-            "registers" => {
-                let values = d
-                    .values
-                    .as_ref()
-                    .map(|v| v.get_ref().clone())
-                    .unwrap_or_default();
-                let size = d.size.as_ref().map_or(256, |s| *s.get_ref()) as usize;
-                if size == 0 || size > 256 || values.len() > size {
-                    let span = d.size.as_ref().map_or(d.model.span(), Spanned::span);
-                    return Err(self.error(
-                        span,
-                        format!(
-                            "`size` must be 1 to 256 and hold `values` ({} given)",
-                            values.len()
-                        ),
-                    ));
-                }
-                let read_only: Vec<usize> = d
-                    .read_only
-                    .as_ref()
-                    .map(|r| r.get_ref().iter().map(|&x| x as usize).collect())
-                    .unwrap_or_default();
-                if let Some(bad) = read_only.iter().find(|&&r| r >= size) {
-                    return Err(self.error(
-                        d.read_only.as_ref().unwrap().span(),
-                        format!("`read-only`: register {bad} is past the end ({size} registers)"),
-                    ));
-                }
-                Box::new(Registers::new(size, &values, &read_only))
-            }
+            "registers" => Box::new(self.registers(d)?),
             other => {
                 return Err(self.error(d.model.span(), format!("`model`: unknown device model `{other}` (bme280, 24c02, 24c32, 24c256, registers)")));
             }
         })
+    }
+
+    /// A `registers` device: a file of registers (`size`, `values`,
+    /// `read-only`) or a map (`[[bus.device.register]]` entries), and how it
+    /// behaves at the edges of its registers.
+    fn registers(&self, d: &DeviceFile) -> Result<Registers, BoardError> {
+        let width = self.width(d.width.as_ref())?.unwrap_or(8);
+        let byte_order = match d
+            .byte_order
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("big", _)) => ByteOrder::Big,
+            Some(("little", _)) => ByteOrder::Little,
+            Some((other, span)) => {
+                return Err(self.error(
+                    span,
+                    format!("`byte-order`: `{other}` is not big or little"),
+                ));
+            }
+        };
+        let past_end = match d
+            .past_end
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("next", _)) => PastEnd::Next,
+            Some(("repeat", _)) => PastEnd::Repeat,
+            Some(("released", _)) => PastEnd::Released,
+            Some((other, span)) => {
+                return Err(self.error(
+                    span,
+                    format!("`past-end`: `{other}` is not next, repeat or released"),
+                ));
+            }
+        };
+        let unwritable = match d
+            .unwritable
+            .as_ref()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+        {
+            None | Some(("nack", _)) => Unwritable::Nack,
+            Some(("ignore", _)) => Unwritable::Ignore,
+            Some((other, span)) => {
+                return Err(self.error(
+                    span,
+                    format!("`unwritable`: `{other}` is not nack or ignore"),
+                ));
+            }
+        };
+        let behaviour = Behaviour {
+            byte_order,
+            past_end,
+            unwritable,
+        };
+        let has_16_bit = |registers: &[Register]| registers.iter().any(|r| r.bytes == 2);
+        let byte_order_without_16_bit = |span| {
+            self.error(
+                span,
+                "`byte-order` orders the bytes of 16-bit registers, and this device has none",
+            )
+        };
+
+        if !d.register.is_empty() {
+            let file_keys = [
+                ("size", d.size.as_ref().map(Spanned::span)),
+                ("values", d.values.as_ref().map(Spanned::span)),
+                ("read-only", d.read_only.as_ref().map(Spanned::span)),
+            ];
+            if let Some((key, Some(span))) = file_keys.into_iter().find(|(_, s)| s.is_some()) {
+                return Err(self.error(
+                    span,
+                    format!("`{key}` describes a file of registers, and this device lists its registers in `[[bus.device.register]]`: use one or the other"),
+                ));
+            }
+            let mut registers: Vec<Register> = Vec::new();
+            let mut spans: BTreeMap<u8, usize> = BTreeMap::new();
+            for r in &d.register {
+                let p = *r.pointer.get_ref();
+                if !(0..=0xff).contains(&p) {
+                    return Err(self.error(
+                        r.pointer.span(),
+                        format!("`pointer` {} is out of range (0 to 0xff)", hex(p)),
+                    ));
+                }
+                let pointer = p as u8;
+                if let Some(first) = spans.get(&pointer) {
+                    let first_line = self.text[..*first].matches('\n').count() + 1;
+                    return Err(self.error(
+                        r.pointer.span(),
+                        format!("a second register at pointer {pointer:#04x} (the first on line {first_line})"),
+                    ));
+                }
+                spans.insert(pointer, r.pointer.span().start);
+                let width = self.width(r.width.as_ref())?.unwrap_or(width);
+                let value = match &r.value {
+                    Some(v) => self.register_value(v, width, "value")?,
+                    None => 0,
+                };
+                registers.push(Register {
+                    pointer,
+                    bytes: (width / 8) as u8,
+                    value,
+                    read_only: r.read_only,
+                });
+            }
+            if let Some(order) = &d.byte_order
+                && !has_16_bit(&registers)
+            {
+                return Err(byte_order_without_16_bit(order.span()));
+            }
+            return Ok(Registers::map(registers, behaviour));
+        }
+
+        let values = match &d.values {
+            Some(v) => v
+                .get_ref()
+                .iter()
+                .map(|v| self.register_value(v, width, "values"))
+                .collect::<Result<Vec<u16>, _>>()?,
+            None => Vec::new(),
+        };
+        let size = d.size.as_ref().map_or(256, |s| *s.get_ref()) as usize;
+        if size == 0 || size > 256 || values.len() > size {
+            let span = d.size.as_ref().map_or(d.model.span(), Spanned::span);
+            return Err(self.error(
+                span,
+                format!(
+                    "`size` must be 1 to 256 and hold `values` ({} given)",
+                    values.len()
+                ),
+            ));
+        }
+        let read_only: Vec<usize> = d
+            .read_only
+            .as_ref()
+            .map(|r| r.get_ref().iter().map(|&x| x as usize).collect())
+            .unwrap_or_default();
+        if let Some(bad) = read_only.iter().find(|&&r| r >= size) {
+            return Err(self.error(
+                d.read_only.as_ref().unwrap().span(),
+                format!("`read-only`: register {bad} is past the end ({size} registers)"),
+            ));
+        }
+        if let Some(order) = &d.byte_order
+            && width == 8
+        {
+            return Err(byte_order_without_16_bit(order.span()));
+        }
+        Ok(Registers::file(
+            size,
+            (width / 8) as u8,
+            &values,
+            &read_only,
+            behaviour,
+        ))
+    }
+
+    /// A register width in bits, 8 or 16, if given.
+    fn width(&self, width: Option<&Spanned<i64>>) -> Result<Option<u32>, BoardError> {
+        match width.map(|w| (*w.get_ref(), w.span())) {
+            None => Ok(None),
+            Some((8, _)) => Ok(Some(8)),
+            Some((16, _)) => Ok(Some(16)),
+            Some((other, span)) => {
+                Err(self.error(span, format!("`width`: {other} is not 8 or 16")))
+            }
+        }
+    }
+
+    /// `v` (at `key`) as the value of a `width`-bit register.
+    fn register_value(&self, v: &Spanned<i64>, width: u32, key: &str) -> Result<u16, BoardError> {
+        let max = (1i64 << width) - 1;
+        let n = *v.get_ref();
+        if !(0..=max).contains(&n) {
+            let article = if width == 8 { "an" } else { "a" };
+            return Err(self.error(
+                v.span(),
+                format!(
+                    "`{key}`: {} does not fit {article} {width}-bit register (0 to {max:#x})",
+                    hex(n)
+                ),
+            ));
+        }
+        Ok(n as u16)
     }
 
     fn sensor(
@@ -888,6 +1085,16 @@ impl Cx<'_> {
     }
 }
 
+/// A number from the board file as a person reads it: hexadecimal, or
+/// decimal when negative (which has no honest hex form).
+fn hex(n: i64) -> String {
+    if n < 0 {
+        n.to_string()
+    } else {
+        format!("{n:#x}")
+    }
+}
+
 /// The board's name when its file gives none: the file's name without
 /// folders and extension.
 fn stem(file: &str) -> String {
@@ -920,7 +1127,23 @@ fn clock(_real_time: bool) -> Clock {
 #[cfg(test)]
 mod tests {
     use super::parse_str;
-    use alloc::string::ToString;
+    use alloc::string::{String, ToString};
+
+    /// The error `text` is, as a person reads it.
+    fn error(text: &str) -> String {
+        match parse_str("b.toml", text) {
+            Ok(_) => "no error".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// A bus with a `registers` device at 0x48, then `rest` (device keys and
+    /// `[[bus.device.register]]` entries).
+    fn registers(rest: &str) -> String {
+        error(&alloc::format!(
+            "[[bus]]\nname = \"b\"\n\n[[bus.device]]\naddress = 0x48\nmodel = \"registers\"\n{rest}"
+        ))
+    }
 
     #[test]
     fn a_board_without_a_name_is_named_after_its_file() {
@@ -937,6 +1160,145 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "fw.toml:4:7: `csv`: cannot read t.csv: this build has no file system"
+        );
+    }
+
+    #[test]
+    fn a_register_width_other_than_8_or_16_is_refused() {
+        assert_eq!(
+            registers("width = 12\n"),
+            "b.toml:7:9: `width`: 12 is not 8 or 16"
+        );
+        assert_eq!(
+            registers("[[bus.device.register]]\npointer = 0\nwidth = 32\n"),
+            "b.toml:9:9: `width`: 32 is not 8 or 16"
+        );
+    }
+
+    #[test]
+    fn byte_order_past_end_and_unwritable_name_their_allowed_values() {
+        assert_eq!(
+            registers("width = 16\nbyte-order = \"middle\"\n"),
+            "b.toml:8:14: `byte-order`: `middle` is not big or little"
+        );
+        assert_eq!(
+            registers("past-end = \"wrap\"\n"),
+            "b.toml:7:12: `past-end`: `wrap` is not next, repeat or released"
+        );
+        assert_eq!(
+            registers("unwritable = \"refuse\"\n"),
+            "b.toml:7:14: `unwritable`: `refuse` is not nack or ignore"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_without_16_bit_registers_is_refused() {
+        assert_eq!(
+            registers("size = 4\nbyte-order = \"little\"\n"),
+            "b.toml:8:14: `byte-order` orders the bytes of 16-bit registers, and this device has none"
+        );
+        assert_eq!(
+            registers("byte-order = \"big\"\n[[bus.device.register]]\npointer = 1\n"),
+            "b.toml:7:14: `byte-order` orders the bytes of 16-bit registers, and this device has none"
+        );
+    }
+
+    #[test]
+    fn a_file_and_a_map_of_registers_are_not_mixed() {
+        assert_eq!(
+            registers("size = 4\n[[bus.device.register]]\npointer = 0\n"),
+            "b.toml:7:8: `size` describes a file of registers, and this device lists its registers in `[[bus.device.register]]`: use one or the other"
+        );
+        assert_eq!(
+            registers("read-only = [0]\n[[bus.device.register]]\npointer = 0\n"),
+            "b.toml:7:13: `read-only` describes a file of registers, and this device lists its registers in `[[bus.device.register]]`: use one or the other"
+        );
+    }
+
+    #[test]
+    fn a_register_pointer_is_a_byte_and_given_once() {
+        assert_eq!(
+            registers("[[bus.device.register]]\npointer = 0x100\n"),
+            "b.toml:8:11: `pointer` 0x100 is out of range (0 to 0xff)"
+        );
+        assert_eq!(
+            registers("[[bus.device.register]]\npointer = -1\n"),
+            "b.toml:8:11: `pointer` -1 is out of range (0 to 0xff)"
+        );
+        assert_eq!(
+            registers(
+                "[[bus.device.register]]\npointer = 1\n\n[[bus.device.register]]\npointer = 0x01\n"
+            ),
+            "b.toml:11:11: a second register at pointer 0x01 (the first on line 8)"
+        );
+    }
+
+    #[test]
+    fn a_value_must_fit_its_register() {
+        assert_eq!(
+            registers("width = 16\n[[bus.device.register]]\npointer = 0\nvalue = 0x12345\n"),
+            "b.toml:10:9: `value`: 0x12345 does not fit a 16-bit register (0 to 0xffff)"
+        );
+        assert_eq!(
+            registers(
+                "width = 16\n[[bus.device.register]]\npointer = 1\nwidth = 8\nvalue = 0x100\n"
+            ),
+            "b.toml:11:9: `value`: 0x100 does not fit an 8-bit register (0 to 0xff)"
+        );
+        assert_eq!(
+            registers("size = 2\nvalues = [0x12, 0x100]\n"),
+            "b.toml:8:17: `values`: 0x100 does not fit an 8-bit register (0 to 0xff)"
+        );
+        assert_eq!(
+            registers("width = 16\nsize = 2\nvalues = [0x1780, 0x10000]\n"),
+            "b.toml:9:19: `values`: 0x10000 does not fit a 16-bit register (0 to 0xffff)"
+        );
+    }
+
+    #[test]
+    fn a_register_entry_names_its_keys() {
+        assert_eq!(
+            registers("[[bus.device.register]]\npointer = 0\nwritable = false\n"),
+            "b.toml:9:1: unknown field `writable`, expected one of `pointer`, `value`, `width`, `read-only`"
+        );
+    }
+
+    #[test]
+    fn register_keys_on_another_model_are_refused() {
+        let board = "[[bus]]\nname = \"b\"\n\n[[bus.device]]\naddress = 0x76\nmodel = \"bme280\"\nwidth = 16\n";
+        assert_eq!(
+            error(board),
+            "b.toml:7:9: `width` does not apply to model `bme280`"
+        );
+        let board = "[[bus]]\nname = \"b\"\n\n[[bus.device]]\naddress = 0x50\nmodel = \"24c02\"\n[[bus.device.register]]\npointer = 0\n";
+        assert_eq!(
+            error(board),
+            "b.toml:8:11: `register` does not apply to model `24c02`"
+        );
+    }
+
+    #[test]
+    fn a_map_of_16_bit_registers_with_an_8_bit_one_reads_as_written() {
+        use crate::board::i2c::{Address, Op};
+        use alloc::vec;
+        let text = "[[bus]]\nname = \"b\"\n\n[[bus.device]]\naddress = 0x48\nmodel = \"registers\"\nwidth = 16\nbyte-order = \"little\"\npast-end = \"released\"\nunwritable = \"ignore\"\n\n[[bus.device.register]]\npointer = 0\nvalue = 0x1780\nread-only = true\n\n[[bus.device.register]]\npointer = 1\nwidth = 8\nvalue = 0x06\n";
+        let mut board = parse_str("b.toml", text).unwrap();
+        let ops = [
+            Op::Write(vec![0x00, 0x12, 0x34]),
+            Op::Read(3),
+            Op::Write(vec![0x01]),
+            Op::Read(2),
+        ];
+        let (result, _, _) = board.buses[0].transfer(0, Address::Seven(0x48), &ops, false);
+        assert_eq!(result, Ok(vec![vec![0x80, 0x17, 0xff], vec![0x06, 0xff]]));
+    }
+
+    #[test]
+    fn a_negative_address_is_shown_as_written() {
+        let board = "[[bus]]\nname = \"b\"\n[[bus.device]]\naddress = -1\nmodel = \"bme280\"\n";
+        assert_eq!(
+            error(board),
+            "b.toml:4:11: `address` -1 is out of range for a 7-bit address (0 to 0x7f)"
         );
     }
 }
