@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod checked_in;
 mod examples;
 mod firmware;
+mod readme;
 mod setup;
 mod step;
 
@@ -27,6 +28,11 @@ enum Command {
     /// that some commands need, with the command that installs each. `demo`,
     /// `test`, `examples` and `firmware` install the targets themselves first.
     Setup,
+    /// Runs every shell command of the repository's READMEs as written
+    /// (those .ci/run runs itself and those a test runs aside), from the
+    /// root, with the workspace's commands on the PATH; fails on the first
+    /// that fails.
+    ReadmeCommands,
     /// Runs every test: the set-up above, then `cargo test --workspace` with
     /// ARGS after it (for example `cargo xtask test -- --nocapture`).
     Test {
@@ -83,6 +89,7 @@ fn main() -> ExitCode {
     let result: Result<ExitCode> = match Cli::parse().command {
         Command::Setup => setup::run(&root),
         Command::Test { args } => test(&root, &args),
+        Command::ReadmeCommands => readme::run(&root),
         Command::Codegen { check } => checked_in::run(&root, check),
         Command::Examples { markdown } => {
             examples::run(&root, markdown).map(|()| ExitCode::SUCCESS)

@@ -1,0 +1,235 @@
+//! `cargo xtask readme-commands`: every shell command in the repository's
+//! READMEs, run as written, so that the docs cannot rot.
+//!
+//! Each README's `sh` blocks run in order from the repository's root (a
+//! `cd DIR` line moves the block's later commands; the next block starts at
+//! the root again), with `target/debug` first on the PATH so that
+//! `wasi-hw`, `wasi-hw-codegen` and `wasi-hw-conformance` are the
+//! workspace's. A command is not run here when:
+//! - `.ci/run` runs it as written (`cargo xtask demo`, `cargo xtask test`,
+//!   `cargo xtask firmware`, ...);
+//! - its README is run whole by a test ([`RUN_BY_TESTS`]);
+//! - a comment line `# not run: REASON` stands right before it, which must
+//!   say why (a placeholder for the reader's own files, say).
+//!
+//! `bash` blocks are set-up for the reader's shell (`export PATH=...`) and
+//! are not run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+
+use crate::step::{say, step};
+
+/// READMEs whose `sh` blocks a test runs whole, and that test.
+pub const RUN_BY_TESTS: [(&str, &str); 1] =
+    [("guest-sdk/README.md", "host-reference/tests/guide.rs")];
+
+/// One command of a README, where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub command: String,
+    /// The folder it runs in, relative to the root ("" for the root).
+    pub dir: String,
+    /// The README's line of the command.
+    pub line: usize,
+    /// `# not run: REASON` before it.
+    pub not_run: Option<String>,
+}
+
+/// The commands of a README's `sh` blocks, `\` continuations joined.
+pub fn commands(markdown: &str) -> Result<Vec<Line>> {
+    let mut out = Vec::new();
+    let mut in_sh: Option<bool> = None;
+    let mut dir = String::new();
+    let mut pending = String::new();
+    let mut not_run: Option<String> = None;
+    let mut start = 0;
+    for (index, raw) in markdown.lines().enumerate() {
+        let number = index + 1;
+        if let Some(lang) = raw.strip_prefix("```") {
+            match in_sh {
+                None => {
+                    in_sh = Some(lang.trim() == "sh");
+                    dir.clear();
+                    not_run = None;
+                }
+                Some(_) if lang.trim().is_empty() => in_sh = None,
+                Some(_) => bail!("line {number}: a block opens inside a block"),
+            }
+            continue;
+        }
+        if in_sh != Some(true) {
+            continue;
+        }
+        let line = raw.trim();
+        if pending.is_empty() {
+            if let Some(reason) = line.strip_prefix("# not run:") {
+                not_run = Some(reason.trim().to_string());
+                continue;
+            }
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            start = number;
+        }
+        // A trailing comment is the reader's, not the shell's.
+        let code = match line.find("   #") {
+            Some(at) => line[..at].trim_end(),
+            None => line,
+        };
+        if let Some(head) = code.strip_suffix('\\') {
+            pending.push_str(head.trim_end());
+            pending.push(' ');
+            continue;
+        }
+        pending.push_str(code);
+        let command = std::mem::take(&mut pending);
+        if let Some(to) = command.strip_prefix("cd ") {
+            dir = Path::new(&dir)
+                .join(to.trim())
+                .to_string_lossy()
+                .into_owned();
+            continue;
+        }
+        out.push(Line {
+            command,
+            dir: dir.clone(),
+            line: start,
+            not_run: not_run.take(),
+        });
+    }
+    Ok(out)
+}
+
+fn readmes(root: &Path) -> Result<Vec<PathBuf>> {
+    let out = Command::new("git")
+        .current_dir(root)
+        .args([
+            "ls-files",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "*README.md",
+        ])
+        .output()
+        .context("running git ls-files")?;
+    if !out.status.success() {
+        bail!(
+            "git ls-files failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8(out.stdout)?
+        .lines()
+        .map(PathBuf::from)
+        .collect())
+}
+
+/// `cargo xtask readme-commands`.
+pub fn run(root: &Path) -> Result<ExitCode> {
+    crate::setup::targets(root)?;
+    let ci = std::fs::read_to_string(root.join(".ci/run"))?;
+    for (readme, test) in RUN_BY_TESTS {
+        let text = std::fs::read_to_string(root.join(test))
+            .with_context(|| format!("{test}, which runs {readme}"))?;
+        if !text.contains(readme.rsplit('/').nth(1).unwrap_or(readme)) {
+            bail!("{test} does not name {readme}, which it is said to run");
+        }
+    }
+    // The workspace's commands, on the PATH.
+    for (bin, what) in [
+        ("wasi-hw", "the reference host"),
+        ("wasi-hw-codegen", "the generator"),
+        ("wasi-hw-conformance", "the conformance runner"),
+    ] {
+        crate::examples::workspace_bin(root, bin, what)?;
+    }
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let path = std::env::join_paths(std::iter::once(target.join("debug")).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))?;
+    let (mut ran, mut skipped) = (0, 0);
+    for readme in readmes(root)? {
+        let name = readme.to_string_lossy().into_owned();
+        if RUN_BY_TESTS.iter().any(|(r, _)| *r == name) {
+            continue;
+        }
+        let text = std::fs::read_to_string(root.join(&readme))?;
+        for line in commands(&text).with_context(|| name.clone())? {
+            let at = format!("{name}:{}", line.line);
+            if let Some(reason) = &line.not_run {
+                if reason.is_empty() {
+                    bail!("{at}: `# not run:` without a reason");
+                }
+                say(&format!("{at}: not run ({reason}): {}", line.command));
+                skipped += 1;
+                continue;
+            }
+            if ci.lines().any(|l| l.trim() == line.command) {
+                say(&format!("{at}: .ci/run runs it: {}", line.command));
+                skipped += 1;
+                continue;
+            }
+            step(&format!("{at}: {}", line.command), || {
+                let status = Command::new("sh")
+                    .arg("-c")
+                    .arg(&line.command)
+                    .current_dir(root.join(&line.dir))
+                    .env("PATH", &path)
+                    .status()
+                    .context("running sh")?;
+                if !status.success() {
+                    bail!("{at}: `{}` failed ({status})", line.command);
+                }
+                Ok(())
+            })?;
+            ran += 1;
+        }
+    }
+    say(&format!(
+        "the READMEs' commands: {ran} ran, {skipped} run elsewhere or not run (said why)"
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_read_with_their_folder_reason_and_line() {
+        let readme = "Intro\n\n```sh\n# The build:\ncd guest-sdk/examples\ncargo build -p blinky \\\n    --target wasm32-wasip2   # a component\n```\n\n```toml\nx = 1\n```\n\n```sh\n# not run: a placeholder for your host\nmy-host a.wasm\nwasi-hw check a.wasm\n```\n";
+        assert_eq!(
+            commands(readme).unwrap(),
+            [
+                Line {
+                    command: "cargo build -p blinky --target wasm32-wasip2".into(),
+                    dir: "guest-sdk/examples".into(),
+                    line: 6,
+                    not_run: None,
+                },
+                Line {
+                    command: "my-host a.wasm".into(),
+                    dir: "".into(),
+                    line: 16,
+                    not_run: Some("a placeholder for your host".into()),
+                },
+                Line {
+                    command: "wasi-hw check a.wasm".into(),
+                    dir: "".into(),
+                    line: 17,
+                    not_run: None,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_left_open_inside_another_is_an_error() {
+        let err = commands("```sh\nls\n```rust\n```\n").unwrap_err();
+        assert_eq!(err.to_string(), "line 3: a block opens inside a block");
+    }
+}
