@@ -6,6 +6,11 @@
 //! Each app is built on its own: cargo would otherwise unify the SDK's
 //! features across apps. The target folder is the examples' own, shared with
 //! `cargo xtask examples`.
+//!
+//! Each target is behind a feature of this crate (`component`, `core`, both
+//! on by default), so that a crate that needs only the core modules (a host
+//! of core modules, tested with only `wasm32v1-none` installed) can leave
+//! `wasm32-wasip2` out; a constant exists only for what was built.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -19,7 +24,23 @@ const APPS: [&str; 7] = [
     "bench",
     "cases",
 ];
-const TARGETS: [(&str, &str); 2] = [("wasm32-wasip2", "COMPONENT"), ("wasm32v1-none", "CORE")];
+/// Each target, the suffix of its constants, and the feature that builds it.
+const TARGETS: [(&str, &str, &str); 2] = [
+    ("wasm32-wasip2", "COMPONENT", "component"),
+    ("wasm32v1-none", "CORE", "core"),
+];
+
+/// The targets whose feature is on, as `(target, suffix)`.
+fn targets() -> Vec<(&'static str, &'static str)> {
+    TARGETS
+        .iter()
+        .filter(|(_, _, feature)| {
+            let var = format!("CARGO_FEATURE_{}", feature.to_uppercase());
+            std::env::var_os(var).is_some()
+        })
+        .map(|&(target, suffix, _)| (target, suffix))
+        .collect()
+}
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
@@ -45,9 +66,10 @@ fn main() {
         "cargo:rerun-if-changed={}",
         examples.join("../../conformance/guests").display()
     );
+    let targets = targets();
     for app in APPS {
         println!("cargo:rerun-if-changed={}", examples.join(app).display());
-        for (target, suffix) in TARGETS {
+        for &(target, suffix) in &targets {
             let status = Command::new(&cargo)
                 .current_dir(&examples)
                 .args([
