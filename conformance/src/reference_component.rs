@@ -11,6 +11,8 @@
 //! `wasm32-wasip2`. The suite's tests check that the reference host gives
 //! every case the same trace from either.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::{Context, Result};
 
 /// The core module `bytes` made a component of world `wasi-hw:hal/app`.
@@ -37,4 +39,51 @@ pub fn from_core_module(bytes: &[u8]) -> Result<Vec<u8>> {
         .context("not a core module of world wasi-hw:hal/app")?
         .encode()
         .context("cannot make it a component of world wasi-hw:hal/app")
+}
+
+/// A core module made a component, in a folder of its own under the
+/// system's temporary folder, removed when this is dropped: what the runner
+/// gives the reference host and external hosts (`WASI_HW_GUEST`) when it
+/// was built without the test guest's component.
+pub struct ComponentFile {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl ComponentFile {
+    /// Makes `core_module` a component and writes it.
+    ///
+    /// Errors: the module cannot be read or made a component (see
+    /// [`from_core_module`]), or the file cannot be written.
+    pub fn write(core_module: &Path) -> Result<ComponentFile> {
+        let bytes = std::fs::read(core_module).with_context(|| {
+            format!(
+                "the test guest's core module {} cannot be read (build it with `cargo build -p wasi-hw-conformance`)",
+                core_module.display()
+            )
+        })?;
+        let component =
+            from_core_module(&bytes).with_context(|| format!("{}", core_module.display()))?;
+        let dir = std::env::temp_dir().join(format!(
+            "wasi-hw-conformance-{}-component",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        let path = dir.join("cases.component.wasm");
+        std::fs::write(&path, component)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(ComponentFile { dir, path })
+    }
+
+    /// The component's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for ComponentFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
