@@ -21,6 +21,11 @@ pub mod report;
 
 pub use diff::first_difference;
 
+/// The README's Rust example, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 use std::path::PathBuf;
 use std::time::Duration;
 

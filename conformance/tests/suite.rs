@@ -381,3 +381,23 @@ fn a_trace_of_another_length_says_how_many_lines_with_the_right_plural() {
         None
     );
 }
+
+/// The summary names a broken host by what it does wrong, in words.
+#[test]
+fn a_broken_host_is_named_by_its_quirks_in_words() {
+    let suite = Suite::built();
+    let broken = Reference::with_quirks(
+        &suite,
+        Quirks {
+            no_repeated_start: true,
+            wrong_nack_source: true,
+            ..Quirks::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        broken.name(),
+        "reference with the wrong no-acknowledge source, no repeated start"
+    );
+    assert_eq!(Reference::new(&suite).unwrap().name(), "reference");
+}
