@@ -5,11 +5,26 @@
 //! for any host but the reference, when the host's trace of the case (every
 //! peripheral operation, see `host-reference/README.md`) is the reference
 //! host's trace, line for line. The reference host defines the expected
-//! behaviour; [`hosts`] has the hosts the runner drives, [`report`] the
-//! summary and JUnit output.
+//! behaviour; [`hosts`] has the hosts the runner drives, [`diff`] says
+//! where two traces part, [`report`] writes the summary and JUnit output.
+//!
+//! With the feature `component` (on by default) the build makes the test
+//! guest both ways, which needs the `wasm32-wasip2` target. Without it, only
+//! its core module is built (`wasm32v1-none`), and the reference host runs
+//! that core module made a component ([`reference_component`]), unless a
+//! component is given (`Suite::guest`).
 
+pub mod diff;
 pub mod hosts;
+pub mod reference_component;
 pub mod report;
+
+pub use diff::first_difference;
+
+/// The README's Rust example, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,8 +60,11 @@ pub fn cases() -> Vec<Case> {
 /// What the cases run: the test guest, built both ways, and the board.
 #[derive(Debug, Clone)]
 pub struct Suite {
-    /// The test guest as a component (wasm32-wasip2).
-    pub guest: PathBuf,
+    /// The test guest as a component (wasm32-wasip2): what the reference
+    /// host runs, and `WASI_HW_GUEST` for an external host. `None` when
+    /// there is none (a build without the feature `component`): the
+    /// reference host then runs the core module made a component.
+    pub guest: Option<PathBuf>,
     /// The test guest as a core module (wasm32v1-none), for hosts of core modules.
     pub guest_core: PathBuf,
     /// The conformance board file.
@@ -56,10 +74,15 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// The test guest as this crate's build made it, and `conformance/board.toml`.
+    /// The test guest as this crate's build made it (its component only
+    /// with the feature `component`), and `conformance/board.toml`.
     pub fn built() -> Suite {
+        #[cfg(feature = "component")]
+        let guest = Some(wasi_hw_artifacts::CASES_COMPONENT.into());
+        #[cfg(not(feature = "component"))]
+        let guest = None;
         Suite {
-            guest: wasi_hw_artifacts::CASES_COMPONENT.into(),
+            guest,
             guest_core: wasi_hw_artifacts::CASES_CORE.into(),
             board: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("board.toml"),
             timeout: Duration::from_secs(10),
@@ -83,35 +106,6 @@ pub struct CaseResult {
     pub verdict: Verdict,
     pub trace: Vec<serde_json::Value>,
     pub duration: Duration,
-}
-
-/// The first difference between an expected trace and another host's, or
-/// `None` when they are the same.
-pub fn first_difference(
-    expected: &[serde_json::Value],
-    actual: &[serde_json::Value],
-) -> Option<String> {
-    for (i, (e, a)) in expected.iter().zip(actual).enumerate() {
-        if e != a {
-            return Some(format!(
-                "trace line {} differs from the reference host's:\n  expected {e}\n  got      {a}",
-                i + 1
-            ));
-        }
-    }
-    match expected.len().cmp(&actual.len()) {
-        std::cmp::Ordering::Equal => None,
-        std::cmp::Ordering::Greater => Some(format!(
-            "the trace stops after {} lines; the reference host's goes on with:\n  expected {}",
-            actual.len(),
-            expected[actual.len()]
-        )),
-        std::cmp::Ordering::Less => Some(format!(
-            "the trace has {} lines more than the reference host's, from:\n  got      {}",
-            actual.len() - expected.len(),
-            actual[expected.len()]
-        )),
-    }
 }
 
 /// Runs `cases` on `host`. For any host but the reference, each case is also

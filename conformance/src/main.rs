@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use wasi_hw_conformance::diff::count;
 use wasi_hw_conformance::hosts::{External, Host, Reference, ShimWasmi};
+use wasi_hw_conformance::reference_component::ComponentFile;
 use wasi_hw_conformance::{Suite, cases, report, run};
 use wasi_hw_host::shim::Adapter;
 
@@ -15,6 +17,9 @@ use wasi_hw_host::shim::Adapter;
 /// the conformance board. A case passes when the guest's checks pass and, on
 /// any host but the reference, when the host's trace equals the reference
 /// host's. See conformance/README.md for the external-host protocol.
+///
+/// A host command runs with this tool's own folder first on its PATH, so
+/// that a `wasi-hw` built beside it (`cargo build -p wasi-hw-host`) is found.
 ///
 /// Exit codes: 0 when every case passed; 1 when any failed; 2 on bad input
 /// (an unknown host, a missing guest or board, a bad argument).
@@ -37,7 +42,9 @@ struct Cli {
     /// How long one case may take on the host, for example `10s`.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     timeout: Duration,
-    /// The test guest as a component, instead of the one built with this tool.
+    /// The test guest as a component, instead of the one built with this
+    /// tool (or, when it was built without one, instead of its core module
+    /// made a component).
     #[arg(long, value_name = "FILE")]
     guest: Option<PathBuf>,
     /// The test guest as a core module, instead of the one built with this tool.
@@ -75,7 +82,7 @@ fn main() -> ExitCode {
     let mut suite = Suite::built();
     suite.timeout = cli.timeout;
     if let Some(g) = cli.guest {
-        suite.guest = g;
+        suite.guest = Some(g);
     }
     if let Some(g) = cli.guest_core {
         suite.guest_core = g;
@@ -99,17 +106,41 @@ fn main() -> ExitCode {
     }
     if selected.is_empty() {
         eprintln!(
-            "error: no case matches --filter {:?}",
+            "error: no case's name or spec item contains `{}` (--filter)",
             cli.filter.unwrap_or_default()
         );
         return ExitCode::from(2);
     }
-    for (what, path) in [("test guest", &suite.guest), ("board", &suite.board)] {
-        if !path.exists() {
+    // The component, when there is one, and the board. The core module is
+    // read by the hosts that run it, which say so when it is missing.
+    let files = [
+        ("test guest", suite.guest.as_ref()),
+        ("board", Some(&suite.board)),
+    ];
+    for (what, path) in files {
+        if let Some(path) = path
+            && !path.exists()
+        {
             eprintln!("error: the {what} {} does not exist", path.display());
             return ExitCode::from(2);
         }
     }
+    // Without a component, the core module made one stands in for it, for
+    // the reference host and as WASI_HW_GUEST, for as long as the run.
+    let _made = if suite.guest.is_none() {
+        match ComponentFile::write(&suite.guest_core) {
+            Ok(file) => {
+                suite.guest = Some(file.path().to_path_buf());
+                Some(file)
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        None
+    };
     let reference = match Reference::new(&suite) {
         Ok(r) => r,
         Err(e) => {
@@ -136,7 +167,13 @@ fn main() -> ExitCode {
             (&shim, Some(&reference))
         }
         (None, Some(cmd)) => {
-            external = External::new(cmd);
+            external = match std::env::current_exe() {
+                Ok(exe) => match exe.parent() {
+                    Some(dir) => External::new(cmd).with_path_first(dir),
+                    None => External::new(cmd),
+                },
+                Err(_) => External::new(cmd),
+            };
             (&external, Some(&reference))
         }
         _ => {
@@ -147,8 +184,8 @@ fn main() -> ExitCode {
         }
     };
     println!(
-        "wasi-hw conformance: {} cases on {}",
-        selected.len(),
+        "wasi-hw conformance: {} on {}",
+        count(selected.len(), "case"),
         host.name()
     );
     let results = match run(&suite, host, compare, &selected) {

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use crate::{CaseResult, Verdict};
 
-/// One line a case, then `N passed, N failed`.
+/// One line a case (a failure's whole message below it, indented), then
+/// `N passed, N failed`.
 pub fn summary(results: &[CaseResult]) -> String {
     let mut s = String::new();
     let width = results.iter().map(|r| r.case.name.len()).max().unwrap_or(0);
@@ -23,14 +24,31 @@ pub fn summary(results: &[CaseResult]) -> String {
     s
 }
 
+/// `s` as XML text or attribute value. Characters XML 1.0 cannot hold (the
+/// control characters of a host's coloured output, say) are written as
+/// `\u{1b}`, so that the file stays well-formed.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// JUnit XML: one test suite, one test case per case, classed by spec item.
+/// A failure's `message` is its first line, the element's text the whole
+/// message (a trace's difference with both lines, a trap's backtrace, a
+/// host's whole standard error).
 pub fn junit(host: &str, results: &[CaseResult]) -> String {
     let failed = results
         .iter()

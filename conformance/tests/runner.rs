@@ -18,16 +18,17 @@ fn text(b: &[u8]) -> String {
 
 /// The reference host's command, as an external host: the test guest
 /// compiled ahead of time so that each case starts at once.
+#[cfg(feature = "component")]
 fn reference_command() -> String {
     let dir = std::env::temp_dir().join(format!("wasi-hw-conformance-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let cwasm: PathBuf = dir.join("cases.cwasm");
-    let host = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/wasi-hw");
-    let host = if host.exists() {
-        host
-    } else {
-        PathBuf::from("wasi-hw")
-    };
+    // Where cargo built this runner, as the README builds `wasi-hw`.
+    let host = PathBuf::from(env!("CARGO_BIN_EXE_wasi-hw-conformance")).with_file_name("wasi-hw");
+    assert!(
+        host.exists(),
+        "build `wasi-hw` beside the runner first: `cargo build -p wasi-hw-host` (`cargo test --workspace` does)"
+    );
     let status = Command::new(&host)
         .args(["compile", wasi_hw_artifacts::CASES_COMPONENT, "-o"])
         .arg(&cwasm)
@@ -41,6 +42,7 @@ fn reference_command() -> String {
     )
 }
 
+#[cfg(feature = "component")]
 #[test]
 fn the_reference_host_behind_the_protocol_passes_with_identical_traces() {
     let o = conformance(&["--host-command", &reference_command()]);
@@ -67,6 +69,13 @@ fn junit_names_each_case_and_its_failure() {
         xml.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout).starts_with(
+            "wasi-hw conformance: 2 cases on command `echo 'no such host' >&2; exit 1`\n"
+        ),
+        "{}",
+        text(&o.stdout)
+    );
     let xml = std::fs::read_to_string(xml).unwrap();
     assert!(xml.contains("tests=\"2\" failures=\"2\""), "{xml}");
     assert!(
@@ -108,16 +117,93 @@ fn a_host_command_that_prints_garbage_fails_with_a_protocol_error() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        text(&o.stdout).contains("protocol: line 1 of the host's output is not a trace line"),
+        text(&o.stdout).contains(
+            "      protocol: line 1 of the host's output lacks \"t\" and \"interface\" and \"op\", so it is not a trace line:\n        {\"not\": \"a trace line\"}\n"
+        ),
         "{}",
         text(&o.stdout)
     );
+    assert_eq!(
+        failure_of("echo 'Starting my-host v1.0'"),
+        "      protocol: line 1 of the host's output is not JSON, so it is not a trace line:\n        Starting my-host v1.0\n"
+    );
     let o = conformance(&["--host-command", "exit 3", "--filter", "log-log"]);
     assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stdout),
+        "wasi-hw conformance: 1 case on command `exit 3`\n\
+         FAIL  log-log  log.log\n      protocol: the host exited with code 3, not 0 or 1\n\
+         0 passed, 1 failed\n"
+    );
+}
+
+/// The failure line of the one case `log-log` run on `command`.
+fn failure_of(command: &str) -> String {
+    let o = conformance(&["--host-command", command, "--filter", "log-log"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let failure = out
+        .strip_prefix(&format!(
+            "wasi-hw conformance: 1 case on command `{command}`\nFAIL  log-log  log.log\n"
+        ))
+        .and_then(|rest| rest.strip_suffix("0 passed, 1 failed\n"));
+    failure.unwrap_or_else(|| panic!("{out}")).to_string()
+}
+
+#[test]
+fn a_host_command_that_is_not_found_says_so_with_the_shells_message() {
+    assert_eq!(
+        failure_of("no-such-host-7d1e"),
+        "      protocol: the host exited with code 127, not 0 or 1 (the shell found no such command): sh: 1: no-such-host-7d1e: not found\n"
+    );
+}
+
+#[test]
+fn a_host_killed_by_a_signal_is_reported_by_the_signals_number_and_name() {
+    assert_eq!(
+        failure_of("kill -9 $$"),
+        "      the host was killed by signal 9 (SIGKILL)\n"
+    );
+    assert_eq!(
+        failure_of("exit 139"),
+        "      protocol: the host exited with code 139, not 0 or 1 (the shell's code for a command killed by signal 11 (SIGSEGV))\n"
+    );
+}
+
+#[test]
+fn a_failures_whole_standard_error_is_kept_in_the_summary_and_junit() {
+    assert_eq!(
+        failure_of("printf 'guest trapped: unreachable\\n  0: run\\n' >&2; exit 1"),
+        "      guest trapped: unreachable\n        0: run\n"
+    );
+    let dir = std::env::temp_dir().join(format!("wasi-hw-junit-whole-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xml = dir.join("results.xml");
+    let o = conformance(&[
+        "--host-command",
+        "printf '\\033[31mno <device>\\033[0m\\nat 0x76 & 0x77\\n' >&2; exit 1",
+        "--filter",
+        "log-log",
+        "--junit",
+        xml.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let xml = std::fs::read_to_string(xml).unwrap();
     assert!(
-        text(&o.stdout).contains("protocol: the host exited with Some(3), not 0 or 1"),
-        "{}",
-        text(&o.stdout)
+        xml.contains(
+            "<failure message=\"\\u{1b}[31mno &lt;device&gt;\\u{1b}[0m\">\\u{1b}[31mno &lt;device&gt;\\u{1b}[0m\nat 0x76 &amp; 0x77</failure>"
+        ),
+        "{xml}"
+    );
+}
+
+/// The runner's own folder comes first on the host command's PATH, so
+/// that a `wasi-hw` built beside it is found on a fresh clone.
+#[test]
+fn a_host_command_finds_what_is_built_beside_the_runner_first() {
+    assert_eq!(
+        failure_of("command -v wasi-hw-conformance >&2; exit 1"),
+        format!("      {}\n", env!("CARGO_BIN_EXE_wasi-hw-conformance"))
     );
 }
 
@@ -144,6 +230,10 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     );
     let o = conformance(&["--host", "reference", "--filter", "no-such-case"]);
     assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "error: no case's name or spec item contains `no-such-case` (--filter)\n"
+    );
     let o = conformance(&["--host", "reference", "--guest", "/etc/hostname"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -176,11 +266,15 @@ fn a_missing_or_invalid_core_module_is_a_clear_error_with_exit_2() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     let err = text(&o.stderr);
+    // Built without the component, the runner makes one of the core module
+    // first, and that is what finds it broken.
+    let why = if cfg!(feature = "component") {
+        "not a core module wasmi can run: not a core module wasmi can load"
+    } else {
+        "not a core module of world wasi-hw:hal/app: decoding item in module"
+    };
     assert!(
-        err.starts_with(&format!(
-            "error: {}: not a core module wasmi can run: not a core module wasmi can load: ",
-            bad.display()
-        )),
+        err.starts_with(&format!("error: {}: {why}: ", bad.display())),
         "{err}"
     );
     assert_eq!(text(&o.stdout), "");
@@ -204,4 +298,85 @@ fn list_and_filter_select_cases_by_name_or_item() {
             "timer-periodic-subscribe"
         ]
     );
+}
+
+/// The commands of an `sh` block of `markdown`, a line continued by a
+/// trailing backslash joined to the next, comments and blank lines left
+/// out.
+fn sh_commands(markdown: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    let mut current = String::new();
+    for line in markdown.lines() {
+        if !in_sh {
+            in_sh = line.trim() == "```sh";
+            continue;
+        }
+        if line.trim() == "```" {
+            in_sh = false;
+            continue;
+        }
+        let line = line.split(" # ").next().unwrap().trim();
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(head) => current.push_str(head),
+            None => {
+                current.push_str(line);
+                commands.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    commands
+}
+
+/// Every command of conformance/README.md that runs the built runner
+/// (`target/debug/wasi-hw-conformance ...`) works as written from the
+/// repository root, after the README's `cargo build` commands: here from a
+/// folder whose `target/debug` is where cargo built this runner, each
+/// command as written with `--filter log-` added, so that it runs two cases.
+#[test]
+fn the_readmes_runner_commands_work_as_written() {
+    let readme =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let runner = PathBuf::from(env!("CARGO_BIN_EXE_wasi-hw-conformance"));
+    let built = runner.parent().unwrap();
+    assert!(
+        built.join("wasi-hw").exists(),
+        "the README builds `wasi-hw` beside the runner: run `cargo build -p wasi-hw-host` first (`cargo test --workspace` does)"
+    );
+    let root = std::env::temp_dir().join(format!("wasi-hw-readme-{}", std::process::id()));
+    std::fs::create_dir_all(root.join("target")).unwrap();
+    let debug = root.join("target/debug");
+    if !debug.exists() {
+        std::os::unix::fs::symlink(built, &debug).unwrap();
+    }
+    let commands: Vec<String> = sh_commands(&readme)
+        .into_iter()
+        .filter(|c| c.starts_with("target/debug/wasi-hw-conformance "))
+        .collect();
+    assert_eq!(commands.len(), 4, "{commands:#?}");
+    for command in commands {
+        let _ = std::fs::remove_file(root.join("conformance.xml"));
+        let o = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{command} --filter log-"))
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        let out = text(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{command}\n{out}{}",
+            text(&o.stderr)
+        );
+        assert!(out.ends_with("\n2 passed, 0 failed\n"), "{command}\n{out}");
+        if command.contains("--junit conformance.xml") {
+            let xml = std::fs::read_to_string(root.join("conformance.xml")).unwrap();
+            assert!(xml.contains("tests=\"2\" failures=\"0\""), "{xml}");
+        }
+    }
 }

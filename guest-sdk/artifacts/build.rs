@@ -7,9 +7,14 @@
 //! features across apps. The target folder is the examples' own, shared with
 //! `cargo xtask examples`.
 //!
-//! A toolchain that lacks a wasm target gets it first (`rustup target add`,
-//! as `cargo xtask setup` does), so that a plain `cargo test --workspace` on
-//! a fresh machine works too; cargo shows that as a warning.
+//! Each target is behind a feature of this crate (`component`, `core`, both
+//! on by default), so that a crate that needs only the core modules (a host
+//! of core modules, tested with only `wasm32v1-none` installed) can leave
+//! `wasm32-wasip2` out; a constant exists only for what was built.
+//!
+//! A toolchain that lacks one of those targets gets it first (`rustup target
+//! add`, as `cargo xtask setup` does), so that a plain `cargo test
+//! --workspace` on a fresh machine works too; cargo shows that as a warning.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -23,7 +28,23 @@ const APPS: [&str; 7] = [
     "bench",
     "cases",
 ];
-const TARGETS: [(&str, &str); 2] = [("wasm32-wasip2", "COMPONENT"), ("wasm32v1-none", "CORE")];
+/// Each target, the suffix of its constants, and the feature that builds it.
+const TARGETS: [(&str, &str, &str); 2] = [
+    ("wasm32-wasip2", "COMPONENT", "component"),
+    ("wasm32v1-none", "CORE", "core"),
+];
+
+/// The targets whose feature is on, as `(target, suffix)`.
+fn targets() -> Vec<(&'static str, &'static str)> {
+    TARGETS
+        .iter()
+        .filter(|(_, _, feature)| {
+            let var = format!("CARGO_FEATURE_{}", feature.to_uppercase());
+            std::env::var_os(var).is_some()
+        })
+        .map(|&(target, suffix, _)| (target, suffix))
+        .collect()
+}
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
@@ -36,8 +57,8 @@ fn main() {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
 
     let root = manifest.join("../..");
-    let targets = TARGETS.map(|(target, _)| target);
-    if let Err(err) = wasi_hw_toolchain::ensure(&root, &targets, &mut |line| {
+    let wanted: Vec<&str> = targets().iter().map(|&(target, _)| target).collect();
+    if let Err(err) = wasi_hw_toolchain::ensure(&root, &wanted, &mut |line| {
         println!("cargo:warning={line}");
     }) {
         // One line, at once, before cargo's own error about a missing `core`.
@@ -59,9 +80,10 @@ fn main() {
         "cargo:rerun-if-changed={}",
         examples.join("../../conformance/guests").display()
     );
+    let targets = targets();
     for app in APPS {
         println!("cargo:rerun-if-changed={}", examples.join(app).display());
-        for (target, suffix) in TARGETS {
+        for &(target, suffix) in &targets {
             let status = Command::new(&cargo)
                 .current_dir(&examples)
                 .args([

@@ -13,5 +13,11 @@ pub mod host;
 pub mod shim;
 pub mod template;
 
+/// The README's Rust examples, compiled by `cargo test --doc` so that they
+/// follow the API (they read files that are not there, so they do not run).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 // The board model is its own no_std crate, so that firmware runs it too.
 pub use wasi_hw_board::{board, policy, time, trace, watch};
