@@ -38,11 +38,27 @@ fn blocks(markdown: &str) -> Vec<Block> {
     blocks
 }
 
-/// The commands of an `sh` block, with `\` continuations joined.
+/// The commands of an `sh` block, with `\` continuations joined and a
+/// here-document (`<<'EOF'` to a line `EOF`) kept with its command.
 fn commands(body: &str) -> Vec<String> {
     let mut commands = Vec::new();
     let mut current = String::new();
+    let mut in_heredoc = false;
     for line in body.lines() {
+        if in_heredoc {
+            current.push('\n');
+            current.push_str(line);
+            if line == "EOF" {
+                in_heredoc = false;
+                commands.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        if line.contains("<<'EOF'") {
+            current.push_str(line);
+            in_heredoc = true;
+            continue;
+        }
         if let Some(start) = line.strip_suffix('\\') {
             current.push_str(start);
             continue;
@@ -128,4 +144,8 @@ fn blocks_and_commands_are_read_as_markdown_writes_them() {
         ["wasi-hw run a.wasm     --board b.toml", "cd x"]
     );
     assert_eq!(blocks[1].body, "out\n");
+    assert_eq!(
+        commands("cat > a.txt <<'EOF'\n# kept\nx \\\nEOF\nls\n"),
+        ["cat > a.txt <<'EOF'\n# kept\nx \\\nEOF", "ls"]
+    );
 }
