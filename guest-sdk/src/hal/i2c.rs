@@ -23,22 +23,23 @@ pub trait Transfer {
     ) -> Result<Vec<Vec<u8>>, ErrorCode>;
 }
 
+/// The SDK's bus calls the spec's.
 impl Transfer for Bus {
     fn read(&self, address: Address, length: u32) -> Result<Vec<u8>, ErrorCode> {
-        Bus::read(self, address, length)
+        self.spec().read(address, length)
     }
     fn write(&self, address: Address, data: &[u8]) -> Result<(), ErrorCode> {
-        Bus::write(self, address, data)
+        self.spec().write(address, data)
     }
     fn write_read(&self, address: Address, data: &[u8], length: u32) -> Result<Vec<u8>, ErrorCode> {
-        Bus::write_read(self, address, data, length)
+        self.spec().write_read(address, data, length)
     }
     fn transaction(
         &self,
         address: Address,
         operations: &[Operation<'_>],
     ) -> Result<Vec<Vec<u8>>, ErrorCode> {
-        Bus::transaction(self, address, operations)
+        self.spec().transaction(address, operations)
     }
 }
 
