@@ -23,24 +23,43 @@ pub trait Transfer {
     ) -> Result<Vec<Vec<u8>>, ErrorCode>;
 }
 
-/// The SDK's bus calls the spec's.
+/// The SDK's bus calls the spec's, and remembers the error of a failed call
+/// with its address and bus for [`crate::Context`], which a driver's error
+/// cannot carry.
 impl Transfer for Bus {
     fn read(&self, address: Address, length: u32) -> Result<Vec<u8>, ErrorCode> {
-        self.spec().read(address, length)
+        noted(self, "i2c read", address, self.spec().read(address, length))
     }
     fn write(&self, address: Address, data: &[u8]) -> Result<(), ErrorCode> {
-        self.spec().write(address, data)
+        noted(self, "i2c write", address, self.spec().write(address, data))
     }
     fn write_read(&self, address: Address, data: &[u8], length: u32) -> Result<Vec<u8>, ErrorCode> {
-        self.spec().write_read(address, data, length)
+        let result = self.spec().write_read(address, data, length);
+        noted(self, "i2c write-read", address, result)
     }
     fn transaction(
         &self,
         address: Address,
         operations: &[Operation<'_>],
     ) -> Result<Vec<Vec<u8>>, ErrorCode> {
-        self.spec().transaction(address, operations)
+        let result = self.spec().transaction(address, operations);
+        noted(self, "i2c transaction", address, result)
     }
+}
+
+/// `result` of `call` at `address` on `bus`, its error remembered (or an
+/// earlier one forgotten) for [`crate::Context`].
+fn noted<T>(
+    bus: &Bus,
+    call: &'static str,
+    address: Address,
+    result: Result<T, ErrorCode>,
+) -> Result<T, ErrorCode> {
+    match &result {
+        Ok(_) => crate::context::bus_call_succeeded(),
+        Err(e) => crate::context::bus_call_failed(bus.error(call, address, *e)),
+    }
+    result
 }
 
 impl embedded_hal::i2c::Error for ErrorCode {
