@@ -19,6 +19,19 @@ pub enum Address {
     Ten(u16),
 }
 
+impl Address {
+    /// The address as a person reads it, in messages and printouts: `0x76`,
+    /// `0x2a5 (10-bit)`. (`Display` is the trace's wire form, which the
+    /// conformance suite compares: `10-bit 0x2a5`.)
+    pub fn describe(self) -> String {
+        match self {
+            Address::Seven(a) => format!("{a:#04x}"),
+            Address::Ten(a) => format!("{a:#05x} (10-bit)"),
+        }
+    }
+}
+
+/// The form of the trace's wire: `0x76`, `10-bit 0x2a5`.
 impl core::fmt::Display for Address {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
