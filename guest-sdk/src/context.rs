@@ -5,7 +5,7 @@
 //! to build an error once.
 
 use alloc::boxed::Box;
-use core::any::Any;
+use core::any::TypeId;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::Error;
@@ -49,17 +49,24 @@ impl<T, E: 'static> Context<T> for Result<T, E> {
     fn context(self, what: &str) -> Result<T, Error> {
         match self {
             Ok(v) => Ok(v),
-            Err(e) => Err(error_of(e).within(what)),
+            Err(e) => Err(error_of(e, what)),
         }
     }
 }
 
-/// The [`Error`] that `e` stands for (see [`Context`]).
-fn error_of<E: 'static>(e: E) -> Error {
+/// The [`Error`] that `e` stands for (see [`Context`]), within `what`.
+/// Out of line: one copy for each error type, whatever the results are.
+#[inline(never)]
+fn error_of<E: 'static>(e: E, what: &str) -> Error {
+    error_itself(e).within(what)
+}
+
+fn error_itself<E: 'static>(e: E) -> Error {
     let failed = take_bus_error();
-    let any: &dyn Any = &e;
-    if let Some(e) = any.downcast_ref::<Error>() {
-        return e.clone();
+    if TypeId::of::<E>() == TypeId::of::<Error>() {
+        let e = core::mem::ManuallyDrop::new(e);
+        // SAFETY: `E` is `Error`, and `e` is not dropped.
+        return unsafe { core::ptr::read((&*e as *const E).cast::<Error>()) };
     }
     match failed {
         Some(bus) => bus,
@@ -70,7 +77,9 @@ fn error_of<E: 'static>(e: E) -> Error {
 /// `E`'s path without its generic arguments: `bme280::Error`.
 fn type_name<E>() -> &'static str {
     let name = core::any::type_name::<E>();
-    name.split('<').next().unwrap_or(name)
+    // A byte loop: `str::split` would bring in a pattern searcher.
+    let end = name.bytes().position(|b| b == b'<').unwrap_or(name.len());
+    &name[..end]
 }
 
 /// The error of the adapter's latest call, if it failed.

@@ -40,16 +40,9 @@ use crate::{gpio, i2c, poll, sensor, timer};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     kind: ErrorKind,
-    /// What the app was doing, in its words; empty if it did not say.
-    context: String,
-    /// The interface, then the call if known (`gpio open`); `usage`; empty
-    /// for [`ErrorKind::Message`].
-    call: &'static str,
-    /// What the call was on (`"buzzer"`, `0x76 on "sensor-bus"`); empty if
-    /// not known.
-    subject: String,
-    /// The spec's name of the error, the usage text, or the driver's name.
-    name: &'static str,
+    /// The whole message, built once when the error is made or given a
+    /// context: one allocation to free, and nothing to assemble later.
+    message: String,
 }
 
 /// Where an [`Error`] comes from, with the spec's error value.
@@ -71,8 +64,16 @@ pub enum ErrorKind {
     /// A driver crate's error that holds no bus error: the message names
     /// the driver's error type (see [`Context`](crate::Context)).
     Driver,
-    /// Anything else, in the app's words.
-    Message(String),
+    /// Anything else, in the app's words (the message).
+    Message,
+}
+
+/// A spec error code: its name and the kind that carries it.
+pub(crate) trait SpecError: Copy {
+    /// The spec's name of the error, such as `not-found`.
+    fn name(&self) -> &'static str;
+    /// The kind that carries it.
+    fn kind(self) -> ErrorKind;
 }
 
 impl Error {
@@ -81,62 +82,51 @@ impl Error {
     pub fn usage(usage: &'static str) -> Error {
         Error {
             kind: ErrorKind::Usage,
-            context: String::new(),
-            call: "usage",
-            subject: String::new(),
-            name: usage,
+            message: concat(&["usage: ", usage]),
         }
     }
 
     /// An error in the app's own words.
     pub fn message(message: impl Into<String>) -> Error {
         Error {
-            kind: ErrorKind::Message(message.into()),
-            context: String::new(),
-            call: "",
-            subject: String::new(),
-            name: "",
+            kind: ErrorKind::Message,
+            message: message.into(),
         }
     }
 
     /// A driver's error of type `driver` (a type's name, such as
     /// `bme280::Error`) that holds no bus error.
-    pub(crate) fn driver(driver: &'static str) -> Error {
+    pub(crate) fn driver(driver: &str) -> Error {
         Error {
             kind: ErrorKind::Driver,
-            context: String::new(),
-            call: "driver error",
-            subject: String::new(),
-            name: driver,
+            message: concat(&["driver error: ", driver]),
         }
     }
 
-    /// `e` from the spec's call `call` (`"gpio open"`) on `subject`, which is
-    /// written as given (see [`Error`] for its form).
-    pub(crate) fn at(call: &'static str, subject: String, e: impl Into<Error>) -> Error {
+    /// The spec's error `e`, with `parts`, the whole message (see [`Error`]
+    /// for its form), which ends with `e`'s name: for example
+    /// `["gpio open \"", name, "\": ", e.name()]`.
+    pub(crate) fn spec<E: SpecError>(e: E, parts: &[&str]) -> Error {
         Error {
-            call,
-            subject,
-            ..e.into()
+            kind: e.kind(),
+            message: concat(parts),
         }
     }
 
     /// `e` from the spec's call `call` on the thing named `name`: the
-    /// message shows `call "name"`.
-    pub(crate) fn on_name(call: &'static str, name: &str, e: impl Into<Error>) -> Error {
-        Error::at(call, concat(&["\"", name, "\""]), e)
+    /// message shows `call "name": `, then the error's name.
+    pub(crate) fn on_name<E: SpecError>(call: &str, name: &str, e: E) -> Error {
+        Error::spec(e, &[call, " \"", name, "\": ", e.name()])
     }
 
     /// The same error, with what the app was doing in front of its message:
     /// `what: ...`. An error with a context already gets the new one in
     /// front of it.
-    pub(crate) fn within(mut self, what: &str) -> Error {
-        self.context = if self.context.is_empty() {
-            String::from(what)
-        } else {
-            concat(&[what, ": ", &self.context])
-        };
-        self
+    pub(crate) fn within(self, what: &str) -> Error {
+        Error {
+            message: concat(&[what, ": ", &self.message]),
+            ..self
+        }
     }
 
     /// Where it comes from, with the spec's error value.
@@ -148,53 +138,45 @@ impl Error {
     /// `gpio open "buzzer": not-found`, `i2c: no-acknowledge(address)`, or
     /// the app's words.
     pub fn into_message(self) -> String {
-        let (sep, context) = if self.context.is_empty() {
-            ("", "")
-        } else {
-            (": ", self.context.as_str())
-        };
-        match &self.kind {
-            ErrorKind::Message(m) => concat(&[context, sep, m]),
-            _ => {
-                let space = if self.subject.is_empty() { "" } else { " " };
-                concat(&[
-                    context,
-                    sep,
-                    self.call,
-                    space,
-                    &self.subject,
-                    ": ",
-                    self.name,
-                ])
-            }
-        }
+        self.message
     }
 }
 
-/// The parts joined, in one allocation of the exact size: unlike `push_str`
-/// this brings in no code to grow a buffer.
+/// The parts joined, in one allocation of the exact size, made directly:
+/// `Vec`'s growth and capacity checks would cost more code than the whole
+/// function (this is in every app that can fail).
 pub(crate) fn concat(parts: &[&str]) -> String {
-    let len = parts.iter().map(|p| p.len()).sum();
-    let mut bytes = alloc::vec::Vec::<u8>::with_capacity(len);
+    let mut len = 0usize;
     for part in parts {
-        // SAFETY: `bytes` has capacity for every part, and the parts do not
-        // overlap the new allocation.
-        unsafe {
-            core::ptr::copy_nonoverlapping(
-                part.as_ptr(),
-                bytes.as_mut_ptr().add(bytes.len()),
-                part.len(),
-            );
-            bytes.set_len(bytes.len() + part.len());
-        }
+        len = len.saturating_add(part.len());
     }
-    // SAFETY: the concatenation of UTF-8 strings is UTF-8.
-    unsafe { String::from_utf8_unchecked(bytes) }
+    if len == 0 {
+        return String::new();
+    }
+    let Ok(layout) = core::alloc::Layout::array::<u8>(len) else {
+        // Longer than memory: the parts cannot exist.
+        return String::new();
+    };
+    // SAFETY: `layout` has a size of at least 1.
+    let bytes = unsafe { alloc::alloc::alloc(layout) };
+    if bytes.is_null() {
+        alloc::alloc::handle_alloc_error(layout);
+    }
+    let mut at = 0;
+    for part in parts {
+        // SAFETY: the allocation holds `len` bytes, the sum of the parts'
+        // lengths, and does not overlap them.
+        unsafe { core::ptr::copy_nonoverlapping(part.as_ptr(), bytes.add(at), part.len()) };
+        at += part.len();
+    }
+    // SAFETY: `len` bytes from the global allocator, all written with the
+    // concatenation of UTF-8 strings, which is UTF-8.
+    unsafe { String::from_raw_parts(bytes, len, len) }
 }
 
 impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.clone().into_message())
+        f.write_str(&self.message)
     }
 }
 
@@ -202,16 +184,20 @@ impl core::error::Error for Error {}
 
 macro_rules! from {
     ($($variant:ident($ty:ty) = $interface:literal, $name:expr;)*) => {$(
+        impl SpecError for $ty {
+            fn name(&self) -> &'static str {
+                let name: fn(&$ty) -> &'static str = $name;
+                name(self)
+            }
+            fn kind(self) -> ErrorKind {
+                ErrorKind::$variant(self)
+            }
+        }
+
+        /// The error, named by its interface only: `gpio: not-found`.
         impl From<$ty> for Error {
             fn from(e: $ty) -> Error {
-                let name: fn(&$ty) -> &'static str = $name;
-                Error {
-                    name: name(&e),
-                    context: String::new(),
-                    call: $interface,
-                    subject: String::new(),
-                    kind: ErrorKind::$variant(e),
-                }
+                Error::spec(e, &[$interface, ": ", e.name()])
             }
         }
     )*};

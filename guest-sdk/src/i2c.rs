@@ -15,7 +15,6 @@ use alloc::vec::Vec;
 
 use crate::Error;
 use crate::bindings::wasi_hw::hal::i2c as spec;
-use crate::error::concat;
 
 /// The spec's name of an error, for example `no-acknowledge(data)`.
 pub fn error_name(e: &ErrorCode) -> &'static str {
@@ -157,7 +156,19 @@ pub(crate) fn transfer_error(
         Address::SevenBit(a) => (hex_digits(a.into(), 2, &mut hex), ""),
         Address::TenBit(a) => (hex_digits(a, 3, &mut hex), " (10-bit)"),
     };
-    Error::at(call, concat(&[digits, ten_bit, " on \"", bus, "\""]), e)
+    Error::spec(
+        e,
+        &[
+            call,
+            " ",
+            digits,
+            ten_bit,
+            " on \"",
+            bus,
+            "\": ",
+            error_name(&e),
+        ],
+    )
 }
 
 /// `value` as `0x` and at least `width` lowercase hex digits (as many as
