@@ -40,9 +40,18 @@ use crate::{gpio, i2c, poll, sensor, timer};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     kind: ErrorKind,
-    /// The whole message, built once when the error is made or given a
-    /// context: one allocation to free, and nothing to assemble later.
-    message: String,
+    // The message is `head`, `text`, `tail` and `name`, joined only when it
+    // is read, so that an error made of static words allocates nothing, and
+    // a small app has one place that joins them.
+    /// The call up to the name of what it was on: `gpio open "`, or `gpio`.
+    head: &'static str,
+    /// What the call was on (`buzzer`, ` 0x76 on "sensor-bus`), or the
+    /// app's words.
+    text: String,
+    /// Between the text and the error's name: `": `, `: `, or empty.
+    tail: &'static str,
+    /// The spec's name of the error, the usage text, or empty.
+    name: &'static str,
 }
 
 /// Where an [`Error`] comes from, with the spec's error value.
@@ -80,53 +89,61 @@ impl Error {
     /// A bad argument: `usage` says what is expected, for example
     /// `"blinky [CYCLES]: CYCLES must be a whole number"`.
     pub fn usage(usage: &'static str) -> Error {
-        Error {
-            kind: ErrorKind::Usage,
-            message: concat(&["usage: ", usage]),
-        }
+        Error::of(ErrorKind::Usage, "usage", String::new(), ": ", usage)
     }
 
     /// An error in the app's own words.
     pub fn message(message: impl Into<String>) -> Error {
-        Error {
-            kind: ErrorKind::Message,
-            message: message.into(),
-        }
+        Error::of(ErrorKind::Message, "", message.into(), "", "")
     }
 
     /// A driver's error of type `driver` (a type's name, such as
     /// `bme280::Error`) that holds no bus error.
-    pub(crate) fn driver(driver: &str) -> Error {
+    pub(crate) fn driver(driver: &'static str) -> Error {
+        Error::of(
+            ErrorKind::Driver,
+            "driver error",
+            String::new(),
+            ": ",
+            driver,
+        )
+    }
+
+    fn of(
+        kind: ErrorKind,
+        head: &'static str,
+        text: String,
+        tail: &'static str,
+        name: &'static str,
+    ) -> Error {
         Error {
-            kind: ErrorKind::Driver,
-            message: concat(&["driver error: ", driver]),
+            kind,
+            head,
+            text,
+            tail,
+            name,
         }
     }
 
-    /// The spec's error `e`, with `parts`, the whole message (see [`Error`]
-    /// for its form), which ends with `e`'s name: for example
-    /// `["gpio open \"", name, "\": ", e.name()]`.
-    pub(crate) fn spec<E: SpecError>(e: E, parts: &[&str]) -> Error {
-        Error {
-            kind: e.kind(),
-            message: concat(parts),
-        }
+    /// The spec's error `e` from the call `head` (up to the text, such as
+    /// `i2c write`) on `text` (such as ` 0x76 on "sensor-bus`), which a `"`
+    /// closes: see [`Error`] for the form.
+    pub(crate) fn spec<E: SpecError>(e: E, head: &'static str, text: String) -> Error {
+        Error::of(e.kind(), head, text, "\": ", e.name())
     }
 
-    /// `e` from the spec's call `call` on the thing named `name`: the
-    /// message shows `call "name": `, then the error's name.
-    pub(crate) fn on_name<E: SpecError>(call: &str, name: &str, e: E) -> Error {
-        Error::spec(e, &[call, " \"", name, "\": ", e.name()])
+    /// `e` from the call `head` (such as `gpio open "`, with the opening
+    /// quote) on the thing named `name`: `gpio open "buzzer": not-found`.
+    pub(crate) fn on_name<E: SpecError>(head: &'static str, name: &str, e: E) -> Error {
+        Error::spec(e, head, String::from(name))
     }
 
     /// The same error, with what the app was doing in front of its message:
     /// `what: ...`. An error with a context already gets the new one in
     /// front of it.
     pub(crate) fn within(self, what: &str) -> Error {
-        Error {
-            message: concat(&[what, ": ", &self.message]),
-            ..self
-        }
+        let text = concat(&[what, ": ", self.head, &self.text, self.tail, self.name]);
+        Error::of(self.kind, "", text, "", "")
     }
 
     /// Where it comes from, with the spec's error value.
@@ -138,7 +155,7 @@ impl Error {
     /// `gpio open "buzzer": not-found`, `i2c: no-acknowledge(address)`, or
     /// the app's words.
     pub fn into_message(self) -> String {
-        self.message
+        concat(&[self.head, &self.text, self.tail, self.name])
     }
 }
 
@@ -176,7 +193,10 @@ pub(crate) fn concat(parts: &[&str]) -> String {
 
 impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.message)
+        for part in [self.head, &self.text, self.tail, self.name] {
+            f.write_str(part)?;
+        }
+        Ok(())
     }
 }
 
@@ -197,7 +217,7 @@ macro_rules! from {
         /// The error, named by its interface only: `gpio: not-found`.
         impl From<$ty> for Error {
             fn from(e: $ty) -> Error {
-                Error::spec(e, &[$interface, ": ", e.name()])
+                Error::of(e.kind(), $interface, String::new(), ": ", e.name())
             }
         }
     )*};
@@ -260,15 +280,15 @@ mod tests {
     fn a_failed_open_names_the_call_and_the_name() {
         let cases = [
             (
-                Error::on_name("gpio open", "buzzer", gpio::ErrorCode::NotFound),
+                Error::on_name("gpio open \"", "buzzer", gpio::ErrorCode::NotFound),
                 "gpio open \"buzzer\": not-found",
             ),
             (
-                Error::on_name("i2c open", "sensor-bus", i2c::ErrorCode::NotPermitted),
+                Error::on_name("i2c open \"", "sensor-bus", i2c::ErrorCode::NotPermitted),
                 "i2c open \"sensor-bus\": not-permitted",
             ),
             (
-                Error::on_name("sensor open", "ambient", sensor::ErrorCode::NotFound),
+                Error::on_name("sensor open \"", "ambient", sensor::ErrorCode::NotFound),
                 "sensor open \"ambient\": not-found",
             ),
         ];
@@ -280,7 +300,7 @@ mod tests {
 
     #[test]
     fn a_context_goes_in_front_outermost_first() {
-        let e = Error::on_name("gpio open", "buzzer", gpio::ErrorCode::NotFound)
+        let e = Error::on_name("gpio open \"", "buzzer", gpio::ErrorCode::NotFound)
             .within("sounding the alarm")
             .within("handling a fire");
         assert_eq!(
@@ -304,7 +324,7 @@ mod tests {
     #[test]
     fn the_spec_error_value_stays_matchable() {
         let e = Error::on_name(
-            "i2c open",
+            "i2c open \"",
             "sensor-bus",
             i2c::ErrorCode::NoAcknowledge(i2c::NoAcknowledgeSource::Data),
         );

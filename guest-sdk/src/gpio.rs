@@ -16,7 +16,7 @@ use crate::Error;
 /// `gpio open "buzzer": not-found` (see [`crate::Error`]).
 pub fn open(name: &str, config: Config) -> Result<Pin, Error> {
     crate::bindings::wasi_hw::hal::gpio::open(name, config)
-        .map_err(|e| Error::on_name("gpio open", name, e))
+        .map_err(|e| Error::on_name("gpio open \"", name, e))
 }
 
 impl Config {

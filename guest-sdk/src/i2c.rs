@@ -15,6 +15,7 @@ use alloc::vec::Vec;
 
 use crate::Error;
 use crate::bindings::wasi_hw::hal::i2c as spec;
+use crate::error::concat;
 
 /// The spec's name of an error, for example `no-acknowledge(data)`.
 pub fn error_name(e: &ErrorCode) -> &'static str {
@@ -50,7 +51,7 @@ pub fn open(name: &str) -> Result<Bus, Error> {
             bus,
             name: String::from(name),
         }),
-        Err(e) => Err(Error::on_name("i2c open", name, e)),
+        Err(e) => Err(Error::on_name("i2c open \"", name, e)),
     }
 }
 
@@ -134,7 +135,7 @@ impl Bus {
     pub fn recover(&self) -> Result<(), Error> {
         self.bus
             .recover()
-            .map_err(|e| Error::on_name("i2c recover", &self.name, e))
+            .map_err(|e| Error::on_name("i2c recover \"", &self.name, e))
     }
 
     /// `e`, from `call` at `address` on this bus.
@@ -156,19 +157,7 @@ pub(crate) fn transfer_error(
         Address::SevenBit(a) => (hex_digits(a.into(), 2, &mut hex), ""),
         Address::TenBit(a) => (hex_digits(a, 3, &mut hex), " (10-bit)"),
     };
-    Error::spec(
-        e,
-        &[
-            call,
-            " ",
-            digits,
-            ten_bit,
-            " on \"",
-            bus,
-            "\": ",
-            error_name(&e),
-        ],
-    )
+    Error::spec(e, call, concat(&[" ", digits, ten_bit, " on \"", bus]))
 }
 
 /// `value` as `0x` and at least `width` lowercase hex digits (as many as

@@ -14,7 +14,7 @@ use crate::Error;
 /// `sensor open "ambient": not-permitted` (see [`crate::Error`]).
 pub fn open(name: &str) -> Result<Sensor, Error> {
     crate::bindings::wasi_hw::hal::sensor::open(name)
-        .map_err(|e| Error::on_name("sensor open", name, e))
+        .map_err(|e| Error::on_name("sensor open \"", name, e))
 }
 
 impl Channel {
