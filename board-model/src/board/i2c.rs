@@ -302,6 +302,30 @@ pub(crate) mod tests {
     use super::*;
     use alloc::{string::ToString, vec, vec::Vec};
 
+    #[test]
+    fn a_person_reads_an_address_in_hex_and_the_wire_keeps_its_form() {
+        assert_eq!(Address::Seven(0x76).describe(), "0x76");
+        assert_eq!(Address::Seven(0x05).describe(), "0x05");
+        assert_eq!(Address::Ten(0x2a5).describe(), "0x2a5 (10-bit)");
+        assert_eq!(Address::Ten(0x50).describe(), "0x050 (10-bit)");
+        // The trace's wire form, which the conformance suite compares.
+        assert_eq!(Address::Ten(0x2a5).to_string(), "10-bit 0x2a5");
+        for a in [Address::Seven(0x76), Address::Ten(0x2a5)] {
+            assert_eq!(
+                super::super::address_from_json(&super::super::address_json(a)),
+                Some(a)
+            );
+        }
+        assert_eq!(
+            super::super::address_from_json(&serde_json::json!({"seven-bit": 300})),
+            None
+        );
+        assert_eq!(
+            super::super::address_from_json(&serde_json::Value::Null),
+            None
+        );
+    }
+
     /// A register file: the first byte written sets the pointer.
     pub struct Echo {
         regs: [u8; 256],
