@@ -9,6 +9,7 @@
 //! and messages are built without `core::fmt` (a few KiB): both matter in
 //! the smallest apps.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 
 use crate::{gpio, i2c, poll, sensor, timer};
@@ -42,12 +43,13 @@ pub struct Error {
     kind: ErrorKind,
     // The message is `head`, `text`, `tail` and `name`, joined only when it
     // is read, so that an error made of static words allocates nothing, and
-    // a small app has one place that joins them.
+    // a small app has one place that joins them. `text` is a `Box<str>`,
+    // not a `String`: one word less to move in every `Result`.
     /// The call up to the name of what it was on: `gpio open "`, or `gpio`.
     head: &'static str,
     /// What the call was on (`buzzer`, ` 0x76 on "sensor-bus`), or the
     /// app's words.
-    text: String,
+    text: Box<str>,
     /// Between the text and the error's name: `": `, `: `, or empty.
     tail: &'static str,
     /// The spec's name of the error, the usage text, or empty.
@@ -89,12 +91,18 @@ impl Error {
     /// A bad argument: `usage` says what is expected, for example
     /// `"blinky [CYCLES]: CYCLES must be a whole number"`.
     pub fn usage(usage: &'static str) -> Error {
-        Error::of(ErrorKind::Usage, "usage", String::new(), ": ", usage)
+        Error::of(ErrorKind::Usage, "usage", Box::default(), ": ", usage)
     }
 
     /// An error in the app's own words.
     pub fn message(message: impl Into<String>) -> Error {
-        Error::of(ErrorKind::Message, "", message.into(), "", "")
+        Error::of(
+            ErrorKind::Message,
+            "",
+            message.into().into_boxed_str(),
+            "",
+            "",
+        )
     }
 
     /// A driver's error of type `driver` (a type's name, such as
@@ -103,7 +111,7 @@ impl Error {
         Error::of(
             ErrorKind::Driver,
             "driver error",
-            String::new(),
+            Box::default(),
             ": ",
             driver,
         )
@@ -112,7 +120,7 @@ impl Error {
     fn of(
         kind: ErrorKind,
         head: &'static str,
-        text: String,
+        text: Box<str>,
         tail: &'static str,
         name: &'static str,
     ) -> Error {
@@ -128,14 +136,14 @@ impl Error {
     /// The spec's error `e` from the call `head` (up to the text, such as
     /// `i2c write`) on `text` (such as ` 0x76 on "sensor-bus`), which a `"`
     /// closes: see [`Error`] for the form.
-    pub(crate) fn spec<E: SpecError>(e: E, head: &'static str, text: String) -> Error {
+    pub(crate) fn spec<E: SpecError>(e: E, head: &'static str, text: Box<str>) -> Error {
         Error::of(e.kind(), head, text, "\": ", e.name())
     }
 
     /// `e` from the call `head` (such as `gpio open "`, with the opening
     /// quote) on the thing named `name`: `gpio open "buzzer": not-found`.
     pub(crate) fn on_name<E: SpecError>(head: &'static str, name: &str, e: E) -> Error {
-        Error::spec(e, head, String::from(name))
+        Error::spec(e, head, Box::from(name))
     }
 
     /// The same error, with what the app was doing in front of its message:
@@ -155,24 +163,24 @@ impl Error {
     /// `gpio open "buzzer": not-found`, `i2c: no-acknowledge(address)`, or
     /// the app's words.
     pub fn into_message(self) -> String {
-        concat(&[self.head, &self.text, self.tail, self.name])
+        concat(&[self.head, &self.text, self.tail, self.name]).into_string()
     }
 }
 
 /// The parts joined, in one allocation of the exact size, made directly:
 /// `Vec`'s growth and capacity checks would cost more code than the whole
 /// function (this is in every app that can fail).
-pub(crate) fn concat(parts: &[&str]) -> String {
+pub(crate) fn concat(parts: &[&str]) -> Box<str> {
     let mut len = 0usize;
     for part in parts {
         len = len.saturating_add(part.len());
     }
     if len == 0 {
-        return String::new();
+        return Box::default();
     }
     let Ok(layout) = core::alloc::Layout::array::<u8>(len) else {
         // Longer than memory: the parts cannot exist.
-        return String::new();
+        return Box::default();
     };
     // SAFETY: `layout` has a size of at least 1.
     let bytes = unsafe { alloc::alloc::alloc(layout) };
@@ -188,7 +196,10 @@ pub(crate) fn concat(parts: &[&str]) -> String {
     }
     // SAFETY: `len` bytes from the global allocator, all written with the
     // concatenation of UTF-8 strings, which is UTF-8.
-    unsafe { String::from_raw_parts(bytes, len, len) }
+    unsafe {
+        let bytes = Box::from_raw(core::ptr::slice_from_raw_parts_mut(bytes, len));
+        alloc::str::from_boxed_utf8_unchecked(bytes)
+    }
 }
 
 impl core::fmt::Display for Error {
@@ -217,7 +228,7 @@ macro_rules! from {
         /// The error, named by its interface only: `gpio: not-found`.
         impl From<$ty> for Error {
             fn from(e: $ty) -> Error {
-                Error::of(e.kind(), $interface, String::new(), ": ", e.name())
+                Error::of(e.kind(), $interface, Box::default(), ": ", e.name())
             }
         }
     )*};
