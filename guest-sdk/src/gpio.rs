@@ -1,8 +1,23 @@
 //! Digital pins: the `gpio` interface of the spec, with shorthands for
 //! configurations. Each [`Pin`] implements embedded-hal's `InputPin`,
 //! `OutputPin` and `StatefulOutputPin` (see [`crate::hal`]).
+//!
+//! [`open`] is the SDK's: its error names the pin. The spec's own `open`,
+//! which answers the bare error code, is
+//! `bindings::wasi_hw::hal::gpio::open`.
 
 pub use crate::bindings::wasi_hw::hal::gpio::*;
+
+use crate::Error;
+
+/// Opens the pin `name` in `config` (the spec's `open`).
+///
+/// Errors: the spec's error code, with the pin's name in the message:
+/// `gpio open "buzzer": not-found` (see [`crate::Error`]).
+pub fn open(name: &str, config: Config) -> Result<Pin, Error> {
+    crate::bindings::wasi_hw::hal::gpio::open(name, config)
+        .map_err(|e| Error::on_name("gpio open \"", name, e))
+}
 
 impl Config {
     /// An input with the given pull resistor, active high.

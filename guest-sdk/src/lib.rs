@@ -22,6 +22,13 @@
 //! }
 //! ```
 //!
+//! Errors: every call's error converts into one [`Error`], so `?` works
+//! across interfaces, and its message names what failed:
+//! `gpio open "buzzer": not-found`,
+//! `i2c write 0x76 on "sensor-bus": no-acknowledge(address)` (the form is
+//! documented on [`Error`]). A driver crate's error takes
+//! [`Context::context`]: `bme.init(&mut delay).context("starting the BME280")?`.
+//!
 //! The same source builds for `wasm32-wasip2` (a component, for wasmtime
 //! hosts) and for `wasm32v1-none` (a core module, for microcontroller hosts).
 //! The crate is `no_std`; on wasm32 it brings a panic handler and a small
@@ -38,6 +45,7 @@ extern crate alloc;
 pub mod bindings;
 
 mod args;
+mod context;
 mod error;
 pub mod export;
 pub mod gpio;
@@ -52,6 +60,7 @@ pub mod timer;
 pub use alloc::string::String;
 pub use alloc::vec::Vec;
 pub use args::{Arg, Args, RawStr};
+pub use context::Context;
 pub use error::{Error, ErrorKind};
 
 /// Exports `$run` as the app's entry point: the world's

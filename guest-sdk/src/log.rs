@@ -6,6 +6,9 @@ pub use crate::bindings::wasi_hw::hal::log::*;
 
 use alloc::string::String;
 
+// One function a level of the spec (trace, debug, info, warn, error), here
+// and on `Line`.
+
 /// Logs `message` at info level.
 pub fn info(message: &str) {
     log(Level::Info, message);
@@ -24,6 +27,11 @@ pub fn error(message: &str) {
 /// Logs `message` at debug level.
 pub fn debug(message: &str) {
     log(Level::Debug, message);
+}
+
+/// Logs `message` at trace level.
+pub fn trace(message: &str) {
+    log(Level::Trace, message);
 }
 
 /// A message built piece by piece, on the stack: text, integers and
@@ -167,9 +175,29 @@ impl Line {
         log(level, self.as_str());
     }
 
+    /// Sends the line at trace level.
+    pub fn trace(&self) {
+        self.log(Level::Trace);
+    }
+
+    /// Sends the line at debug level.
+    pub fn debug(&self) {
+        self.log(Level::Debug);
+    }
+
     /// Sends the line at info level.
     pub fn info(&self) {
         self.log(Level::Info);
+    }
+
+    /// Sends the line at warn level.
+    pub fn warn(&self) {
+        self.log(Level::Warn);
+    }
+
+    /// Sends the line at error level.
+    pub fn error(&self) {
+        self.log(Level::Error);
     }
 }
 

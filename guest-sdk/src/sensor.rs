@@ -1,6 +1,21 @@
 //! Sensors: the `sensor` interface of the spec, with each channel's unit.
+//!
+//! [`open`] is the SDK's: its error names the sensor. The spec's own `open`,
+//! which answers the bare error code, is
+//! `bindings::wasi_hw::hal::sensor::open`.
 
 pub use crate::bindings::wasi_hw::hal::sensor::*;
+
+use crate::Error;
+
+/// Opens the sensor `name` (the spec's `open`).
+///
+/// Errors: the spec's error code, with the sensor's name in the message:
+/// `sensor open "ambient": not-permitted` (see [`crate::Error`]).
+pub fn open(name: &str) -> Result<Sensor, Error> {
+    crate::bindings::wasi_hw::hal::sensor::open(name)
+        .map_err(|e| Error::on_name("sensor open \"", name, e))
+}
 
 impl Channel {
     /// The channel's name in the spec, for example `relative-humidity`.

@@ -243,63 +243,7 @@ impl State {
             if self.echo == Echo::Log && e.interface != "log" {
                 continue;
             }
-            let line = match (e.interface, e.op.as_str()) {
-                ("log", _) => Some(format!(
-                    "{:<5} {}",
-                    e.args["level"].as_str().unwrap_or(""),
-                    e.args["message"].as_str().unwrap_or("")
-                )),
-                ("board", "level") => {
-                    // Only the lines of pins the app has opened.
-                    let pins: Vec<&str> = e.args["pins"]
-                        .as_array()
-                        .map(|p| p.iter().filter_map(|x| x.as_str()).collect())
-                        .unwrap_or_default();
-                    let opened = pins.iter().any(|name| {
-                        self.board
-                            .gpio
-                            .find(name)
-                            .is_some_and(|i| self.board.gpio.pins[i].config.is_some())
-                    });
-                    opened.then(|| {
-                        format!(
-                            "{} -> {}",
-                            pins.join(", "),
-                            e.args["level"].as_str().unwrap_or("")
-                        )
-                    })
-                }
-                ("sensor", "read") => {
-                    let name = e.args["sensor"].as_str().unwrap_or("");
-                    let sensor = self.board.sensors.iter().find(|s| s.name == name);
-                    match (sensor, e.result["ok"]["values"].as_array()) {
-                        (Some(sensor), Some(values)) => {
-                            let parts: Vec<String> = sensor
-                                .channels
-                                .iter()
-                                .zip(values)
-                                .map(|(c, v)| {
-                                    format!(
-                                        "{} {}",
-                                        c.channel.name(),
-                                        v.as_f64().map_or("?".into(), |v| format!("{v:.2}"))
-                                    )
-                                })
-                                .collect();
-                            Some(format!("sensor {name}: {}", parts.join(", ")))
-                        }
-                        _ => Some(format!("sensor {name}: {}", e.result)),
-                    }
-                }
-                ("i2c", _) if e.result.get("err").is_some() => Some(format!(
-                    "i2c {} {} on {}: {}",
-                    e.op,
-                    e.args["address"],
-                    e.args["bus"].as_str().unwrap_or(""),
-                    e.result["err"].as_str().unwrap_or("")
-                )),
-                _ => None,
-            };
+            let line = crate::printout::line(&self.board, e);
             if let Some(line) = line {
                 println!("[{:>14}] {line}", format_duration(e.t));
             }

@@ -10,6 +10,7 @@
 //! (`wasi_hw_board::host::BoardHost`, as firmware does).
 
 pub mod host;
+pub mod printout;
 pub mod shim;
 pub mod template;
 

@@ -1,6 +1,7 @@
 //! The `wasi-hw` command: run, check and compile apps on the reference host.
 //! See `wasi-hw --help`.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -185,6 +186,49 @@ fn new_app(dir: &Path, sdk: Option<PathBuf>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Reads and loads the app for `command` (`run`, `check`), or says on
+/// standard error why it cannot (exit code 2).
+fn load(app: &Path, command: &str, fuel: bool) -> Result<Runner, ExitCode> {
+    let bytes = std::fs::read(app)
+        .map_err(|e| bad_input(format!("cannot read the app {}: {e}", app.display())))?;
+    let precompiled = wasmtime::Engine::detect_precompiled(&bytes).is_some();
+    if !precompiled && let Some(message) = not_a_component(app, &bytes, command) {
+        return Err(bad_input(message));
+    }
+    Runner::new(&bytes, fuel).map_err(|e| {
+        bad_input(format!(
+            "{}: not an app this host can run: {e:#}",
+            app.display()
+        ))
+    })
+}
+
+/// Why `bytes`, the file `app`, is not a component, when it is plainly
+/// something else: a core module (until this host runs them) or not
+/// WebAssembly at all. `None` for anything that may be a component, whose
+/// errors the engine explains.
+fn not_a_component(app: &Path, bytes: &[u8], command: &str) -> Option<String> {
+    let app = app.display();
+    if !bytes.starts_with(b"\0asm") {
+        return Some(format!(
+            "{app} is not a WebAssembly file (it does not begin with \\0asm); wasi-hw {command} takes a component: an app built for wasm32-wasip2"
+        ));
+    }
+    // The 4 bytes after the magic: version 1, layer 0 for a core module;
+    // a component has layer 1.
+    (bytes.get(4..8) == Some(&[1, 0, 0, 0])).then(|| {
+        format!(
+            "{app} is a core module (a wasm32v1-none build); wasi-hw {command} takes a component: build the app for wasm32-wasip2"
+        )
+    })
+}
+
+/// Creates (or empties) the output file `path`, or says why not: its path
+/// and the system's reason.
+fn create_output(path: &Path) -> Result<std::fs::File, String> {
+    std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn bad_input(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
@@ -205,16 +249,21 @@ fn run(
         Ok(b) => b,
         Err(e) => return bad_input(e),
     };
-    let runner = match Runner::from_file(app, limits.fuel.is_some()) {
+    let runner = match load(app, "run", limits.fuel.is_some()) {
         Ok(r) => r,
-        Err(e) => {
-            return bad_input(format!(
-                "{}: not an app this host can run: {e:#}",
-                app.display()
-            ));
-        }
+        Err(code) => return code,
     };
     let trace_to_stdout = trace.is_some_and(|t| t == Path::new("-"));
+    // The output files are made before the run, so that a path that cannot
+    // be written fails at once, not after a long run.
+    let trace_file = match trace.filter(|_| !trace_to_stdout).map(create_output) {
+        Some(Err(message)) => return bad_input(format!("cannot write the trace to {message}")),
+        file => file.and_then(Result::ok),
+    };
+    let vcd_file = match vcd.map(create_output) {
+        Some(Err(message)) => return bad_input(format!("cannot write the waveform to {message}")),
+        file => file.and_then(Result::ok),
+    };
     let echo = match (trace_to_stdout, quiet) {
         (true, _) => Echo::Off,
         (false, true) => Echo::Log,
@@ -227,13 +276,13 @@ fn run(
     let state = &result.state;
     if trace_to_stdout {
         print!("{}", state.board.trace.json_lines());
-    } else if let Some(path) = trace
-        && let Err(e) = std::fs::write(path, state.board.trace.json_lines())
+    } else if let (Some(path), Some(mut file)) = (trace, trace_file)
+        && let Err(e) = file.write_all(state.board.trace.json_lines().as_bytes())
     {
         eprintln!("error: cannot write the trace to {}: {e}", path.display());
         return ExitCode::from(2);
     }
-    if let Some(path) = vcd {
+    if let (Some(path), Some(mut file)) = (vcd, vcd_file) {
         let names: Vec<String> = state
             .board
             .gpio
@@ -248,7 +297,7 @@ fn run(
                 first.map_or(state.board.gpio.line_high(pin), |(_, _, high)| !high)
             })
             .collect();
-        if let Err(e) = std::fs::write(path, state.board.trace.vcd(&names, &initial)) {
+        if let Err(e) = file.write_all(state.board.trace.vcd(&names, &initial).as_bytes()) {
             eprintln!(
                 "error: cannot write the waveform to {}: {e}",
                 path.display()
@@ -276,14 +325,9 @@ fn check(app: &Path, board: &Path) -> ExitCode {
     };
     // Loading links every import against the host: an import the host does
     // not provide, or of the wrong type, fails here.
-    let runner = match Runner::from_file(app, false) {
+    let runner = match load(app, "check", false) {
         Ok(r) => r,
-        Err(e) => {
-            return bad_input(format!(
-                "{}: not an app this host can run: {e:#}",
-                app.display()
-            ));
-        }
+        Err(code) => return code,
     };
     let mut missing = 0;
     println!("{} imports:", app.display());
@@ -308,7 +352,7 @@ fn check(app: &Path, board: &Path) -> ExitCode {
                             format!(
                                 "{n} ({})",
                                 a.iter()
-                                    .map(|a| a.to_string())
+                                    .map(|a| a.describe())
                                     .collect::<Vec<_>>()
                                     .join(", ")
                             )
@@ -362,6 +406,15 @@ fn compile(app: &Path, output: &Path, fuel: bool) -> ExitCode {
         Ok(b) => b,
         Err(e) => return bad_input(format!("cannot read {}: {e}", app.display())),
     };
+    if wasmtime::Engine::detect_precompiled(&bytes).is_some() {
+        return bad_input(format!(
+            "{} is already compiled (the output of wasi-hw compile); wasi-hw compile takes a component (.wasm, a wasm32-wasip2 build)",
+            app.display()
+        ));
+    }
+    if let Some(message) = not_a_component(app, &bytes, "compile") {
+        return bad_input(message);
+    }
     let engine = match wasi_hw_host::host::engine(fuel) {
         Ok(e) => e,
         Err(e) => return bad_input(format!("{e:#}")),

@@ -244,38 +244,38 @@ fn policy_denials_reach_the_app_as_the_specs_errors() {
             wasi_hw_artifacts::BLINKY_COMPONENT,
             demo.replace("pins = [\"led\", \"button\"]", "pins = [\"button\"]"),
             &["1"],
-            "gpio: not-permitted",
+            "gpio open \"led\": not-permitted",
         ),
         (
             wasi_hw_artifacts::BLINKY_COMPONENT,
             demo.replace("name = \"led\"", "name = \"lamp\"")
                 .replace("\"led\", ", ""),
             &["1"],
-            "gpio: not-found",
+            "gpio open \"led\": not-found",
         ),
         (
             wasi_hw_artifacts::WEATHER_COMPONENT,
             demo.replace("sensor-bus = [0x76]\n", ""),
             &[],
-            "i2c: not-permitted",
+            "i2c open \"sensor-bus\": not-permitted",
         ),
         (
             wasi_hw_artifacts::WEATHER_COMPONENT,
             demo.replace("sensor-bus = [0x76]", "sensor-bus = [0x77]"),
             &[],
-            "i2c: not-permitted",
+            "starting the BME280: i2c write-read 0x76 on \"sensor-bus\": not-permitted",
         ),
         (
             wasi_hw_artifacts::WEATHER_COMPONENT,
             demo.replace("sensors = [\"ambient\"]", "sensors = []"),
             &[],
-            "sensor: not-permitted",
+            "sensor open \"ambient\": not-permitted",
         ),
         (
             wasi_hw_artifacts::EEPROM_COMPONENT,
             demo.replace("storage-bus = [0x50]", "storage-bus = []"),
             &[],
-            "i2c: not-permitted",
+            "writing the EEPROM page: i2c write 0x50 on \"storage-bus\": not-permitted",
         ),
     ];
     for (app, text, args, expected) in cases {
@@ -287,13 +287,32 @@ fn policy_denials_reach_the_app_as_the_specs_errors() {
 #[test]
 fn injected_faults_reach_the_app_as_the_specs_errors() {
     let demo = demo_text();
+    // The app says what it was doing; the SDK names the call, address and bus.
     for (fault, expected) in [
-        ("arbitration-loss", "i2c: arbitration-loss"),
-        ("bus", "i2c: bus"),
-        ("overrun", "i2c: overrun"),
-        ("timeout", "i2c: timeout"),
-        ("no-acknowledge-data", "i2c: no-acknowledge(data)"),
-        ("no-acknowledge-unknown", "i2c: no-acknowledge(unknown)"),
+        (
+            "arbitration-loss",
+            "writing the EEPROM page: i2c write 0x50 on \"storage-bus\": arbitration-loss",
+        ),
+        (
+            "bus",
+            "writing the EEPROM page: i2c write 0x50 on \"storage-bus\": bus",
+        ),
+        (
+            "overrun",
+            "writing the EEPROM page: i2c write 0x50 on \"storage-bus\": overrun",
+        ),
+        (
+            "timeout",
+            "writing the EEPROM page: i2c write 0x50 on \"storage-bus\": timeout",
+        ),
+        (
+            "no-acknowledge-data",
+            "writing the EEPROM page: i2c write 0x50 on \"storage-bus\": no-acknowledge(data)",
+        ),
+        (
+            "no-acknowledge-unknown",
+            "writing the EEPROM page: i2c write 0x50 on \"storage-bus\": no-acknowledge(unknown)",
+        ),
     ] {
         // The first transfer on the storage bus is the page write.
         let text = demo.replace(
@@ -311,7 +330,10 @@ fn injected_faults_reach_the_app_as_the_specs_errors() {
         "humidity = 45.0\n\n[[bus.fault]]\nerror = \"arbitration-loss\"\nat = \"1ms\"\naddress = 0x76\n",
     );
     let r = run(wasi_hw_artifacts::WEATHER_COMPONENT, &text, &[]);
-    assert_eq!(failed(&r), "i2c: arbitration-loss");
+    assert_eq!(
+        failed(&r),
+        "starting the BME280: i2c write-read 0x76 on \"sensor-bus\": arbitration-loss"
+    );
 }
 
 #[test]
@@ -474,4 +496,32 @@ fn sensors_follow_their_waveforms_and_recordings_in_virtual_time() {
         ]
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_log_level_reaches_the_host_from_log_functions_and_from_line() {
+    let r = run(
+        wasi_hw_artifacts::MISBEHAVE_COMPONENT,
+        &demo_text(),
+        &["log-levels"],
+    );
+    success(&r);
+    let shown: Vec<(&str, &str)> = r
+        .state
+        .log
+        .iter()
+        .map(|l| (l.level, l.message.as_str()))
+        .collect();
+    // The host shows info and above: trace and debug were sent, and dropped.
+    assert_eq!(
+        shown,
+        [
+            ("info", "log::info"),
+            ("warn", "log::warn"),
+            ("error", "log::error"),
+            ("info", "Line::info"),
+            ("warn", "Line::warn"),
+            ("error", "Line::error"),
+        ]
+    );
 }

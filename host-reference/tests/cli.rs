@@ -276,29 +276,126 @@ fn a_missing_board_or_app_is_a_clear_error() {
         "no/such/board.toml",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).starts_with("error: no/such/board.toml:0:0: cannot read the board file: "),
-        "{}",
-        text(&o.stderr)
+    assert_eq!(
+        text(&o.stderr),
+        "error: cannot read the board file no/such/board.toml: No such file or directory (os error 2)\n"
     );
     let o = wasi_hw(&["run", "no/such/app.wasm", "--board", demo()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o.stderr).starts_with(
-            "error: no/such/app.wasm: not an app this host can run: cannot read no/such/app.wasm"
-        ),
-        "{}",
-        text(&o.stderr)
+    assert_eq!(
+        text(&o.stderr),
+        "error: cannot read the app no/such/app.wasm: No such file or directory (os error 2)\n"
     );
     let dir = scratch("garbage");
     let garbage = dir.join("garbage.wasm");
     std::fs::write(&garbage, b"\0asm\x0d\0\x01\0garbage").unwrap();
     let o = wasi_hw(&["run", garbage.to_str().unwrap(), "--board", demo()]);
     assert_eq!(o.status.code(), Some(2));
-    // A core module is not an app for this host either.
-    let o = wasi_hw(&["run", wasi_hw_artifacts::BLINKY_CORE, "--board", demo()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(Path::new(wasi_hw_artifacts::BLINKY_CORE).exists());
+    assert!(
+        text(&o.stderr).starts_with(&format!(
+            "error: {}: not an app this host can run: ",
+            garbage.display()
+        )),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_core_module_or_a_file_that_is_not_wasm_is_named_for_what_it_is() {
+    let core = wasi_hw_artifacts::BLINKY_CORE;
+    let dir = scratch("not-wasm");
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "blinky, but in words\n").unwrap();
+    let notes = notes.to_str().unwrap();
+    let out = dir.join("out.cwasm");
+    let out = out.to_str().unwrap();
+    for (command, args) in [
+        ("run", vec!["--board", demo()]),
+        ("check", vec!["--board", demo()]),
+        ("compile", vec!["-o", out]),
+    ] {
+        let o = wasi_hw(&[&[command, core][..], &args].concat());
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        assert_eq!(
+            text(&o.stderr),
+            format!(
+                "error: {core} is a core module (a wasm32v1-none build); wasi-hw {command} takes a component: build the app for wasm32-wasip2\n"
+            )
+        );
+        let o = wasi_hw(&[&[command, notes][..], &args].concat());
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        assert_eq!(
+            text(&o.stderr),
+            format!(
+                "error: {notes} is not a WebAssembly file (it does not begin with \\0asm); wasi-hw {command} takes a component: an app built for wasm32-wasip2\n"
+            )
+        );
+    }
+    assert!(!Path::new(out).exists(), "compile wrote nothing");
+}
+
+#[test]
+fn an_output_path_that_cannot_be_written_fails_before_the_app_runs() {
+    for (flag, what) in [("--vcd", "waveform"), ("--trace", "trace")] {
+        let o = wasi_hw(&[
+            "run",
+            wasi_hw_artifacts::BLINKY_COMPONENT,
+            "--board",
+            demo(),
+            flag,
+            "/nonexistent/x.out",
+            "--",
+            "1",
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{flag}");
+        assert_eq!(
+            text(&o.stderr),
+            format!(
+                "error: cannot write the {what} to /nonexistent/x.out: No such file or directory (os error 2)\n"
+            )
+        );
+        // Nothing ran: no pin changed, no log.
+        assert_eq!(text(&o.stdout), "", "{flag}");
+    }
+}
+
+#[test]
+fn the_printout_shows_failed_calls_by_name_and_address_without_json() {
+    let demo = std::fs::read_to_string(demo()).unwrap();
+    let cases = [
+        (
+            "no-led",
+            wasi_hw_artifacts::BLINKY_COMPONENT,
+            demo.replace("name = \"led\"", "name = \"lamp\"")
+                .replace("\"led\", ", ""),
+            "[     0.000000s] gpio open \"led\": not-found\n",
+            "error: the app failed: gpio open \"led\": not-found\n",
+        ),
+        (
+            "bus-denied",
+            wasi_hw_artifacts::WEATHER_COMPONENT,
+            demo.replace("sensor-bus = [0x76]\n", ""),
+            "[     0.000000s] i2c open \"sensor-bus\": not-permitted\n",
+            "error: the app failed: i2c open \"sensor-bus\": not-permitted\n",
+        ),
+        (
+            "address-denied",
+            wasi_hw_artifacts::WEATHER_COMPONENT,
+            demo.replace("sensor-bus = [0x76]", "sensor-bus = [0x77]"),
+            "[     0.000000s] i2c write-read 0x76 on \"sensor-bus\": not-permitted\n",
+            "error: the app failed: starting the BME280: i2c write-read 0x76 on \"sensor-bus\": not-permitted\n",
+        ),
+    ];
+    for (name, app, board, stdout, stderr) in cases {
+        let dir = scratch(name);
+        let path = dir.join("board.toml");
+        std::fs::write(&path, board).unwrap();
+        let o = wasi_hw(&["run", app, "--board", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        assert_eq!(text(&o.stdout), stdout, "{name}");
+        assert_eq!(text(&o.stderr), stderr, "{name}");
+    }
 }
 
 #[test]

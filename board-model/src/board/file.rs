@@ -34,13 +34,21 @@ use crate::trace::Trace;
 pub struct BoardError {
     /// The file, as its path or name was given.
     pub file: String,
+    /// The line (from 1) of what is wrong; 0 when the error is about the
+    /// file as a whole (it cannot be read), whose message then names it.
     pub line: usize,
+    /// The column (from 1), with `line`.
     pub column: usize,
     pub message: String,
 }
 
+/// `FILE:LINE:COLUMN: message`, or only the message when there is no
+/// position (see [`BoardError::line`]).
 impl core::fmt::Display for BoardError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.line == 0 {
+            return f.write_str(&self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {}",
@@ -227,7 +235,7 @@ pub fn load(path: &Path, real_time: bool) -> Result<Board, BoardError> {
         file: path.display().to_string(),
         line: 0,
         column: 0,
-        message: format!("cannot read the board file: {e}"),
+        message: format!("cannot read the board file {}: {e}", path.display()),
     })?;
     parse(path, &text, real_time)
 }
@@ -438,7 +446,11 @@ impl Cx<'_> {
                     let first_line = self.text[..*first].matches('\n').count() + 1;
                     return Err(self.error(
                         d.address.span(),
-                        format!("bus `{}`: two devices at address {address} (the first on line {first_line})", b.name.get_ref()),
+                        format!(
+                            "bus `{}`: two devices at address {} (the first on line {first_line})",
+                            b.name.get_ref(),
+                            address.describe()
+                        ),
                     ));
                 }
                 spans.insert(address, d.address.span().start);
@@ -1018,8 +1030,8 @@ impl Cx<'_> {
             let address = self.address(&dev.address, false, "device.address")?;
             match buses[bus].devices.get(&address).map(|d| d.model()) {
                 Some("bme280") => {}
-                Some(other) => return Err(self.error(dev.address.span(), format!("`device`: the device at {address} is a {other}; sensors can be backed by a bme280"))),
-                None => return Err(self.error(dev.address.span(), format!("`device`: no device at {address} on bus `{}`", dev.bus.get_ref()))),
+                Some(other) => return Err(self.error(dev.address.span(), format!("`device`: the device at {} is a {other}; sensors can be backed by a bme280", address.describe()))),
+                None => return Err(self.error(dev.address.span(), format!("`device`: no device at {} on bus `{}`", address.describe(), dev.bus.get_ref()))),
             }
             if channels.is_empty() {
                 for channel in [

@@ -19,6 +19,19 @@ pub enum Address {
     Ten(u16),
 }
 
+impl Address {
+    /// The address as a person reads it, in messages and printouts: `0x76`,
+    /// `0x2a5 (10-bit)`. (`Display` is the trace's wire form, which the
+    /// conformance suite compares: `10-bit 0x2a5`.)
+    pub fn describe(self) -> String {
+        match self {
+            Address::Seven(a) => format!("{a:#04x}"),
+            Address::Ten(a) => format!("{a:#05x} (10-bit)"),
+        }
+    }
+}
+
+/// The form of the trace's wire: `0x76`, `10-bit 0x2a5`.
 impl core::fmt::Display for Address {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
@@ -288,6 +301,30 @@ pub fn hex(data: &[u8]) -> String {
 pub(crate) mod tests {
     use super::*;
     use alloc::{string::ToString, vec, vec::Vec};
+
+    #[test]
+    fn a_person_reads_an_address_in_hex_and_the_wire_keeps_its_form() {
+        assert_eq!(Address::Seven(0x76).describe(), "0x76");
+        assert_eq!(Address::Seven(0x05).describe(), "0x05");
+        assert_eq!(Address::Ten(0x2a5).describe(), "0x2a5 (10-bit)");
+        assert_eq!(Address::Ten(0x50).describe(), "0x050 (10-bit)");
+        // The trace's wire form, which the conformance suite compares.
+        assert_eq!(Address::Ten(0x2a5).to_string(), "10-bit 0x2a5");
+        for a in [Address::Seven(0x76), Address::Ten(0x2a5)] {
+            assert_eq!(
+                super::super::address_from_json(&super::super::address_json(a)),
+                Some(a)
+            );
+        }
+        assert_eq!(
+            super::super::address_from_json(&serde_json::json!({"seven-bit": 300})),
+            None
+        );
+        assert_eq!(
+            super::super::address_from_json(&serde_json::Value::Null),
+            None
+        );
+    }
 
     /// A register file: the first byte written sets the pointer.
     pub struct Echo {

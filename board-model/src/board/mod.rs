@@ -800,6 +800,18 @@ pub fn address_json(a: Address) -> Value {
     }
 }
 
+/// The address that [`address_json`] wrote, or `None` for anything else.
+pub fn address_from_json(v: &Value) -> Option<Address> {
+    if let Some(a) = v.get("seven-bit") {
+        return a
+            .as_u64()
+            .and_then(|a| u8::try_from(a).ok())
+            .map(Address::Seven);
+    }
+    let a = v.get("ten-bit")?.as_u64()?;
+    u16::try_from(a).ok().map(Address::Ten)
+}
+
 pub fn sample_json(s: &Sample) -> Value {
     json!({"timestamp-ns": s.timestamp, "sequence": s.sequence, "values": s.values})
 }

@@ -21,24 +21,41 @@ pub trait Transfer {
         address: Address,
         operations: &[Operation<'_>],
     ) -> Result<Vec<Vec<u8>>, ErrorCode>;
+    /// Called after each spec call the adapter made: `call` is its name
+    /// (`"i2c write-read"`), `failed` its error if it failed. [`Bus`]
+    /// remembers the error for [`crate::Context`]; by default nothing
+    /// happens.
+    fn finished(&self, call: &'static str, address: Address, failed: Option<ErrorCode>) {
+        let _ = (call, address, failed);
+    }
 }
 
+/// The SDK's bus calls the spec's, and remembers the error of a failed call
+/// with its address and bus for [`crate::Context`], which a driver's error
+/// cannot carry.
 impl Transfer for Bus {
     fn read(&self, address: Address, length: u32) -> Result<Vec<u8>, ErrorCode> {
-        Bus::read(self, address, length)
+        self.spec().read(address, length)
     }
     fn write(&self, address: Address, data: &[u8]) -> Result<(), ErrorCode> {
-        Bus::write(self, address, data)
+        self.spec().write(address, data)
     }
     fn write_read(&self, address: Address, data: &[u8], length: u32) -> Result<Vec<u8>, ErrorCode> {
-        Bus::write_read(self, address, data, length)
+        self.spec().write_read(address, data, length)
     }
     fn transaction(
         &self,
         address: Address,
         operations: &[Operation<'_>],
     ) -> Result<Vec<Vec<u8>>, ErrorCode> {
-        Bus::transaction(self, address, operations)
+        self.spec().transaction(address, operations)
+    }
+    #[inline(never)]
+    fn finished(&self, call: &'static str, address: Address, failed: Option<ErrorCode>) {
+        match failed {
+            None => crate::context::bus_call_succeeded(),
+            Some(e) => crate::context::bus_call_failed(self.error(call, address, e)),
+        }
     }
 }
 
@@ -155,18 +172,18 @@ pub fn transaction<T: Transfer>(
         })
         .collect();
 
-    let reads: Vec<Vec<u8>> = match spec_ops.as_slice() {
+    let (call, reads) = match spec_ops.as_slice() {
         [] => return Ok(()),
-        [Operation::Write(data)] => {
-            bus.write(address, data)?;
-            Vec::new()
-        }
-        [Operation::Read(n)] => alloc::vec![bus.read(address, *n)?],
-        [Operation::Write(data), Operation::Read(n)] => {
-            alloc::vec![bus.write_read(address, data, *n)?]
-        }
-        ops => bus.transaction(address, ops)?,
+        [Operation::Write(data)] => ("i2c write", bus.write(address, data).map(|()| Vec::new())),
+        [Operation::Read(n)] => ("i2c read", bus.read(address, *n).map(|r| alloc::vec![r])),
+        [Operation::Write(data), Operation::Read(n)] => (
+            "i2c write-read",
+            bus.write_read(address, data, *n).map(|r| alloc::vec![r]),
+        ),
+        ops => ("i2c transaction", bus.transaction(address, ops)),
     };
+    bus.finished(call, address, reads.as_ref().err().copied());
+    let reads = reads?;
     drop(spec_ops);
     drop(merged);
 

@@ -9,7 +9,10 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use wasi_hw_guest::{self as hw, gpio, i2c, log, poll, sensor, timer};
+// The spec's own calls (the SDK's `open`s and `Bus` answer `hw::Error`):
+// the cases compare the spec's error codes.
+use wasi_hw_guest::bindings::wasi_hw::hal::{gpio, i2c, sensor};
+use wasi_hw_guest::{self as hw, log, poll, timer};
 
 mod catalog;
 

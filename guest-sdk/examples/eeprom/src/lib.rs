@@ -9,7 +9,7 @@
 
 use eeprom24x::{Eeprom24x, SlaveAddr};
 use embedded_hal::i2c::{Error as _, ErrorKind, NoAcknowledgeSource};
-use wasi_hw_guest::{self as hw, i2c, log::Line, timer};
+use wasi_hw_guest::{self as hw, Context, i2c, log::Line, timer};
 
 hw::app!(run);
 
@@ -24,7 +24,9 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
     let mut eeprom = Eeprom24x::new_24x02(i2c::open("storage-bus")?, SlaveAddr::default());
 
     let data: [u8; PAGE_SIZE as usize] = core::array::from_fn(|i| (page as u8) << 4 | i as u8);
-    eeprom.write_page(address, &data).map_err(driver_error)?;
+    eeprom
+        .write_page(address, &data)
+        .context("writing the EEPROM page")?;
     Line::new()
         .text("eeprom: wrote page ")
         .uint(page.into())
@@ -42,7 +44,7 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
                 busy += 1;
                 timer::sleep(timer::MILLISECOND);
             }
-            Err(e) => return Err(driver_error(e)),
+            Err(e) => return Err(e).context("reading the EEPROM page back"),
         }
     }
     Line::new()
@@ -59,12 +61,4 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
         .text(" bytes, all equal")
         .info();
     Ok(())
-}
-
-fn driver_error(e: eeprom24x::Error<i2c::ErrorCode>) -> hw::Error {
-    match e {
-        eeprom24x::Error::I2C(e) => e.into(),
-        eeprom24x::Error::TooMuchData => "eeprom24x: too much data for a page".into(),
-        eeprom24x::Error::InvalidAddr => "eeprom24x: address out of range".into(),
-    }
 }

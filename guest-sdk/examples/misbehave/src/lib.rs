@@ -1,5 +1,6 @@
 //! Not an example: a test guest that misbehaves on purpose, so that the
-//! host's tests can show each misdeed is reported and the host goes on.
+//! host's tests can show each misdeed is reported and the host goes on, and
+//! that exercises the SDK where an example would not.
 //!
 //! Argument: `trap` (executes `unreachable`), `panic` (panics), `spin`
 //! (loops for ever without calling the host), `grow` (allocates until memory
@@ -7,11 +8,13 @@
 //! which a board's script may press fewer times), `handles` (makes timers
 //! until the host refuses one), `oversleep` (sleeps past the end of the
 //! clock, then writes to "storage-bus"), `tick-overflow` (waits for a
-//! periodic tick past the end of the clock).
+//! periodic tick past the end of the clock), `log-levels` (logs one message
+//! at every level of the spec, through `log::` and through `Line`).
 #![no_std]
 
 extern crate alloc;
 
+use wasi_hw_guest::log::{self, Line};
 use wasi_hw_guest::{self as hw, gpio, timer};
 
 hw::app!(run);
@@ -61,8 +64,21 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
                 timers.push(timer::OneShot::after(timer::SECOND)?);
             }
         }
+        "log-levels" => {
+            log::trace("log::trace");
+            log::debug("log::debug");
+            log::info("log::info");
+            log::warn("log::warn");
+            log::error("log::error");
+            Line::new().text("Line::").text("trace").trace();
+            Line::new().text("Line::").text("debug").debug();
+            Line::new().text("Line::").text("info").info();
+            Line::new().text("Line::").text("warn").warn();
+            Line::new().text("Line::").text("error").error();
+            Ok(())
+        }
         _ => Err(hw::Error::usage(
-            "misbehave trap|panic|spin|grow|wait-forever|handles|oversleep|tick-overflow",
+            "misbehave trap|panic|spin|grow|wait-forever|handles|oversleep|tick-overflow|log-levels",
         )),
     }
 }

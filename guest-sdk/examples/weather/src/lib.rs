@@ -7,7 +7,7 @@
 #![no_std]
 
 use bme280::i2c::BME280;
-use wasi_hw_guest::{self as hw, i2c, log::Line, sensor, timer};
+use wasi_hw_guest::{self as hw, Context, i2c, log::Line, sensor, timer};
 
 hw::app!(run);
 
@@ -25,7 +25,7 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
 
     let mut delay = timer::Delay::new();
     let mut bme = BME280::new_primary(i2c::open("sensor-bus")?);
-    bme.init(&mut delay).map_err(driver_error)?;
+    bme.init(&mut delay).context("starting the BME280")?;
     let ambient = sensor::open("ambient")?;
     let channels = ambient.info().channels;
 
@@ -33,7 +33,9 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
         if n > 0 {
             timer::sleep(interval * timer::SECOND);
         }
-        let m = bme.measure(&mut delay).map_err(driver_error)?;
+        let m = bme
+            .measure(&mut delay)
+            .context("measuring with the BME280")?;
         Line::new()
             .text("bme280 driver: temperature ")
             .fixed(f64::from(m.temperature), 2)
@@ -60,15 +62,4 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
         line.info();
     }
     Ok(())
-}
-
-fn driver_error(e: bme280::Error<i2c::ErrorCode>) -> hw::Error {
-    match e {
-        bme280::Error::Bus(e) => e.into(),
-        bme280::Error::CompensationFailed => "bme280: compensation failed".into(),
-        bme280::Error::InvalidData => "bme280: invalid data".into(),
-        bme280::Error::NoCalibrationData => "bme280: no calibration data".into(),
-        bme280::Error::UnsupportedChip => "bme280: not a BME280 (chip id)".into(),
-        bme280::Error::Delay => "bme280: delay failed".into(),
-    }
 }
