@@ -233,3 +233,126 @@ mod tests {
         assert_eq!(err.to_string(), "line 3: a block opens inside a block");
     }
 }
+
+/// The `rust` blocks of a README: their info string, first line, and the
+/// `<!-- not a doctest: REASON -->` line right before the fence, if any.
+pub fn rust_blocks(markdown: &str) -> Vec<(String, usize, Option<String>, String)> {
+    let lines: Vec<&str> = markdown.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if let Some(info) = lines[i].strip_prefix("```")
+            && info.trim().starts_with("rust")
+        {
+            let reason = i
+                .checked_sub(1)
+                .and_then(|j| lines[j].strip_prefix("<!-- not a doctest:"))
+                .and_then(|r| r.strip_suffix("-->"))
+                .map(|r| r.trim().to_string());
+            let start = i + 1;
+            let mut body = String::new();
+            i += 1;
+            while i < lines.len() && lines[i] != "```" {
+                body.push_str(lines[i]);
+                body.push('\n');
+                i += 1;
+            }
+            out.push((info.trim().to_string(), start, reason, body));
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod rust_blocks {
+    use super::*;
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    /// Every `rust` block of every README is compiled by rustdoc (its README
+    /// is a crate's documentation, `#[doc = include_str!(..)]`) or says, on
+    /// the line before it, why it is not.
+    #[test]
+    fn every_rust_block_in_a_readme_compiles_or_says_why_not() {
+        let root = root();
+        let sources: String = [
+            "host-reference/src/lib.rs",
+            "conformance/src/lib.rs",
+            "guest-sdk/src/lib.rs",
+            "host-shim/src/lib.rs",
+            "board-model/src/lib.rs",
+            "codegen/src/lib.rs",
+        ]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(root.join(p)).ok())
+        .collect();
+        let mut unexplained = Vec::new();
+        for readme in readmes(&root).unwrap() {
+            let text = std::fs::read_to_string(root.join(&readme)).unwrap();
+            let included = readme
+                .parent()
+                .map(|dir| dir.join("src/lib.rs"))
+                .and_then(|lib| std::fs::read_to_string(root.join(lib)).ok())
+                .is_some_and(|lib| lib.contains("include_str!(\"../README.md\")"));
+            for (info, line, reason, _) in rust_blocks(&text) {
+                let compiled = included && !info.contains("ignore");
+                if !compiled && reason.as_deref().is_none_or(str::is_empty) {
+                    unexplained.push(format!("{}:{line} ```{info}", readme.display()));
+                }
+            }
+        }
+        assert!(!sources.is_empty());
+        assert!(
+            unexplained.is_empty(),
+            "rust blocks that no doctest compiles and that do not say why:\n{}",
+            unexplained.join("\n")
+        );
+    }
+
+    /// The README's blinky is the example's source, whole.
+    #[test]
+    fn the_readmes_blinky_is_the_examples_source() {
+        let root = root();
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let source =
+            std::fs::read_to_string(root.join("guest-sdk/examples/blinky/src/lib.rs")).unwrap();
+        let blocks = rust_blocks(&readme);
+        let (_, _, _, body) = blocks
+            .iter()
+            .find(|(_, _, reason, _)| {
+                reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("guest-sdk/examples/blinky/src/lib.rs"))
+            })
+            .expect("the README shows blinky");
+        assert_eq!(body, &source);
+        // Its Cargo.toml and .cargo/config.toml excerpts are there too.
+        let manifest =
+            std::fs::read_to_string(root.join("guest-sdk/examples/blinky/Cargo.toml")).unwrap();
+        assert!(manifest.contains("crate-type = [\"cdylib\"]"));
+        let config =
+            std::fs::read_to_string(root.join("guest-sdk/examples/.cargo/config.toml")).unwrap();
+        for line in [
+            "[target.wasm32v1-none]",
+            "rustflags = [\"-C\", \"link-arg=-zstack-size=16384\"]",
+        ] {
+            assert!(config.contains(line) && readme.contains(line), "{line}");
+        }
+    }
+
+    #[test]
+    fn a_reason_is_read_from_the_line_before_the_fence() {
+        let text = "<!-- not a doctest: a sketch -->\n```rust,ignore\nfn x() {}\n```\n\n```rust\nlet y = 1;\n```\n";
+        let blocks = rust_blocks(text);
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].2.as_deref(), Some("a sketch"));
+        assert_eq!(
+            (blocks[1].0.as_str(), blocks[1].1, &blocks[1].2),
+            ("rust", 6, &None)
+        );
+        assert_eq!(blocks[1].3, "let y = 1;\n");
+    }
+}
