@@ -236,7 +236,8 @@ mod tests {
 
 /// The `rust` blocks of a README: their info string, first line, and the
 /// `<!-- not a doctest: REASON -->` line right before the fence, if any.
-pub fn rust_blocks(markdown: &str) -> Vec<(String, usize, Option<String>, String)> {
+#[cfg(test)]
+fn rust_blocks(markdown: &str) -> Vec<(String, usize, Option<String>, String)> {
     let lines: Vec<&str> = markdown.lines().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -278,17 +279,6 @@ mod rust_blocks {
     #[test]
     fn every_rust_block_in_a_readme_compiles_or_says_why_not() {
         let root = root();
-        let sources: String = [
-            "host-reference/src/lib.rs",
-            "conformance/src/lib.rs",
-            "guest-sdk/src/lib.rs",
-            "host-shim/src/lib.rs",
-            "board-model/src/lib.rs",
-            "codegen/src/lib.rs",
-        ]
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(root.join(p)).ok())
-        .collect();
         let mut unexplained = Vec::new();
         for readme in readmes(&root).unwrap() {
             let text = std::fs::read_to_string(root.join(&readme)).unwrap();
@@ -304,7 +294,6 @@ mod rust_blocks {
                 }
             }
         }
-        assert!(!sources.is_empty());
         assert!(
             unexplained.is_empty(),
             "rust blocks that no doctest compiles and that do not say why:\n{}",
