@@ -24,6 +24,13 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 /// `size_report`: build the size baselines and the probe and report where
 /// the flash goes (four more firmware builds), or build only the firmware.
 pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
+    // What cannot be installed here is named before minutes of building.
+    let Some(qemu) = which("qemu-system-arm") else {
+        bail!(
+            "qemu-system-arm is not installed, and the firmware runs on it: \
+             `apt-get install qemu-system-arm` (Debian)"
+        );
+    };
     setup::targets(root)?;
     let examples = root.join("guest-sdk/examples");
     let guests = root.join("target/firmware-guests");
@@ -71,9 +78,6 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
         }
     }
 
-    let Some(qemu) = which("qemu-system-arm") else {
-        bail!("qemu-system-arm is not installed (Debian: apt-get install qemu-system-arm)");
-    };
     say("running the apps on QEMU's MPS2-AN386 (Cortex-M4)");
     let qemu_started = std::time::Instant::now();
     let mut child = Command::new(qemu)

@@ -87,7 +87,11 @@ pub fn parse(text: &str) -> Result<Toolchain, String> {
 /// `rustc` cannot be run or does not answer.
 pub fn sysroot(root: &Path) -> Result<PathBuf, Error> {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let out = Command::new(&rustc)
+    sysroot_of(root, Path::new(&rustc))
+}
+
+fn sysroot_of(root: &Path, rustc: &Path) -> Result<PathBuf, Error> {
+    let out = Command::new(rustc)
         .current_dir(root)
         .args(["--print", "sysroot"])
         .output()
@@ -131,7 +135,19 @@ pub fn ensure<'t>(
     wanted: &[&'t str],
     say: &mut dyn FnMut(&str),
 ) -> Result<Vec<&'t str>, Error> {
-    let sysroot = sysroot(root)?;
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    ensure_with(root, wanted, Path::new(&rustc), Path::new("rustup"), say)
+}
+
+/// [`ensure`] with the `rustc` and `rustup` to run given.
+fn ensure_with<'t>(
+    root: &Path,
+    wanted: &[&'t str],
+    rustc: &Path,
+    rustup: &Path,
+    say: &mut dyn FnMut(&str),
+) -> Result<Vec<&'t str>, Error> {
+    let sysroot = sysroot_of(root, rustc)?;
     let missing = missing(&sysroot, wanted);
     if missing.is_empty() {
         return Ok(missing);
@@ -142,7 +158,7 @@ pub fn ensure<'t>(
         sysroot.display(),
         missing.join(", ")
     ));
-    let out = Command::new("rustup")
+    let out = Command::new(rustup)
         .current_dir(root)
         .args(["target", "add"])
         .args(&missing)
@@ -226,6 +242,123 @@ mod tests {
             ["wasm32v1-none", "thumbv7em-none-eabihf"]
         );
         std::fs::remove_dir_all(&sysroot).unwrap();
+    }
+
+    /// A folder with a fake `rustc` that prints `sysroot` and a fake
+    /// `rustup` that runs `script`.
+    fn fakes(name: &str, rustup_script: &str) -> (PathBuf, PathBuf, PathBuf) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("wasi-hw-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let sysroot = dir.join("sysroot");
+        std::fs::create_dir_all(sysroot.join("lib/rustlib/wasm32-wasip2/lib")).unwrap();
+        let rustc = dir.join("rustc");
+        std::fs::write(&rustc, format!("#!/bin/sh\necho {}\n", sysroot.display())).unwrap();
+        let rustup = dir.join("rustup");
+        std::fs::write(&rustup, format!("#!/bin/sh\n{rustup_script}\n")).unwrap();
+        for f in [&rustc, &rustup] {
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        (dir, rustc, rustup)
+    }
+
+    #[test]
+    fn nothing_is_run_when_every_target_is_there() {
+        let (dir, rustc, _) = fakes("all-there", "exit 1");
+        let mut said = Vec::new();
+        let installed = ensure_with(
+            &dir,
+            &["wasm32-wasip2"],
+            &rustc,
+            Path::new("/nonexistent"),
+            &mut |l| said.push(l.to_string()),
+        )
+        .unwrap();
+        assert!(installed.is_empty() && said.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_target_without_rustup_names_the_command_that_installs_it() {
+        let (dir, rustc, _) = fakes("no-rustup", "exit 1");
+        let sysroot = dir.join("sysroot");
+        let err = ensure_with(
+            &dir,
+            &["wasm32-wasip2", "wasm32v1-none"],
+            &rustc,
+            Path::new("/nonexistent/rustup"),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the toolchain at {} lacks wasm32v1-none and rustup cannot be run (No such file \
+                 or directory (os error 2)): install rustup (https://rustup.rs), then run \
+                 `rustup target add wasm32v1-none` here, or install those targets' standard \
+                 library for your Rust",
+                sysroot.display()
+            )
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_failing_rustup_is_reported_with_what_it_said() {
+        let (dir, rustc, rustup) = fakes("rustup-fails", "echo 'error: no network' >&2; exit 1");
+        let mut said = Vec::new();
+        let err = ensure_with(&dir, &["wasm32v1-none"], &rustc, &rustup, &mut |l| {
+            said.push(l.to_string())
+        })
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`rustup target add wasm32v1-none` failed (exit status: 1): error: no network"
+        );
+        assert_eq!(
+            said,
+            [format!(
+                "the toolchain at {} lacks wasm32v1-none: running `rustup target add wasm32v1-none`",
+                dir.join("sysroot").display()
+            )]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_rustup_that_installs_elsewhere_is_caught() {
+        let (dir, rustc, rustup) = fakes("rustup-elsewhere", "exit 0");
+        let err = ensure_with(&dir, &["wasm32v1-none"], &rustc, &rustup, &mut |_| {}).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "`rustup target add wasm32v1-none` succeeded, but the toolchain at {} still \
+                 lacks wasm32v1-none: the `rustc` that cargo runs is not the toolchain rustup \
+                 installed into; install those targets for it",
+                dir.join("sysroot").display()
+            )
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_target_that_rustup_installs_is_reported_installed() {
+        let (dir, rustc, rustup) = fakes(
+            "rustup-works",
+            "mkdir -p \"$(dirname \"$0\")/sysroot/lib/rustlib/$3/lib\"",
+        );
+        let mut said = Vec::new();
+        let installed = ensure_with(
+            &dir,
+            &["wasm32-wasip2", "wasm32v1-none"],
+            &rustc,
+            &rustup,
+            &mut |l| said.push(l.to_string()),
+        )
+        .unwrap();
+        assert_eq!(installed, ["wasm32v1-none"]);
+        assert_eq!(said.last().unwrap(), "installed wasm32v1-none");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
