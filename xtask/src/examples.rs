@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use wasmparser::{Encoding, Parser, Payload, Validator, WasmFeatures};
 
 use crate::setup;
-use crate::step::step;
+use crate::step::{step, with_flags};
 
 /// The example apps, in `guest-sdk/examples/`.
 pub const APPS: [&str; 4] = ["blinky", "button", "weather", "eeprom"];
@@ -239,11 +239,7 @@ pub(crate) fn build(
     features: &[&str],
 ) -> Result<Vec<u8>> {
     let target_dir = examples.join("target");
-    let what = if features.is_empty() {
-        format!("building {app} for {target}")
-    } else {
-        format!("building {app} for {target} ({})", features.join(" "))
-    };
+    let what = with_flags(&format!("building {app} for {target}"), features);
     step(&what, || {
         let status = nested_cargo(examples)
             .args([

@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::examples::{build, nested_cargo, strip_custom_sections, which, workspace_bin};
 use crate::setup;
-use crate::step::{say, step};
+use crate::step::{say, step, with_flags};
 
 /// The guests the firmware embeds.
 const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"];
@@ -225,11 +225,7 @@ fn run_build(mut cargo: Command, what: &str) -> Result<()> {
 /// Builds the firmware.
 fn build_firmware(firmware: &Path, guests: &Path, args: &[&str]) -> Result<()> {
     let cargo = firmware_build(firmware, guests, "wasi-hw-firmware-qemu", args);
-    let what = match args {
-        [] => "the firmware".to_string(),
-        args => format!("the firmware ({})", args.join(" ")),
-    };
-    run_build(cargo, &what)
+    run_build(cargo, &with_flags("the firmware", args))
 }
 
 /// Builds the size probe (`src/bin/shim-size.rs`: the shim over a host
@@ -245,11 +241,7 @@ fn build_probe(firmware: &Path, guests: &Path, args: &[&str]) -> Result<std::pat
         "RUSTFLAGS",
         "-C link-arg=-Tlink.x -C llvm-args=-enable-machine-outliner=never",
     );
-    let what = match args {
-        [] => "the size probe".to_string(),
-        args => format!("the size probe ({})", args.join(" ")),
-    };
-    run_build(cargo, &what)?;
+    run_build(cargo, &with_flags("the size probe", args))?;
     Ok(target.join("thumbv7em-none-eabihf/release/shim-size"))
 }
 

@@ -26,6 +26,15 @@ pub fn say(what: &str) {
     eprintln!("xtask: {what}");
 }
 
+/// `what`, with a build's extra flags after it in brackets, if any:
+/// `building blinky for wasm32v1-none (--no-default-features)`.
+pub fn with_flags(what: &str, flags: &[&str]) -> String {
+    match flags {
+        [] => what.to_string(),
+        flags => format!("{what} ({})", flags.join(" ")),
+    }
+}
+
 /// `0.4 s`, `12.0 s`, `3 min 05 s`.
 pub fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
@@ -40,6 +49,15 @@ pub fn seconds(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_steps_name_carries_its_builds_flags() {
+        assert_eq!(with_flags("the firmware", &[]), "the firmware");
+        assert_eq!(
+            with_flags("the firmware", &["--features", "typed-linker"]),
+            "the firmware (--features typed-linker)"
+        );
+    }
 
     #[test]
     fn durations_read_in_seconds_then_minutes() {
