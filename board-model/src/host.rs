@@ -38,6 +38,37 @@ const MAX_POLL: usize = 64;
 /// The longest log message kept, in bytes.
 const MAX_LOG_MESSAGE: usize = 4096;
 
+/// What an embedder learns of a run as it goes, and how it stops a wait:
+/// the reference host prints the trace live (`--echo`) and ends a run at
+/// its wall-clock limit (`--timeout`) through this.
+pub trait Watcher {
+    /// Before a wait of the app's moves the clock from `board.now()` to
+    /// `t` (under real time, by sleeping). An `Err` stops the app instead,
+    /// with that message.
+    fn before_wait(&mut self, board: &mut Board, t: Nanos) -> Result<(), String> {
+        let _ = (board, t);
+        Ok(())
+    }
+
+    /// After a call that may have changed the board (a wait, a transfer):
+    /// the trace may have new events.
+    fn after_call(&mut self, board: &Board) {
+        let _ = board;
+    }
+}
+
+/// Deliberate deviations from the spec, for testing conformance tooling:
+/// the conformance suite must catch each of them. Off in every normal run.
+/// (Deviations of the board itself, such as a controller that sends STOP
+/// between operations, are set on the board.)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Quirks {
+    /// Reports a missing acknowledge of the address as one of data.
+    pub wrong_nack_source: bool,
+    /// Every second `timer.now` is 1 ms ahead, so the clock seems to go back.
+    pub clock_backwards: bool,
+}
+
 /// A message the app logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -128,6 +159,11 @@ pub struct BoardHost {
     /// pins, reconfigured or closed), so that a watch on an earlier opening
     /// is told apart.
     generations: Generations,
+    /// Told of waits and calls as they happen; `None` for none.
+    pub watcher: Option<alloc::boxed::Box<dyn Watcher + Send>>,
+    /// Deviations from the spec, for testing conformance tooling only.
+    pub quirks: Quirks,
+    now_calls: u64,
 }
 
 fn level_rank(l: s::log::Level) -> u8 {
@@ -184,6 +220,28 @@ impl BoardHost {
             next_id: 0,
             pollables: Slab::new(),
             generations,
+            watcher: None,
+            quirks: Quirks::default(),
+            now_calls: 0,
+        }
+    }
+
+    /// Moves the clock to `t` for a wait of the app's, unless the watcher
+    /// stops the app first.
+    fn advance(&mut self, t: Nanos) -> Result<(), rt::Error> {
+        if let Some(watcher) = &mut self.watcher
+            && let Err(message) = watcher.before_wait(&mut self.board, t)
+        {
+            return Err(self.stop_app(message, &"the app was stopped during a wait"));
+        }
+        self.board.advance_to(t);
+        Ok(())
+    }
+
+    /// Tells the watcher that a call may have changed the board.
+    fn called(&mut self) {
+        if let Some(watcher) = &mut self.watcher {
+            watcher.after_call(&self.board);
         }
     }
 
@@ -265,7 +323,10 @@ impl BoardHost {
                 }
             }
             match next {
-                Some(t) => self.board.advance_to(t.max(now.saturating_add(1))),
+                Some(t) => {
+                    self.advance(t.max(now.saturating_add(1)))?;
+                    self.called();
+                }
                 None => {
                     let message = format!(
                         "{what} at {} waits for ever: nothing on this board can make it ready (no timeout, no scripted input, no running sensor)",
@@ -350,7 +411,12 @@ impl s::timer::Timer for BoardHost {
     type Periodic = u32;
 
     fn now(&mut self) -> Result<u64, rt::Error> {
-        Ok(self.board.now())
+        self.now_calls += 1;
+        let now = self.board.now();
+        if self.quirks.clock_backwards && self.now_calls.is_multiple_of(2) {
+            return Ok(now.saturating_add(1_000_000));
+        }
+        Ok(now)
     }
 
     fn resolution(&mut self) -> Result<u64, rt::Error> {
@@ -359,15 +425,17 @@ impl s::timer::Timer for BoardHost {
 
     fn sleep(&mut self, duration: u64) -> Result<(), rt::Error> {
         let t = self.board.now();
-        self.board.advance_to(t.saturating_add(duration));
+        self.advance(t.saturating_add(duration))?;
         self.board.trace.sleep(t, duration);
+        self.called();
         Ok(())
     }
 
     fn sleep_until(&mut self, deadline: u64) -> Result<(), rt::Error> {
         let t = self.board.now();
-        self.board.advance_to(deadline);
+        self.advance(deadline)?;
         self.board.trace.sleep_until(t, deadline);
+        self.called();
         Ok(())
     }
 
@@ -403,8 +471,9 @@ impl s::timer::Timer for BoardHost {
     fn one_shot_wait(&mut self, o: &mut u32) -> Result<(), rt::Error> {
         let d = *self.one_shots.get(*o)?;
         let t = self.board.now();
-        self.board.advance_to(d);
+        self.advance(d)?;
         self.board.trace.one_shot_wait(t, d);
+        self.called();
         Ok(())
     }
 
@@ -451,10 +520,11 @@ impl s::timer::Timer for BoardHost {
                 String::from("periodic.wait: the next tick is past the end of the clock (2^64 ns)");
             return Err(self.stop_app(message, &"periodic.wait past the end of the clock"));
         };
-        self.board.advance_to(next);
+        self.advance(next)?;
         let missed = periodic.take(self.board.now());
         self.periodics.insert(id, periodic);
         self.board.trace.periodic_wait(t, periodic.period, missed);
+        self.called();
         Ok(missed)
     }
 
@@ -757,10 +827,19 @@ impl BoardHost {
         ops: &[Op],
     ) -> Result<Result<Vec<Vec<u8>>, s::i2c::ErrorCode>, rt::Error> {
         let bus = *self.buses.get(rep)?;
-        Ok(self
+        let mut result = self
             .board
             .i2c_transfer(bus, op, model_address(address), ops)
-            .map_err(i2c_error))
+            .map_err(i2c_error);
+        if self.quirks.wrong_nack_source
+            && let Err(s::i2c::ErrorCode::NoAcknowledge(
+                source @ s::i2c::NoAcknowledgeSource::Address,
+            )) = &mut result
+        {
+            *source = s::i2c::NoAcknowledgeSource::Data;
+        }
+        self.called();
+        Ok(result)
     }
 }
 

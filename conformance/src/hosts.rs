@@ -139,7 +139,7 @@ impl Host for Reference {
                 self.quirks,
             )
             .map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        Ok(in_process(result.outcome, &result.state.board))
+        Ok(in_process(result.outcome, &result.host.board))
     }
 }
 

@@ -273,7 +273,7 @@ fn run(
         Ok(r) => r,
         Err(e) => return bad_input(format!("{e:#}")),
     };
-    let state = &result.state;
+    let state = &result.host;
     if trace_to_stdout {
         print!("{}", state.board.trace.json_lines());
     } else if let (Some(path), Some(mut file)) = (trace, trace_file)

@@ -55,7 +55,7 @@ fn failed(r: &RunResult) -> &str {
 
 /// The (time, level) changes of the line of pin `pin`.
 fn levels(r: &RunResult, pin: &str) -> Vec<(u64, &'static str)> {
-    r.state
+    r.host
         .board
         .trace
         .events
@@ -76,7 +76,7 @@ fn levels(r: &RunResult, pin: &str) -> Vec<(u64, &'static str)> {
 }
 
 fn logs(r: &RunResult) -> Vec<String> {
-    r.state.log.iter().map(|l| l.message.clone()).collect()
+    r.host.log.iter().map(|l| l.message.clone()).collect()
 }
 
 #[test]
@@ -95,7 +95,7 @@ fn blinky_toggles_the_led_every_500_ms_for_the_cycles_asked() {
         ]
     );
     let toggles = r
-        .state
+        .host
         .board
         .trace
         .events
@@ -103,7 +103,7 @@ fn blinky_toggles_the_led_every_500_ms_for_the_cycles_asked() {
         .filter(|e| e.op == "toggle" && e.result == "ok")
         .count();
     assert_eq!(toggles, 6);
-    assert_eq!(r.state.board.now(), 3 * SECOND);
+    assert_eq!(r.host.board.now(), 3 * SECOND);
     assert_eq!(logs(&r), ["blinky: done"]);
 }
 
@@ -187,7 +187,7 @@ fn weather_reads_the_board_values_through_the_bme280_crate_and_the_sensor() {
     );
     // The second reading comes 30 s after the first.
     let reads: Vec<u64> = r
-        .state
+        .host
         .board
         .trace
         .events
@@ -207,7 +207,7 @@ fn eeprom_round_trips_a_page_and_sees_the_write_cycle_nack() {
     let r = run(wasi_hw_artifacts::EEPROM_COMPONENT, &demo_text(), &["3"]);
     success(&r);
     let nacks = r
-        .state
+        .host
         .board
         .trace
         .events
@@ -226,7 +226,7 @@ fn eeprom_round_trips_a_page_and_sees_the_write_cycle_nack() {
     );
     // The page write itself, on the wire.
     let write = r
-        .state
+        .host
         .board
         .trace
         .events
@@ -507,7 +507,7 @@ fn every_log_level_reaches_the_host_from_log_functions_and_from_line() {
     );
     success(&r);
     let shown: Vec<(&str, &str)> = r
-        .state
+        .host
         .log
         .iter()
         .map(|l| (l.level, l.message.as_str()))

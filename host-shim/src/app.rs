@@ -8384,3 +8384,1824 @@ pub mod wasmi {
         Ok(())
     }
 }
+/// The world's imports on wasmtime (`add_to_linker`), served by the
+/// same traits as the core-module glue: one implementation of the
+/// traits runs apps as components on wasmtime and as core modules
+/// on wasmi or on a device.
+#[cfg(feature = "wasmtime")]
+pub mod wasmtime {
+    extern crate std;
+    use std::{string::String, vec::Vec};
+    use wasi_hw_shim_runtime as rt;
+    use ::wasmtime::component::Resource;
+    /// What `wasmtime::component::bindgen!` declares for the world:
+    /// its owned types, a `Host` trait per interface (implemented
+    /// here for [`View`]), and the world's type, for instantiating
+    /// an app and calling its exports.
+    #[allow(missing_docs)]
+    pub mod bindings {
+        ::wasmtime::component::bindgen!(
+            { inline :
+            "package wasi-hw:hal@0.1.0;\n\n/// I2C controllers: reads, writes and transactions on a bus, as the controller.\n///\n/// An app opens a bus by its logical name (\"sensor-bus\"); the host grants only\n/// the buses its policy allows, and on each bus only the listed target\n/// addresses. An unknown or denied bus or address is an error, never a trap.\n///\n/// Bus semantics, the same as `embedded-hal` 1.0 but with every operation\n/// separated:\n///\n/// - Every call begins with a START condition and the target address with the\n///   R/W bit of the first operation.\n/// - Between two operations of one `transaction` the host sends a REPEATED\n///   START and the address again with the R/W bit of the next operation,\n///   even when both operations are reads or both are writes. (The guest SDK's\n///   `embedded_hal::i2c::I2c` merges adjacent operations of one kind first, as\n///   embedded-hal requires.)\n/// - Every call ends with a STOP condition, also when it fails.\n/// - The controller acknowledges every byte it reads except the last byte of\n///   each read operation, which it does not acknowledge.\n/// - A write of zero bytes sends the address and a STOP: it probes whether a\n///   target acknowledges.\n///\n/// The calls block until the transfer is done or has failed.\ninterface i2c {\n  /// A target address: 7 bits (0 to 0x7f) or 10 bits (0 to 0x3ff).\n  ///\n  /// A 7-bit address is the address without the R/W bit: 0x76, not 0xec.\n  variant address {\n    /// A 7-bit address, 0 to 0x7f.\n    seven-bit(u8),\n    /// A 10-bit address, 0 to 0x3ff, sent as the 11110xx prefix and a\n    /// second byte.\n    ten-bit(u16),\n  }\n\n  /// Which byte a target did not acknowledge.\n  enum no-acknowledge-source {\n    /// The address: no target answers at that address.\n    address,\n    /// A data byte: the target refused it (for example an EEPROM in its\n    /// write cycle, or a register it does not have).\n    data,\n    /// The controller cannot tell which.\n    unknown,\n  }\n\n  /// The errors of I2C calls. The first four mirror `embedded-hal`'s\n  /// `i2c::ErrorKind`.\n  variant error-code {\n    /// The target did not acknowledge the address or a data byte.\n    no-acknowledge(no-acknowledge-source),\n    /// Another controller won arbitration; the transfer was abandoned.\n    arbitration-loss,\n    /// A misplaced START or STOP condition, or another bus fault.\n    bus,\n    /// The controller could not keep up and lost data.\n    overrun,\n    /// The transfer did not finish in the host's time limit, for example\n    /// because a target stretched the clock for too long. `recover` may\n    /// free the bus.\n    timeout,\n    /// No bus of this name exists on the board.\n    not-found,\n    /// The bus or the target address is not granted by the policy.\n    not-permitted,\n    /// An address out of range, a read of zero bytes, or a transfer longer\n    /// than `max-transfer-length`.\n    invalid-argument,\n    /// The app holds as many buses as the host allows.\n    limit-reached,\n    /// The controller failed in a way the other codes do not describe.\n    other,\n  }\n\n  /// One step of a `transaction`.\n  variant operation {\n    /// Reads this many bytes (1 to `max-transfer-length`).\n    read(u32),\n    /// Writes these bytes (0 to `max-transfer-length`).\n    write(list<u8>),\n  }\n\n  /// A bus that the board has and the policy grants to this app.\n  record bus-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// The clock frequency, in hertz (for example 100000 or 400000).\n    frequency-hz: u32,\n    /// The target addresses the app may use, in ascending order.\n    allowed: list<address>,\n  }\n\n  /// An open bus, on which this app is the controller.\n  resource bus {\n    /// The bus's clock frequency, in hertz.\n    frequency-hz: func() -> u32;\n    /// The largest number of bytes one operation may read or write; at\n    /// least 32 on every host.\n    max-transfer-length: func() -> u32;\n    /// Reads `length` bytes from `address`: START, address+R, `length`\n    /// bytes (the last not acknowledged), STOP.\n    ///\n    /// Errors: `invalid-argument` if `length` is 0 or over\n    /// `max-transfer-length`, or the address is out of range;\n    /// `not-permitted` for an address that is not granted;\n    /// `no-acknowledge(address)` if no target answers; `arbitration-loss`,\n    /// `bus`, `overrun`, `timeout`.\n    read: func(address: address, length: u32) -> result<list<u8>, error-code>;\n    /// Writes `data` to `address`: START, address+W, the bytes, STOP.\n    /// Zero bytes probe the address.\n    ///\n    /// Errors: as `read`, and `no-acknowledge(data)` if the target refuses\n    /// a byte (the bytes before it were written).\n    write: func(address: address, data: list<u8>) -> result<_, error-code>;\n    /// Writes `data`, then reads `length` bytes, in one transfer: START,\n    /// address+W, the bytes, REPEATED START, address+R, the bytes read,\n    /// STOP. This is how most devices read a register.\n    ///\n    /// Errors: as `read` and `write`.\n    write-read: func(address: address, data: list<u8>, length: u32) -> result<list<u8>, error-code>;\n    /// Runs `operations` in order as one transfer to `address`, as the\n    /// interface describes: a REPEATED START before every operation but the\n    /// first, one STOP at the end.\n    ///\n    /// Returns one list per `read` operation, in order, each of the length\n    /// asked. An empty `operations` sends nothing and returns an empty list.\n    ///\n    /// Errors: as `read` and `write`; on an error nothing is returned of the\n    /// reads that succeeded before it.\n    transaction: func(address: address, operations: list<operation>) -> result<list<list<u8>>, error-code>;\n    /// Frees a bus that a target holds (SDA stuck low): up to nine clock\n    /// pulses until SDA is released, then a STOP.\n    ///\n    /// Errors: `bus` if SDA is still held low afterwards; `timeout`.\n    recover: func() -> result<_, error-code>;\n  }\n\n  /// The buses that this app may open, in the board's order. Never blocks.\n  list-buses: func() -> list<bus-info>;\n\n  /// Opens the bus called `name`.\n  ///\n  /// Errors: `not-found` if the board has no bus of that name;\n  /// `not-permitted` if the policy does not grant it; `limit-reached`.\n  /// Several handles to one bus may be open; their calls never interleave\n  /// on the wire.\n  open: func(name: string) -> result<bus, error-code>;\n}\n\n/// Messages from the app to whoever runs it.\n///\n/// A host of core modules has no WASI and so no stdout: apps print through\n/// this interface. The reference host shows each message with its level and\n/// virtual time, and traces it; a firmware sends it to its UART or to\n/// semihosting.\ninterface log {\n  /// How important a message is, from least to most.\n  enum level {\n    /// Step-by-step detail, off in most hosts.\n    trace,\n    /// Detail for developers.\n    debug,\n    /// What happened: the normal output of an app.\n    info,\n    /// Something unexpected that the app handled.\n    warn,\n    /// Something the app could not handle.\n    error,\n  }\n\n  /// Whether a message at `level` would be shown; an app may skip\n  /// formatting a message that would not be. Never blocks.\n  enabled: func(level: level) -> bool;\n\n  /// Emits `message` (UTF-8, one line or several) at `level`.\n  ///\n  /// A host shows at least the first 1024 bytes of a message and may cut the\n  /// rest, on a character boundary. Never fails; may block while the host's\n  /// output buffer is full.\n  log: func(level: level, message: string);\n}\n\n/// Waiting for several events in one call.\n///\n/// A `pollable` stands for one event source: an edge on a pin\n/// (`gpio.pin.subscribe`), a timer (`timer.one-shot.subscribe`,\n/// `timer.periodic.subscribe`) or sensor data (`sensor.sensor.subscribe-data-ready`,\n/// `sensor.sensor.subscribe-threshold`). An app that waits for \"a button edge or\n/// a timer tick or new sensor data\" passes all three to `poll` and learns which\n/// of them are ready.\n///\n/// This interface is our own rather than `wasi:io/poll` so that a host without\n/// WASI (a firmware running core modules) can implement it in a few lines.\n/// A host never busy-loops while a guest waits: it sleeps until an event or\n/// the timeout.\ninterface poll {\n  /// An event source that is either pending or ready.\n  ///\n  /// Whether a ready pollable becomes pending again depends on what it\n  /// watches, and the function that made it says which. Dropping a pollable\n  /// stops the watch. Dropping the resource it watches (a pin, a timer, a\n  /// sensor) first is allowed: the pollable then stays ready for ever, so\n  /// that no waiter is stuck.\n  resource pollable {\n    /// Whether the event has happened. Never blocks.\n    ready: func() -> bool;\n    /// Blocks until the event has happened. Returns at once if it has.\n    block: func();\n  }\n\n  /// Errors of `poll`.\n  enum error-code {\n    /// `in` is empty and `timeout-ns` is `none`: the call would block forever.\n    empty-wait,\n    /// `in` holds more pollables than the host supports in one call. Every\n    /// host supports at least 16.\n    too-many,\n  }\n\n  /// Waits until at least one of `in` is ready, or until `timeout-ns` has elapsed.\n  ///\n  /// - `in`: the pollables to wait for, by borrow. The same pollable may\n  ///   appear more than once; each of its positions is reported.\n  /// - `timeout-ns`: the longest wait, in nanoseconds of the monotonic clock\n  ///   (`timer.now`). `none` waits without limit; `some(0)` checks without\n  ///   blocking. A timeout that would pass the end of `u64` counts as `none`.\n  ///\n  /// Returns the indices into `in` of every pollable that is ready when the\n  /// call returns, in ascending order. It is empty only when the timeout\n  /// elapsed first.\n  ///\n  /// Errors: `empty-wait` if `in` is empty and there is no timeout (with a\n  /// timeout, an empty `in` sleeps for that long and returns an empty list);\n  /// `too-many` past the host's limit.\n  poll: func(in: list<borrow<pollable>>, timeout-ns: option<u64>) -> result<list<u32>, error-code>;\n}\n\n/// Digital pins: inputs, push-pull and open-drain outputs, and edge events.\n///\n/// An app opens a pin by its logical name (\"led\", \"button\"); the host maps the\n/// name to a physical pin through its board description and grants only the\n/// pins its policy allows. An unknown or denied name is an error, never a trap.\n///\n/// Levels in this interface are logical. For a pin opened with\n/// `active-low: false`, high is the physical high level; with\n/// `active-low: true` every level is inverted: `set-high` drives the line low,\n/// `is-high` is true while the line is low, and a `rising` edge is a physical\n/// falling edge. `embedded-hal` adapters in the guest SDK keep this meaning.\n///\n/// No function here makes the host busy-loop: waits sleep until an edge or the\n/// timeout.\ninterface gpio {\n  use poll.{pollable};\n\n  /// Errors of the pin functions.\n  enum error-code {\n    /// No pin of this name exists on the board.\n    not-found,\n    /// The pin exists, but the policy does not grant it to this app.\n    not-permitted,\n    /// The pin is already open (by this app); drop the other handle first.\n    busy,\n    /// The pin cannot do what `config` asks: a mode, a pull or edge\n    /// detection that its `capabilities` lack.\n    unsupported,\n    /// An output operation (`set-high`, `set-low`, `toggle`,\n    /// `is-set-high`) on a pin in `input` mode.\n    wrong-mode,\n    /// The app holds as many pins or pollables as the host allows.\n    limit-reached,\n    /// The hardware failed in a way the other codes do not describe.\n    other,\n  }\n\n  /// What a pin can do.\n  flags capabilities {\n    /// It can be read as an input.\n    input,\n    /// It can drive both levels.\n    push-pull-output,\n    /// It can drive low and release the line (high impedance).\n    open-drain-output,\n    /// It has an internal pull-up resistor.\n    pull-up,\n    /// It has an internal pull-down resistor.\n    pull-down,\n    /// It can report edges (`wait-for-edge`, `subscribe`).\n    edge-events,\n  }\n\n  /// How a pin is driven.\n  enum mode {\n    /// The pin only reads the line.\n    input,\n    /// The pin drives the line high or low.\n    push-pull-output,\n    /// The pin drives the line low or releases it; released, the line is\n    /// high only if something pulls it up (the internal pull-up, an\n    /// external resistor, or another device). `is-high` reads the line\n    /// itself, so an app sees a device that holds the line low.\n    open-drain-output,\n  }\n\n  /// The internal resistor on a pin.\n  enum pull {\n    /// None: a floating input reads whatever the line carries.\n    none,\n    /// A pull-up to the supply: a floating line reads physically high.\n    up,\n    /// A pull-down to ground: a floating line reads physically low.\n    down,\n  }\n\n  /// Which transitions of the logical level count as an edge.\n  enum edge {\n    /// Logical low to high.\n    rising,\n    /// Logical high to low.\n    falling,\n    /// Either.\n    any,\n  }\n\n  /// How to open or reconfigure a pin.\n  record config {\n    /// Input, push-pull output or open-drain output.\n    mode: mode,\n    /// The internal resistor.\n    pull: pull,\n    /// Whether the logical level is the inverse of the physical level.\n    active-low: bool,\n    /// For outputs: the logical level the pin takes when opened or\n    /// reconfigured, before any other call, so that it never glitches.\n    /// Ignored for inputs.\n    initial-high: bool,\n  }\n\n  /// A pin that the board has and the policy grants to this app.\n  record pin-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// What the pin can do.\n    capabilities: capabilities,\n  }\n\n  /// An open pin.\n  resource pin {\n    /// The logical name the pin was opened with.\n    name: func() -> string;\n    /// Changes mode, pull and polarity without closing the pin. Outputs\n    /// take `config.initial-high` at once. Pending edge events are cleared.\n    ///\n    /// Errors: `unsupported`, as for `open`.\n    reconfigure: func(config: config) -> result<_, error-code>;\n    /// Whether the line is logically high now. Works in every mode: for\n    /// outputs it reads the line, not the latch (see `is-set-high`).\n    is-high: func() -> result<bool, error-code>;\n    /// Drives the pin logically high (for open-drain: releases the line,\n    /// physically; with active-low: drives it low).\n    ///\n    /// Errors: `wrong-mode` on an input.\n    set-high: func() -> result<_, error-code>;\n    /// Drives the pin logically low.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    set-low: func() -> result<_, error-code>;\n    /// Inverts the output latch: `set-low` if `is-set-high`, else `set-high`.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    toggle: func() -> result<_, error-code>;\n    /// The output latch read back: the level last set (or `initial-high`),\n    /// which may differ from the line for an open-drain pin that another\n    /// device holds low.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    is-set-high: func() -> result<bool, error-code>;\n    /// Blocks until the next `edge` on this pin, or until `timeout-ns`\n    /// nanoseconds have passed (`none`: no limit; `some(0)`: do not block).\n    /// Only edges that happen after the call count.\n    ///\n    /// Returns true for an edge and false for a timeout.\n    ///\n    /// Errors: `unsupported` if the pin lacks `edge-events`.\n    wait-for-edge: func(edge: edge, timeout-ns: option<u64>) -> result<bool, error-code>;\n    /// A pollable that becomes ready at the first `edge` after this call and\n    /// then stays ready; subscribe again for the next edge. Edges in\n    /// between are not counted.\n    ///\n    /// Errors: `unsupported` if the pin lacks `edge-events`;\n    /// `limit-reached`.\n    subscribe: func(edge: edge) -> result<pollable, error-code>;\n  }\n\n  /// The pins that this app may open, in the board's order. Never blocks.\n  list-pins: func() -> list<pin-info>;\n\n  /// Opens the pin called `name` with `config`, and returns its handle.\n  ///\n  /// An output pin takes `config.initial-high` at once. Dropping the handle\n  /// returns the pin to the host, which leaves its level as it was.\n  ///\n  /// Errors: `not-found` if the board has no pin of that name;\n  /// `not-permitted` if the policy does not grant it; `busy` if the app has\n  /// it open already; `unsupported` if `config` asks for what the pin cannot\n  /// do; `limit-reached`.\n  open: func(name: string, config: config) -> result<pin, error-code>;\n}\n\n/// Sensors: discovery, one-shot and continuous sampling, and triggers.\n///\n/// A sensor measures one or more channels (a BME280 measures temperature,\n/// pressure and relative humidity). Every channel has one fixed unit, named in\n/// its doc comment, so an app never converts: the host or its driver does.\n/// Values are `f64` in that unit.\n///\n/// An app opens a sensor by its logical name (\"ambient\"); the host grants only\n/// the sensors its policy allows. An unknown or denied name is an error,\n/// never a trap.\n///\n/// A sensor takes samples in two ways: `read` takes one now; between `start`\n/// and `stop` the sensor samples every `sampling-interval` into a FIFO that\n/// `read-fifo` drains. Every sample carries the monotonic time it was taken\n/// (the clock of `timer.now`) and a sequence number that counts every sample\n/// the sensor took for this app, so that lost samples can be seen.\ninterface sensor {\n  use poll.{pollable};\n\n  /// Errors of the sensor functions.\n  enum error-code {\n    /// No sensor of this name exists on the board.\n    not-found,\n    /// The sensor exists, but the policy does not grant it to this app.\n    not-permitted,\n    /// The sensor is already open (by this app); drop the other handle first.\n    busy,\n    /// The sensor does not support this attribute or trigger.\n    unsupported,\n    /// A value out of the sensor's range, a channel the sensor does not\n    /// measure, or a `max` of 0.\n    invalid-argument,\n    /// `read` while the sensor samples continuously (between `start` and\n    /// `stop`).\n    running,\n    /// The device behind the sensor did not answer or gave an invalid\n    /// measurement.\n    device,\n    /// The app holds as many sensors or pollables as the host allows.\n    limit-reached,\n    /// A fault the other codes do not describe.\n    other,\n  }\n\n  /// What a sensor is, as a whole.\n  enum kind {\n    /// Air temperature only.\n    thermometer,\n    /// Relative humidity (often with temperature).\n    hygrometer,\n    /// Barometric pressure (often with temperature).\n    barometer,\n    /// Temperature, pressure and humidity in one part, like the BME280.\n    environmental,\n    /// Linear acceleration on three axes.\n    accelerometer,\n    /// Angular velocity on three axes.\n    gyroscope,\n    /// Magnetic field on three axes.\n    magnetometer,\n    /// Illuminance.\n    light,\n    /// Distance to an object.\n    proximity,\n    /// Anything else; its channels say what it measures.\n    other,\n  }\n\n  /// A measured quantity, each with one unit.\n  enum channel {\n    /// Temperature, in degrees Celsius (°C).\n    temperature,\n    /// Relative humidity, in percent (%RH), 0 to 100.\n    relative-humidity,\n    /// Pressure, in pascals (Pa).\n    pressure,\n    /// Acceleration along X, in metres per second squared (m/s²).\n    acceleration-x,\n    /// Acceleration along Y, in metres per second squared (m/s²).\n    acceleration-y,\n    /// Acceleration along Z, in metres per second squared (m/s²).\n    acceleration-z,\n    /// Angular velocity about X, in radians per second (rad/s).\n    angular-velocity-x,\n    /// Angular velocity about Y, in radians per second (rad/s).\n    angular-velocity-y,\n    /// Angular velocity about Z, in radians per second (rad/s).\n    angular-velocity-z,\n    /// Magnetic flux density along X, in teslas (T).\n    magnetic-field-x,\n    /// Magnetic flux density along Y, in teslas (T).\n    magnetic-field-y,\n    /// Magnetic flux density along Z, in teslas (T).\n    magnetic-field-z,\n    /// Illuminance, in lux (lx).\n    illuminance,\n    /// Distance, in metres (m).\n    distance,\n    /// Electric potential, in volts (V).\n    voltage,\n  }\n\n  /// What a sensor says of one of its channels. Values are in the channel's unit.\n  record channel-info {\n    /// The quantity.\n    channel: channel,\n    /// The smallest value the sensor reports, at its current range.\n    min: f64,\n    /// The largest value the sensor reports, at its current range.\n    max: f64,\n    /// The smallest step between two values, at the current oversampling.\n    resolution: f64,\n  }\n\n  /// A sensor that the board has and the policy grants to this app.\n  record sensor-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// What the sensor is.\n    kind: kind,\n    /// The channels, in the order of `sample.values`.\n    channels: list<channel-info>,\n    /// The shortest interval between two samples, in nanoseconds.\n    min-interval-ns: u64,\n    /// How many samples the FIFO holds.\n    fifo-capacity: u32,\n  }\n\n  /// One measurement of every channel.\n  record sample {\n    /// When it was taken, on the clock of `timer.now`, in nanoseconds.\n    timestamp-ns: u64,\n    /// 1 for the first sample this app got from the sensor, then one more\n    /// for every sample taken, including those lost to a FIFO overrun.\n    sequence: u64,\n    /// One value per channel, in the order of `sensor-info.channels`, each\n    /// in its channel's unit.\n    values: list<f64>,\n  }\n\n  /// The result of `read-fifo`.\n  record fifo-samples {\n    /// The oldest samples in the FIFO, oldest first.\n    samples: list<sample>,\n    /// How many samples were lost because the FIFO was full since the\n    /// previous `read-fifo` (or `start`); the sensor drops the oldest.\n    overrun: u64,\n  }\n\n  /// A channel and its full-scale value, for `attribute.range`.\n  record channel-range {\n    /// The channel.\n    channel: channel,\n    /// The largest absolute value to report, in the channel's unit.\n    full-scale: f64,\n  }\n\n  /// A setting of a sensor.\n  variant attribute {\n    /// The interval between samples while running, in nanoseconds; at\n    /// least `min-interval-ns`.\n    sampling-interval-ns(u64),\n    /// How many raw measurements are averaged into one sample: 1, 2, 4,\n    /// 8 or 16 (the sensor may support fewer).\n    oversampling(u32),\n    /// The full-scale range of a channel: the largest absolute value it\n    /// reports, in the channel's unit. The sensor picks the smallest range\n    /// it has that covers this value.\n    range(channel-range),\n  }\n\n  /// Which attribute `get-attribute` reads.\n  enum attribute-kind {\n    /// `attribute.sampling-interval-ns`.\n    sampling-interval,\n    /// `attribute.oversampling`.\n    oversampling,\n  }\n\n  /// A condition on one channel, for `subscribe-threshold`.\n  record threshold {\n    /// The channel to watch.\n    channel: channel,\n    /// The level, in the channel's unit.\n    level: f64,\n    /// True: trigger when a value is above `level`; false: when below.\n    above: bool,\n  }\n\n  /// An open sensor.\n  resource sensor {\n    /// The sensor's description, as `list-sensors` gives it, with the\n    /// ranges and resolutions of the current attributes.\n    info: func() -> sensor-info;\n    /// Takes one sample now, blocking for the conversion time.\n    ///\n    /// Errors: `running` between `start` and `stop`; `device`.\n    read: func() -> result<sample, error-code>;\n    /// Changes a setting. It applies to the next sample.\n    ///\n    /// Errors: `unsupported` if the sensor lacks the setting;\n    /// `invalid-argument` for a value it cannot take (an interval under\n    /// `min-interval-ns`, an oversampling it lacks, a range too large, a\n    /// channel it does not measure).\n    set-attribute: func(attribute: attribute) -> result<_, error-code>;\n    /// Reads a setting.\n    ///\n    /// Errors: `unsupported` if the sensor lacks the setting.\n    get-attribute: func(kind: attribute-kind) -> result<attribute, error-code>;\n    /// Starts sampling every `sampling-interval-ns` into the FIFO, the\n    /// first sample one interval from now. Empties the FIFO and zeroes the\n    /// overrun count. Starting a running sensor changes nothing.\n    ///\n    /// Errors: `device`.\n    start: func() -> result<_, error-code>;\n    /// Stops sampling. The FIFO keeps its samples for `read-fifo`.\n    /// Stopping a stopped sensor changes nothing.\n    stop: func();\n    /// Takes up to `max` samples from the FIFO, oldest first, and the count\n    /// of samples lost to overrun since the previous `read-fifo`. Never\n    /// blocks: an empty FIFO gives an empty list.\n    ///\n    /// Errors: `invalid-argument` if `max` is 0.\n    read-fifo: func(max: u32) -> result<fifo-samples, error-code>;\n    /// A pollable that is ready while the FIFO holds at least one sample.\n    ///\n    /// Errors: `limit-reached`.\n    subscribe-data-ready: func() -> result<pollable, error-code>;\n    /// A pollable that becomes ready at the first sample after this call\n    /// (taken by `read` or into the FIFO) that meets `threshold`, and then\n    /// stays ready.\n    ///\n    /// Errors: `invalid-argument` if the sensor does not measure the\n    /// channel; `unsupported`; `limit-reached`.\n    subscribe-threshold: func(threshold: threshold) -> result<pollable, error-code>;\n  }\n\n  /// The sensors that this app may open, in the board's order. Never blocks.\n  list-sensors: func() -> list<sensor-info>;\n\n  /// Opens the sensor called `name`. It starts stopped, with the board's\n  /// default attributes.\n  ///\n  /// Errors: `not-found`; `not-permitted`; `busy` if the app has it open\n  /// already; `limit-reached`.\n  open: func(name: string) -> result<sensor, error-code>;\n}\n\n/// The monotonic clock, sleeping, and timers.\n///\n/// All times are nanoseconds. `instant` values count from a point that the\n/// host fixes when the app starts (so the first `now` is small, often 0), and\n/// never go backwards. On a host with virtual time (the reference host in\n/// tests), a sleep advances the clock at once: an app cannot tell the\n/// difference except by the wall clock.\n///\n/// The guest SDK's `embedded_hal::delay::DelayNs` is `sleep`.\ninterface timer {\n  use poll.{pollable};\n\n  /// A point on the monotonic clock, in nanoseconds since the app started.\n  type instant = u64;\n\n  /// A span of time, in nanoseconds.\n  type duration = u64;\n\n  /// Errors of the timer constructors.\n  enum error-code {\n    /// A period of zero, or a deadline or period that does not fit in\n    /// `u64` once added to `now`.\n    invalid-argument,\n    /// The app holds as many timers as the host allows.\n    limit-reached,\n  }\n\n  /// A timer that fires once, at a deadline.\n  resource one-shot {\n    /// A timer that fires at `deadline` (an `instant`).\n    ///\n    /// A deadline in the past fires at once. Errors: `limit-reached`.\n    at: static func(deadline: instant) -> result<one-shot, error-code>;\n    /// A timer that fires `delay` nanoseconds from now.\n    ///\n    /// Errors: `invalid-argument` if `now() + delay` overflows `u64`;\n    /// `limit-reached`.\n    after: static func(delay: duration) -> result<one-shot, error-code>;\n    /// The instant at which the timer fires.\n    deadline: func() -> instant;\n    /// Whether the deadline has passed. Never blocks.\n    is-expired: func() -> bool;\n    /// Blocks until the deadline. Returns at once if it has passed.\n    wait: func();\n    /// A pollable that is ready from the deadline on.\n    subscribe: func() -> pollable;\n  }\n\n  /// A timer that ticks every `period` nanoseconds and counts the ticks\n  /// that the app missed.\n  ///\n  /// Tick `k` (k = 1, 2, ...) falls at `start + k * period`, where `start`\n  /// is the `now` at which the timer was made: the ticks do not drift, however\n  /// late the app is.\n  resource periodic {\n    /// A timer with its first tick `period` nanoseconds from now.\n    ///\n    /// Errors: `invalid-argument` if `period` is 0 or the first tick\n    /// overflows `u64`; `limit-reached`.\n    start: static func(period: duration) -> result<periodic, error-code>;\n    /// The period, in nanoseconds.\n    period: func() -> duration;\n    /// The instant of the next tick that `wait` has not yet taken.\n    next-tick: func() -> instant;\n    /// Blocks until the next tick that has not been taken, takes it and\n    /// every later tick that has already passed, and returns the number\n    /// of ticks missed: 0 when the app was on time, `n` when `n + 1` ticks\n    /// had passed since the previous `wait` returned.\n    ///\n    /// For example, with a period of 100 ms started at 0: a `wait` at\n    /// 50 ms returns 0 at 100 ms; a `wait` called next at 350 ms returns 1\n    /// at once (the ticks at 200 and 300 ms had both passed: the one at\n    /// 200 ms was missed); a `wait` called next at 360 ms returns 0 at\n    /// 400 ms.\n    wait: func() -> u64;\n    /// A pollable that is ready while a tick has passed that `wait` has not\n    /// taken. After `poll` reports it, call `wait` (which then returns at\n    /// once) to take the tick.\n    subscribe: func() -> pollable;\n  }\n\n  /// The current time. Never blocks; never decreases from one call to the next.\n  now: func() -> instant;\n\n  /// The clock's resolution: the smallest nonzero difference between two\n  /// `now` values, in nanoseconds. At least 1.\n  resolution: func() -> duration;\n\n  /// Blocks for at least `duration` nanoseconds. `sleep(0)` returns at once.\n  /// A host may sleep longer (by up to its scheduling granularity) but never\n  /// shorter.\n  sleep: func(duration: duration);\n\n  /// Blocks until `now() >= deadline`. Returns at once if the deadline has passed.\n  sleep-until: func(deadline: instant);\n}\n\n/// An app that may use every peripheral of the spec.\n///\n/// The host calls `run` once. An app imports only what it uses: a component\n/// built against this world imports only the interfaces its code calls, so\n/// an app that uses GPIO and timers alone also runs on an `app-small` host.\nworld app {\n  import poll;\n  import timer;\n  import log;\n  import gpio;\n  import i2c;\n  import sensor;\n\n  /// The app's entry point.\n  ///\n  /// `args` are the app's arguments, as the host was given them (the\n  /// reference host: the words after `--` on its command line), without the\n  /// app's own name. Returns when the app is done: `ok` for success, or\n  /// `err` with a message that the host shows and that makes it exit\n  /// non-zero.\n  export run: func(args: list<string>) -> result<_, string>;\n}\n/// An app for the smallest hosts: pins, time and waiting, and log.\nworld app-small {\n  import poll;\n  import timer;\n  import log;\n  import gpio;\n\n  /// The app's entry point, as in `app`.\n  export run: func(args: list<string>) -> result<_, string>;\n}\n",
+            world : "wasi-hw:hal/app", imports : { default : trappable }, wasmtime_crate
+            : ::wasmtime, with : { "wasi-hw:hal/poll.pollable" : super::PollPollable,
+            "wasi-hw:hal/timer.one-shot" : super::TimerOneShot,
+            "wasi-hw:hal/timer.periodic" : super::TimerPeriodic, "wasi-hw:hal/gpio.pin" :
+            super::GpioPin, "wasi-hw:hal/i2c.bus" : super::I2cBus,
+            "wasi-hw:hal/sensor.sensor" : super::SensorSensor, }, }
+        );
+    }
+    pub use bindings::{App, AppPre};
+    /// The `pollable` of `wasi-hw:hal/poll@0.1.0` as wasmtime names it: a `Resource<PollPollable>`'s representation indexes `Resources::poll_pollable`.
+    pub enum PollPollable {}
+    /// The `one-shot` of `wasi-hw:hal/timer@0.1.0` as wasmtime names it: a `Resource<TimerOneShot>`'s representation indexes `Resources::timer_one_shot`.
+    pub enum TimerOneShot {}
+    /// The `periodic` of `wasi-hw:hal/timer@0.1.0` as wasmtime names it: a `Resource<TimerPeriodic>`'s representation indexes `Resources::timer_periodic`.
+    pub enum TimerPeriodic {}
+    /// The `pin` of `wasi-hw:hal/gpio@0.1.0` as wasmtime names it: a `Resource<GpioPin>`'s representation indexes `Resources::gpio_pin`.
+    pub enum GpioPin {}
+    /// The `bus` of `wasi-hw:hal/i2c@0.1.0` as wasmtime names it: a `Resource<I2cBus>`'s representation indexes `Resources::i2c_bus`.
+    pub enum I2cBus {}
+    /// The `sensor` of `wasi-hw:hal/sensor@0.1.0` as wasmtime names it: a `Resource<SensorSensor>`'s representation indexes `Resources::sensor_sensor`.
+    pub enum SensorSensor {}
+    /// The guest's resources: the firmware's value for each of its
+    /// handles, one table per resource type.
+    pub struct Resources<H: super::Host> {
+        /// The guest's `pollable` resources.
+        pub poll_pollable: wasi_hw_shim_runtime::slab::Slab<
+            <H as super::poll::Poll>::Pollable,
+        >,
+        /// The guest's `one-shot` resources.
+        pub timer_one_shot: wasi_hw_shim_runtime::slab::Slab<
+            <H as super::timer::Timer>::OneShot,
+        >,
+        /// The guest's `periodic` resources.
+        pub timer_periodic: wasi_hw_shim_runtime::slab::Slab<
+            <H as super::timer::Timer>::Periodic,
+        >,
+        /// The guest's `pin` resources.
+        pub gpio_pin: wasi_hw_shim_runtime::slab::Slab<<H as super::gpio::Gpio>::Pin>,
+        /// The guest's `bus` resources.
+        pub i2c_bus: wasi_hw_shim_runtime::slab::Slab<<H as super::i2c::I2c>::Bus>,
+        /// The guest's `sensor` resources.
+        pub sensor_sensor: wasi_hw_shim_runtime::slab::Slab<
+            <H as super::sensor::Sensor>::Sensor,
+        >,
+    }
+    impl<H: super::Host> Resources<H> {
+        /// Empty tables.
+        pub fn new() -> Self {
+            Resources {
+                poll_pollable: wasi_hw_shim_runtime::slab::Slab::new(),
+                timer_one_shot: wasi_hw_shim_runtime::slab::Slab::new(),
+                timer_periodic: wasi_hw_shim_runtime::slab::Slab::new(),
+                gpio_pin: wasi_hw_shim_runtime::slab::Slab::new(),
+                i2c_bus: wasi_hw_shim_runtime::slab::Slab::new(),
+                sensor_sensor: wasi_hw_shim_runtime::slab::Slab::new(),
+            }
+        }
+    }
+    impl<H: super::Host> Default for Resources<H> {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+    /// The firmware's host and the guest's resources, during one
+    /// call: what the adapter implements wasmtime's traits for.
+    /// `add_to_linker` takes a function that makes one from the
+    /// store's data.
+    pub struct View<'a, H: super::Host> {
+        /// The firmware's host.
+        pub host: &'a mut H,
+        /// The guest's resources.
+        pub resources: &'a mut Resources<H>,
+    }
+    /// A host wasmtime can run: the shim's `Host`, with every
+    /// resource `Send + 'static` (wasmtime keeps store data so).
+    pub trait Host: super::Host + super::poll::Poll<
+            Pollable: Send + 'static,
+        > + super::timer::Timer<
+            OneShot: Send + 'static,
+        > + super::timer::Timer<
+            Periodic: Send + 'static,
+        > + super::gpio::Gpio<
+            Pin: Send + 'static,
+        > + super::i2c::I2c<
+            Bus: Send + 'static,
+        > + super::sensor::Sensor<Sensor: Send + 'static> + 'static {}
+    impl<
+        T: super::Host + super::poll::Poll<Pollable: Send + 'static>
+            + super::timer::Timer<OneShot: Send + 'static>
+            + super::timer::Timer<Periodic: Send + 'static>
+            + super::gpio::Gpio<Pin: Send + 'static>
+            + super::i2c::I2c<Bus: Send + 'static>
+            + super::sensor::Sensor<Sensor: Send + 'static> + 'static,
+    > Host for T {}
+    /// [`View`] as wasmtime's `HasData`.
+    pub struct HasView<H>(core::marker::PhantomData<fn() -> H>);
+    impl<H: Host> ::wasmtime::component::HasData for HasView<H> {
+        type Data<'a> = View<'a, H>;
+    }
+    /// Adds every import of the world to `linker`, served by the
+    /// host that `view` finds in the store's data.
+    pub fn add_to_linker<T: 'static, H: Host>(
+        linker: &mut ::wasmtime::component::Linker<T>,
+        view: fn(&mut T) -> View<'_, H>,
+    ) -> ::wasmtime::Result<()> {
+        App::add_to_linker::<T, HasView<H>>(linker, view)
+    }
+    /// A trait method's error as wasmtime's: the call traps, and
+    /// the embedder can `downcast_ref::<rt::Error>()` it.
+    fn trap(e: rt::Error) -> ::wasmtime::Error {
+        ::wasmtime::Error::new(e)
+    }
+    impl<H: Host> bindings::wasi_hw::hal::poll::Host for View<'_, H> {
+        fn poll(
+            &mut self,
+            p0: Vec<Resource<PollPollable>>,
+            p1: Option<u64>,
+        ) -> ::wasmtime::Result<
+            Result<Vec<u32>, bindings::wasi_hw::hal::poll::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0_reps: Vec<u8> = p0
+                .iter()
+                .flat_map(|r| r.rep().to_le_bytes())
+                .collect();
+            let p0 = rt::Handles::new(
+                    &p0_reps,
+                    0,
+                    u32::try_from(p0.len()).map_err(|_| trap(rt::Error::TooLong))?,
+                    &resources.poll_pollable,
+                )
+                .map_err(trap)?;
+            let p1 = match (&p1) {
+                Some(v0) => Some(*v0),
+                None => None,
+            };
+            let result = <H as super::poll::Poll>::poll(host, p0, p1).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(v0.iter().map(|v1| (*v1)).collect::<Vec<_>>()),
+                    Err(v0) => Err(poll_error_code_lower(v0)),
+                },
+            )
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::poll::HostPollable for View<'_, H> {
+        fn ready(&mut self, p0: Resource<PollPollable>) -> ::wasmtime::Result<bool> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.poll_pollable.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::poll::Poll>::pollable_ready(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn block(&mut self, p0: Resource<PollPollable>) -> ::wasmtime::Result<()> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.poll_pollable.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::poll::Poll>::pollable_block(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn drop(&mut self, handle: Resource<PollPollable>) -> ::wasmtime::Result<()> {
+            let value = self.resources.poll_pollable.remove(handle.rep()).map_err(trap)?;
+            <H as super::poll::Poll>::pollable_drop(self.host, value).map_err(trap)
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::timer::Host for View<'_, H> {
+        fn now(&mut self) -> ::wasmtime::Result<u64> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let result = <H as super::timer::Timer>::now(host).map_err(trap)?;
+            Ok(result)
+        }
+        fn resolution(&mut self) -> ::wasmtime::Result<u64> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let result = <H as super::timer::Timer>::resolution(host).map_err(trap)?;
+            Ok(result)
+        }
+        fn sleep(&mut self, p0: u64) -> ::wasmtime::Result<()> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = *(&p0);
+            let result = <H as super::timer::Timer>::sleep(host, p0).map_err(trap)?;
+            Ok(result)
+        }
+        fn sleep_until(&mut self, p0: u64) -> ::wasmtime::Result<()> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = *(&p0);
+            let result = <H as super::timer::Timer>::sleep_until(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::timer::HostOneShot for View<'_, H> {
+        fn at(
+            &mut self,
+            p0: u64,
+        ) -> ::wasmtime::Result<
+            Result<Resource<TimerOneShot>, bindings::wasi_hw::hal::timer::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = *(&p0);
+            let result = <H as super::timer::Timer>::one_shot_at(host, p0)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.timer_one_shot.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(timer_error_code_lower(v0)),
+                },
+            )
+        }
+        fn after(
+            &mut self,
+            p0: u64,
+        ) -> ::wasmtime::Result<
+            Result<Resource<TimerOneShot>, bindings::wasi_hw::hal::timer::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = *(&p0);
+            let result = <H as super::timer::Timer>::one_shot_after(host, p0)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.timer_one_shot.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(timer_error_code_lower(v0)),
+                },
+            )
+        }
+        fn deadline(&mut self, p0: Resource<TimerOneShot>) -> ::wasmtime::Result<u64> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.timer_one_shot.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::timer::Timer>::one_shot_deadline(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn is_expired(
+            &mut self,
+            p0: Resource<TimerOneShot>,
+        ) -> ::wasmtime::Result<bool> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.timer_one_shot.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::timer::Timer>::one_shot_is_expired(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn wait(&mut self, p0: Resource<TimerOneShot>) -> ::wasmtime::Result<()> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.timer_one_shot.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::timer::Timer>::one_shot_wait(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn subscribe(
+            &mut self,
+            p0: Resource<TimerOneShot>,
+        ) -> ::wasmtime::Result<Resource<PollPollable>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.timer_one_shot.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::timer::Timer>::one_shot_subscribe(host, p0)
+                .map_err(trap)?;
+            Ok(Resource::new_own(resources.poll_pollable.insert(result).map_err(trap)?))
+        }
+        fn drop(&mut self, handle: Resource<TimerOneShot>) -> ::wasmtime::Result<()> {
+            let value = self
+                .resources
+                .timer_one_shot
+                .remove(handle.rep())
+                .map_err(trap)?;
+            <H as super::timer::Timer>::one_shot_drop(self.host, value).map_err(trap)
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::timer::HostPeriodic for View<'_, H> {
+        fn start(
+            &mut self,
+            p0: u64,
+        ) -> ::wasmtime::Result<
+            Result<Resource<TimerPeriodic>, bindings::wasi_hw::hal::timer::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = *(&p0);
+            let result = <H as super::timer::Timer>::periodic_start(host, p0)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.timer_periodic.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(timer_error_code_lower(v0)),
+                },
+            )
+        }
+        fn period(&mut self, p0: Resource<TimerPeriodic>) -> ::wasmtime::Result<u64> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.timer_periodic.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::timer::Timer>::periodic_period(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn next_tick(&mut self, p0: Resource<TimerPeriodic>) -> ::wasmtime::Result<u64> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.timer_periodic.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::timer::Timer>::periodic_next_tick(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn wait(&mut self, p0: Resource<TimerPeriodic>) -> ::wasmtime::Result<u64> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.timer_periodic.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::timer::Timer>::periodic_wait(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn subscribe(
+            &mut self,
+            p0: Resource<TimerPeriodic>,
+        ) -> ::wasmtime::Result<Resource<PollPollable>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.timer_periodic.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::timer::Timer>::periodic_subscribe(host, p0)
+                .map_err(trap)?;
+            Ok(Resource::new_own(resources.poll_pollable.insert(result).map_err(trap)?))
+        }
+        fn drop(&mut self, handle: Resource<TimerPeriodic>) -> ::wasmtime::Result<()> {
+            let value = self
+                .resources
+                .timer_periodic
+                .remove(handle.rep())
+                .map_err(trap)?;
+            <H as super::timer::Timer>::periodic_drop(self.host, value).map_err(trap)
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::log::Host for View<'_, H> {
+        fn enabled(
+            &mut self,
+            p0: bindings::wasi_hw::hal::log::Level,
+        ) -> ::wasmtime::Result<bool> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = log_level_lift((&p0));
+            let result = <H as super::log::Log>::enabled(host, p0).map_err(trap)?;
+            Ok(result)
+        }
+        fn log(
+            &mut self,
+            p0: bindings::wasi_hw::hal::log::Level,
+            p1: String,
+        ) -> ::wasmtime::Result<()> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = log_level_lift((&p0));
+            let p1 = (&p1).as_str();
+            let result = <H as super::log::Log>::log(host, p0, p1).map_err(trap)?;
+            Ok(result)
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::gpio::Host for View<'_, H> {
+        fn list_pins(
+            &mut self,
+        ) -> ::wasmtime::Result<Vec<bindings::wasi_hw::hal::gpio::PinInfo>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let result = <H as super::gpio::Gpio>::list_pins(host).map_err(trap)?;
+            Ok(result.iter().map(|v0| gpio_pin_info_lower((*v0))).collect::<Vec<_>>())
+        }
+        fn open(
+            &mut self,
+            p0: String,
+            p1: bindings::wasi_hw::hal::gpio::Config,
+        ) -> ::wasmtime::Result<
+            Result<Resource<GpioPin>, bindings::wasi_hw::hal::gpio::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = (&p0).as_str();
+            let p1 = gpio_config_lift((&p1));
+            let result = <H as super::gpio::Gpio>::open(host, p0, p1).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.gpio_pin.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::gpio::HostPin for View<'_, H> {
+        fn name(&mut self, p0: Resource<GpioPin>) -> ::wasmtime::Result<String> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::gpio::Gpio>::pin_name(host, p0).map_err(trap)?;
+            Ok(String::from(result))
+        }
+        fn reconfigure(
+            &mut self,
+            p0: Resource<GpioPin>,
+            p1: bindings::wasi_hw::hal::gpio::Config,
+        ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::gpio::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = gpio_config_lift((&p1));
+            let result = <H as super::gpio::Gpio>::pin_reconfigure(host, p0, p1)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(()),
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+        fn is_high(
+            &mut self,
+            p0: Resource<GpioPin>,
+        ) -> ::wasmtime::Result<Result<bool, bindings::wasi_hw::hal::gpio::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::gpio::Gpio>::pin_is_high(host, p0).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(v0),
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+        fn set_high(
+            &mut self,
+            p0: Resource<GpioPin>,
+        ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::gpio::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::gpio::Gpio>::pin_set_high(host, p0).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(()),
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+        fn set_low(
+            &mut self,
+            p0: Resource<GpioPin>,
+        ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::gpio::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::gpio::Gpio>::pin_set_low(host, p0).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(()),
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+        fn toggle(
+            &mut self,
+            p0: Resource<GpioPin>,
+        ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::gpio::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::gpio::Gpio>::pin_toggle(host, p0).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(()),
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+        fn is_set_high(
+            &mut self,
+            p0: Resource<GpioPin>,
+        ) -> ::wasmtime::Result<Result<bool, bindings::wasi_hw::hal::gpio::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::gpio::Gpio>::pin_is_set_high(host, p0)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(v0),
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+        fn wait_for_edge(
+            &mut self,
+            p0: Resource<GpioPin>,
+            p1: bindings::wasi_hw::hal::gpio::Edge,
+            p2: Option<u64>,
+        ) -> ::wasmtime::Result<Result<bool, bindings::wasi_hw::hal::gpio::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = gpio_edge_lift((&p1));
+            let p2 = match (&p2) {
+                Some(v0) => Some(*v0),
+                None => None,
+            };
+            let result = <H as super::gpio::Gpio>::pin_wait_for_edge(host, p0, p1, p2)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(v0),
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+        fn subscribe(
+            &mut self,
+            p0: Resource<GpioPin>,
+            p1: bindings::wasi_hw::hal::gpio::Edge,
+        ) -> ::wasmtime::Result<
+            Result<Resource<PollPollable>, bindings::wasi_hw::hal::gpio::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = gpio_edge_lift((&p1));
+            let result = <H as super::gpio::Gpio>::pin_subscribe(host, p0, p1)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.poll_pollable.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(gpio_error_code_lower(v0)),
+                },
+            )
+        }
+        fn drop(&mut self, handle: Resource<GpioPin>) -> ::wasmtime::Result<()> {
+            let value = self.resources.gpio_pin.remove(handle.rep()).map_err(trap)?;
+            <H as super::gpio::Gpio>::pin_drop(self.host, value).map_err(trap)
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::i2c::Host for View<'_, H> {
+        fn list_buses(
+            &mut self,
+        ) -> ::wasmtime::Result<Vec<bindings::wasi_hw::hal::i2c::BusInfo>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let result = <H as super::i2c::I2c>::list_buses(host).map_err(trap)?;
+            Ok(result.iter().map(|v0| i2c_bus_info_lower((*v0))).collect::<Vec<_>>())
+        }
+        fn open(
+            &mut self,
+            p0: String,
+        ) -> ::wasmtime::Result<
+            Result<Resource<I2cBus>, bindings::wasi_hw::hal::i2c::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = (&p0).as_str();
+            let result = <H as super::i2c::I2c>::open(host, p0).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.i2c_bus.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(i2c_error_code_lower(v0)),
+                },
+            )
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::i2c::HostBus for View<'_, H> {
+        fn frequency_hz(&mut self, p0: Resource<I2cBus>) -> ::wasmtime::Result<u32> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::i2c::I2c>::bus_frequency_hz(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn max_transfer_length(
+            &mut self,
+            p0: Resource<I2cBus>,
+        ) -> ::wasmtime::Result<u32> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::i2c::I2c>::bus_max_transfer_length(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn read(
+            &mut self,
+            p0: Resource<I2cBus>,
+            p1: bindings::wasi_hw::hal::i2c::Address,
+            p2: u32,
+        ) -> ::wasmtime::Result<
+            Result<Vec<u8>, bindings::wasi_hw::hal::i2c::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = i2c_address_lift((&p1));
+            let p2 = *(&p2);
+            let result = <H as super::i2c::I2c>::bus_read(host, p0, p1, p2)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(v0.to_vec()),
+                    Err(v0) => Err(i2c_error_code_lower(v0)),
+                },
+            )
+        }
+        fn write(
+            &mut self,
+            p0: Resource<I2cBus>,
+            p1: bindings::wasi_hw::hal::i2c::Address,
+            p2: Vec<u8>,
+        ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::i2c::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = i2c_address_lift((&p1));
+            let p2 = (&p2).as_slice();
+            let result = <H as super::i2c::I2c>::bus_write(host, p0, p1, p2)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(()),
+                    Err(v0) => Err(i2c_error_code_lower(v0)),
+                },
+            )
+        }
+        fn write_read(
+            &mut self,
+            p0: Resource<I2cBus>,
+            p1: bindings::wasi_hw::hal::i2c::Address,
+            p2: Vec<u8>,
+            p3: u32,
+        ) -> ::wasmtime::Result<
+            Result<Vec<u8>, bindings::wasi_hw::hal::i2c::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = i2c_address_lift((&p1));
+            let p2 = (&p2).as_slice();
+            let p3 = *(&p3);
+            let result = <H as super::i2c::I2c>::bus_write_read(host, p0, p1, p2, p3)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(v0.to_vec()),
+                    Err(v0) => Err(i2c_error_code_lower(v0)),
+                },
+            )
+        }
+        fn transaction(
+            &mut self,
+            p0: Resource<I2cBus>,
+            p1: bindings::wasi_hw::hal::i2c::Address,
+            p2: Vec<bindings::wasi_hw::hal::i2c::Operation>,
+        ) -> ::wasmtime::Result<
+            Result<Vec<Vec<u8>>, bindings::wasi_hw::hal::i2c::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = i2c_address_lift((&p1));
+            let p2_values: Vec<_> = p2.iter().map(|v| i2c_operation_lift(v)).collect();
+            let p2 = rt::List::lifted(&p2_values);
+            let result = <H as super::i2c::I2c>::bus_transaction(host, p0, p1, p2)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(v0.iter().map(|v1| (*v1).to_vec()).collect::<Vec<_>>()),
+                    Err(v0) => Err(i2c_error_code_lower(v0)),
+                },
+            )
+        }
+        fn recover(
+            &mut self,
+            p0: Resource<I2cBus>,
+        ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::i2c::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::i2c::I2c>::bus_recover(host, p0).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(()),
+                    Err(v0) => Err(i2c_error_code_lower(v0)),
+                },
+            )
+        }
+        fn drop(&mut self, handle: Resource<I2cBus>) -> ::wasmtime::Result<()> {
+            let value = self.resources.i2c_bus.remove(handle.rep()).map_err(trap)?;
+            <H as super::i2c::I2c>::bus_drop(self.host, value).map_err(trap)
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::sensor::Host for View<'_, H> {
+        fn list_sensors(
+            &mut self,
+        ) -> ::wasmtime::Result<Vec<bindings::wasi_hw::hal::sensor::SensorInfo>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let result = <H as super::sensor::Sensor>::list_sensors(host).map_err(trap)?;
+            Ok(
+                result
+                    .iter()
+                    .map(|v0| sensor_sensor_info_lower((*v0)))
+                    .collect::<Vec<_>>(),
+            )
+        }
+        fn open(
+            &mut self,
+            p0: String,
+        ) -> ::wasmtime::Result<
+            Result<Resource<SensorSensor>, bindings::wasi_hw::hal::sensor::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = (&p0).as_str();
+            let result = <H as super::sensor::Sensor>::open(host, p0).map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.sensor_sensor.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(sensor_error_code_lower(v0)),
+                },
+            )
+        }
+    }
+    impl<H: Host> bindings::wasi_hw::hal::sensor::HostSensor for View<'_, H> {
+        fn info(
+            &mut self,
+            p0: Resource<SensorSensor>,
+        ) -> ::wasmtime::Result<bindings::wasi_hw::hal::sensor::SensorInfo> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::sensor::Sensor>::sensor_info(host, p0)
+                .map_err(trap)?;
+            Ok(sensor_sensor_info_lower(result))
+        }
+        fn read(
+            &mut self,
+            p0: Resource<SensorSensor>,
+        ) -> ::wasmtime::Result<
+            Result<
+                bindings::wasi_hw::hal::sensor::Sample,
+                bindings::wasi_hw::hal::sensor::ErrorCode,
+            >,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::sensor::Sensor>::sensor_read(host, p0)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(sensor_sample_lower(v0)),
+                    Err(v0) => Err(sensor_error_code_lower(v0)),
+                },
+            )
+        }
+        fn set_attribute(
+            &mut self,
+            p0: Resource<SensorSensor>,
+            p1: bindings::wasi_hw::hal::sensor::Attribute,
+        ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::sensor::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = sensor_attribute_lift((&p1));
+            let result = <H as super::sensor::Sensor>::sensor_set_attribute(host, p0, p1)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(()),
+                    Err(v0) => Err(sensor_error_code_lower(v0)),
+                },
+            )
+        }
+        fn get_attribute(
+            &mut self,
+            p0: Resource<SensorSensor>,
+            p1: bindings::wasi_hw::hal::sensor::AttributeKind,
+        ) -> ::wasmtime::Result<
+            Result<
+                bindings::wasi_hw::hal::sensor::Attribute,
+                bindings::wasi_hw::hal::sensor::ErrorCode,
+            >,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = sensor_attribute_kind_lift((&p1));
+            let result = <H as super::sensor::Sensor>::sensor_get_attribute(host, p0, p1)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(sensor_attribute_lower(v0)),
+                    Err(v0) => Err(sensor_error_code_lower(v0)),
+                },
+            )
+        }
+        fn start(
+            &mut self,
+            p0: Resource<SensorSensor>,
+        ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::sensor::ErrorCode>> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::sensor::Sensor>::sensor_start(host, p0)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(()),
+                    Err(v0) => Err(sensor_error_code_lower(v0)),
+                },
+            )
+        }
+        fn stop(&mut self, p0: Resource<SensorSensor>) -> ::wasmtime::Result<()> {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::sensor::Sensor>::sensor_stop(host, p0)
+                .map_err(trap)?;
+            Ok(result)
+        }
+        fn read_fifo(
+            &mut self,
+            p0: Resource<SensorSensor>,
+            p1: u32,
+        ) -> ::wasmtime::Result<
+            Result<
+                bindings::wasi_hw::hal::sensor::FifoSamples,
+                bindings::wasi_hw::hal::sensor::ErrorCode,
+            >,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = *(&p1);
+            let result = <H as super::sensor::Sensor>::sensor_read_fifo(host, p0, p1)
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => Ok(sensor_fifo_samples_lower(v0)),
+                    Err(v0) => Err(sensor_error_code_lower(v0)),
+                },
+            )
+        }
+        fn subscribe_data_ready(
+            &mut self,
+            p0: Resource<SensorSensor>,
+        ) -> ::wasmtime::Result<
+            Result<Resource<PollPollable>, bindings::wasi_hw::hal::sensor::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let result = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(
+                    host,
+                    p0,
+                )
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.poll_pollable.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(sensor_error_code_lower(v0)),
+                },
+            )
+        }
+        fn subscribe_threshold(
+            &mut self,
+            p0: Resource<SensorSensor>,
+            p1: bindings::wasi_hw::hal::sensor::Threshold,
+        ) -> ::wasmtime::Result<
+            Result<Resource<PollPollable>, bindings::wasi_hw::hal::sensor::ErrorCode>,
+        > {
+            let host = &mut *self.host;
+            let resources = &mut *self.resources;
+            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p1 = sensor_threshold_lift((&p1));
+            let result = <H as super::sensor::Sensor>::sensor_subscribe_threshold(
+                    host,
+                    p0,
+                    p1,
+                )
+                .map_err(trap)?;
+            Ok(
+                match result {
+                    Ok(v0) => {
+                        Ok(
+                            Resource::new_own(
+                                resources.poll_pollable.insert(v0).map_err(trap)?,
+                            ),
+                        )
+                    }
+                    Err(v0) => Err(sensor_error_code_lower(v0)),
+                },
+            )
+        }
+        fn drop(&mut self, handle: Resource<SensorSensor>) -> ::wasmtime::Result<()> {
+            let value = self.resources.sensor_sensor.remove(handle.rep()).map_err(trap)?;
+            <H as super::sensor::Sensor>::sensor_drop(self.host, value).map_err(trap)
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/poll@0.1.0`, wasmtime's as the shim's.
+    fn poll_error_code_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::poll::ErrorCode,
+    ) -> super::poll::ErrorCode {
+        match v {
+            bindings::wasi_hw::hal::poll::ErrorCode::EmptyWait => {
+                super::poll::ErrorCode::EmptyWait
+            }
+            bindings::wasi_hw::hal::poll::ErrorCode::TooMany => {
+                super::poll::ErrorCode::TooMany
+            }
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/poll@0.1.0`, the shim's as wasmtime's.
+    fn poll_error_code_lower(
+        v: super::poll::ErrorCode,
+    ) -> bindings::wasi_hw::hal::poll::ErrorCode {
+        match v {
+            super::poll::ErrorCode::EmptyWait => {
+                bindings::wasi_hw::hal::poll::ErrorCode::EmptyWait
+            }
+            super::poll::ErrorCode::TooMany => {
+                bindings::wasi_hw::hal::poll::ErrorCode::TooMany
+            }
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/timer@0.1.0`, wasmtime's as the shim's.
+    fn timer_error_code_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::timer::ErrorCode,
+    ) -> super::timer::ErrorCode {
+        match v {
+            bindings::wasi_hw::hal::timer::ErrorCode::InvalidArgument => {
+                super::timer::ErrorCode::InvalidArgument
+            }
+            bindings::wasi_hw::hal::timer::ErrorCode::LimitReached => {
+                super::timer::ErrorCode::LimitReached
+            }
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/timer@0.1.0`, the shim's as wasmtime's.
+    fn timer_error_code_lower(
+        v: super::timer::ErrorCode,
+    ) -> bindings::wasi_hw::hal::timer::ErrorCode {
+        match v {
+            super::timer::ErrorCode::InvalidArgument => {
+                bindings::wasi_hw::hal::timer::ErrorCode::InvalidArgument
+            }
+            super::timer::ErrorCode::LimitReached => {
+                bindings::wasi_hw::hal::timer::ErrorCode::LimitReached
+            }
+        }
+    }
+    /// `level` of `wasi-hw:hal/log@0.1.0`, wasmtime's as the shim's.
+    fn log_level_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::log::Level,
+    ) -> super::log::Level {
+        match v {
+            bindings::wasi_hw::hal::log::Level::Trace => super::log::Level::Trace,
+            bindings::wasi_hw::hal::log::Level::Debug => super::log::Level::Debug,
+            bindings::wasi_hw::hal::log::Level::Info => super::log::Level::Info,
+            bindings::wasi_hw::hal::log::Level::Warn => super::log::Level::Warn,
+            bindings::wasi_hw::hal::log::Level::Error => super::log::Level::Error,
+        }
+    }
+    /// `level` of `wasi-hw:hal/log@0.1.0`, the shim's as wasmtime's.
+    fn log_level_lower(v: super::log::Level) -> bindings::wasi_hw::hal::log::Level {
+        match v {
+            super::log::Level::Trace => bindings::wasi_hw::hal::log::Level::Trace,
+            super::log::Level::Debug => bindings::wasi_hw::hal::log::Level::Debug,
+            super::log::Level::Info => bindings::wasi_hw::hal::log::Level::Info,
+            super::log::Level::Warn => bindings::wasi_hw::hal::log::Level::Warn,
+            super::log::Level::Error => bindings::wasi_hw::hal::log::Level::Error,
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
+    fn gpio_error_code_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::gpio::ErrorCode,
+    ) -> super::gpio::ErrorCode {
+        match v {
+            bindings::wasi_hw::hal::gpio::ErrorCode::NotFound => {
+                super::gpio::ErrorCode::NotFound
+            }
+            bindings::wasi_hw::hal::gpio::ErrorCode::NotPermitted => {
+                super::gpio::ErrorCode::NotPermitted
+            }
+            bindings::wasi_hw::hal::gpio::ErrorCode::Busy => super::gpio::ErrorCode::Busy,
+            bindings::wasi_hw::hal::gpio::ErrorCode::Unsupported => {
+                super::gpio::ErrorCode::Unsupported
+            }
+            bindings::wasi_hw::hal::gpio::ErrorCode::WrongMode => {
+                super::gpio::ErrorCode::WrongMode
+            }
+            bindings::wasi_hw::hal::gpio::ErrorCode::LimitReached => {
+                super::gpio::ErrorCode::LimitReached
+            }
+            bindings::wasi_hw::hal::gpio::ErrorCode::Other => {
+                super::gpio::ErrorCode::Other
+            }
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
+    fn gpio_error_code_lower(
+        v: super::gpio::ErrorCode,
+    ) -> bindings::wasi_hw::hal::gpio::ErrorCode {
+        match v {
+            super::gpio::ErrorCode::NotFound => {
+                bindings::wasi_hw::hal::gpio::ErrorCode::NotFound
+            }
+            super::gpio::ErrorCode::NotPermitted => {
+                bindings::wasi_hw::hal::gpio::ErrorCode::NotPermitted
+            }
+            super::gpio::ErrorCode::Busy => bindings::wasi_hw::hal::gpio::ErrorCode::Busy,
+            super::gpio::ErrorCode::Unsupported => {
+                bindings::wasi_hw::hal::gpio::ErrorCode::Unsupported
+            }
+            super::gpio::ErrorCode::WrongMode => {
+                bindings::wasi_hw::hal::gpio::ErrorCode::WrongMode
+            }
+            super::gpio::ErrorCode::LimitReached => {
+                bindings::wasi_hw::hal::gpio::ErrorCode::LimitReached
+            }
+            super::gpio::ErrorCode::Other => {
+                bindings::wasi_hw::hal::gpio::ErrorCode::Other
+            }
+        }
+    }
+    /// `capabilities` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
+    fn gpio_capabilities_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::gpio::Capabilities,
+    ) -> super::gpio::Capabilities {
+        let mut out = super::gpio::Capabilities::empty();
+        if v.contains(bindings::wasi_hw::hal::gpio::Capabilities::INPUT) {
+            out = out | super::gpio::Capabilities::INPUT;
+        }
+        if v.contains(bindings::wasi_hw::hal::gpio::Capabilities::PUSH_PULL_OUTPUT) {
+            out = out | super::gpio::Capabilities::PUSH_PULL_OUTPUT;
+        }
+        if v.contains(bindings::wasi_hw::hal::gpio::Capabilities::OPEN_DRAIN_OUTPUT) {
+            out = out | super::gpio::Capabilities::OPEN_DRAIN_OUTPUT;
+        }
+        if v.contains(bindings::wasi_hw::hal::gpio::Capabilities::PULL_UP) {
+            out = out | super::gpio::Capabilities::PULL_UP;
+        }
+        if v.contains(bindings::wasi_hw::hal::gpio::Capabilities::PULL_DOWN) {
+            out = out | super::gpio::Capabilities::PULL_DOWN;
+        }
+        if v.contains(bindings::wasi_hw::hal::gpio::Capabilities::EDGE_EVENTS) {
+            out = out | super::gpio::Capabilities::EDGE_EVENTS;
+        }
+        out
+    }
+    /// `capabilities` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
+    fn gpio_capabilities_lower(
+        v: super::gpio::Capabilities,
+    ) -> bindings::wasi_hw::hal::gpio::Capabilities {
+        let mut out = bindings::wasi_hw::hal::gpio::Capabilities::empty();
+        if v.contains(super::gpio::Capabilities::INPUT) {
+            out = out | bindings::wasi_hw::hal::gpio::Capabilities::INPUT;
+        }
+        if v.contains(super::gpio::Capabilities::PUSH_PULL_OUTPUT) {
+            out = out | bindings::wasi_hw::hal::gpio::Capabilities::PUSH_PULL_OUTPUT;
+        }
+        if v.contains(super::gpio::Capabilities::OPEN_DRAIN_OUTPUT) {
+            out = out | bindings::wasi_hw::hal::gpio::Capabilities::OPEN_DRAIN_OUTPUT;
+        }
+        if v.contains(super::gpio::Capabilities::PULL_UP) {
+            out = out | bindings::wasi_hw::hal::gpio::Capabilities::PULL_UP;
+        }
+        if v.contains(super::gpio::Capabilities::PULL_DOWN) {
+            out = out | bindings::wasi_hw::hal::gpio::Capabilities::PULL_DOWN;
+        }
+        if v.contains(super::gpio::Capabilities::EDGE_EVENTS) {
+            out = out | bindings::wasi_hw::hal::gpio::Capabilities::EDGE_EVENTS;
+        }
+        out
+    }
+    /// `mode` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
+    fn gpio_mode_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::gpio::Mode,
+    ) -> super::gpio::Mode {
+        match v {
+            bindings::wasi_hw::hal::gpio::Mode::Input => super::gpio::Mode::Input,
+            bindings::wasi_hw::hal::gpio::Mode::PushPullOutput => {
+                super::gpio::Mode::PushPullOutput
+            }
+            bindings::wasi_hw::hal::gpio::Mode::OpenDrainOutput => {
+                super::gpio::Mode::OpenDrainOutput
+            }
+        }
+    }
+    /// `mode` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
+    fn gpio_mode_lower(v: super::gpio::Mode) -> bindings::wasi_hw::hal::gpio::Mode {
+        match v {
+            super::gpio::Mode::Input => bindings::wasi_hw::hal::gpio::Mode::Input,
+            super::gpio::Mode::PushPullOutput => {
+                bindings::wasi_hw::hal::gpio::Mode::PushPullOutput
+            }
+            super::gpio::Mode::OpenDrainOutput => {
+                bindings::wasi_hw::hal::gpio::Mode::OpenDrainOutput
+            }
+        }
+    }
+    /// `pull` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
+    fn gpio_pull_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::gpio::Pull,
+    ) -> super::gpio::Pull {
+        match v {
+            bindings::wasi_hw::hal::gpio::Pull::None => super::gpio::Pull::None,
+            bindings::wasi_hw::hal::gpio::Pull::Up => super::gpio::Pull::Up,
+            bindings::wasi_hw::hal::gpio::Pull::Down => super::gpio::Pull::Down,
+        }
+    }
+    /// `pull` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
+    fn gpio_pull_lower(v: super::gpio::Pull) -> bindings::wasi_hw::hal::gpio::Pull {
+        match v {
+            super::gpio::Pull::None => bindings::wasi_hw::hal::gpio::Pull::None,
+            super::gpio::Pull::Up => bindings::wasi_hw::hal::gpio::Pull::Up,
+            super::gpio::Pull::Down => bindings::wasi_hw::hal::gpio::Pull::Down,
+        }
+    }
+    /// `edge` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
+    fn gpio_edge_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::gpio::Edge,
+    ) -> super::gpio::Edge {
+        match v {
+            bindings::wasi_hw::hal::gpio::Edge::Rising => super::gpio::Edge::Rising,
+            bindings::wasi_hw::hal::gpio::Edge::Falling => super::gpio::Edge::Falling,
+            bindings::wasi_hw::hal::gpio::Edge::Any => super::gpio::Edge::Any,
+        }
+    }
+    /// `edge` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
+    fn gpio_edge_lower(v: super::gpio::Edge) -> bindings::wasi_hw::hal::gpio::Edge {
+        match v {
+            super::gpio::Edge::Rising => bindings::wasi_hw::hal::gpio::Edge::Rising,
+            super::gpio::Edge::Falling => bindings::wasi_hw::hal::gpio::Edge::Falling,
+            super::gpio::Edge::Any => bindings::wasi_hw::hal::gpio::Edge::Any,
+        }
+    }
+    /// `config` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
+    fn gpio_config_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::gpio::Config,
+    ) -> super::gpio::Config {
+        super::gpio::Config {
+            mode: gpio_mode_lift((&v.mode)),
+            pull: gpio_pull_lift((&v.pull)),
+            active_low: *(&v.active_low),
+            initial_high: *(&v.initial_high),
+        }
+    }
+    /// `config` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
+    fn gpio_config_lower(
+        v: super::gpio::Config,
+    ) -> bindings::wasi_hw::hal::gpio::Config {
+        bindings::wasi_hw::hal::gpio::Config {
+            mode: gpio_mode_lower(v.mode),
+            pull: gpio_pull_lower(v.pull),
+            active_low: v.active_low,
+            initial_high: v.initial_high,
+        }
+    }
+    /// `pin-info` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
+    fn gpio_pin_info_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::gpio::PinInfo,
+    ) -> super::gpio::PinInfo<'a> {
+        super::gpio::PinInfo {
+            name: (&v.name).as_str(),
+            capabilities: gpio_capabilities_lift((&v.capabilities)),
+        }
+    }
+    /// `pin-info` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
+    fn gpio_pin_info_lower<'a>(
+        v: super::gpio::PinInfo<'a>,
+    ) -> bindings::wasi_hw::hal::gpio::PinInfo {
+        bindings::wasi_hw::hal::gpio::PinInfo {
+            name: String::from(v.name),
+            capabilities: gpio_capabilities_lower(v.capabilities),
+        }
+    }
+    /// `address` of `wasi-hw:hal/i2c@0.1.0`, wasmtime's as the shim's.
+    fn i2c_address_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::i2c::Address,
+    ) -> super::i2c::Address {
+        match v {
+            bindings::wasi_hw::hal::i2c::Address::SevenBit(x) => {
+                super::i2c::Address::SevenBit(*x)
+            }
+            bindings::wasi_hw::hal::i2c::Address::TenBit(x) => {
+                super::i2c::Address::TenBit(*x)
+            }
+        }
+    }
+    /// `address` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
+    fn i2c_address_lower(
+        v: super::i2c::Address,
+    ) -> bindings::wasi_hw::hal::i2c::Address {
+        match v {
+            super::i2c::Address::SevenBit(x) => {
+                bindings::wasi_hw::hal::i2c::Address::SevenBit(x)
+            }
+            super::i2c::Address::TenBit(x) => {
+                bindings::wasi_hw::hal::i2c::Address::TenBit(x)
+            }
+        }
+    }
+    /// `no-acknowledge-source` of `wasi-hw:hal/i2c@0.1.0`, wasmtime's as the shim's.
+    fn i2c_no_acknowledge_source_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::i2c::NoAcknowledgeSource,
+    ) -> super::i2c::NoAcknowledgeSource {
+        match v {
+            bindings::wasi_hw::hal::i2c::NoAcknowledgeSource::Address => {
+                super::i2c::NoAcknowledgeSource::Address
+            }
+            bindings::wasi_hw::hal::i2c::NoAcknowledgeSource::Data => {
+                super::i2c::NoAcknowledgeSource::Data
+            }
+            bindings::wasi_hw::hal::i2c::NoAcknowledgeSource::Unknown => {
+                super::i2c::NoAcknowledgeSource::Unknown
+            }
+        }
+    }
+    /// `no-acknowledge-source` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
+    fn i2c_no_acknowledge_source_lower(
+        v: super::i2c::NoAcknowledgeSource,
+    ) -> bindings::wasi_hw::hal::i2c::NoAcknowledgeSource {
+        match v {
+            super::i2c::NoAcknowledgeSource::Address => {
+                bindings::wasi_hw::hal::i2c::NoAcknowledgeSource::Address
+            }
+            super::i2c::NoAcknowledgeSource::Data => {
+                bindings::wasi_hw::hal::i2c::NoAcknowledgeSource::Data
+            }
+            super::i2c::NoAcknowledgeSource::Unknown => {
+                bindings::wasi_hw::hal::i2c::NoAcknowledgeSource::Unknown
+            }
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/i2c@0.1.0`, wasmtime's as the shim's.
+    fn i2c_error_code_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::i2c::ErrorCode,
+    ) -> super::i2c::ErrorCode {
+        match v {
+            bindings::wasi_hw::hal::i2c::ErrorCode::NoAcknowledge(x) => {
+                super::i2c::ErrorCode::NoAcknowledge(i2c_no_acknowledge_source_lift(x))
+            }
+            bindings::wasi_hw::hal::i2c::ErrorCode::ArbitrationLoss => {
+                super::i2c::ErrorCode::ArbitrationLoss
+            }
+            bindings::wasi_hw::hal::i2c::ErrorCode::Bus => super::i2c::ErrorCode::Bus,
+            bindings::wasi_hw::hal::i2c::ErrorCode::Overrun => {
+                super::i2c::ErrorCode::Overrun
+            }
+            bindings::wasi_hw::hal::i2c::ErrorCode::Timeout => {
+                super::i2c::ErrorCode::Timeout
+            }
+            bindings::wasi_hw::hal::i2c::ErrorCode::NotFound => {
+                super::i2c::ErrorCode::NotFound
+            }
+            bindings::wasi_hw::hal::i2c::ErrorCode::NotPermitted => {
+                super::i2c::ErrorCode::NotPermitted
+            }
+            bindings::wasi_hw::hal::i2c::ErrorCode::InvalidArgument => {
+                super::i2c::ErrorCode::InvalidArgument
+            }
+            bindings::wasi_hw::hal::i2c::ErrorCode::LimitReached => {
+                super::i2c::ErrorCode::LimitReached
+            }
+            bindings::wasi_hw::hal::i2c::ErrorCode::Other => super::i2c::ErrorCode::Other,
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
+    fn i2c_error_code_lower(
+        v: super::i2c::ErrorCode,
+    ) -> bindings::wasi_hw::hal::i2c::ErrorCode {
+        match v {
+            super::i2c::ErrorCode::NoAcknowledge(x) => {
+                bindings::wasi_hw::hal::i2c::ErrorCode::NoAcknowledge(
+                    i2c_no_acknowledge_source_lower(x),
+                )
+            }
+            super::i2c::ErrorCode::ArbitrationLoss => {
+                bindings::wasi_hw::hal::i2c::ErrorCode::ArbitrationLoss
+            }
+            super::i2c::ErrorCode::Bus => bindings::wasi_hw::hal::i2c::ErrorCode::Bus,
+            super::i2c::ErrorCode::Overrun => {
+                bindings::wasi_hw::hal::i2c::ErrorCode::Overrun
+            }
+            super::i2c::ErrorCode::Timeout => {
+                bindings::wasi_hw::hal::i2c::ErrorCode::Timeout
+            }
+            super::i2c::ErrorCode::NotFound => {
+                bindings::wasi_hw::hal::i2c::ErrorCode::NotFound
+            }
+            super::i2c::ErrorCode::NotPermitted => {
+                bindings::wasi_hw::hal::i2c::ErrorCode::NotPermitted
+            }
+            super::i2c::ErrorCode::InvalidArgument => {
+                bindings::wasi_hw::hal::i2c::ErrorCode::InvalidArgument
+            }
+            super::i2c::ErrorCode::LimitReached => {
+                bindings::wasi_hw::hal::i2c::ErrorCode::LimitReached
+            }
+            super::i2c::ErrorCode::Other => bindings::wasi_hw::hal::i2c::ErrorCode::Other,
+        }
+    }
+    /// `operation` of `wasi-hw:hal/i2c@0.1.0`, wasmtime's as the shim's.
+    fn i2c_operation_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::i2c::Operation,
+    ) -> super::i2c::Operation<'a> {
+        match v {
+            bindings::wasi_hw::hal::i2c::Operation::Read(x) => {
+                super::i2c::Operation::Read(*x)
+            }
+            bindings::wasi_hw::hal::i2c::Operation::Write(x) => {
+                super::i2c::Operation::Write(x.as_slice())
+            }
+        }
+    }
+    /// `operation` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
+    fn i2c_operation_lower<'a>(
+        v: super::i2c::Operation<'a>,
+    ) -> bindings::wasi_hw::hal::i2c::Operation {
+        match v {
+            super::i2c::Operation::Read(x) => {
+                bindings::wasi_hw::hal::i2c::Operation::Read(x)
+            }
+            super::i2c::Operation::Write(x) => {
+                bindings::wasi_hw::hal::i2c::Operation::Write(x.to_vec())
+            }
+        }
+    }
+    /// `bus-info` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
+    fn i2c_bus_info_lower<'a>(
+        v: super::i2c::BusInfo<'a>,
+    ) -> bindings::wasi_hw::hal::i2c::BusInfo {
+        bindings::wasi_hw::hal::i2c::BusInfo {
+            name: String::from(v.name),
+            frequency_hz: v.frequency_hz,
+            allowed: v
+                .allowed
+                .iter()
+                .map(|v1| i2c_address_lower((*v1)))
+                .collect::<Vec<_>>(),
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
+    fn sensor_error_code_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::sensor::ErrorCode,
+    ) -> super::sensor::ErrorCode {
+        match v {
+            bindings::wasi_hw::hal::sensor::ErrorCode::NotFound => {
+                super::sensor::ErrorCode::NotFound
+            }
+            bindings::wasi_hw::hal::sensor::ErrorCode::NotPermitted => {
+                super::sensor::ErrorCode::NotPermitted
+            }
+            bindings::wasi_hw::hal::sensor::ErrorCode::Busy => {
+                super::sensor::ErrorCode::Busy
+            }
+            bindings::wasi_hw::hal::sensor::ErrorCode::Unsupported => {
+                super::sensor::ErrorCode::Unsupported
+            }
+            bindings::wasi_hw::hal::sensor::ErrorCode::InvalidArgument => {
+                super::sensor::ErrorCode::InvalidArgument
+            }
+            bindings::wasi_hw::hal::sensor::ErrorCode::Running => {
+                super::sensor::ErrorCode::Running
+            }
+            bindings::wasi_hw::hal::sensor::ErrorCode::Device => {
+                super::sensor::ErrorCode::Device
+            }
+            bindings::wasi_hw::hal::sensor::ErrorCode::LimitReached => {
+                super::sensor::ErrorCode::LimitReached
+            }
+            bindings::wasi_hw::hal::sensor::ErrorCode::Other => {
+                super::sensor::ErrorCode::Other
+            }
+        }
+    }
+    /// `error-code` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_error_code_lower(
+        v: super::sensor::ErrorCode,
+    ) -> bindings::wasi_hw::hal::sensor::ErrorCode {
+        match v {
+            super::sensor::ErrorCode::NotFound => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::NotFound
+            }
+            super::sensor::ErrorCode::NotPermitted => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::NotPermitted
+            }
+            super::sensor::ErrorCode::Busy => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::Busy
+            }
+            super::sensor::ErrorCode::Unsupported => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::Unsupported
+            }
+            super::sensor::ErrorCode::InvalidArgument => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::InvalidArgument
+            }
+            super::sensor::ErrorCode::Running => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::Running
+            }
+            super::sensor::ErrorCode::Device => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::Device
+            }
+            super::sensor::ErrorCode::LimitReached => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::LimitReached
+            }
+            super::sensor::ErrorCode::Other => {
+                bindings::wasi_hw::hal::sensor::ErrorCode::Other
+            }
+        }
+    }
+    /// `kind` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
+    fn sensor_kind_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::sensor::Kind,
+    ) -> super::sensor::Kind {
+        match v {
+            bindings::wasi_hw::hal::sensor::Kind::Thermometer => {
+                super::sensor::Kind::Thermometer
+            }
+            bindings::wasi_hw::hal::sensor::Kind::Hygrometer => {
+                super::sensor::Kind::Hygrometer
+            }
+            bindings::wasi_hw::hal::sensor::Kind::Barometer => {
+                super::sensor::Kind::Barometer
+            }
+            bindings::wasi_hw::hal::sensor::Kind::Environmental => {
+                super::sensor::Kind::Environmental
+            }
+            bindings::wasi_hw::hal::sensor::Kind::Accelerometer => {
+                super::sensor::Kind::Accelerometer
+            }
+            bindings::wasi_hw::hal::sensor::Kind::Gyroscope => {
+                super::sensor::Kind::Gyroscope
+            }
+            bindings::wasi_hw::hal::sensor::Kind::Magnetometer => {
+                super::sensor::Kind::Magnetometer
+            }
+            bindings::wasi_hw::hal::sensor::Kind::Light => super::sensor::Kind::Light,
+            bindings::wasi_hw::hal::sensor::Kind::Proximity => {
+                super::sensor::Kind::Proximity
+            }
+            bindings::wasi_hw::hal::sensor::Kind::Other => super::sensor::Kind::Other,
+        }
+    }
+    /// `kind` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_kind_lower(
+        v: super::sensor::Kind,
+    ) -> bindings::wasi_hw::hal::sensor::Kind {
+        match v {
+            super::sensor::Kind::Thermometer => {
+                bindings::wasi_hw::hal::sensor::Kind::Thermometer
+            }
+            super::sensor::Kind::Hygrometer => {
+                bindings::wasi_hw::hal::sensor::Kind::Hygrometer
+            }
+            super::sensor::Kind::Barometer => {
+                bindings::wasi_hw::hal::sensor::Kind::Barometer
+            }
+            super::sensor::Kind::Environmental => {
+                bindings::wasi_hw::hal::sensor::Kind::Environmental
+            }
+            super::sensor::Kind::Accelerometer => {
+                bindings::wasi_hw::hal::sensor::Kind::Accelerometer
+            }
+            super::sensor::Kind::Gyroscope => {
+                bindings::wasi_hw::hal::sensor::Kind::Gyroscope
+            }
+            super::sensor::Kind::Magnetometer => {
+                bindings::wasi_hw::hal::sensor::Kind::Magnetometer
+            }
+            super::sensor::Kind::Light => bindings::wasi_hw::hal::sensor::Kind::Light,
+            super::sensor::Kind::Proximity => {
+                bindings::wasi_hw::hal::sensor::Kind::Proximity
+            }
+            super::sensor::Kind::Other => bindings::wasi_hw::hal::sensor::Kind::Other,
+        }
+    }
+    /// `channel` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
+    fn sensor_channel_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::sensor::Channel,
+    ) -> super::sensor::Channel {
+        match v {
+            bindings::wasi_hw::hal::sensor::Channel::Temperature => {
+                super::sensor::Channel::Temperature
+            }
+            bindings::wasi_hw::hal::sensor::Channel::RelativeHumidity => {
+                super::sensor::Channel::RelativeHumidity
+            }
+            bindings::wasi_hw::hal::sensor::Channel::Pressure => {
+                super::sensor::Channel::Pressure
+            }
+            bindings::wasi_hw::hal::sensor::Channel::AccelerationX => {
+                super::sensor::Channel::AccelerationX
+            }
+            bindings::wasi_hw::hal::sensor::Channel::AccelerationY => {
+                super::sensor::Channel::AccelerationY
+            }
+            bindings::wasi_hw::hal::sensor::Channel::AccelerationZ => {
+                super::sensor::Channel::AccelerationZ
+            }
+            bindings::wasi_hw::hal::sensor::Channel::AngularVelocityX => {
+                super::sensor::Channel::AngularVelocityX
+            }
+            bindings::wasi_hw::hal::sensor::Channel::AngularVelocityY => {
+                super::sensor::Channel::AngularVelocityY
+            }
+            bindings::wasi_hw::hal::sensor::Channel::AngularVelocityZ => {
+                super::sensor::Channel::AngularVelocityZ
+            }
+            bindings::wasi_hw::hal::sensor::Channel::MagneticFieldX => {
+                super::sensor::Channel::MagneticFieldX
+            }
+            bindings::wasi_hw::hal::sensor::Channel::MagneticFieldY => {
+                super::sensor::Channel::MagneticFieldY
+            }
+            bindings::wasi_hw::hal::sensor::Channel::MagneticFieldZ => {
+                super::sensor::Channel::MagneticFieldZ
+            }
+            bindings::wasi_hw::hal::sensor::Channel::Illuminance => {
+                super::sensor::Channel::Illuminance
+            }
+            bindings::wasi_hw::hal::sensor::Channel::Distance => {
+                super::sensor::Channel::Distance
+            }
+            bindings::wasi_hw::hal::sensor::Channel::Voltage => {
+                super::sensor::Channel::Voltage
+            }
+        }
+    }
+    /// `channel` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_channel_lower(
+        v: super::sensor::Channel,
+    ) -> bindings::wasi_hw::hal::sensor::Channel {
+        match v {
+            super::sensor::Channel::Temperature => {
+                bindings::wasi_hw::hal::sensor::Channel::Temperature
+            }
+            super::sensor::Channel::RelativeHumidity => {
+                bindings::wasi_hw::hal::sensor::Channel::RelativeHumidity
+            }
+            super::sensor::Channel::Pressure => {
+                bindings::wasi_hw::hal::sensor::Channel::Pressure
+            }
+            super::sensor::Channel::AccelerationX => {
+                bindings::wasi_hw::hal::sensor::Channel::AccelerationX
+            }
+            super::sensor::Channel::AccelerationY => {
+                bindings::wasi_hw::hal::sensor::Channel::AccelerationY
+            }
+            super::sensor::Channel::AccelerationZ => {
+                bindings::wasi_hw::hal::sensor::Channel::AccelerationZ
+            }
+            super::sensor::Channel::AngularVelocityX => {
+                bindings::wasi_hw::hal::sensor::Channel::AngularVelocityX
+            }
+            super::sensor::Channel::AngularVelocityY => {
+                bindings::wasi_hw::hal::sensor::Channel::AngularVelocityY
+            }
+            super::sensor::Channel::AngularVelocityZ => {
+                bindings::wasi_hw::hal::sensor::Channel::AngularVelocityZ
+            }
+            super::sensor::Channel::MagneticFieldX => {
+                bindings::wasi_hw::hal::sensor::Channel::MagneticFieldX
+            }
+            super::sensor::Channel::MagneticFieldY => {
+                bindings::wasi_hw::hal::sensor::Channel::MagneticFieldY
+            }
+            super::sensor::Channel::MagneticFieldZ => {
+                bindings::wasi_hw::hal::sensor::Channel::MagneticFieldZ
+            }
+            super::sensor::Channel::Illuminance => {
+                bindings::wasi_hw::hal::sensor::Channel::Illuminance
+            }
+            super::sensor::Channel::Distance => {
+                bindings::wasi_hw::hal::sensor::Channel::Distance
+            }
+            super::sensor::Channel::Voltage => {
+                bindings::wasi_hw::hal::sensor::Channel::Voltage
+            }
+        }
+    }
+    /// `channel-info` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
+    fn sensor_channel_info_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::sensor::ChannelInfo,
+    ) -> super::sensor::ChannelInfo {
+        super::sensor::ChannelInfo {
+            channel: sensor_channel_lift((&v.channel)),
+            min: *(&v.min),
+            max: *(&v.max),
+            resolution: *(&v.resolution),
+        }
+    }
+    /// `channel-info` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_channel_info_lower(
+        v: super::sensor::ChannelInfo,
+    ) -> bindings::wasi_hw::hal::sensor::ChannelInfo {
+        bindings::wasi_hw::hal::sensor::ChannelInfo {
+            channel: sensor_channel_lower(v.channel),
+            min: v.min,
+            max: v.max,
+            resolution: v.resolution,
+        }
+    }
+    /// `sensor-info` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_sensor_info_lower<'a>(
+        v: super::sensor::SensorInfo<'a>,
+    ) -> bindings::wasi_hw::hal::sensor::SensorInfo {
+        bindings::wasi_hw::hal::sensor::SensorInfo {
+            name: String::from(v.name),
+            kind: sensor_kind_lower(v.kind),
+            channels: v
+                .channels
+                .iter()
+                .map(|v1| sensor_channel_info_lower((*v1)))
+                .collect::<Vec<_>>(),
+            min_interval_ns: v.min_interval_ns,
+            fifo_capacity: v.fifo_capacity,
+        }
+    }
+    /// `sample` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_sample_lower<'a>(
+        v: super::sensor::Sample<'a>,
+    ) -> bindings::wasi_hw::hal::sensor::Sample {
+        bindings::wasi_hw::hal::sensor::Sample {
+            timestamp_ns: v.timestamp_ns,
+            sequence: v.sequence,
+            values: v.values.iter().map(|v1| (*v1)).collect::<Vec<_>>(),
+        }
+    }
+    /// `fifo-samples` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_fifo_samples_lower<'a>(
+        v: super::sensor::FifoSamples<'a>,
+    ) -> bindings::wasi_hw::hal::sensor::FifoSamples {
+        bindings::wasi_hw::hal::sensor::FifoSamples {
+            samples: v
+                .samples
+                .iter()
+                .map(|v1| sensor_sample_lower((*v1)))
+                .collect::<Vec<_>>(),
+            overrun: v.overrun,
+        }
+    }
+    /// `channel-range` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
+    fn sensor_channel_range_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::sensor::ChannelRange,
+    ) -> super::sensor::ChannelRange {
+        super::sensor::ChannelRange {
+            channel: sensor_channel_lift((&v.channel)),
+            full_scale: *(&v.full_scale),
+        }
+    }
+    /// `channel-range` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_channel_range_lower(
+        v: super::sensor::ChannelRange,
+    ) -> bindings::wasi_hw::hal::sensor::ChannelRange {
+        bindings::wasi_hw::hal::sensor::ChannelRange {
+            channel: sensor_channel_lower(v.channel),
+            full_scale: v.full_scale,
+        }
+    }
+    /// `attribute` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
+    fn sensor_attribute_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::sensor::Attribute,
+    ) -> super::sensor::Attribute {
+        match v {
+            bindings::wasi_hw::hal::sensor::Attribute::SamplingIntervalNs(x) => {
+                super::sensor::Attribute::SamplingIntervalNs(*x)
+            }
+            bindings::wasi_hw::hal::sensor::Attribute::Oversampling(x) => {
+                super::sensor::Attribute::Oversampling(*x)
+            }
+            bindings::wasi_hw::hal::sensor::Attribute::Range(x) => {
+                super::sensor::Attribute::Range(sensor_channel_range_lift(x))
+            }
+        }
+    }
+    /// `attribute` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_attribute_lower(
+        v: super::sensor::Attribute,
+    ) -> bindings::wasi_hw::hal::sensor::Attribute {
+        match v {
+            super::sensor::Attribute::SamplingIntervalNs(x) => {
+                bindings::wasi_hw::hal::sensor::Attribute::SamplingIntervalNs(x)
+            }
+            super::sensor::Attribute::Oversampling(x) => {
+                bindings::wasi_hw::hal::sensor::Attribute::Oversampling(x)
+            }
+            super::sensor::Attribute::Range(x) => {
+                bindings::wasi_hw::hal::sensor::Attribute::Range(
+                    sensor_channel_range_lower(x),
+                )
+            }
+        }
+    }
+    /// `attribute-kind` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
+    fn sensor_attribute_kind_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::sensor::AttributeKind,
+    ) -> super::sensor::AttributeKind {
+        match v {
+            bindings::wasi_hw::hal::sensor::AttributeKind::SamplingInterval => {
+                super::sensor::AttributeKind::SamplingInterval
+            }
+            bindings::wasi_hw::hal::sensor::AttributeKind::Oversampling => {
+                super::sensor::AttributeKind::Oversampling
+            }
+        }
+    }
+    /// `attribute-kind` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_attribute_kind_lower(
+        v: super::sensor::AttributeKind,
+    ) -> bindings::wasi_hw::hal::sensor::AttributeKind {
+        match v {
+            super::sensor::AttributeKind::SamplingInterval => {
+                bindings::wasi_hw::hal::sensor::AttributeKind::SamplingInterval
+            }
+            super::sensor::AttributeKind::Oversampling => {
+                bindings::wasi_hw::hal::sensor::AttributeKind::Oversampling
+            }
+        }
+    }
+    /// `threshold` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
+    fn sensor_threshold_lift<'a>(
+        v: &'a bindings::wasi_hw::hal::sensor::Threshold,
+    ) -> super::sensor::Threshold {
+        super::sensor::Threshold {
+            channel: sensor_channel_lift((&v.channel)),
+            level: *(&v.level),
+            above: *(&v.above),
+        }
+    }
+    /// `threshold` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
+    fn sensor_threshold_lower(
+        v: super::sensor::Threshold,
+    ) -> bindings::wasi_hw::hal::sensor::Threshold {
+        bindings::wasi_hw::hal::sensor::Threshold {
+            channel: sensor_channel_lower(v.channel),
+            level: v.level,
+            above: v.above,
+        }
+    }
+}

@@ -17,10 +17,12 @@
 //!   adapter implements;
 //! - [`list`]: list arguments read lazily out of guest memory, validated
 //!   before the firmware sees them;
+//! - `slab` (with the `alloc` feature): growable tables for the adapters
+//!   of engines that keep the guest's handles themselves (wasmtime);
 //! - [`Error`]: what goes wrong, as a value the adapter turns into a trap.
 //!
-//! It is `no_std`, needs no allocator, and never panics on anything a guest
-//! sends.
+//! It is `no_std`, needs no allocator (but for `slab`), and never panics on
+//! anything a guest sends.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -30,6 +32,11 @@ pub mod guest;
 pub mod handles;
 pub mod list;
 pub mod memory;
+#[cfg(feature = "alloc")]
+pub mod slab;
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
 
 pub use guest::{Guest, NoRealloc};
 pub use handles::Table;

@@ -13,13 +13,17 @@ use crate::Error;
 use crate::handles::Table;
 use crate::memory::{aligned, range, read_u32};
 
-/// A list argument of `T`, lifted from guest memory element by element.
+/// A list argument of `T`: lifted from guest memory element by element
+/// (what the glue of a core module passes), or values the host already has
+/// (what an engine that lifts lists itself, such as wasmtime, passes).
 pub struct List<'g, T> {
     memory: &'g [u8],
     ptr: u32,
     len: u32,
     size: u32,
     lift: fn(&'g [u8], u32) -> Result<T, Error>,
+    /// The values, when the engine lifted them: then `memory` is unused.
+    lifted: Option<&'g [T]>,
 }
 
 impl<T> Clone for List<'_, T> {
@@ -29,9 +33,28 @@ impl<T> Clone for List<'_, T> {
 }
 impl<T> Copy for List<'_, T> {}
 
-impl<T: core::fmt::Debug> core::fmt::Debug for List<'_, T> {
+impl<T: Copy + core::fmt::Debug> core::fmt::Debug for List<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_list().entries(*self).finish()
+    }
+}
+
+fn never<T>(_: &[u8], _: u32) -> Result<T, Error> {
+    Err(Error::OutOfBounds)
+}
+
+impl<'g, T: Copy> List<'g, T> {
+    /// The list of `values` that the engine has already lifted (wasmtime's
+    /// adapter passes these).
+    pub fn lifted(values: &'g [T]) -> List<'g, T> {
+        List {
+            memory: &[],
+            ptr: 0,
+            len: u32::try_from(values.len()).unwrap_or(u32::MAX),
+            size: 0,
+            lift: never,
+            lifted: Some(values),
+        }
     }
 }
 
@@ -56,6 +79,7 @@ impl<'g, T> List<'g, T> {
             len,
             size,
             lift,
+            lifted: None,
         };
         for i in 0..len {
             (list.lift)(memory, list.address(i))?;
@@ -79,8 +103,14 @@ impl<'g, T> List<'g, T> {
     }
 
     /// The element at `index`.
-    pub fn get(&self, index: usize) -> Option<T> {
+    pub fn get(&self, index: usize) -> Option<T>
+    where
+        T: Copy,
+    {
         let i = u32::try_from(index).ok().filter(|&i| i < self.len)?;
+        if let Some(values) = self.lifted {
+            return values.get(index).copied();
+        }
         (self.lift)(self.memory, self.address(i)).ok()
     }
 }
@@ -100,12 +130,15 @@ impl<T> Clone for ListIter<'_, T> {
     }
 }
 
-impl<T> Iterator for ListIter<'_, T> {
+impl<T: Copy> Iterator for ListIter<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
         while self.next < self.list.len {
             let i = self.next;
             self.next += 1;
+            if let Some(values) = self.list.lifted {
+                return values.get(i as usize).copied();
+            }
             // Every element was lifted in `List::new`; memory does not
             // change while the host runs, so this succeeds.
             if let Ok(v) = (self.list.lift)(self.list.memory, self.list.address(i)) {
@@ -120,9 +153,9 @@ impl<T> Iterator for ListIter<'_, T> {
     }
 }
 
-impl<T> ExactSizeIterator for ListIter<'_, T> {}
+impl<T: Copy> ExactSizeIterator for ListIter<'_, T> {}
 
-impl<'g, T> IntoIterator for List<'g, T> {
+impl<'g, T: Copy> IntoIterator for List<'g, T> {
     type Item = T;
     type IntoIter = ListIter<'g, T>;
     fn into_iter(self) -> ListIter<'g, T> {
@@ -285,6 +318,19 @@ mod tests {
         assert_eq!(all, [(1, 2), (3, 4)]);
         assert_eq!(list.into_iter().len(), 2);
         assert_eq!(list.get(2), None);
+    }
+
+    #[test]
+    fn a_list_the_engine_lifted_reads_as_one_from_memory() {
+        let mem = [1u8, 0, 2, 0, 3, 0, 4, 0];
+        let from_memory = List::new(&mem[..], 0, 2, 4, 2, lift_pair).unwrap();
+        let values = [(1u16, 2u16), (3, 4)];
+        let lifted = List::lifted(&values[..]);
+        assert_eq!(lifted.len(), 2);
+        assert_eq!(lifted.get(1), Some((3, 4)));
+        assert_eq!(lifted.get(2), None);
+        assert!(lifted.into_iter().eq(from_memory));
+        assert!(List::<u8>::lifted(&[]).is_empty());
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod glue;
 mod names;
 mod types;
 mod wasmi;
+mod wasmtime;
 
 use anyhow::{Result, bail};
 use proc_macro2::TokenStream;
@@ -138,6 +139,8 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
     let tables = w.tables();
     let dispatch = dispatch::dispatch(&w)?;
     let adapter = wasmi::adapter(&w)?;
+    let wit = wit_text(package)?;
+    let wasmtime = wasmtime::adapter(&w, world, &wit)?;
     let package_name = package.name();
     let file: TokenStream = quote! {
         #host
@@ -145,6 +148,7 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
         #(#modules)*
         #dispatch
         #adapter
+        #wasmtime
     };
     let parsed: syn::File = syn::parse2(file)
         .map_err(|e| anyhow::anyhow!("internal error: the generated shim does not parse: {e}"))?;
@@ -154,6 +158,24 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
          // Do not edit: change the WIT or the generator, and regenerate.\n\
          #![allow(\n    clippy::all,\n    unused_variables,\n    unused_mut,\n    unused_parens,\n    non_camel_case_types,\n    dead_code\n)]\n\n{body}"
     ))
+}
+
+/// The package as one WIT text, its dependencies nested in it: what the
+/// wasmtime adapter's `bindgen!` reads, so that the generated file needs no
+/// WIT folder beside it.
+fn wit_text(package: &Package) -> Result<String> {
+    let nested: Vec<_> = package
+        .resolve
+        .packages
+        .iter()
+        .map(|(id, _)| id)
+        .filter(|id| *id != package.id)
+        .collect();
+    let mut printer = wit_component::WitPrinter::default();
+    printer
+        .print(&package.resolve, package.id, &nested)
+        .map_err(|e| anyhow::anyhow!("printing the WIT of {}: {e}", package.name()))?;
+    Ok(printer.output.to_string())
 }
 
 impl<'a> World<'a> {
