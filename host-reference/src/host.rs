@@ -187,6 +187,10 @@ impl State {
     }
 }
 
+// ---- running apps ----
+
+/// How an app run ended, when the host itself is fine.
+#[derive(Debug)]
 pub enum Outcome {
     /// `run` returned `ok`.
     Success,
