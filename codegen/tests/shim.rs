@@ -304,3 +304,54 @@ opt-level = 2
         "{stdout}"
     );
 }
+
+/// An owned handle lifted after a borrow of the same type would take a
+/// resource out of a table lent for the call: refused by name, where it
+/// comes first it is supported.
+#[test]
+fn an_own_handle_after_a_borrow_of_its_type_is_refused_by_name() {
+    let load = |name: &str, func: &str| {
+        let wit = format!(
+            "package fixture:merge@0.1.0;\n\
+             interface bufs {{\n\
+             resource buffer {{ constructor(); {func} }}\n\
+             }}\n\
+             world host {{ import bufs; }}\n"
+        );
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("merge.wit"), wit).unwrap();
+        shim::rust(
+            &Package::load(&dir).unwrap(),
+            "host",
+            &ShimOptions::default(),
+        )
+    };
+    let err = load("merge-after", "merge: func(other: buffer);")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "function `[method]buffer.merge` of `fixture:merge/bufs@0.1.0`: the parameter `other` owns a `buffer` and comes after a borrow of one; the host shim lifts arguments in order and cannot take a resource out of a table it has lent for the call (put the owned handle first)"
+    );
+    let err = load(
+        "merge-in-tuple",
+        "merge: static func(pair: tuple<borrow<buffer>, buffer>);",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("the parameter `pair` owns a `buffer`"),
+        "{err}"
+    );
+    let code = load(
+        "merge-before",
+        "merge: static func(src: buffer, dst: borrow<buffer>);",
+    )
+    .unwrap();
+    let code = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        code.contains("let t1 = __tables.bufs_buffer.remove((arg0) as u32)?; let t2 = __tables.bufs_buffer.get_mut((arg1) as u32)?;"),
+        "{code}"
+    );
+}

@@ -345,6 +345,47 @@ pub fn supported(w: &World, iface: usize, f: &Function) -> Result<()> {
             "{where_}: async functions, getters and setters are not supported by the host shim"
         ),
     }
+    // Arguments are lifted in order, and a borrow holds its table until
+    // the call: an own handle of the same type lifted after it would take
+    // a resource out of a table that is still borrowed.
+    fn handles(w: &World, t: &Type, out: &mut Vec<(bool, TypeId)>) -> Result<()> {
+        let Type::Id(id) = t else { return Ok(()) };
+        match &w.resolve.types[*id].kind {
+            TypeDefKind::Handle(Handle::Own(r)) => out.push((true, w.resource(*r)?.id)),
+            TypeDefKind::Handle(Handle::Borrow(r)) => out.push((false, w.resource(*r)?.id)),
+            TypeDefKind::Type(t) | TypeDefKind::Option(t) | TypeDefKind::List(t) => {
+                handles(w, t, out)?
+            }
+            TypeDefKind::Tuple(t) => {
+                for t in &t.types {
+                    handles(w, t, out)?;
+                }
+            }
+            TypeDefKind::Result(r) => {
+                for t in r.ok.iter().chain(r.err.iter()) {
+                    handles(w, t, out)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    let mut borrowed: Vec<TypeId> = Vec::new();
+    for (i, p) in f.params.iter().enumerate() {
+        let mut found = Vec::new();
+        handles(w, &p.ty, &mut found)?;
+        for (own, r) in found {
+            if !own {
+                borrowed.push(r);
+            } else if borrowed.contains(&r) {
+                let name = &f.params[i].name;
+                let res = w.resource(r)?.name.clone();
+                bail!(
+                    "{where_}: the parameter `{name}` owns a `{res}` and comes after a borrow of one; the host shim lifts arguments in order and cannot take a resource out of a table it has lent for the call (put the owned handle first)"
+                );
+            }
+        }
+    }
     Ok(())
 }
 
