@@ -28,9 +28,11 @@
 //! borrow inside an `option`, `result` or `tuple`, and a list of borrows,
 //! lifted as `Handles`, beside another), every borrow of that type in that
 //! function is a shared `&` (`Table::get`), and borrows of other types stay
-//! `&mut` (`types::shared_borrows`). The firmware tells one resource from two with
-//! `core::ptr::eq`, and changes one through interior mutability or through
-//! its own state (`&mut self`). The trait's doc says so where it applies.
+//! `&mut` (`types::shared_borrows`). The firmware tells one resource from
+//! two with `core::ptr::eq`, and changes one through interior mutability or
+//! through its own state (`&mut self`). The trait's doc says so where it
+//! applies. An owned handle after a borrow of its type is refused: the
+//! borrow holds the table while the own would take from it.
 //!
 //! The glue comes from wit-bindgen-core's canonical-ABI instruction stream
 //! (lift the arguments, call, lower the results), rendered as Rust that
