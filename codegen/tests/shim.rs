@@ -177,3 +177,181 @@ wasmi = {{ version = "2.0", default-features = false, optional = true }}
         );
     }
 }
+
+/// Where a function borrows two or more resources of one type (counting
+/// `self`, a list of borrows as many), every borrow of that type in it is a
+/// shared `&`, looked up with `Table::get`: the guest may pass one handle
+/// twice. A borrow of a type the function borrows once stays `&mut`.
+#[test]
+fn two_borrows_of_one_type_in_one_call_are_shared() {
+    let code = shim::rust(&fixture("borrows"), "host", &ShimOptions::default()).unwrap();
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let code = squash(&code);
+    for signature in [
+        "fn unit_same_as( &mut self, unit: &'_ Self::Unit, other: &'_ Self::Unit, ) -> Result<bool, rt::Error>;",
+        "fn unit_count_same( &mut self, unit: &'_ Self::Unit, others: rt::Handles<'_, Self::Unit>, ) -> Result<u32, rt::Error>;",
+        "fn unit_same_as_maybe( &mut self, unit: &'_ Self::Unit, other: Option<&'_ Self::Unit>, ) -> Result<bool, rt::Error>;",
+        "fn buffer_contents( &mut self, buffer: &'_ mut Self::Buffer, ) -> Result<u32, rt::Error>;",
+        "fn buffer_copy_from( &mut self, buffer: &'_ Self::Buffer, src: &'_ Self::Buffer, ) -> Result<(), rt::Error>;",
+        "fn buffer_add( &mut self, buffer: &'_ mut Self::Buffer, u: &'_ mut Self::Unit, ) -> Result<u32, rt::Error>;",
+        "fn same_buffer( &mut self, a: &'_ Self::Buffer, b: &'_ Self::Buffer, ) -> Result<bool, rt::Error>;",
+    ] {
+        assert!(code.contains(signature), "{signature}\n{code}");
+    }
+    assert!(code.contains(
+        "/// It borrows more than one `unit`: the guest may pass one handle twice, so each comes as `&`, and two may be the same resource (`core::ptr::eq`). fn unit_same_as("
+    ));
+    assert_eq!(code.matches("/// It borrows more than one `").count(), 5);
+    assert_eq!(
+        code.matches(
+            "/// A borrowed resource comes as `&mut` (in a list, as `rt::Handles`), except"
+        )
+        .count(),
+        1
+    );
+    let body = |name: &str| {
+        let at = code.find(&format!("pub fn {name}<")).unwrap();
+        let body = &code[at..];
+        body[..body.find("Ok(").unwrap()].to_string()
+    };
+    assert!(body("call_unit_same_as").ends_with(
+        "let (__mem, __tables) = guest.parts(); let t1 = __tables.things_unit.get((arg0) as u32)?; let t2 = __tables.things_unit.get((arg1) as u32)?; let ret = <H as super::things::Things>::unit_same_as(host, t1, t2)?; "
+    ), "{}", body("call_unit_same_as"));
+    assert!(body("call_buffer_add").contains(
+        "let t1 = __tables.things_buffer.get_mut((arg0) as u32)?; let t2 = __tables.things_unit.get_mut((arg1) as u32)?;"
+    ));
+    // One borrow and nothing else read of the guest: the out-of-line lookup.
+    assert!(body("call_buffer_contents").contains("super::lookup_things_buffer::<"));
+}
+
+/// Builds the `borrows` fixture's shim in a scratch crate and runs
+/// `tests/shim-run/borrows.rs` against it on wasmi, through both adapters:
+/// one handle passed twice, two handles, a dropped or forged one.
+#[test]
+fn two_borrows_of_one_type_run_on_wasmi() {
+    let code = shim::rust(&fixture("borrows"), "host", &ShimOptions::default()).unwrap();
+    let dir = root().join("target/shim-run");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    let runtime = root().join("codegen/shim-runtime");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            r#"[package]
+name = "shim-run"
+version = "0.0.0"
+edition = "2024"
+
+[workspace]
+
+[features]
+wasmi = ["dep:wasmi"]
+
+[dependencies]
+wasi-hw-shim-runtime = {{ path = {runtime:?} }}
+wasmi = {{ version = "2.0", default-features = false, optional = true }}
+
+[dev-dependencies]
+# `Module::new` validates the module.
+wasmi = {{ version = "2.0", default-features = false, features = ["validate"] }}
+wat = "1"
+
+# As in the workspace: unoptimised, wasmi needs more than a test thread's stack.
+[profile.dev.package.wasmi]
+opt-level = 2
+[profile.dev.package.wasmi_core]
+opt-level = 2
+[profile.dev.package.wasmi_ir]
+opt-level = 2
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "#![no_std]\n#![deny(warnings)]\n//! The `borrows` fixture's shim.\n/// The fixture's shim.\npub mod host;\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/host.rs"), code).unwrap();
+    std::fs::copy(
+        root().join("codegen/tests/shim-run/borrows.rs"),
+        dir.join("tests/borrows.rs"),
+    )
+    .unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(&cargo)
+        .args([
+            "test",
+            "--quiet",
+            "--offline",
+            "--features",
+            "wasmi",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("test result: ok. 3 passed; 0 failed"),
+        "{stdout}"
+    );
+}
+
+/// An owned handle lifted after a borrow of the same type would take a
+/// resource out of a table lent for the call: refused by name, where it
+/// comes first it is supported.
+#[test]
+fn an_own_handle_after_a_borrow_of_its_type_is_refused_by_name() {
+    let load = |name: &str, func: &str| {
+        let wit = format!(
+            "package fixture:merge@0.1.0;\n\
+             interface bufs {{\n\
+             resource buffer {{ constructor(); {func} }}\n\
+             }}\n\
+             world host {{ import bufs; }}\n"
+        );
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("merge.wit"), wit).unwrap();
+        shim::rust(
+            &Package::load(&dir).unwrap(),
+            "host",
+            &ShimOptions::default(),
+        )
+    };
+    let err = load("merge-after", "merge: func(other: buffer);")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "function `[method]buffer.merge` of `fixture:merge/bufs@0.1.0`: the parameter `other` owns a `buffer` and comes after a borrow of one; the host shim lifts arguments in order and cannot take a resource out of a table it has lent for the call (put the owned handle first)"
+    );
+    let err = load(
+        "merge-in-tuple",
+        "merge: static func(pair: tuple<borrow<buffer>, buffer>);",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("the parameter `pair` owns a `buffer`"),
+        "{err}"
+    );
+    let code = load(
+        "merge-before",
+        "merge: static func(src: buffer, dst: borrow<buffer>);",
+    )
+    .unwrap();
+    let code = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        code.contains("let t1 = __tables.bufs_buffer.remove((arg0) as u32)?; let t2 = __tables.bufs_buffer.get_mut((arg1) as u32)?;"),
+        "{code}"
+    );
+}

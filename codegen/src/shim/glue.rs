@@ -129,7 +129,9 @@ fn function(
     let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
     let item = format!("function `{}` of `{}`", f.name, w.interfaces[iface].import);
     let method = Ident::new(&names::method(f), Span::call_site());
+    let shared = types::shared_borrows(w, f)?;
     let mut fg = FnGen::new(w, iface, Some(method.clone()), lifts, false);
+    fg.shared.clone_from(&shared);
     // A result that does not fit in a core result goes to the return
     // pointer, the last argument: checked right after the call where
     // lowering calls `cabi_realloc` (as the canonical ABI checks it before
@@ -157,6 +159,7 @@ fn function(
         let ret_area = fg.ret_area.take();
         fg = FnGen::new(w, iface, Some(method), fg.lifts, false);
         fg.ret_area = ret_area;
+        fg.shared = shared;
         fg.lookup_by_call = true;
         render(w, f, &mut fg, &item)?;
         body = std::mem::take(&mut fg.blocks[0]);
@@ -316,6 +319,7 @@ fn lower_fn(
             w.interfaces[iface].import
         ),
         uses: Vec::new(),
+        shared: Vec::new(),
     };
     let value_ty = render.ty(&ty, Pos::Result)?;
     let item = render.item.clone();
@@ -393,6 +397,7 @@ fn lift_fn(
         lt: quote!('m),
         item: format!("a list element of `{}`", w.interfaces[iface].import),
         uses: Vec::new(),
+        shared: Vec::new(),
     };
     let elem = render.ty(ty, Pos::Field)?;
     let item = render.item.clone();
@@ -445,6 +450,10 @@ struct FnGen<'w, 'a, 'l> {
     /// `lookup_*` function (which borrows the whole guest until the call)
     /// rather than in `__tables` (see [`function`]).
     lookup_by_call: bool,
+    /// The resources whose borrows are looked up shared (`Table::get`),
+    /// as the trait method takes them (`&`): those the function borrows
+    /// more than once (`types::shared_borrows`).
+    shared: Vec<TypeId>,
     /// The record this is the lowering function of, if it is one (its
     /// own lowering is not replaced by a call to itself).
     own: Option<TypeId>,
@@ -525,6 +534,7 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
             own: None,
             capture: None,
             lookup_by_call: false,
+            shared: Vec::new(),
         }
     }
 
@@ -1214,6 +1224,16 @@ impl FnGen<'_, '_, '_> {
                             super::#lookup::<H, G, #(#caps),*>(guest, (#h) as u32)
                                 .ok_or(rt::Error::InvalidHandle)?
                         ))
+                    }
+                    // Shared where the function borrows this type more
+                    // than once: the guest may pass one handle twice.
+                    Handle::Borrow(r)
+                        if self
+                            .w
+                            .resource(*r)
+                            .is_ok_and(|r| self.shared.contains(&r.id)) =>
+                    {
+                        self.bind(quote!(__tables.#table.get((#h) as u32)?))
                     }
                     Handle::Borrow(_) => self.bind(quote!(__tables.#table.get_mut((#h) as u32)?)),
                 });

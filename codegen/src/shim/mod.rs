@@ -20,6 +20,20 @@
 //! `#[cfg(feature = "wasmi")]`, an adapter that adds every import to a
 //! `wasmi::Linker`.
 //!
+//! A borrowed handle comes to the firmware as `&mut` its resource, looked
+//! up in its table for the call. The guest may pass one handle for two
+//! borrows of a call (`same-as: func(other: borrow<unit>)` called with
+//! `self` twice), and two `&mut` to one resource would alias: so where a
+//! function borrows two or more resources of one type (counting `self`, a
+//! borrow inside an `option`, `result` or `tuple`, and a list of borrows,
+//! lifted as `Handles`, beside another), every borrow of that type in that
+//! function is a shared `&` (`Table::get`), and borrows of other types stay
+//! `&mut` (`types::shared_borrows`). The firmware tells one resource from
+//! two with `core::ptr::eq`, and changes one through interior mutability or
+//! through its own state (`&mut self`). The trait's doc says so where it
+//! applies. An owned handle after a borrow of its type is refused: the
+//! borrow holds the table while the own would take from it.
+//!
 //! The glue comes from wit-bindgen-core's canonical-ABI instruction stream
 //! (lift the arguments, call, lower the results), rendered as Rust that
 //! checks every pointer, length, discriminant, handle and string. A WIT
@@ -289,6 +303,7 @@ impl<'a> World<'a> {
         let mut assoc = Vec::new();
         let mut methods = Vec::new();
         let mut seen: Vec<(String, String)> = Vec::new();
+        let mut any_shared = false;
         for r in self.resources.iter().filter(|r| r.interface == i) {
             let a = &r.assoc;
             let doc = names::docs(&self.resolve.types[r.id].docs);
@@ -320,11 +335,14 @@ impl<'a> World<'a> {
                 }
             }
             let doc = names::docs(&f.docs);
+            let shared = self.shared_borrows_doc(f)?;
+            any_shared |= !shared.is_empty();
             let m = format_ident!("{}", method);
             let params = &sig.params;
             let ret = &sig.result;
             methods.push(quote! {
                 #doc
+                #shared
                 fn #m(&mut self, #(#params),*) -> Result<#ret, rt::Error>;
             });
         }
@@ -368,12 +386,45 @@ impl<'a> World<'a> {
             " What the firmware implements for `{}`: one method per function, in lifted types. A method returns the function's result, or an error that stops the guest (a trap). Results may borrow from `self`: the shim copies them into the guest before the next call.",
             iface.import
         );
+        // Only where it applies, so that the doc of a trait without such a
+        // function stays as it was.
+        let shared_doc = any_shared.then(|| {
+            quote! {
+                #[doc = ""]
+                #[doc = " A borrowed resource comes as `&mut` (in a list, as `rt::Handles`), except where a function borrows two or more of one resource type (counting `self`, and a list of them beside another): the guest may pass one handle for two, so each borrow of that type in that function comes as a shared `&`, and two of them may be the same resource (`core::ptr::eq` tells). Such a method changes a resource through interior mutability (`Cell`, `RefCell`) or keeps the state in the host, the resource an index into it."]
+            }
+        });
         Ok(quote! {
             #[doc = #doc]
+            #shared_doc
             pub trait #tr #bound {
                 #(#assoc)*
                 #(#methods)*
             }
+        })
+    }
+
+    /// The doc paragraph of a trait method that gets shared borrows (see
+    /// `types::shared_borrows`), naming the resource types; nothing for
+    /// any other.
+    fn shared_borrows_doc(&self, f: &Function) -> Result<TokenStream> {
+        let shared = types::shared_borrows(self, f)?;
+        if shared.is_empty() {
+            return Ok(quote!());
+        }
+        let names: Vec<String> = self
+            .resources
+            .iter()
+            .filter(|r| shared.contains(&r.id))
+            .map(|r| format!("`{}`", r.name))
+            .collect();
+        let doc = format!(
+            " It borrows more than one {}: the guest may pass one handle twice, so each comes as `&`, and two may be the same resource (`core::ptr::eq`).",
+            names.join(" and more than one ")
+        );
+        Ok(quote! {
+            #[doc = ""]
+            #[doc = #doc]
         })
     }
 

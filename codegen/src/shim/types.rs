@@ -46,6 +46,10 @@ pub struct Render<'w, 'a> {
     /// What is being rendered, for errors.
     pub item: String,
     pub uses: Vec<usize>,
+    /// The resources whose borrows are shared (`&`) rather than `&mut`:
+    /// those the function being rendered borrows more than once (see
+    /// [`shared_borrows`]).
+    pub shared: Vec<TypeId>,
 }
 
 impl Render<'_, '_> {
@@ -144,9 +148,11 @@ impl Render<'_, '_> {
                     );
                 }
                 let (Handle::Own(r) | Handle::Borrow(r)) = h;
+                let shared = self.shared.contains(&self.w.resource(*r)?.id);
                 let rep = self.rep(*r)?;
                 match (h, pos) {
                     (Handle::Own(_), _) => rep,
+                    (Handle::Borrow(_), Pos::Param) if shared => quote!(&#lt #rep),
                     (Handle::Borrow(_), Pos::Param) => quote!(&#lt mut #rep),
                     (Handle::Borrow(_), _) => bail!(
                         "{}: a borrowed handle as a result is not supported by the host shim",
@@ -339,23 +345,101 @@ pub fn supported(w: &World, iface: usize, f: &Function) -> Result<()> {
             "{where_}: async functions, getters and setters are not supported by the host shim"
         ),
     }
-    // Two borrows of one table in one call would alias.
+    // Arguments are lifted in order, and a borrow holds its table until
+    // the call: an own handle of the same type lifted after it would take
+    // a resource out of a table that is still borrowed.
+    fn handles(w: &World, t: &Type, out: &mut Vec<(bool, TypeId)>) -> Result<()> {
+        let Type::Id(id) = t else { return Ok(()) };
+        match &w.resolve.types[*id].kind {
+            TypeDefKind::Handle(Handle::Own(r)) => out.push((true, w.resource(*r)?.id)),
+            TypeDefKind::Handle(Handle::Borrow(r)) => out.push((false, w.resource(*r)?.id)),
+            TypeDefKind::Type(t) | TypeDefKind::Option(t) | TypeDefKind::List(t) => {
+                handles(w, t, out)?
+            }
+            TypeDefKind::Tuple(t) => {
+                for t in &t.types {
+                    handles(w, t, out)?;
+                }
+            }
+            TypeDefKind::Result(r) => {
+                for t in r.ok.iter().chain(r.err.iter()) {
+                    handles(w, t, out)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
     let mut borrowed: Vec<TypeId> = Vec::new();
-    for p in &f.params {
-        let (name, t) = (&p.name, &p.ty);
-        if let Type::Id(id) = t
-            && let TypeDefKind::Handle(Handle::Borrow(r)) = &w.resolve.types[*id].kind
-        {
-            let r = w.resource(*r)?.id;
-            if borrowed.contains(&r) {
+    for (i, p) in f.params.iter().enumerate() {
+        let mut found = Vec::new();
+        handles(w, &p.ty, &mut found)?;
+        for (own, r) in found {
+            if !own {
+                borrowed.push(r);
+            } else if borrowed.contains(&r) {
+                let name = &f.params[i].name;
+                let res = w.resource(r)?.name.clone();
                 bail!(
-                    "{where_}: the parameter `{name}` borrows a second resource of the same type; the host shim passes borrows as `&mut` and supports one per resource type per call"
+                    "{where_}: the parameter `{name}` owns a `{res}` and comes after a borrow of one; the host shim lifts arguments in order and cannot take a resource out of a table it has lent for the call (put the owned handle first)"
                 );
             }
-            borrowed.push(r);
         }
     }
     Ok(())
+}
+
+/// The resources that `f` borrows more than once outside a list, or
+/// once beside a list of them, counting `self` and a borrow inside an
+/// `option`, `result` or `tuple`: their borrows are shared (`&`), the
+/// others `&mut`. The guest may pass one handle for two of them, and two
+/// `&mut` to one resource would alias; two `&` may (the firmware tells
+/// with `core::ptr::eq`). A list of borrows is lifted as `Handles`, which
+/// reads the table shared, so a borrow of the same type beside it is
+/// shared too; a list alone is `Handles` already, and needs nothing here.
+pub fn shared_borrows(w: &World, f: &Function) -> Result<Vec<TypeId>> {
+    /// Per resource: how many borrows (a list counts as two), and whether
+    /// one is outside a list.
+    type Seen = Vec<(TypeId, usize, bool)>;
+    fn count(w: &World, t: &Type, many: bool, seen: &mut Seen) -> Result<()> {
+        let Type::Id(id) = t else { return Ok(()) };
+        match &w.resolve.types[*id].kind {
+            TypeDefKind::Handle(Handle::Borrow(r)) => {
+                let r = w.resource(*r)?.id;
+                let n = if many { 2 } else { 1 };
+                match seen.iter_mut().find(|(s, ..)| *s == r) {
+                    Some((_, c, single)) => {
+                        *c += n;
+                        *single |= !many;
+                    }
+                    None => seen.push((r, n, !many)),
+                }
+            }
+            TypeDefKind::Type(t) | TypeDefKind::Option(t) => count(w, t, many, seen)?,
+            TypeDefKind::List(t) => count(w, t, true, seen)?,
+            TypeDefKind::Tuple(t) => {
+                for t in &t.types {
+                    count(w, t, many, seen)?;
+                }
+            }
+            TypeDefKind::Result(r) => {
+                for t in r.ok.iter().chain(r.err.iter()) {
+                    count(w, t, many, seen)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+    let mut seen = Vec::new();
+    for p in &f.params {
+        count(w, &p.ty, false, &mut seen)?;
+    }
+    Ok(seen
+        .into_iter()
+        .filter(|(_, n, single)| *n > 1 && *single)
+        .map(|(r, ..)| r)
+        .collect())
 }
 
 /// The trait method of `f` in interface `iface`.
@@ -368,6 +452,7 @@ pub fn method_signature(w: &World, iface: usize, f: &Function) -> Result<Signatu
         lt: quote!('_),
         item: format!("function `{}` of `{}`", f.name, w.interfaces[iface].import),
         uses: Vec::new(),
+        shared: shared_borrows(w, f)?,
     };
     let mut params = Vec::new();
     for (i, p) in f.params.iter().enumerate() {
@@ -404,6 +489,7 @@ pub fn definitions(w: &World, iface: usize) -> Result<TokenStream> {
             lt: quote!('a),
             item: format!("type `{name}` of `{}`", w.interfaces[iface].import),
             uses: Vec::new(),
+            shared: Vec::new(),
         };
         if handle_inside(w, &Type::Id(*id)) && !is_resource_alias(w, *id) {
             match &def.kind {
