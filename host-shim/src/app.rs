@@ -8553,7 +8553,7 @@ pub mod wasmtime {
         fn ready(&mut self, p0: Resource<PollPollable>) -> ::wasmtime::Result<bool> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.poll_pollable.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.poll_pollable.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::poll::Poll>::pollable_ready(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -8561,7 +8561,7 @@ pub mod wasmtime {
         fn block(&mut self, p0: Resource<PollPollable>) -> ::wasmtime::Result<()> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.poll_pollable.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.poll_pollable.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::poll::Poll>::pollable_block(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -8652,7 +8652,7 @@ pub mod wasmtime {
         fn deadline(&mut self, p0: Resource<TimerOneShot>) -> ::wasmtime::Result<u64> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.timer_one_shot.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.timer_one_shot.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::timer::Timer>::one_shot_deadline(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -8663,7 +8663,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<bool> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.timer_one_shot.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.timer_one_shot.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::timer::Timer>::one_shot_is_expired(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -8671,7 +8671,7 @@ pub mod wasmtime {
         fn wait(&mut self, p0: Resource<TimerOneShot>) -> ::wasmtime::Result<()> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.timer_one_shot.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.timer_one_shot.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::timer::Timer>::one_shot_wait(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -8682,7 +8682,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Resource<PollPollable>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.timer_one_shot.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.timer_one_shot.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::timer::Timer>::one_shot_subscribe(host, p0)
                 .map_err(trap)?;
             Ok(Resource::new_own(resources.poll_pollable.insert(result).map_err(trap)?))
@@ -8724,7 +8724,7 @@ pub mod wasmtime {
         fn period(&mut self, p0: Resource<TimerPeriodic>) -> ::wasmtime::Result<u64> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.timer_periodic.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.timer_periodic.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::timer::Timer>::periodic_period(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -8732,7 +8732,7 @@ pub mod wasmtime {
         fn next_tick(&mut self, p0: Resource<TimerPeriodic>) -> ::wasmtime::Result<u64> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.timer_periodic.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.timer_periodic.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::timer::Timer>::periodic_next_tick(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -8740,7 +8740,7 @@ pub mod wasmtime {
         fn wait(&mut self, p0: Resource<TimerPeriodic>) -> ::wasmtime::Result<u64> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.timer_periodic.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.timer_periodic.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::timer::Timer>::periodic_wait(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -8751,7 +8751,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Resource<PollPollable>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.timer_periodic.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.timer_periodic.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::timer::Timer>::periodic_subscribe(host, p0)
                 .map_err(trap)?;
             Ok(Resource::new_own(resources.poll_pollable.insert(result).map_err(trap)?))
@@ -8828,7 +8828,7 @@ pub mod wasmtime {
         fn name(&mut self, p0: Resource<GpioPin>) -> ::wasmtime::Result<String> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::gpio::Gpio>::pin_name(host, p0).map_err(trap)?;
             Ok(String::from(result))
         }
@@ -8839,7 +8839,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::gpio::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = gpio_config_lift((&p1));
             let result = <H as super::gpio::Gpio>::pin_reconfigure(host, p0, p1)
                 .map_err(trap)?;
@@ -8856,7 +8856,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<bool, bindings::wasi_hw::hal::gpio::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::gpio::Gpio>::pin_is_high(host, p0).map_err(trap)?;
             Ok(
                 match result {
@@ -8871,7 +8871,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::gpio::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::gpio::Gpio>::pin_set_high(host, p0).map_err(trap)?;
             Ok(
                 match result {
@@ -8886,7 +8886,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::gpio::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::gpio::Gpio>::pin_set_low(host, p0).map_err(trap)?;
             Ok(
                 match result {
@@ -8901,7 +8901,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::gpio::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::gpio::Gpio>::pin_toggle(host, p0).map_err(trap)?;
             Ok(
                 match result {
@@ -8916,7 +8916,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<bool, bindings::wasi_hw::hal::gpio::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::gpio::Gpio>::pin_is_set_high(host, p0)
                 .map_err(trap)?;
             Ok(
@@ -8934,7 +8934,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<bool, bindings::wasi_hw::hal::gpio::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = gpio_edge_lift((&p1));
             let p2 = match (&p2) {
                 Some(v0) => Some(*v0),
@@ -8958,7 +8958,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.gpio_pin.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.gpio_pin.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = gpio_edge_lift((&p1));
             let result = <H as super::gpio::Gpio>::pin_subscribe(host, p0, p1)
                 .map_err(trap)?;
@@ -9017,7 +9017,7 @@ pub mod wasmtime {
         fn frequency_hz(&mut self, p0: Resource<I2cBus>) -> ::wasmtime::Result<u32> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.i2c_bus.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::i2c::I2c>::bus_frequency_hz(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -9028,7 +9028,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<u32> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.i2c_bus.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::i2c::I2c>::bus_max_transfer_length(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -9043,7 +9043,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.i2c_bus.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = i2c_address_lift((&p1));
             let p2 = *(&p2);
             let result = <H as super::i2c::I2c>::bus_read(host, p0, p1, p2)
@@ -9063,7 +9063,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::i2c::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.i2c_bus.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = i2c_address_lift((&p1));
             let p2 = (&p2).as_slice();
             let result = <H as super::i2c::I2c>::bus_write(host, p0, p1, p2)
@@ -9086,7 +9086,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.i2c_bus.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = i2c_address_lift((&p1));
             let p2 = (&p2).as_slice();
             let p3 = *(&p3);
@@ -9109,7 +9109,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.i2c_bus.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = i2c_address_lift((&p1));
             let p2_values: Vec<_> = p2.iter().map(|v| i2c_operation_lift(v)).collect();
             let p2 = rt::List::lifted(&p2_values);
@@ -9128,7 +9128,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::i2c::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.i2c_bus.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.i2c_bus.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::i2c::I2c>::bus_recover(host, p0).map_err(trap)?;
             Ok(
                 match result {
@@ -9187,7 +9187,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<bindings::wasi_hw::hal::sensor::SensorInfo> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::sensor::Sensor>::sensor_info(host, p0)
                 .map_err(trap)?;
             Ok(sensor_sensor_info_lower(result))
@@ -9203,7 +9203,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::sensor::Sensor>::sensor_read(host, p0)
                 .map_err(trap)?;
             Ok(
@@ -9220,7 +9220,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::sensor::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = sensor_attribute_lift((&p1));
             let result = <H as super::sensor::Sensor>::sensor_set_attribute(host, p0, p1)
                 .map_err(trap)?;
@@ -9243,7 +9243,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = sensor_attribute_kind_lift((&p1));
             let result = <H as super::sensor::Sensor>::sensor_get_attribute(host, p0, p1)
                 .map_err(trap)?;
@@ -9260,7 +9260,7 @@ pub mod wasmtime {
         ) -> ::wasmtime::Result<Result<(), bindings::wasi_hw::hal::sensor::ErrorCode>> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::sensor::Sensor>::sensor_start(host, p0)
                 .map_err(trap)?;
             Ok(
@@ -9273,7 +9273,7 @@ pub mod wasmtime {
         fn stop(&mut self, p0: Resource<SensorSensor>) -> ::wasmtime::Result<()> {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::sensor::Sensor>::sensor_stop(host, p0)
                 .map_err(trap)?;
             Ok(result)
@@ -9290,7 +9290,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = *(&p1);
             let result = <H as super::sensor::Sensor>::sensor_read_fifo(host, p0, p1)
                 .map_err(trap)?;
@@ -9309,7 +9309,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let result = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(
                     host,
                     p0,
@@ -9337,7 +9337,7 @@ pub mod wasmtime {
         > {
             let host = &mut *self.host;
             let resources = &mut *self.resources;
-            let p0 = resources.sensor_sensor.get_mut(p0.rep()).map_err(trap)?;
+            let p0 = resources.sensor_sensor.get_mut((&p0).rep()).map_err(trap)?;
             let p1 = sensor_threshold_lift((&p1));
             let result = <H as super::sensor::Sensor>::sensor_subscribe_threshold(
                     host,

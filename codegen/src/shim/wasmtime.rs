@@ -335,7 +335,13 @@ impl Adapter<'_, '_> {
 
     /// An expression of the shim's type from `e`, a reference to a value of
     /// wasmtime's (a parameter, or a field or payload of one).
-    fn lift(&self, t: &Type, e: TokenStream, depth: usize) -> Result<TokenStream> {
+    fn lift(
+        &self,
+        t: &Type,
+        e: TokenStream,
+        depth: usize,
+        call: Option<&Function>,
+    ) -> Result<TokenStream> {
         Ok(match t {
             Type::String => quote!(#e.as_str()),
             Type::Id(id) => {
@@ -343,25 +349,40 @@ impl Adapter<'_, '_> {
                 let v = format_ident!("v{depth}");
                 let d = depth + 1;
                 match &self.w.resolve.types[id].kind {
-                    TypeDefKind::Type(t) => self.lift(t, e, depth)?,
+                    TypeDefKind::Type(t) => self.lift(t, e, depth, call)?,
                     TypeDefKind::List(Type::U8) => quote!(#e.as_slice()),
                     TypeDefKind::List(_) => {
                         bail!("a list other than `list<u8>` inside a parameter")
                     }
-                    TypeDefKind::Handle(_) => {
-                        bail!("a resource handle inside a parameter's type")
+                    TypeDefKind::Handle(h) => {
+                        let Some(f) = call else {
+                            bail!("a resource handle inside a named type")
+                        };
+                        let (Handle::Own(r) | Handle::Borrow(r)) = h;
+                        let field = &self.w.resource(*r)?.field;
+                        match h {
+                            Handle::Own(_) => {
+                                quote!(resources.#field.remove(#e.rep()).map_err(trap)?)
+                            }
+                            Handle::Borrow(_) if self.shared(f, *r)? => {
+                                quote!(resources.#field.get(#e.rep()).map_err(trap)?)
+                            }
+                            Handle::Borrow(_) => {
+                                quote!(resources.#field.get_mut(#e.rep()).map_err(trap)?)
+                            }
+                        }
                     }
                     TypeDefKind::Option(t) => {
-                        let inner = self.lift(t, quote!(#v), d)?;
+                        let inner = self.lift(t, quote!(#v), d, call)?;
                         quote!(match #e { Some(#v) => Some(#inner), None => None })
                     }
                     TypeDefKind::Result(r) => {
                         let ok = match &r.ok {
-                            Some(t) => self.lift(t, quote!(#v), d)?,
+                            Some(t) => self.lift(t, quote!(#v), d, call)?,
                             None => quote!(()),
                         };
                         let err = match &r.err {
-                            Some(t) => self.lift(t, quote!(#v), d)?,
+                            Some(t) => self.lift(t, quote!(#v), d, call)?,
                             None => quote!(()),
                         };
                         quote!(match #e { Ok(#v) => Ok(#ok), Err(#v) => Err(#err) })
@@ -374,7 +395,7 @@ impl Adapter<'_, '_> {
                             .types
                             .iter()
                             .zip(&vs)
-                            .map(|(t, v)| self.lift(t, quote!(#v), d))
+                            .map(|(t, v)| self.lift(t, quote!(#v), d, call))
                             .collect::<Result<Vec<_>>>()?;
                         quote!({ let (#(#vs,)*) = #e; (#(#parts,)*) })
                     }
@@ -481,7 +502,7 @@ impl Adapter<'_, '_> {
                         let mut lowers = Vec::new();
                         for f in &r.fields {
                             let fi = names::value_ident(&f.name);
-                            let l = self.lift(&f.ty, quote!((&v.#fi)), 1);
+                            let l = self.lift(&f.ty, quote!((&v.#fi)), 1, None);
                             let o = self.lower(&f.ty, quote!(v.#fi), 1)?;
                             lifts.push(l.map(|l| quote!(#fi: #l)));
                             lowers.push(quote!(#fi: #o));
@@ -500,7 +521,7 @@ impl Adapter<'_, '_> {
                             let ci = names::upper_ident(&c.name);
                             match &c.ty {
                                 Some(t) => {
-                                    let l = self.lift(t, quote!(x), 1);
+                                    let l = self.lift(t, quote!(x), 1, None);
                                     let o = self.lower(t, quote!(x), 1)?;
                                     lifts.push(l.map(|l| quote!(#wt::#ci(x) => #shim::#ci(#l))));
                                     lowers.push(quote!(#shim::#ci(x) => #wt::#ci(#o)));
@@ -677,18 +698,6 @@ impl Adapter<'_, '_> {
         if let Type::Id(id) = t {
             let id = self.real(*id);
             match &self.w.resolve.types[id].kind {
-                TypeDefKind::Handle(Handle::Borrow(r)) => {
-                    let field = &self.w.resource(*r)?.field;
-                    return Ok(if self.shared(f, *r)? {
-                        quote!(let #name = resources.#field.get(#name.rep()).map_err(trap)?;)
-                    } else {
-                        quote!(let #name = resources.#field.get_mut(#name.rep()).map_err(trap)?;)
-                    });
-                }
-                TypeDefKind::Handle(Handle::Own(r)) => {
-                    let field = &self.w.resource(*r)?.field;
-                    return Ok(quote!(let #name = resources.#field.remove(#name.rep()).map_err(trap)?;));
-                }
                 TypeDefKind::List(Type::Id(e))
                     if matches!(
                         self.w.resolve.types[self.real(*e)].kind,
@@ -715,7 +724,7 @@ impl Adapter<'_, '_> {
                 TypeDefKind::List(Type::U8) => {}
                 TypeDefKind::List(e) => {
                     let values = format_ident!("{name}_values");
-                    let lift = self.lift(e, quote!(v), 1)?;
+                    let lift = self.lift(e, quote!(v), 1, None)?;
                     return Ok(quote! {
                         let #values: Vec<_> = #name.iter().map(|v| #lift).collect();
                         let #name = rt::List::lifted(&#values);
@@ -724,24 +733,14 @@ impl Adapter<'_, '_> {
                 _ => {}
             }
         }
-        let lift = self.lift(t, quote!((&#name)), 0)?;
+        let lift = self.lift(t, quote!((&#name)), 0, Some(f))?;
         Ok(quote!(let #name = #lift;))
     }
 
-    /// Whether `f` borrows two or more resources of type `r` (counting a
-    /// method's `self`), so that the shim passes each as `&` rather than
-    /// `&mut`.
+    /// Whether the shim passes `f`'s borrows of resource `r` as `&`
+    /// rather than `&mut` (`types::shared_borrows` says when).
     fn shared(&self, f: &Function, r: TypeId) -> Result<bool> {
         let r = self.w.resource(r)?.id;
-        let mut n = 0;
-        for p in &f.params {
-            if let Type::Id(id) = &p.ty
-                && let TypeDefKind::Handle(Handle::Borrow(b)) = &self.w.resolve.types[self.real(*id)].kind
-                && self.w.resource(*b)?.id == r
-            {
-                n += 1;
-            }
-        }
-        Ok(n > 1)
+        Ok(super::types::shared_borrows(self.w, f)?.contains(&r))
     }
 }
