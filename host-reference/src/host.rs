@@ -97,6 +97,23 @@ pub enum Echo {
     All,
 }
 
+/// What a run of either form of an app watches as it goes: the echo, and
+/// the wall-clock limit of waits (`limits.timeout` from now).
+pub fn live(echo: Echo, limits: &Limits) -> Box<dyn Watcher + Send> {
+    Box::new(Live {
+        echo,
+        echoed: 0,
+        wall_deadline: std::time::Instant::now().checked_add(limits.timeout),
+    })
+}
+
+/// Prints what the app did since the last call, at the end of a run.
+pub fn finish(host: &mut BoardHost) {
+    if let Some(mut watcher) = host.watcher.take() {
+        watcher.after_call(&host.board);
+    }
+}
+
 /// The run as it goes: the echo, and the wall-clock limit of waits.
 struct Live {
     echo: Echo,
@@ -353,11 +370,7 @@ impl Runner {
     ) -> wasmtime::Result<RunResult> {
         let mut state = State::new(board, args, limits);
         quirks.apply(&mut state.host);
-        state.host.watcher = Some(Box::new(Live {
-            echo,
-            echoed: 0,
-            wall_deadline: std::time::Instant::now().checked_add(limits.timeout),
-        }));
+        state.host.watcher = Some(live(echo, limits));
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         if self.fuel {
@@ -376,9 +389,7 @@ impl Runner {
             Err(e) => Outcome::Trapped(describe_trap(&e, limits, state.host.trap.take())),
         };
         let mut host = state.host;
-        if let Some(mut watcher) = host.watcher.take() {
-            watcher.after_call(&host.board);
-        }
+        finish(&mut host);
         Ok(RunResult { outcome, host })
     }
 }

@@ -8,14 +8,18 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use wasi_hw_host::board::file as board_file;
-use wasi_hw_host::host::{Echo, Limits, Outcome, Runner};
+use wasi_hw_host::host::{Echo, Limits, Outcome, RunResult, Runner};
+use wasi_hw_host::shim::CoreRunner;
 use wasi_hw_host::template;
 use wasi_hw_host::time::parse_duration;
 
 /// Runs wasi-hw apps on a mocked board.
 ///
-/// An app is a component of world wasi-hw:hal/app (a `wasm32-wasip2` build
-/// of a guest-sdk app). The board file describes the mocked pins, I2C buses
+/// An app is either form of a guest-sdk app: a component of world
+/// wasi-hw:hal/app (a `wasm32-wasip2` build), run on wasmtime, or a core
+/// module (a `wasm32v1-none` build, what a device runs), run on wasmi
+/// through the generated no_std shim. Both forms reach the same board
+/// model through the same traits and print the same lines. The board file describes the mocked pins, I2C buses
 /// with their devices, sensors, and the policy of what the app may touch; see
 /// host-reference/README.md.
 ///
@@ -36,7 +40,8 @@ enum Command {
     ///
     /// Example: wasi-hw run blinky.wasm --board host-reference/boards/demo.toml -- 3
     Run {
-        /// The app: a component (.wasm) or its precompiled form (.cwasm).
+        /// The app: a component (.wasm), its precompiled form (.cwasm), or
+        /// a core module (.wasm, a wasm32v1-none build).
         app: PathBuf,
         #[command(flatten)]
         board: BoardArgs,
@@ -62,7 +67,9 @@ enum Command {
         #[arg(long, value_name = "N")]
         fuel: Option<u64>,
         /// Stop the app after this much wall-clock time (for example `30s`),
-        /// which also stops an app that spins for ever under virtual time.
+        /// which also stops a component that spins for ever under virtual
+        /// time (a core module that spins is stopped by fuel: 4e9 unless
+        /// --fuel says otherwise).
         #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration_arg)]
         timeout: Duration,
         /// Print only the app's log, not the pins' changes and readings.
@@ -75,7 +82,7 @@ enum Command {
     /// Says, without running the app, which interfaces it imports and what
     /// the board and its policy grant for each.
     Check {
-        /// The app: a component (.wasm).
+        /// The app: a component or a core module (.wasm).
         app: PathBuf,
         #[command(flatten)]
         board: BoardArgs,
@@ -186,16 +193,57 @@ fn new_app(dir: &Path, sdk: Option<PathBuf>) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// An app in either form.
+enum App {
+    /// A component (or its precompiled form), on wasmtime.
+    Component(Runner),
+    /// A core module, on wasmi through the shim.
+    Core(CoreRunner),
+}
+
+impl App {
+    /// The interfaces the app imports.
+    fn imports(&self) -> Vec<String> {
+        match self {
+            App::Component(r) => r.imports(),
+            App::Core(r) => r.imports(),
+        }
+    }
+
+    fn run(
+        &self,
+        board: wasi_hw_host::board::Board,
+        args: &[String],
+        limits: &Limits,
+        echo: Echo,
+    ) -> Result<RunResult, String> {
+        match self {
+            App::Component(r) => r.run(board, args, limits, echo).map_err(|e| format!("{e:#}")),
+            App::Core(r) => r
+                .run_echo(board, args, limits, echo)
+                .map_err(|e| format!("{e:#}")),
+        }
+    }
+}
+
 /// Reads and loads the app for `command` (`run`, `check`), or says on
 /// standard error why it cannot (exit code 2).
-fn load(app: &Path, command: &str, fuel: bool) -> Result<Runner, ExitCode> {
+fn load(app: &Path, command: &str, fuel: bool) -> Result<App, ExitCode> {
     let bytes = std::fs::read(app)
         .map_err(|e| bad_input(format!("cannot read the app {}: {e}", app.display())))?;
     let precompiled = wasmtime::Engine::detect_precompiled(&bytes).is_some();
-    if !precompiled && let Some(message) = not_a_component(app, &bytes, command) {
+    if !precompiled && let Some(message) = not_wasm(app, &bytes, command) {
         return Err(bad_input(message));
     }
-    Runner::new(&bytes, fuel).map_err(|e| {
+    if !precompiled && is_core_module(&bytes) {
+        return CoreRunner::new(&bytes).map(App::Core).map_err(|e| {
+            bad_input(format!(
+                "{}: not a core module this host can run: {e:#}",
+                app.display()
+            ))
+        });
+    }
+    Runner::new(&bytes, fuel).map(App::Component).map_err(|e| {
         bad_input(format!(
             "{}: not an app this host can run: {e:#}",
             app.display()
@@ -203,24 +251,22 @@ fn load(app: &Path, command: &str, fuel: bool) -> Result<Runner, ExitCode> {
     })
 }
 
-/// Why `bytes`, the file `app`, is not a component, when it is plainly
-/// something else: a core module (until this host runs them) or not
-/// WebAssembly at all. `None` for anything that may be a component, whose
-/// errors the engine explains.
-fn not_a_component(app: &Path, bytes: &[u8], command: &str) -> Option<String> {
-    let app = app.display();
-    if !bytes.starts_with(b"\0asm") {
-        return Some(format!(
-            "{app} is not a WebAssembly file (it does not begin with \\0asm); wasi-hw {command} takes a component: an app built for wasm32-wasip2"
-        ));
-    }
-    // The 4 bytes after the magic: version 1, layer 0 for a core module;
-    // a component has layer 1.
-    (bytes.get(4..8) == Some(&[1, 0, 0, 0])).then(|| {
+/// Why `bytes`, the file `app`, is not an app, when it is plainly not
+/// WebAssembly at all. `None` for anything that may be one, whose errors
+/// the engine explains.
+fn not_wasm(app: &Path, bytes: &[u8], command: &str) -> Option<String> {
+    (!bytes.starts_with(b"\0asm")).then(|| {
         format!(
-            "{app} is a core module (a wasm32v1-none build); wasi-hw {command} takes a component: build the app for wasm32-wasip2"
+            "{} is not a WebAssembly file (it does not begin with \\0asm); wasi-hw {command} takes an app built for wasm32-wasip2 (a component) or wasm32v1-none (a core module)",
+            app.display()
         )
     })
+}
+
+/// Whether `bytes` (WebAssembly) is a core module: the 4 bytes after the
+/// magic are version 1, layer 0; a component has layer 1.
+fn is_core_module(bytes: &[u8]) -> bool {
+    bytes.get(4..8) == Some(&[1, 0, 0, 0])
 }
 
 /// Creates (or empties) the output file `path`, or says why not: its path
@@ -271,7 +317,7 @@ fn run(
     };
     let result = match runner.run(board, args, limits, echo) {
         Ok(r) => r,
-        Err(e) => return bad_input(format!("{e:#}")),
+        Err(e) => return bad_input(e),
     };
     let state = &result.host;
     if trace_to_stdout {
@@ -412,8 +458,14 @@ fn compile(app: &Path, output: &Path, fuel: bool) -> ExitCode {
             app.display()
         ));
     }
-    if let Some(message) = not_a_component(app, &bytes, "compile") {
+    if let Some(message) = not_wasm(app, &bytes, "compile") {
         return bad_input(message);
+    }
+    if is_core_module(&bytes) {
+        return bad_input(format!(
+            "{} is a core module (a wasm32v1-none build); wasi-hw compile takes a component (a wasm32-wasip2 build), and wasi-hw run runs a core module as it is",
+            app.display()
+        ));
     }
     let engine = match wasi_hw_host::host::engine(fuel) {
         Ok(e) => e,

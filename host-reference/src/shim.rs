@@ -12,7 +12,7 @@ use wasi_hw_shim::app::{self as s, wasmi::Shim};
 use wasi_hw_shim::run::{Ran, call_run};
 
 use crate::board::Board;
-use crate::host::{Limits, Outcome};
+use crate::host::{Echo, Limits, Outcome};
 
 /// Capacity of every resource table: above the reference host's own limit
 /// on handles (`--max-handles`, 64 by default), so that the limit is the
@@ -23,12 +23,8 @@ pub const CAPACITY: usize = 256;
 pub type HostShim = Shim<BoardHost, CAPACITY, CAPACITY, CAPACITY, CAPACITY, CAPACITY, CAPACITY>;
 
 /// What a run on wasmi produced: how it ended, and the host with its board
-/// and trace.
-pub struct ShimRun {
-    pub outcome: Outcome,
-    /// The host after the run: the board with its trace, the app's log.
-    pub host: BoardHost,
-}
+/// and trace; the same as a run on wasmtime.
+pub type ShimRun = crate::host::RunResult;
 
 /// The store's data: the shim, and the memory limit.
 pub struct Data {
@@ -58,6 +54,18 @@ pub struct CoreRunner {
 pub const DEFAULT_FUEL: u64 = 4_000_000_000;
 
 impl CoreRunner {
+    /// The names of the interfaces the module imports, such as
+    /// `wasi-hw:hal/gpio@0.1.0`, each once, in the module's order.
+    pub fn imports(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for import in self.module.imports() {
+            if !names.iter().any(|n| n == import.module()) {
+                names.push(import.module().to_string());
+            }
+        }
+        names
+    }
+
     /// Loads a core module (`wasm32v1-none`).
     pub fn new(bytes: &[u8]) -> Result<CoreRunner> {
         CoreRunner::with_imports(bytes, |_| Ok(()))
@@ -105,8 +113,24 @@ impl CoreRunner {
 
     /// Runs the module once on `board` with `args`.
     pub fn run(&self, board: Board, args: &[String], limits: &Limits) -> Result<ShimRun> {
+        self.run_echo(board, args, limits, Echo::Off)
+    }
+
+    /// Runs the module once on `board` with `args`, printing what `echo`
+    /// asks as it happens, as `wasi-hw run` does for a component. wasmi
+    /// has no wall-clock interruption: `limits.timeout` ends a wait, and
+    /// fuel (`limits.fuel`, else [`DEFAULT_FUEL`]) ends an app that spins.
+    pub fn run_echo(
+        &self,
+        board: Board,
+        args: &[String],
+        limits: &Limits,
+        echo: Echo,
+    ) -> Result<ShimRun> {
+        let mut host = BoardHost::new(board, limits.max_handles);
+        host.watcher = Some(crate::host::live(echo, limits));
         let data = Data {
-            shim: Shim::new(BoardHost::new(board, limits.max_handles)),
+            shim: Shim::new(host),
             limits: wasmi::StoreLimitsBuilder::new()
                 .memory_size(limits.max_memory)
                 .trap_on_grow_failure(true)
@@ -135,6 +159,7 @@ impl CoreRunner {
             Ok(Ran::Err) => Outcome::Failed(message.unwrap_or_default()),
             Err(e) => Outcome::Trapped(describe(&e, host.trap.take(), limits)),
         };
+        crate::host::finish(&mut host);
         Ok(ShimRun { outcome, host })
     }
 }

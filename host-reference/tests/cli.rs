@@ -301,8 +301,74 @@ fn a_missing_board_or_app_is_a_clear_error() {
     );
 }
 
+/// The exact binary that goes to a device runs here too: the core module
+/// of blinky prints, traces and draws what its component does.
 #[test]
-fn a_core_module_or_a_file_that_is_not_wasm_is_named_for_what_it_is() {
+fn the_core_module_and_the_component_print_and_trace_the_same() {
+    let dir = scratch("both-forms");
+    let mut outputs = Vec::new();
+    for (form, app) in [
+        ("component", wasi_hw_artifacts::BLINKY_COMPONENT),
+        ("core", wasi_hw_artifacts::BLINKY_CORE),
+    ] {
+        let (trace, vcd) = (dir.join(format!("{form}.jsonl")), dir.join(format!("{form}.vcd")));
+        let o = wasi_hw(&[
+            "run",
+            app,
+            "--board",
+            demo(),
+            "--trace",
+            trace.to_str().unwrap(),
+            "--vcd",
+            vcd.to_str().unwrap(),
+            "--",
+            "2",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{form}: {}", text(&o.stderr));
+        assert_eq!(
+            text(&o.stdout),
+            "[     0.000000s] led -> high\n\
+             [     0.500000s] led -> low\n\
+             [     1.000000s] led -> high\n\
+             [     1.500000s] led -> low\n\
+             [     2.000000s] info  blinky: done\n",
+            "{form}"
+        );
+        outputs.push((
+            std::fs::read_to_string(&trace).unwrap(),
+            std::fs::read_to_string(&vcd).unwrap(),
+        ));
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // A failed run fails alike: the exit code and the message.
+    for app in [wasi_hw_artifacts::BLINKY_COMPONENT, wasi_hw_artifacts::BLINKY_CORE] {
+        let o = wasi_hw(&["run", app, "--board", demo(), "--", "many"]);
+        assert_eq!(o.status.code(), Some(1), "{app}");
+        assert_eq!(
+            text(&o.stderr),
+            "error: the app failed: usage: blinky [CYCLES]: CYCLES must be a whole number\n",
+            "{app}"
+        );
+    }
+}
+
+#[test]
+fn check_reads_a_core_module_as_it_reads_a_component() {
+    let o = wasi_hw(&["check", wasi_hw_artifacts::BLINKY_CORE, "--board", demo()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("  wasi-hw:hal/gpio@0.1.0       granted pins: "),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("ok: the board and its policy grant something for every import\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_core_module_to_compile_or_a_file_that_is_not_wasm_is_named_for_what_it_is() {
     let core = wasi_hw_artifacts::BLINKY_CORE;
     let dir = scratch("not-wasm");
     let notes = dir.join("notes.txt");
@@ -310,25 +376,25 @@ fn a_core_module_or_a_file_that_is_not_wasm_is_named_for_what_it_is() {
     let notes = notes.to_str().unwrap();
     let out = dir.join("out.cwasm");
     let out = out.to_str().unwrap();
+    let o = wasi_hw(&["compile", core, "-o", out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        format!(
+            "error: {core} is a core module (a wasm32v1-none build); wasi-hw compile takes a component (a wasm32-wasip2 build), and wasi-hw run runs a core module as it is\n"
+        )
+    );
     for (command, args) in [
         ("run", vec!["--board", demo()]),
         ("check", vec!["--board", demo()]),
         ("compile", vec!["-o", out]),
     ] {
-        let o = wasi_hw(&[&[command, core][..], &args].concat());
-        assert_eq!(o.status.code(), Some(2), "{command}");
-        assert_eq!(
-            text(&o.stderr),
-            format!(
-                "error: {core} is a core module (a wasm32v1-none build); wasi-hw {command} takes a component: build the app for wasm32-wasip2\n"
-            )
-        );
         let o = wasi_hw(&[&[command, notes][..], &args].concat());
         assert_eq!(o.status.code(), Some(2), "{command}");
         assert_eq!(
             text(&o.stderr),
             format!(
-                "error: {notes} is not a WebAssembly file (it does not begin with \\0asm); wasi-hw {command} takes a component: an app built for wasm32-wasip2\n"
+                "error: {notes} is not a WebAssembly file (it does not begin with \\0asm); wasi-hw {command} takes an app built for wasm32-wasip2 (a component) or wasm32v1-none (a core module)\n"
             )
         );
     }
