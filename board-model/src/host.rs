@@ -142,6 +142,11 @@ pub struct BoardHost {
     pub min_level: s::log::Level,
     /// Borrowed results of the current call.
     arena: Bump,
+    /// The reads of the last transfer and the last sample: `read`,
+    /// `write-read` and `sensor.read` return them borrowed, without a copy
+    /// into the arena (the reference host's hottest calls).
+    reads: Vec<Vec<u8>>,
+    sample: ModelSample,
     max_handles: usize,
     handles: usize,
     pins: Slab<usize>,
@@ -209,6 +214,8 @@ impl BoardHost {
             log: Vec::new(),
             min_level: s::log::Level::Info,
             arena: Bump::new(),
+            reads: Vec::new(),
+            sample: ModelSample::default(),
             max_handles,
             handles: 0,
             pins: Slab::new(),
@@ -824,7 +831,7 @@ impl BoardHost {
         rep: u32,
         op: &str,
         address: s::i2c::Address,
-        ops: &[Op],
+        ops: &[Op<'_>],
     ) -> Result<Result<Vec<Vec<u8>>, s::i2c::ErrorCode>, rt::Error> {
         let bus = *self.buses.get(rep)?;
         let mut result = self
@@ -891,9 +898,11 @@ impl s::i2c::I2c for BoardHost {
         length: u32,
     ) -> Result<Result<&[u8], s::i2c::ErrorCode>, rt::Error> {
         let r = self.transfer(*bus, "read", address, &[Op::Read(length)])?;
-        self.arena.reset();
         Ok(match r {
-            Ok(reads) => Ok(self.arena.alloc_slice_copy(first_read(&reads))),
+            Ok(reads) => {
+                self.reads = reads;
+                Ok(first_read(&self.reads))
+            }
             Err(e) => Err(e),
         })
     }
@@ -904,7 +913,7 @@ impl s::i2c::I2c for BoardHost {
         address: s::i2c::Address,
         data: &[u8],
     ) -> Result<Result<(), s::i2c::ErrorCode>, rt::Error> {
-        let r = self.transfer(*bus, "write", address, &[Op::Write(data.to_vec())])?;
+        let r = self.transfer(*bus, "write", address, &[Op::Write(data)])?;
         Ok(r.map(drop))
     }
 
@@ -915,11 +924,13 @@ impl s::i2c::I2c for BoardHost {
         data: &[u8],
         length: u32,
     ) -> Result<Result<&[u8], s::i2c::ErrorCode>, rt::Error> {
-        let ops = [Op::Write(data.to_vec()), Op::Read(length)];
+        let ops = [Op::Write(data), Op::Read(length)];
         let r = self.transfer(*bus, "write-read", address, &ops)?;
-        self.arena.reset();
         Ok(match r {
-            Ok(reads) => Ok(self.arena.alloc_slice_copy(first_read(&reads))),
+            Ok(reads) => {
+                self.reads = reads;
+                Ok(first_read(&self.reads))
+            }
             Err(e) => Err(e),
         })
     }
@@ -934,7 +945,7 @@ impl s::i2c::I2c for BoardHost {
             .into_iter()
             .map(|o| match o {
                 s::i2c::Operation::Read(n) => Op::Read(n),
-                s::i2c::Operation::Write(d) => Op::Write(d.to_vec()),
+                s::i2c::Operation::Write(d) => Op::Write(d),
             })
             .collect();
         let r = self.transfer(*bus, "transaction", address, &ops)?;
@@ -1112,9 +1123,15 @@ impl s::sensor::Sensor for BoardHost {
     ) -> Result<Result<s::sensor::Sample<'_>, s::sensor::ErrorCode>, rt::Error> {
         let sensor = self.sensors.get(*x)?.sensor;
         let r = self.board.sensor_read(sensor).map_err(sensor_error);
-        self.arena.reset();
         Ok(match r {
-            Ok(sample) => Ok(sample_in(&self.arena, &sample)),
+            Ok(sample) => {
+                self.sample = sample;
+                Ok(s::sensor::Sample {
+                    timestamp_ns: self.sample.timestamp,
+                    sequence: self.sample.sequence,
+                    values: &self.sample.values,
+                })
+            }
             Err(e) => Err(e),
         })
     }

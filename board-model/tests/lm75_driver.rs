@@ -47,7 +47,7 @@ impl I2c for BoardBus<'_> {
             .iter()
             .map(|o| match o {
                 Operation::Read(buffer) => Op::Read(buffer.len() as u32),
-                Operation::Write(bytes) => Op::Write(bytes.to_vec()),
+                Operation::Write(bytes) => Op::Write(bytes),
             })
             .collect();
         let same_kind = ops
@@ -110,7 +110,7 @@ fn transfers(board: &Board) -> Vec<String> {
 /// Reads `length` bytes of the register at `pointer`, as the driver would.
 fn register(board: &mut Board, pointer: u8, length: u32) -> Vec<u8> {
     let bus = board.bus_open("sensor-bus").unwrap();
-    let ops = [Op::Write(vec![pointer]), Op::Read(length)];
+    let ops = [Op::Write(&[pointer]), Op::Read(length)];
     let mut reads = board
         .i2c_transfer(bus, "write-read", Address::Seven(0x48), &ops)
         .unwrap();

@@ -123,7 +123,7 @@ fn main() {
     });
     println!("  {:<28} {set_high:>8.1} ns", "pin_set (set-high)");
     let write_read = model(&mut |b| {
-        let ops = [Op::Write(vec![0x88]), Op::Read(16)];
+        let ops = [Op::Write(&[0x88]), Op::Read(16)];
         std::hint::black_box(
             b.i2c_transfer(0, "write-read", Address::Seven(0x76), &ops)
                 .unwrap(),

@@ -1296,9 +1296,9 @@ mod tests {
         let text = "[[bus]]\nname = \"b\"\n\n[[bus.device]]\naddress = 0x48\nmodel = \"registers\"\nwidth = 16\nbyte-order = \"little\"\npast-end = \"released\"\nunwritable = \"ignore\"\n\n[[bus.device.register]]\npointer = 0\nvalue = 0x1780\nread-only = true\n\n[[bus.device.register]]\npointer = 1\nwidth = 8\nvalue = 0x06\n";
         let mut board = parse_str("b.toml", text).unwrap();
         let ops = [
-            Op::Write(vec![0x00, 0x12, 0x34]),
+            Op::Write(&[0x00, 0x12, 0x34]),
             Op::Read(3),
-            Op::Write(vec![0x01]),
+            Op::Write(&[0x01]),
             Op::Read(2),
         ];
         let (result, _, _) = board.buses[0].transfer(0, Address::Seven(0x48), &ops, false);

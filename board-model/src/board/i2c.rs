@@ -76,10 +76,12 @@ impl BusError {
 }
 
 /// One operation of a transfer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
+/// One operation of a transfer; a write borrows its bytes, so that a host
+/// passes the guest's (or the engine's) bytes without copying them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op<'a> {
     Read(u32),
-    Write(Vec<u8>),
+    Write(&'a [u8]),
 }
 
 /// A device model on a bus, at register level.
@@ -161,7 +163,7 @@ impl Bus {
         &mut self,
         now: Nanos,
         address: Address,
-        ops: &[Op],
+        ops: &[Op<'_>],
         log: bool,
     ) -> (Result<Vec<Vec<u8>>, BusError>, Wire, Nanos) {
         let index = self.transfers;
@@ -287,7 +289,7 @@ impl Bus {
     }
 }
 
-fn rw(op: &Op) -> &'static str {
+fn rw(op: &Op<'_>) -> &'static str {
     if matches!(op, Op::Read(_)) { "R" } else { "W" }
 }
 
@@ -386,7 +388,7 @@ pub(crate) mod tests {
         let (r, wire, end) = bus.transfer(
             0,
             Address::Seven(0x50),
-            &[Op::Write(vec![0x10, 0xaa, 0xbb])],
+            &[Op::Write(&[0x10, 0xaa, 0xbb])],
             true,
         );
         assert_eq!(r, Ok(vec![]));
@@ -396,7 +398,7 @@ pub(crate) mod tests {
         let (r, wire, _) = bus.transfer(
             end,
             Address::Seven(0x50),
-            &[Op::Write(vec![0x10]), Op::Read(2)],
+            &[Op::Write(&[0x10]), Op::Read(2)],
             true,
         );
         assert_eq!(r, Ok(vec![vec![0xaa, 0xbb]]));

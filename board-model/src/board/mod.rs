@@ -456,7 +456,7 @@ impl Board {
         bus: usize,
         op: &str,
         address: Address,
-        ops: &[Op],
+        ops: &[Op<'_>],
     ) -> Result<Vec<Vec<u8>>, I2cError> {
         let t = self.now();
         let max = self.buses[bus].max_transfer;
@@ -477,14 +477,14 @@ impl Board {
             self.advance_to(end);
             (r.map_err(I2cError::Bus), wire)
         };
-        let ops_json: Vec<Value> = ops
-            .iter()
-            .map(|o| match o {
-                Op::Read(n) => json!({"read": n}),
-                Op::Write(d) => json!({"write": i2c::hex(d)}),
-            })
-            .collect();
         if self.trace.on {
+            let ops_json: Vec<Value> = ops
+                .iter()
+                .map(|o| match o {
+                    Op::Read(n) => json!({"read": n}),
+                    Op::Write(d) => json!({"write": i2c::hex(d)}),
+                })
+                .collect();
             self.trace.record(
             t,
             "i2c",
@@ -603,7 +603,7 @@ impl Board {
             }
             self.sensors[s].taken += 1;
             let values = match self.sensor_raw(s, at) {
-                Ok(raw) => self.sensors[s].quantize(&raw),
+                Ok(raw) => self.sensors[s].quantize(raw),
                 Err(_) => continue,
             };
             let sample = self.sensors[s].record(at, values);
@@ -627,7 +627,7 @@ impl Board {
             self.advance_to(t.saturating_add(conversion));
             let at = self.now();
             self.sensor_raw(s, at).map(|raw| {
-                let values = self.sensors[s].quantize(&raw);
+                let values = self.sensors[s].quantize(raw);
                 self.sensors[s].record(at, values)
             })
         };

@@ -302,15 +302,15 @@ mod tests {
 
     /// Runs one transfer; returns what happened on the wire, without the
     /// address phases and the STOP.
-    fn run(bus: &mut Bus, ops: &[Op]) -> Vec<String> {
+    fn run(bus: &mut Bus, ops: &[Op<'_>]) -> Vec<String> {
         let (_, wire, _): (_, Wire, _) = bus.transfer(0, AT, ops, true);
         wire.into_iter()
             .filter(|w| !w.starts_with("S ") && !w.starts_with("Sr ") && w != "P")
             .collect()
     }
 
-    fn write(bytes: &[u8]) -> Op {
-        Op::Write(bytes.to_vec())
+    fn write(bytes: &[u8]) -> Op<'_> {
+        Op::Write(bytes)
     }
 
     /// An LM75 as its datasheet has it: Temp (read-only, 16 bits) at 0

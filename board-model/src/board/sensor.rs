@@ -162,7 +162,7 @@ pub struct ChannelInfo {
 }
 
 /// One sample.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Sample {
     pub timestamp: Nanos,
     pub sequence: u64,
@@ -214,20 +214,19 @@ impl Sensor {
         self.recent.clear();
     }
 
-    /// The value of every channel, clamped and rounded, from `raw`.
-    pub fn quantize(&self, raw: &[f64]) -> Vec<f64> {
-        self.channels
-            .iter()
-            .zip(raw)
-            .map(|(c, &v)| {
-                let v = v.clamp(c.min, c.max);
-                if c.resolution > 0.0 {
-                    libm::round(v / c.resolution) * c.resolution
-                } else {
-                    v
-                }
-            })
-            .collect()
+    /// The value of every channel, clamped and rounded, from `raw` (in
+    /// place: a reading allocates once).
+    pub fn quantize(&self, mut raw: Vec<f64>) -> Vec<f64> {
+        raw.truncate(self.channels.len());
+        for (v, c) in raw.iter_mut().zip(&self.channels) {
+            let clamped = v.clamp(c.min, c.max);
+            *v = if c.resolution > 0.0 {
+                libm::round(clamped / c.resolution) * c.resolution
+            } else {
+                clamped
+            };
+        }
+        raw
     }
 
     /// The time of the `k`th FIFO sample (k = 1, 2, ...) of the current run.
@@ -249,10 +248,19 @@ impl Sensor {
             sequence: self.sequence,
             values,
         };
-        self.recent.push_back(sample.clone());
-        while self.recent.len() > 64 {
-            self.recent.pop_front();
-        }
+        // The history keeps the last 64; the oldest one's buffer is reused.
+        let kept = if self.recent.len() >= 64 {
+            self.recent.pop_front().map(|mut old| {
+                old.timestamp = sample.timestamp;
+                old.sequence = sample.sequence;
+                old.values.clear();
+                old.values.extend_from_slice(&sample.values);
+                old
+            })
+        } else {
+            None
+        };
+        self.recent.push_back(kept.unwrap_or_else(|| sample.clone()));
         sample
     }
 
@@ -402,8 +410,8 @@ mod tests {
             sequence: 0,
             recent: VecDeque::new(),
         };
-        assert_eq!(s.quantize(&[1.234]), [1.23]);
-        assert_eq!(s.quantize(&[9.0]), [5.0]);
+        assert_eq!(s.quantize(vec![1.234]), [1.23]);
+        assert_eq!(s.quantize(vec![9.0]), [5.0]);
         for t in 0..3 {
             let sample = s.record(t, vec![1.0]);
             s.push_fifo(sample);
