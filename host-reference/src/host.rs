@@ -71,7 +71,13 @@ impl Quirks {
     /// host to `host`.
     fn apply(self, host: &mut BoardHost) {
         if self.ignore_pin_policy {
-            host.board.policy.pins = host.board.gpio.pins.iter().map(|p| p.name.clone()).collect();
+            host.board.policy.pins = host
+                .board
+                .gpio
+                .pins
+                .iter()
+                .map(|p| p.name.clone())
+                .collect();
         }
         if self.no_repeated_start {
             for bus in &mut host.board.buses {

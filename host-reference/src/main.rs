@@ -218,7 +218,9 @@ impl App {
         echo: Echo,
     ) -> Result<RunResult, String> {
         match self {
-            App::Component(r) => r.run(board, args, limits, echo).map_err(|e| format!("{e:#}")),
+            App::Component(r) => r
+                .run(board, args, limits, echo)
+                .map_err(|e| format!("{e:#}")),
             App::Core(r) => r
                 .run_echo(board, args, limits, echo)
                 .map_err(|e| format!("{e:#}")),

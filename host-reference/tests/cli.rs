@@ -311,7 +311,10 @@ fn the_core_module_and_the_component_print_and_trace_the_same() {
         ("component", wasi_hw_artifacts::BLINKY_COMPONENT),
         ("core", wasi_hw_artifacts::BLINKY_CORE),
     ] {
-        let (trace, vcd) = (dir.join(format!("{form}.jsonl")), dir.join(format!("{form}.vcd")));
+        let (trace, vcd) = (
+            dir.join(format!("{form}.jsonl")),
+            dir.join(format!("{form}.vcd")),
+        );
         let o = wasi_hw(&[
             "run",
             app,
@@ -341,7 +344,10 @@ fn the_core_module_and_the_component_print_and_trace_the_same() {
     }
     assert_eq!(outputs[0], outputs[1]);
     // A failed run fails alike: the exit code and the message.
-    for app in [wasi_hw_artifacts::BLINKY_COMPONENT, wasi_hw_artifacts::BLINKY_CORE] {
+    for app in [
+        wasi_hw_artifacts::BLINKY_COMPONENT,
+        wasi_hw_artifacts::BLINKY_CORE,
+    ] {
         let o = wasi_hw(&["run", app, "--board", demo(), "--", "many"]);
         assert_eq!(o.status.code(), Some(1), "{app}");
         assert_eq!(

@@ -260,7 +260,8 @@ impl Sensor {
         } else {
             None
         };
-        self.recent.push_back(kept.unwrap_or_else(|| sample.clone()));
+        self.recent
+            .push_back(kept.unwrap_or_else(|| sample.clone()));
         sample
     }
 

@@ -105,7 +105,10 @@ mod tests {
         assert_eq!(slab.remove(0), Err(Error::InvalidHandle));
         assert_eq!(slab.insert("buzzer"), Ok(0));
         *slab.get_mut(1).unwrap() = "switch";
-        assert_eq!((slab.get(0), slab.get(1), slab.len()), (Ok(&"buzzer"), Ok(&"switch"), 2));
+        assert_eq!(
+            (slab.get(0), slab.get(1), slab.len()),
+            (Ok(&"buzzer"), Ok(&"switch"), 2)
+        );
         assert_eq!(slab.get(7), Err(Error::InvalidHandle));
     }
 }

@@ -181,7 +181,9 @@ impl Adapter<'_, '_> {
         let iface = self.w.interfaces.first();
         match iface {
             Some(i) => {
-                let pkg = self.w.resolve.interfaces[i.id].package.expect("named interface");
+                let pkg = self.w.resolve.interfaces[i.id]
+                    .package
+                    .expect("named interface");
                 let name = &self.w.resolve.packages[pkg].name;
                 format!("{}:{}", name.namespace, name.name)
             }
@@ -217,7 +219,10 @@ impl Adapter<'_, '_> {
     fn marker(&self, id: TypeId) -> Result<proc_macro2::Ident> {
         let r = self.w.resource(id)?;
         let iface = &self.w.interfaces[r.interface];
-        let name = self.w.resolve.interfaces[iface.id].name.as_deref().unwrap_or("");
+        let name = self.w.resolve.interfaces[iface.id]
+            .name
+            .as_deref()
+            .unwrap_or("");
         Ok(names::upper_ident(&format!("{name}-{}", r.name)))
     }
 
@@ -607,7 +612,9 @@ impl Adapter<'_, '_> {
         for f in self.w.functions(i) {
             let m = self.function(i, f)?;
             match f.kind {
-                FunctionKind::Method(r) | FunctionKind::Static(r) | FunctionKind::Constructor(r) => {
+                FunctionKind::Method(r)
+                | FunctionKind::Static(r)
+                | FunctionKind::Constructor(r) => {
                     let r = self.w.resource(r)?.id;
                     match by_resource.iter_mut().find(|(id, _)| *id == r) {
                         Some((_, ms)) => ms.push(m),
@@ -666,10 +673,15 @@ impl Adapter<'_, '_> {
         let mut args = Vec::new();
         for (k, p) in f.params.iter().enumerate() {
             let name = format_ident!("p{k}");
-            let ty = self.wt_ty(&p.ty).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+            let ty = self
+                .wt_ty(&p.ty)
+                .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
             params.push(quote!(#name: #ty));
             args.push(quote!(#name));
-            lifts.push(self.param(f, &p.ty, &name).map_err(|e| anyhow::anyhow!("{what}: {e}"))?);
+            lifts.push(
+                self.param(f, &p.ty, &name)
+                    .map_err(|e| anyhow::anyhow!("{what}: {e}"))?,
+            );
         }
         let ret = match &f.result {
             Some(t) => self.wt_ty(t).map_err(|e| anyhow::anyhow!("{what}: {e}"))?,
