@@ -57,18 +57,6 @@ pub trait Watcher {
     }
 }
 
-/// Deliberate deviations from the spec, for testing conformance tooling:
-/// the conformance suite must catch each of them. Off in every normal run.
-/// (Deviations of the board itself, such as a controller that sends STOP
-/// between operations, are set on the board.)
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Quirks {
-    /// Reports a missing acknowledge of the address as one of data.
-    pub wrong_nack_source: bool,
-    /// Every second `timer.now` is 1 ms ahead, so the clock seems to go back.
-    pub clock_backwards: bool,
-}
-
 /// A message the app logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -166,9 +154,6 @@ pub struct BoardHost {
     generations: Generations,
     /// Told of waits and calls as they happen; `None` for none.
     pub watcher: Option<alloc::boxed::Box<dyn Watcher + Send>>,
-    /// Deviations from the spec, for testing conformance tooling only.
-    pub quirks: Quirks,
-    now_calls: u64,
 }
 
 fn level_rank(l: s::log::Level) -> u8 {
@@ -228,8 +213,6 @@ impl BoardHost {
             pollables: Slab::new(),
             generations,
             watcher: None,
-            quirks: Quirks::default(),
-            now_calls: 0,
         }
     }
 
@@ -418,12 +401,7 @@ impl s::timer::Timer for BoardHost {
     type Periodic = u32;
 
     fn now(&mut self) -> Result<u64, rt::Error> {
-        self.now_calls += 1;
-        let now = self.board.now();
-        if self.quirks.clock_backwards && self.now_calls.is_multiple_of(2) {
-            return Ok(now.saturating_add(1_000_000));
-        }
-        Ok(now)
+        Ok(self.board.now())
     }
 
     fn resolution(&mut self) -> Result<u64, rt::Error> {
@@ -834,17 +812,10 @@ impl BoardHost {
         ops: &[Op<'_>],
     ) -> Result<Result<Vec<Vec<u8>>, s::i2c::ErrorCode>, rt::Error> {
         let bus = *self.buses.get(rep)?;
-        let mut result = self
+        let result = self
             .board
             .i2c_transfer(bus, op, model_address(address), ops)
             .map_err(i2c_error);
-        if self.quirks.wrong_nack_source
-            && let Err(s::i2c::ErrorCode::NoAcknowledge(
-                source @ s::i2c::NoAcknowledgeSource::Address,
-            )) = &mut result
-        {
-            *source = s::i2c::NoAcknowledgeSource::Data;
-        }
         self.called();
         Ok(result)
     }

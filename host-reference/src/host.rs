@@ -19,10 +19,12 @@ use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use wasi_hw_board::host::{self as board_host, BoardHost, Watcher};
+use wasi_hw_board::host::{BoardHost, Watcher};
 use wasi_hw_shim::app::wasmtime::{self as adapter, Resources, View};
 
 use crate::board::Board;
+pub use crate::quirks::Quirks;
+use crate::quirks::Quirky;
 use crate::time::{Nanos, format_duration};
 
 pub use wasi_hw_board::host::LogLine;
@@ -48,46 +50,6 @@ impl Default for Limits {
             fuel: None,
             timeout: Duration::from_secs(60),
         }
-    }
-}
-
-/// Deliberate deviations from the spec, for testing conformance tooling:
-/// the conformance suite must catch each of them. Off in every normal run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Quirks {
-    /// Reports a missing acknowledge of the address as one of data.
-    pub wrong_nack_source: bool,
-    /// Every second `timer.now` is 1 ms ahead, so the clock seems to go back.
-    pub clock_backwards: bool,
-    /// Grants every pin, whatever the policy says.
-    pub ignore_pin_policy: bool,
-    /// The I2C controller sends STOP and START between the operations of a
-    /// transfer instead of a repeated START.
-    pub no_repeated_start: bool,
-}
-
-impl Quirks {
-    /// Applies the deviations: those of the board to `board`, those of the
-    /// host to `host`.
-    fn apply(self, host: &mut BoardHost) {
-        if self.ignore_pin_policy {
-            host.board.policy.pins = host
-                .board
-                .gpio
-                .pins
-                .iter()
-                .map(|p| p.name.clone())
-                .collect();
-        }
-        if self.no_repeated_start {
-            for bus in &mut host.board.buses {
-                bus.stop_between_operations = true;
-            }
-        }
-        host.quirks = board_host::Quirks {
-            wrong_nack_source: self.wrong_nack_source,
-            clock_backwards: self.clock_backwards,
-        };
     }
 }
 
@@ -166,11 +128,12 @@ impl Watcher for Live {
     }
 }
 
-/// The store's data: the board host and the app's resources, WASI, and
-/// the memory limit.
+/// The store's data: the board host (with the quirks of a deliberately
+/// broken host, all off in a normal run) and the app's resources, WASI,
+/// and the memory limit.
 pub struct State {
-    pub host: BoardHost,
-    resources: Resources<BoardHost>,
+    pub host: Quirky,
+    resources: Resources<Quirky>,
     table: ResourceTable,
     wasi: WasiCtx,
     limits: StoreLimits,
@@ -187,10 +150,16 @@ impl WasiView for State {
 
 impl State {
     pub fn new(board: Board, args: &[String], limits: &Limits) -> State {
+        State::with_quirks(board, args, limits, Quirks::default())
+    }
+
+    /// A state whose host deviates from the spec as `quirks` says (for
+    /// testing conformance tooling only).
+    pub fn with_quirks(board: Board, args: &[String], limits: &Limits, quirks: Quirks) -> State {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdout().inherit_stderr().args(args);
         State {
-            host: BoardHost::new(board, limits.max_handles),
+            host: Quirky::new(BoardHost::new(board, limits.max_handles), quirks),
             resources: Resources::new(),
             table: ResourceTable::new(),
             wasi: wasi.build(),
@@ -202,7 +171,7 @@ impl State {
     }
 
     /// What the generated adapter serves the app's imports from.
-    fn view(&mut self) -> View<'_, BoardHost> {
+    fn view(&mut self) -> View<'_, Quirky> {
         View {
             host: &mut self.host,
             resources: &mut self.resources,
@@ -374,9 +343,8 @@ impl Runner {
         echo: Echo,
         quirks: Quirks,
     ) -> wasmtime::Result<RunResult> {
-        let mut state = State::new(board, args, limits);
-        quirks.apply(&mut state.host);
-        state.host.watcher = Some(live(echo, limits));
+        let mut state = State::with_quirks(board, args, limits, quirks);
+        state.host.inner.watcher = Some(live(echo, limits));
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
         if self.fuel {
@@ -392,9 +360,9 @@ impl Runner {
         let outcome = match result {
             Ok(Ok(())) => Outcome::Success,
             Ok(Err(message)) => Outcome::Failed(message),
-            Err(e) => Outcome::Trapped(describe_trap(&e, limits, state.host.trap.take())),
+            Err(e) => Outcome::Trapped(describe_trap(&e, limits, state.host.inner.trap.take())),
         };
-        let mut host = state.host;
+        let mut host = state.host.inner;
         finish(&mut host);
         Ok(RunResult { outcome, host })
     }

@@ -1,16 +1,20 @@
 //! The wasi-hw reference host.
 //!
-//! It runs apps (components of world `wasi-hw:hal/app`) on wasmtime against
-//! a mocked board described in a TOML file ([`board`]), under virtual or
-//! real time ([`time`]), within what the board file's [`policy`] grants, and
-//! records a [`trace`] of every peripheral operation. The board model is the
-//! `no_std` crate `wasi-hw-board` (re-exported here), which knows nothing of
-//! wasmtime; [`host`] is the wasmtime glue, and [`shim`] runs core modules
-//! on wasmi through the generated shim over the same model
-//! (`wasi_hw_board::host::BoardHost`, as firmware does).
+//! It runs apps of world `wasi-hw:hal/app` against a mocked board described
+//! in a TOML file ([`board`]), under virtual or real time ([`time`]), within
+//! what the board file's [`policy`] grants, and records a [`trace`] of every
+//! peripheral operation. The board model is the `no_std` crate
+//! `wasi-hw-board` (re-exported here), which knows nothing of wasmtime, and
+//! its `host::BoardHost` holds all of the spec's semantics behind the
+//! generated shim's traits. [`host`] runs components on wasmtime through
+//! the shim's generated wasmtime adapter; [`shim`] runs core modules on
+//! wasmi through its wasmi adapters, as firmware does; [`quirks`] wraps the
+//! board host into deliberately broken hosts for the conformance suite's
+//! own tests.
 
 pub mod host;
 pub mod printout;
+pub mod quirks;
 pub mod shim;
 pub mod template;
 
