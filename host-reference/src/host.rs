@@ -203,7 +203,7 @@ pub struct RunResult {
 /// An app loaded once and instantiated for each run.
 pub struct Runner {
     engine: Engine,
-    pre: adapter::AppPre<State>,
+    pre: adapter::bindings::AppPre<State>,
     fuel: bool,
     /// Kept for its `Drop`, which stops the thread.
     _ticker: Ticker,
@@ -271,7 +271,7 @@ impl Runner {
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         adapter::add_to_linker(&mut linker, State::view)?;
-        let pre = adapter::AppPre::new(linker.instantiate_pre(&component)?)?;
+        let pre = adapter::bindings::AppPre::new(linker.instantiate_pre(&component)?)?;
         let ticker = Ticker::start(engine.clone());
         Ok(Runner {
             engine,

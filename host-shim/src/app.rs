@@ -8396,8 +8396,10 @@ pub mod wasmtime {
     use ::wasmtime::component::Resource;
     /// What `wasmtime::component::bindgen!` declares for the world:
     /// its owned types, a `Host` trait per interface (implemented
-    /// here for [`View`]), and the world's type, for instantiating
-    /// an app and calling its exports.
+    /// here for [`View`]), and the world's types (`App` and
+    /// `AppPre` for the world `app`), for instantiating an app and
+    /// calling its exports. They are not re-exported beside
+    /// [`Host`], which a world named `host` would clash with.
     #[allow(missing_docs)]
     pub mod bindings {
         ::wasmtime::component::bindgen!(
@@ -8411,7 +8413,6 @@ pub mod wasmtime {
             "wasi-hw:hal/sensor.sensor" : super::SensorSensor, }, }
         );
     }
-    pub use bindings::{App, AppPre};
     /// The `pollable` of `wasi-hw:hal/poll@0.1.0` as wasmtime names it: a `Resource<PollPollable>`'s representation indexes `Resources::poll_pollable`.
     pub enum PollPollable {}
     /// The `one-shot` of `wasi-hw:hal/timer@0.1.0` as wasmtime names it: a `Resource<TimerOneShot>`'s representation indexes `Resources::timer_one_shot`.
@@ -8508,7 +8509,7 @@ pub mod wasmtime {
         linker: &mut ::wasmtime::component::Linker<T>,
         view: fn(&mut T) -> View<'_, H>,
     ) -> ::wasmtime::Result<()> {
-        App::add_to_linker::<T, HasView<H>>(linker, view)
+        bindings::App::add_to_linker::<T, HasView<H>>(linker, view)
     }
     /// A trait method's error as wasmtime's: the call traps, and
     /// the embedder can `downcast_ref::<rt::Error>()` it.

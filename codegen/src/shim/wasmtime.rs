@@ -76,7 +76,6 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
         quote!(super::Host + #(#bounds)+* + 'static)
     };
     let world_ident = names::upper_ident(world);
-    let world_pre = format_ident!("{world_ident}Pre");
     Ok(quote! {
         /// The world's imports on wasmtime (`add_to_linker`), served by the
         /// same traits as the core-module glue: one implementation of the
@@ -91,8 +90,10 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
 
             /// What `wasmtime::component::bindgen!` declares for the world:
             /// its owned types, a `Host` trait per interface (implemented
-            /// here for [`View`]), and the world's type, for instantiating
-            /// an app and calling its exports.
+            /// here for [`View`]), and the world's types (`App` and
+            /// `AppPre` for the world `app`), for instantiating an app and
+            /// calling its exports. They are not re-exported beside
+            /// [`Host`], which a world named `host` would clash with.
             #[allow(missing_docs)]
             pub mod bindings {
                 ::wasmtime::component::bindgen!({
@@ -103,7 +104,6 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
                     with: { #(#with,)* },
                 });
             }
-            pub use bindings::{#world_ident, #world_pre};
 
             #(#markers)*
 
@@ -155,7 +155,7 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
                 linker: &mut ::wasmtime::component::Linker<T>,
                 view: fn(&mut T) -> View<'_, H>,
             ) -> ::wasmtime::Result<()> {
-                #world_ident::add_to_linker::<T, HasView<H>>(linker, view)
+                bindings::#world_ident::add_to_linker::<T, HasView<H>>(linker, view)
             }
 
             /// A trait method's error as wasmtime's: the call traps, and
