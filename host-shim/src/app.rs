@@ -8391,6 +8391,7 @@ pub mod wasmi {
 #[cfg(feature = "wasmtime")]
 pub mod wasmtime {
     extern crate std;
+    #[allow(unused_imports)]
     use std::{string::String, vec::Vec};
     use wasi_hw_shim_runtime as rt;
     use ::wasmtime::component::Resource;

@@ -33,6 +33,15 @@ pub fn outputs(root: &Path) -> Result<Output> {
         root.join("host-shim/src/app.rs"),
         shim::rust(&spec, "app", &ShimOptions::default())?,
     );
+    // A fixture of the generator, compiled with every adapter by host-shim's
+    // tests (tests/adapters.rs): borrows of two resources of one type.
+    for (fixture, world) in [("borrows", "host")] {
+        let package = Package::load(&root.join("codegen/tests/fixtures").join(fixture))?;
+        out.add(
+            root.join(format!("host-shim/tests/adapters/{fixture}.rs")),
+            shim::rust(&package, world, &ShimOptions::default())?,
+        );
+    }
     Ok(out)
 }
 

@@ -32,6 +32,21 @@ use crate::wit_parser::{Function, FunctionKind, Handle, Type, TypeDefKind, TypeI
 /// The adapter of the world `world` (of the package `package`, both as WIT
 /// writes them), with `wit` the WIT text that `bindgen!` reads.
 pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
+    // wasmtime's typed host functions take at most 16 parameters.
+    for (i, iface) in w.interfaces.iter().enumerate() {
+        if let Some(f) = w.functions(i).into_iter().find(|f| f.params.len() > 16) {
+            let message = format!(
+                "no wasmtime adapter for this world: the function `{}` of `{}` has {} parameters, and wasmtime's host functions take at most 16 (pass a record)",
+                f.name,
+                iface.import,
+                f.params.len()
+            );
+            return Ok(quote! {
+                #[cfg(feature = "wasmtime")]
+                compile_error!(#message);
+            });
+        }
+    }
     let a = Adapter { w };
     let rt = &w.rt;
     let mut markers = Vec::new();
@@ -75,7 +90,11 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
     } else {
         quote!(super::Host + #(#bounds)+* + 'static)
     };
-    let world_ident = names::upper_ident(world);
+    // As bindgen! names the world's type: `host` would be its own `Host`.
+    let world_ident = match world {
+        "host" => format_ident!("Host_"),
+        _ => names::upper_ident(world),
+    };
     Ok(quote! {
         /// The world's imports on wasmtime (`add_to_linker`), served by the
         /// same traits as the core-module glue: one implementation of the
@@ -84,6 +103,7 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
         #[cfg(feature = "wasmtime")]
         pub mod wasmtime {
             extern crate std;
+            #[allow(unused_imports)]
             use std::{string::String, vec::Vec};
             use #rt as rt;
             use ::wasmtime::component::Resource;
