@@ -34,6 +34,12 @@
 //! applies. An owned handle after a borrow of its type is refused: the
 //! borrow holds the table while the own would take from it.
 //!
+//! With `ShimOptions::with` (`--with wasi-hw:hal=wasi_hw_shim::app`), the
+//! interfaces of a mapped package are another shim's: re-exported, not
+//! generated; `Host` requires that shim's `Host`, `Tables` hold its tables
+//! as a field, and the adapters and `dispatch` call its glue through
+//! `rt::Project`. See codegen/README.md, "Vendor worlds".
+//!
 //! The glue comes from wit-bindgen-core's canonical-ABI instruction stream
 //! (lift the arguments, call, lower the results), rendered as Rust that
 //! checks every pointer, length, discriminant, handle and string. A WIT
