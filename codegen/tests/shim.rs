@@ -145,6 +145,9 @@ edition = "2024"
 
 [features]
 wasmi = ["dep:wasmi"]
+# The generated file's wasmtime adapter is behind this feature (not built
+# here: it needs std and wasmtime); declared so that `cfg` is expected.
+wasmtime = []
 
 [dependencies]
 wasi-hw-shim-runtime = {{ path = {runtime:?} }}
@@ -246,6 +249,9 @@ edition = "2024"
 
 [features]
 wasmi = ["dep:wasmi"]
+# The generated file's wasmtime adapter is behind this feature (not built
+# here: it needs std and wasmtime); declared so that `cfg` is expected.
+wasmtime = []
 
 [dependencies]
 wasi-hw-shim-runtime = {{ path = {runtime:?} }}

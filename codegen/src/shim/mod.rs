@@ -124,7 +124,7 @@ pub fn parse_with(value: &str) -> Result<(String, String)> {
 
 /// A package whose interfaces another shim has (`ShimOptions::with`).
 struct Mapped {
-    /// How the option named it, for messages.
+    /// The option, as `namespace:name=PATH`, for docs and messages.
     spec: String,
     /// The package, for example `wasi-hw:hal@0.1.0`.
     package: String,
@@ -426,7 +426,8 @@ impl<'a> World<'a> {
             }
             by_package.push((pkg_id, self.mapped.len()));
             self.mapped.push(Mapped {
-                spec: format!("{spec}={path}"),
+                // The same whichever way the option named it.
+                spec: format!("{}:{}={path}", pkg.name.namespace, pkg.name.name),
                 package: pkg.name.to_string(),
                 path_text: rust_path.to_string().replace(' ', ""),
                 path: rust_path,
