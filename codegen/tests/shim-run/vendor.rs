@@ -43,6 +43,7 @@ const GUEST: &str = r#"
 (module
   (import "wasi-hw:hal/gpio@0.1.0" "open" (func $open (param i32 i32 i32 i32 i32 i32 i32)))
   (import "wasi-hw:hal/gpio@0.1.0" "[resource-drop]pin" (func $pin_drop (param i32)))
+  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.name" (func $pin_name (param i32 i32)))
   (import "acme:board/display@1.0.0" "show" (func $show (param i32 i32 i32 i32)))
   (import "acme:board/display@1.0.0" "attach-backlight" (func $attach (param i32 i32)))
   (memory (export "memory") 1)
@@ -66,6 +67,20 @@ const GUEST: &str = r#"
     (call $show (local.get 0) (local.get 1) (local.get 2) (i32.const 96))
     (i32.load16_u (i32.const 96)))
   (func (export "drop-pin") (param i32) (call $pin_drop (local.get 0)))
+  ;; pin.name, whose string the shim copies in through `cabi_realloc`:
+  ;; its pointer and length at 128.
+  (func (export "pin-name") (param i32)
+    (call $pin_name (local.get 0) (i32.const 128)))
+  ;; A bump allocator from 1024.
+  (global $next (mut i32) (i32.const 1024))
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+    (local $at i32)
+    (local.set $at
+      (i32.and
+        (i32.add (global.get $next) (i32.sub (local.get 2) (i32.const 1)))
+        (i32.sub (i32.const 0) (local.get 2))))
+    (global.set $next (i32.add (local.get $at) (local.get 3)))
+    (local.get $at))
   ;; The app: backlight on, "hello" on row 0; `err("no backlight")`
   ;; without the pin.
   (func (export "run") (param i32 i32) (result i32)
@@ -152,6 +167,17 @@ impl Guest {
     }
 }
 
+impl Guest {
+    /// The string whose pointer and length are at `at` in guest memory.
+    fn string_at(&self, at: usize) -> String {
+        let memory = self.instance.get_memory(&self.store, "memory").unwrap();
+        let data = memory.data(&self.store);
+        let word = |i: usize| u32::from_le_bytes(data[i..i + 4].try_into().unwrap()) as usize;
+        let (ptr, len) = (word(at), word(at + 4));
+        String::from_utf8(data[ptr..ptr + len].to_vec()).unwrap()
+    }
+}
+
 fn both_adapters(test: impl Fn(bool)) {
     test(false);
     test(true);
@@ -192,6 +218,11 @@ fn each_import_gives_its_exact_result_and_a_bad_handle_traps() {
         let pin: i32 = g.call("open-backlight", ()).unwrap();
         assert_eq!(pin, 1);
         assert_eq!(g.call::<_, i32>("attach", pin), Ok(0), "ok");
+        // A hal import whose result goes through the guest's
+        // `cabi_realloc`: the typed adapter's guest, seen through the
+        // vendor's tables' `hal` field.
+        g.call::<_, ()>("pin-name", pin).unwrap();
+        assert_eq!(g.string_at(128), "backlight");
         assert_eq!(g.call::<_, i32>("show", (1, 32, 5)), Ok(0), "ok");
         assert_eq!(
             g.call::<_, i32>("show", (2, 32, 5)),
