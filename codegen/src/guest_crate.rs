@@ -74,6 +74,7 @@ pub fn generate(package: &Package, world: &str, out: &Path, opts: &CrateOptions)
             package.name()
         );
     }
+    crate::worlds::check(package, world, true)?;
     let crate_ident = opts.name.replace('-', "_");
     let bindings = guest::rust(
         package,

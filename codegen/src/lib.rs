@@ -20,6 +20,7 @@ pub mod guest_crate;
 pub mod output;
 pub mod package;
 pub mod shim;
+pub mod worlds;
 
 /// The one `wit-parser` that wit-bindgen's generators use, so that a
 /// [`Resolve`](wit_parser::Resolve) handed to them is of their own type.

@@ -99,6 +99,14 @@ enum Command {
         /// The Rust path of the runtime crate, for a crate that renames it.
         #[arg(long, value_name = "PATH", default_value = "wasi_hw_shim_runtime")]
         runtime: String,
+        /// Reuse another shim for a package's interfaces, as wit-bindgen's
+        /// `with`: PACKAGE=PATH, the Rust path of the module generated from
+        /// that package's world (named after it, or its only one; else
+        /// PACKAGE/WORLD=PATH). Those interfaces are re-exported from it, not
+        /// generated; the world's `Tables` hold its tables. Repeatable.
+        /// Example: --with wasi-hw:hal=wasi_hw_shim::app
+        #[arg(long, value_name = "PACKAGE=PATH", value_parser = parse_with)]
+        with: Vec<(String, String)>,
         #[command(flatten)]
         check: Check,
     },
@@ -182,11 +190,13 @@ fn run(command: Command) -> Result<ExitCode> {
             input,
             out,
             runtime,
+            with,
             check,
         } => {
             let package = Package::load(&input.wit)?;
             let opts = ShimOptions {
                 runtime,
+                with,
                 ..ShimOptions::default()
             };
             let mut output = Output::new();
@@ -208,6 +218,16 @@ fn run(command: Command) -> Result<ExitCode> {
             }
         }
     }
+}
+
+/// A `--with` value, read by `shim::parse_with`.
+fn parse_with(value: &str) -> Result<(String, String), String> {
+    shim::parse_with(value).map_err(|e| {
+        e.to_string()
+            .strip_prefix(&format!("--with `{value}`: "))
+            .map(str::to_string)
+            .unwrap_or_else(|| e.to_string())
+    })
 }
 
 /// Writes the files, or with `check` names those that differ.

@@ -35,11 +35,19 @@ impl Package {
             Ok(ok) => ok,
             // Rendered against the sources wit-parser kept: `file:line:column`
             // and the line itself.
-            Err(err) => bail!(
-                "WIT package in {} does not resolve: {}",
-                dir.display(),
-                resolve.render_error(&err)
-            ),
+            Err(err) => {
+                let rendered = resolve.render_error(&err);
+                // What to change, where wit-parser only says what is wrong.
+                let hint = if rendered.contains("shadows previously exported items") {
+                    "\na world gets the exports of the worlds it includes: remove its own export of that name (a world that includes `wasi-hw:hal/app` has its `run` from it)"
+                } else {
+                    ""
+                };
+                bail!(
+                    "WIT package in {} does not resolve: {rendered}{hint}",
+                    dir.display(),
+                )
+            }
         };
         Ok(Package {
             dir: dir.to_path_buf(),

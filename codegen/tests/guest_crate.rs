@@ -173,3 +173,106 @@ fn component_names(wasm: &[u8]) -> (Vec<String>, Vec<String>) {
     }
     (imports, exports)
 }
+
+/// The vendor fixture with `world` in place of its world, and wasi-hw:hal
+/// in deps/; `Err` is the loading error.
+fn vendor_variant(name: &str, world: &str) -> Result<Package, String> {
+    let scratch =
+        std::env::temp_dir().join(format!("wasi-hw-worlds-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let wit = scratch.join("wit");
+    copy_dir(&root().join("codegen/tests/fixtures/vendor"), &wit);
+    copy_dir(&root().join("wit"), &wit.join("deps/hal"));
+    let text = std::fs::read_to_string(wit.join("display.wit")).unwrap();
+    let at = text.find("/// An app on an Acme board").unwrap();
+    std::fs::write(wit.join("display.wit"), format!("{}{world}\n", &text[..at])).unwrap();
+    let loaded = Package::load(&wit).map_err(|e| e.to_string());
+    std::fs::remove_dir_all(&scratch).unwrap();
+    loaded
+}
+
+/// What each generator says about `world` of `pkg`: `Ok` or the error.
+fn both(pkg: &Package, world: &str) -> (Result<(), String>, Result<(), String>) {
+    let opts = CrateOptions {
+        name: "acme-guest".into(),
+        sdk: SdkDependency::Version("0.1".into()),
+    };
+    let guest = guest_crate::generate(pkg, world, Path::new("out"), &opts)
+        .map(drop)
+        .map_err(|e| e.to_string());
+    let shim_opts = wasi_hw_codegen::shim::ShimOptions {
+        with: vec![("wasi-hw:hal".into(), "wasi_hw_shim::app".into())],
+        ..Default::default()
+    };
+    let host = wasi_hw_codegen::shim::rust(pkg, world, &shim_opts)
+        .map(drop)
+        .map_err(|e| e.to_string());
+    (guest, host)
+}
+
+/// `guest-crate` and `host-shim` accept the same vendor worlds, and refuse
+/// the others with the same message, which says what to change.
+#[test]
+fn guest_crate_and_host_shim_refuse_the_same_worlds_saying_what_to_change() {
+    let pkg = vendor_variant(
+        "ok",
+        "world acme-app { include wasi-hw:hal/app@0.1.0; import display; }",
+    )
+    .unwrap();
+    assert_eq!(both(&pkg, "acme-app"), (Ok(()), Ok(())));
+
+    let refused = |name: &str, world: &str, expected: &str| {
+        let pkg = vendor_variant(name, world).unwrap();
+        let (guest, host) = both(&pkg, "acme-app");
+        assert_eq!(guest, Err(expected.to_string()), "guest-crate, {name}");
+        assert_eq!(host, Err(expected.to_string()), "host-shim, {name}");
+    };
+    refused(
+        "another-export",
+        "world acme-app { include wasi-hw:hal/app@0.1.0; import display; export start: func(); }",
+        "world `acme-app` exports `start`; a wasi-hw host calls only `run: func(args: list<string>) -> result<_, string>` (`wasi_hw_shim::run::call_run`, the SDK's `app!`): remove the export, or make it an interface the world imports",
+    );
+    refused(
+        "a-function-import",
+        "world acme-app { include wasi-hw:hal/app@0.1.0; import display; import beep: func(ms: u32); }",
+        "world `acme-app` imports the function `beep` directly; wasi-hw worlds import interfaces only (the host shim makes a trait of each, an SDK a module): put it in an interface and import that",
+    );
+    refused(
+        "another-run",
+        "world acme-app { import wasi-hw:hal/gpio@0.1.0; import display; export run: func() -> u32; }",
+        "world `acme-app` exports `run` with another signature; a wasi-hw host calls `run: func(args: list<string>) -> result<_, string>`: export that (include `wasi-hw:hal/app` to get it)",
+    );
+    // Its own `run` beside the one of `wasi-hw:hal/app`: wit-parser refuses
+    // it for both (they load the WIT alike), and the message says what to
+    // change.
+    let err = vendor_variant(
+        "two-runs",
+        "world acme-app { include wasi-hw:hal/app@0.1.0; import display; export run: func(args: list<string>) -> result<_, string>; }",
+    )
+    .err()
+    .unwrap();
+    assert!(
+        err.contains("export of `run` shadows previously exported items"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("\na world gets the exports of the worlds it includes: remove its own export of that name (a world that includes `wasi-hw:hal/app` has its `run` from it)"),
+        "{err}"
+    );
+    // Without `run`, the host shim still has its imports' glue (a host that
+    // calls its own way); an app's SDK needs the export.
+    let pkg = vendor_variant(
+        "no-run",
+        "world acme-app { import wasi-hw:hal/gpio@0.1.0; import display; }",
+    )
+    .unwrap();
+    let (guest, host) = both(&pkg, "acme-app");
+    assert_eq!(
+        guest,
+        Err(
+            "world `acme-app` exports no `run`; an app exports `run: func(args: list<string>) -> result<_, string>` (the SDK's `app!`): include `wasi-hw:hal/app`, or export that `run`"
+                .to_string()
+        )
+    );
+    assert_eq!(host, Ok(()));
+}

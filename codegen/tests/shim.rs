@@ -145,6 +145,9 @@ edition = "2024"
 
 [features]
 wasmi = ["dep:wasmi"]
+# The generated file's wasmtime adapter is behind this feature (not built
+# here: it needs std and wasmtime); declared so that `cfg` is expected.
+wasmtime = []
 
 [dependencies]
 wasi-hw-shim-runtime = {{ path = {runtime:?} }}
@@ -246,6 +249,9 @@ edition = "2024"
 
 [features]
 wasmi = ["dep:wasmi"]
+# The generated file's wasmtime adapter is behind this feature (not built
+# here: it needs std and wasmtime); declared so that `cfg` is expected.
+wasmtime = []
 
 [dependencies]
 wasi-hw-shim-runtime = {{ path = {runtime:?} }}
@@ -353,5 +359,241 @@ fn an_own_handle_after_a_borrow_of_its_type_is_refused_by_name() {
     assert!(
         code.contains("let t1 = __tables.bufs_buffer.remove((arg0) as u32)?; let t2 = __tables.bufs_buffer.get_mut((arg1) as u32)?;"),
         "{code}"
+    );
+}
+
+/// The vendor fixture (`acme:board`, whose world includes
+/// `wasi-hw:hal/app` and imports `display`) with wasi-hw:hal in its deps/,
+/// as a vendor lays it out.
+fn vendor_package(name: &str) -> Package {
+    let copy = |from: &Path, to: &Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    };
+    let wit = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&wit);
+    copy(&root().join("codegen/tests/fixtures/vendor"), &wit);
+    copy(&root().join("wit"), &wit.join("deps/hal"));
+    Package::load(&wit).unwrap()
+}
+
+fn with_hal() -> ShimOptions {
+    ShimOptions {
+        runtime: "wasi_hw_shim::runtime".into(),
+        with: vec![("wasi-hw:hal".into(), "wasi_hw_shim::app".into())],
+        ..ShimOptions::default()
+    }
+}
+
+/// With `--with wasi-hw:hal=wasi_hw_shim::app`, the vendor's shim has only
+/// the vendor's interface; wasi-hw:hal's are wasi-hw-shim's, re-exported,
+/// and its tables a field of the vendor's.
+#[test]
+fn a_vendor_shim_with_hal_generates_only_the_vendor_interfaces() {
+    let code = shim::rust(&vendor_package("vendor-with"), "acme-app", &with_hal()).unwrap();
+    assert!(!code.contains("pub trait Gpio"), "{code}");
+    assert!(!code.contains("pub fn call_open<"));
+    for module in ["poll", "timer", "log", "gpio", "i2c", "sensor"] {
+        assert!(
+            code.contains(&format!("pub use ::wasi_hw_shim::app::{module};")),
+            "{module}"
+        );
+    }
+    assert!(code.contains("pub trait Display: super::gpio::Gpio {"));
+    assert!(code.contains("pub trait Host: ::wasi_hw_shim::app::Host + display::Display {}"));
+    let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let code = squash(&code);
+    assert!(code.contains(
+        "pub hal: ::wasi_hw_shim::app::Tables< H, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR, >, }"
+    ), "{code}");
+    // The vendor's glue finds the borrowed pin in wasi-hw-shim's table.
+    assert!(code.contains("guest.tables().hal.gpio_pin.slot(handle)"));
+    assert_eq!(code.matches("pub fn lookup_").count(), 1, "gpio's pin only");
+    // Every import in one table, hal's through wasi-hw-shim's glue.
+    assert!(code.contains("name: \"open\""));
+    assert!(code.contains("name: \"attach-backlight\""));
+    assert!(code.contains(
+        "gpio::call_open::< H, _, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR, >( host, &mut rt::Project::new( &mut *guest, project_hal::<"
+    ), "{code}");
+    assert!(code.contains("pub use ::wasi_hw_shim::app::wasmi::Trap;"));
+    assert!(code.contains("compile_error!("));
+}
+
+/// What `--with` refuses, each saying what to change.
+#[test]
+fn a_with_that_cannot_apply_is_refused_with_what_to_change() {
+    let p = vendor_package("vendor-with-errors");
+    let with = |spec: &str, path: &str| ShimOptions {
+        with: vec![(spec.into(), path.into())],
+        ..ShimOptions::default()
+    };
+    let err = |opts: ShimOptions| shim::rust(&p, "acme-app", &opts).unwrap_err().to_string();
+    assert_eq!(
+        err(with("wasi-hw:hal", "my_shim::hal")),
+        "--with wasi-hw:hal=my_shim::hal: which world of wasi-hw:hal@0.1.0 is `my_shim::hal` generated from? Its worlds are app, app-small, none named `hal`: say it, as `--with wasi-hw:hal/WORLD=my_shim::hal`"
+    );
+    assert_eq!(
+        err(with("wasi-hw:hal/app-small", "my_shim::small")),
+        "world `acme-app` imports `wasi-hw:hal/i2c@0.1.0`, which world `app-small` of wasi-hw:hal@0.1.0 (the world of `my_shim::small`, from --with) does not: map a world of wasi-hw:hal@0.1.0 that imports it, or generate without --with"
+    );
+    assert_eq!(
+        err(with("wasi-hw:hal/nope", "my_shim::hal")),
+        "--with wasi-hw:hal/nope=my_shim::hal: wasi-hw:hal@0.1.0 has no world `nope`; its worlds are: app, app-small"
+    );
+    assert_eq!(
+        err(with("wasi-hw:hal@0.2.0", "wasi_hw_shim::app")),
+        "--with wasi-hw:hal@0.2.0=wasi_hw_shim::app: there is no package wasi-hw:hal@0.2.0 in the WIT of acme:board@1.0.0 (nor in its deps/)"
+    );
+    assert_eq!(
+        err(with("wasi-hw:hal", "not a path")),
+        "--with `wasi-hw:hal=not a path`: `not a path` is not a Rust path (for example `wasi_hw_shim::app`)"
+    );
+    assert_eq!(
+        shim::parse_with("wasi_hw_shim::app")
+            .unwrap_err()
+            .to_string(),
+        "--with `wasi_hw_shim::app` is not PACKAGE=PATH (for example `wasi-hw:hal=wasi_hw_shim::app`)"
+    );
+    assert_eq!(
+        shim::parse_with("hal=wasi_hw_shim::app")
+            .unwrap_err()
+            .to_string(),
+        "--with `hal=wasi_hw_shim::app`: `hal` is not a WIT package name (namespace:name, for example `wasi-hw:hal`)"
+    );
+    assert_eq!(
+        shim::parse_with("wasi-hw:hal@0.1.0/app=::wasi_hw_shim::app").unwrap(),
+        (
+            "wasi-hw:hal@0.1.0/app".to_string(),
+            "::wasi_hw_shim::app".to_string()
+        )
+    );
+    // Named by version and world, it is the same shim.
+    assert_eq!(
+        shim::rust(
+            &p,
+            "acme-app",
+            &with("wasi-hw:hal@0.1.0/app", "wasi_hw_shim::app")
+        )
+        .unwrap(),
+        shim::rust(&p, "acme-app", &with("wasi-hw:hal", "wasi_hw_shim::app")).unwrap(),
+    );
+}
+
+/// Builds the vendor's shim in a scratch crate that depends on
+/// wasi-hw-shim, and runs `tests/shim-run/vendor.rs` against it on wasmi:
+/// `hal::Board` plus the vendor's trait, one linker registration, a pin
+/// opened through wasi-hw-shim's glue and lent to the vendor's, and
+/// `wasi_hw_shim::run::call_run` as is.
+#[test]
+fn a_vendor_shim_with_hal_runs_on_wasmi_over_hal_board() {
+    let code = shim::rust(&vendor_package("vendor-run-wit"), "acme-app", &with_hal()).unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shim-vendor");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    let shim_crate = root().join("host-shim");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            r#"[package]
+name = "shim-vendor"
+version = "0.0.0"
+edition = "2024"
+
+[workspace]
+
+[features]
+wasmi = ["dep:wasmi", "wasi-hw-shim/wasmi"]
+# Refused (see below): the generated file says so where it is asked for.
+wasmtime = []
+
+[dependencies]
+wasi-hw-shim = {{ path = {shim_crate:?}, features = ["embedded-hal"] }}
+embedded-hal = "1"
+wasmi = {{ version = "2.0", default-features = false, optional = true }}
+
+[dev-dependencies]
+wasi-hw-shim = {{ path = {shim_crate:?}, features = ["wasmi", "embedded-hal"] }}
+# `Module::new` validates the module.
+wasmi = {{ version = "2.0", default-features = false, features = ["validate"] }}
+wat = "1"
+
+# As in the workspace: unoptimised, wasmi needs more than a test thread's stack.
+[profile.dev.package.wasmi]
+opt-level = 2
+[profile.dev.package.wasmi_core]
+opt-level = 2
+[profile.dev.package.wasmi_ir]
+opt-level = 2
+"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "#![no_std]\n#![deny(warnings)]\n//! A vendor's shim over wasi-hw-shim.\nextern crate alloc;\n/// The `acme-app` world's shim.\npub mod acme;\n/// `Display` for `hal::Board`.\npub mod firmware;\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("codegen/tests/shim-run/vendor_firmware.rs"),
+        dir.join("src/firmware.rs"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/acme.rs"), code).unwrap();
+    std::fs::copy(
+        root().join("codegen/tests/shim-run/vendor.rs"),
+        dir.join("tests/vendor.rs"),
+    )
+    .unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(&cargo)
+        .args([
+            "test",
+            "--quiet",
+            "--offline",
+            "--features",
+            "wasmi",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("test result: ok. 2 passed; 0 failed"),
+        "{stdout}"
+    );
+    // No wasmtime adapter for a shim with `--with`: asking for it is an
+    // error that says so.
+    let out = Command::new(&cargo)
+        .args([
+            "check",
+            "--quiet",
+            "--offline",
+            "--features",
+            "wasmtime",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains(
+            "error: the host shim of world `acme-app` has no wasmtime adapter: it reuses another shim's interfaces (--with wasi-hw:hal=wasi_hw_shim::app), which the wasmtime adapter does not support yet; host its apps on wasmi (`wasmi::add_to_linker`), or generate the shim without --with"
+        ),
+        "{stderr}"
     );
 }

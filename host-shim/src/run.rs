@@ -1,6 +1,10 @@
 //! Calling an app's `run` export in wasmi: the other half of the canonical
 //! ABI, written by hand because every wasi-hw world exports the same
 //! `run: func(args: list<string>) -> result<_, string>`.
+//!
+//! A vendor's shim generated with `--with wasi-hw:hal=wasi_hw_shim::app`
+//! uses [`call_run`] as is: it is generic over the store, and the vendor's
+//! `wasmi::Trap` is [`crate::app::wasmi::Trap`], the type of its errors.
 
 use ::wasmi::{AsContextMut, Instance, TypedFunc};
 

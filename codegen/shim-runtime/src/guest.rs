@@ -56,6 +56,44 @@ impl<T> Guest<T> for NoRealloc<'_, T> {
     }
 }
 
+/// A guest seen through a part of its tables: what the glue of another
+/// world's shim needs when this world's tables hold that world's (a vendor
+/// world whose shim reuses `wasi-hw:hal`'s with `host-shim --with`: its
+/// `Tables` holds `wasi_hw_shim::app::Tables` as a field, and the glue of
+/// the `wasi-hw:hal` imports, generic over `Guest<wasi_hw_shim::app::Tables>`,
+/// gets the guest through this). Memory and `cabi_realloc` are the guest's;
+/// `project` picks the part of the tables.
+pub struct Project<'a, G: ?Sized, T, U> {
+    guest: &'a mut G,
+    project: fn(&mut T) -> &mut U,
+}
+
+impl<'a, G: Guest<T> + ?Sized, T, U> Project<'a, G, T, U> {
+    /// `guest`, its tables seen through `project`.
+    pub fn new(guest: &'a mut G, project: fn(&mut T) -> &mut U) -> Self {
+        Project { guest, project }
+    }
+}
+
+impl<G: Guest<T> + ?Sized, T, U> Guest<U> for Project<'_, G, T, U> {
+    fn memory(&mut self) -> &mut [u8] {
+        self.guest.memory()
+    }
+    fn parts(&mut self) -> (&mut [u8], &mut U) {
+        let (memory, tables) = self.guest.parts();
+        (memory, (self.project)(tables))
+    }
+    fn realloc(
+        &mut self,
+        old_ptr: u32,
+        old_size: u32,
+        align: u32,
+        new_size: u32,
+    ) -> Result<u32, Error> {
+        self.guest.realloc(old_ptr, old_size, align, new_size)
+    }
+}
+
 /// Allocates `size` bytes aligned to `align` in the guest through its
 /// `cabi_realloc`, for a list of `len` elements of `elem_size` bytes, and
 /// checks the answer: a pointer that is misaligned or does not leave room
@@ -151,6 +189,42 @@ mod tests {
             answer,
             calls: 0,
         }
+    }
+
+    /// The projected guest has the guest's memory and `cabi_realloc`, and
+    /// the part of its tables that `project` picks.
+    #[test]
+    fn a_projected_guest_sees_part_of_the_tables() {
+        struct Both {
+            memory: [u8; 8],
+            tables: (u32, u8),
+        }
+        impl Guest<(u32, u8)> for Both {
+            fn memory(&mut self) -> &mut [u8] {
+                &mut self.memory
+            }
+            fn parts(&mut self) -> (&mut [u8], &mut (u32, u8)) {
+                (&mut self.memory, &mut self.tables)
+            }
+            fn realloc(&mut self, _: u32, _: u32, _: u32, size: u32) -> Result<u32, Error> {
+                Ok(size)
+            }
+        }
+        fn second(t: &mut (u32, u8)) -> &mut u8 {
+            &mut t.1
+        }
+        let mut g = Both {
+            memory: [0; 8],
+            tables: (7, 9),
+        };
+        let mut p = Project::new(&mut g, second);
+        assert_eq!(*p.tables(), 9);
+        *p.tables() = 10;
+        p.memory()[3] = 5;
+        assert_eq!(p.realloc(0, 0, 1, 4), Ok(4));
+        assert_eq!(write(&mut p, 4, 4, &[1, 2]), Ok(()));
+        assert_eq!(g.tables, (7, 10));
+        assert_eq!(g.memory, [0, 0, 0, 5, 1, 2, 0, 0]);
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub mod slab;
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
-pub use guest::{Guest, NoRealloc};
+pub use guest::{Guest, NoRealloc, Project};
 pub use handles::Table;
 pub use list::{Handles, List};
 

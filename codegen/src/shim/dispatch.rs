@@ -50,6 +50,7 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
     let mut max_params = 0;
     let mut max_area = 0;
     let mut add = |module: &syn::Ident,
+                   mapped: Option<usize>,
                    import: &str,
                    name: &str,
                    glue: syn::Ident,
@@ -96,8 +97,22 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
         }
         max_params = max_params.max(params.len());
         let back = to_slot(result);
-        arms.push(quote! {
-            #index => #module::#glue::<H, G, #(#caps),*>(host, guest, #(#args),*).map(#back),
+        arms.push(match mapped {
+            // Another shim's glue, over the part of the tables that is its.
+            Some(m) => {
+                let mcaps = w.mapped_capacity_args(m);
+                let project = quote::format_ident!("project_{}", w.mapped[m].field);
+                quote! {
+                    #index => #module::#glue::<H, _, #(#mcaps),*>(
+                        host,
+                        &mut rt::Project::new(&mut *guest, #project::<H, #(#caps),*>),
+                        #(#args),*
+                    ).map(#back),
+                }
+            }
+            None => quote! {
+                #index => #module::#glue::<H, G, #(#caps),*>(host, guest, #(#args),*).map(#back),
+            },
         });
         Ok(())
     };
@@ -106,6 +121,7 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
             let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
             add(
                 &iface.module,
+                iface.mapped,
                 &iface.import,
                 &f.name,
                 names::glue(&names::method(f)),
@@ -117,6 +133,7 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
         for r in w.resources.iter().filter(|r| r.interface == i) {
             add(
                 &iface.module,
+                iface.mapped,
                 &iface.import,
                 &format!("[resource-drop]{}", r.name),
                 names::glue(&format!("{}_drop", names::snake(&r.name))),

@@ -227,7 +227,8 @@ fn function(
 /// those that the world's imports lower in more than one place (counting a
 /// record inside a shared record once), such as `sensor-info`, both the
 /// result of `sensor.info` and the element of `list-sensors`' list. A
-/// record that holds a resource, or whose interface is not imported, is
+/// record that holds a resource, or whose interface is not imported or is
+/// another shim's (`--with`: its lowering functions are that shim's), is
 /// lowered inline everywhere; so is a shared one where it is lowered to
 /// core values (a one-field record as a result of its own).
 pub fn shared_records(w: &World) -> std::collections::HashSet<TypeId> {
@@ -275,7 +276,7 @@ pub fn shared_records(w: &World) -> std::collections::HashSet<TypeId> {
             *n > 1
                 && !types::handle_inside(w, &Type::Id(*id))
                 && super::owner(w.resolve, *id)
-                    .is_some_and(|o| w.interfaces.iter().any(|i| i.id == o))
+                    .is_some_and(|o| w.interfaces.iter().any(|i| i.id == o && i.mapped.is_none()))
         })
         .map(|(id, _)| id)
         .collect()
@@ -587,10 +588,7 @@ impl<'w, 'a, 'l> FnGen<'w, 'a, 'l> {
     fn table(&mut self, h: &Handle) -> TokenStream {
         let (Handle::Own(r) | Handle::Borrow(r)) = h;
         match self.w.resource(*r) {
-            Ok(r) => {
-                let f = &r.field;
-                quote!(#f)
-            }
+            Ok(r) => r.access(),
             Err(e) => {
                 self.fail(e.to_string());
                 quote!(missing)
@@ -1217,8 +1215,15 @@ impl FnGen<'_, '_, '_> {
                 let h = op(0);
                 results.push(match handle {
                     Handle::Own(_) => self.bind(quote!(__tables.#table.remove((#h) as u32)?)),
-                    Handle::Borrow(_) if self.lookup_by_call => {
-                        let lookup = format_ident!("lookup_{}", table.to_string());
+                    Handle::Borrow(r) if self.lookup_by_call => {
+                        let field = self.w.resource(*r).map(|r| r.field.clone());
+                        if let Ok(f) = &field {
+                            self.w.lookups.borrow_mut().insert(f.to_string());
+                        }
+                        let lookup = format_ident!(
+                            "lookup_{}",
+                            field.map_or_else(|_| "missing".to_string(), |f| f.to_string())
+                        );
                         let caps = self.w.capacity_args();
                         self.bind(quote!(
                             super::#lookup::<H, G, #(#caps),*>(guest, (#h) as u32)

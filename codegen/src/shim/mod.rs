@@ -34,6 +34,12 @@
 //! applies. An owned handle after a borrow of its type is refused: the
 //! borrow holds the table while the own would take from it.
 //!
+//! With `ShimOptions::with` (`--with wasi-hw:hal=wasi_hw_shim::app`), the
+//! interfaces of a mapped package are another shim's: re-exported, not
+//! generated; `Host` requires that shim's `Host`, `Tables` hold its tables
+//! as a field, and the adapters and `dispatch` call its glue through
+//! `rt::Project`. See codegen/README.md, "Vendor worlds".
+//!
 //! The glue comes from wit-bindgen-core's canonical-ABI instruction stream
 //! (lift the arguments, call, lower the results), rendered as Rust that
 //! checks every pointer, length, discriminant, handle and string. A WIT
@@ -63,6 +69,14 @@ pub struct ShimOptions {
     pub runtime: String,
     /// The default capacity of each resource table.
     pub default_capacity: usize,
+    /// Packages whose interfaces another shim already has, as wit-bindgen's
+    /// `with`: (`wasi-hw:hal` or `wasi-hw:hal/app`, the Rust path of the
+    /// module generated from that package's world, `wasi_hw_shim::app`).
+    /// Their interfaces are not generated: the file re-exports that
+    /// module's (`pub use ::wasi_hw_shim::app::gpio;`), its `Host` requires
+    /// that module's `Host`, and its `Tables` hold that module's `Tables`
+    /// as a field named after the package (`hal`). See [`parse_with`].
+    pub with: Vec<(String, String)>,
 }
 
 impl Default for ShimOptions {
@@ -70,13 +84,69 @@ impl Default for ShimOptions {
         ShimOptions {
             runtime: "wasi_hw_shim_runtime".into(),
             default_capacity: 16,
+            with: Vec::new(),
         }
     }
+}
+
+/// Reads a `--with` value, `PACKAGE=PATH` or `PACKAGE/WORLD=PATH`: a WIT
+/// package (with or without its version) and the Rust path of the module
+/// generated from its world, for example
+/// `wasi-hw:hal=wasi_hw_shim::app`.
+pub fn parse_with(value: &str) -> Result<(String, String)> {
+    let Some((package, path)) = value.split_once('=') else {
+        bail!("--with `{value}` is not PACKAGE=PATH (for example `wasi-hw:hal=wasi_hw_shim::app`)");
+    };
+    let (package, path) = (package.trim(), path.trim());
+    let name = package.split_once('/').map_or(package, |(p, _)| p);
+    let name = name.split_once('@').map_or(name, |(n, _)| n);
+    let well_formed = |s: &str| {
+        !s.is_empty()
+            && s.split('-')
+                .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric()))
+    };
+    if !name
+        .split_once(':')
+        .is_some_and(|(ns, n)| well_formed(ns) && well_formed(n))
+    {
+        bail!(
+            "--with `{value}`: `{package}` is not a WIT package name (namespace:name, for example `wasi-hw:hal`)"
+        );
+    }
+    if !path
+        .parse::<TokenStream>()
+        .is_ok_and(|t| syn::parse2::<syn::Path>(t).is_ok())
+    {
+        bail!("--with `{value}`: `{path}` is not a Rust path (for example `wasi_hw_shim::app`)");
+    }
+    Ok((package.to_string(), path.to_string()))
+}
+
+/// A package whose interfaces another shim has (`ShimOptions::with`).
+struct Mapped {
+    /// The option, as `namespace:name=PATH`, for docs and messages.
+    spec: String,
+    /// The package, for example `wasi-hw:hal@0.1.0`.
+    package: String,
+    /// The Rust path of the other shim's module, for example
+    /// `::wasi_hw_shim::app`.
+    path: TokenStream,
+    /// The same, as text for docs.
+    path_text: String,
+    /// The world it was generated from.
+    world: String,
+    /// The field of `Tables` that holds its tables, for example `hal`.
+    field: proc_macro2::Ident,
+    /// The const generics of its tables, in its order.
+    capacities: Vec<proc_macro2::Ident>,
 }
 
 /// An imported interface, as the generator names it.
 struct Interface {
     id: InterfaceId,
+    /// The mapped package it belongs to (index into `World::mapped`): its
+    /// module is the other shim's, re-exported.
+    mapped: Option<usize>,
     /// Its import name, for example `wasi-hw:hal/gpio@0.1.0`.
     import: String,
     /// The Rust module, for example `gpio`.
@@ -89,6 +159,9 @@ struct Interface {
 struct Resource {
     id: TypeId,
     interface: usize,
+    /// The field of `Tables` its table is in, when its interface is
+    /// mapped (`hal`: `tables.hal.gpio_pin`).
+    mapped: Option<proc_macro2::Ident>,
     /// The associated type in the interface's trait, for example `Pin`.
     assoc: proc_macro2::Ident,
     /// The field of `Tables`, for example `gpio_pin`.
@@ -106,6 +179,11 @@ struct World<'a> {
     rt: TokenStream,
     interfaces: Vec<Interface>,
     resources: Vec<Resource>,
+    /// The packages whose interfaces another shim has.
+    mapped: Vec<Mapped>,
+    /// The mapped resources whose `lookup_*` the glue calls (by field): a
+    /// mapped resource gets one only then.
+    lookups: std::cell::RefCell<std::collections::BTreeSet<String>>,
     /// Records lowered by a function of their own (`glue::shared_records`).
     shared: std::collections::HashSet<TypeId>,
 }
@@ -129,32 +207,44 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
         rt,
         interfaces: Vec::new(),
         resources: Vec::new(),
+        mapped: Vec::new(),
+        lookups: Default::default(),
         shared: Default::default(),
     };
+    let mapped_of = w.map_packages(package, world_id, world, opts)?;
     for (key, item) in &resolve.worlds[world_id].imports {
         match item {
-            WorldItem::Interface { id, .. } => w.add_interface(key, *id)?,
-            WorldItem::Function(f) => bail!(
-                "world `{world}` imports the function `{}` directly; the host shim supports imports of interfaces only (put it in an interface)",
-                f.name
-            ),
-            WorldItem::Type { id, .. } => bail!(
-                "world `{world}` imports the type `{}` directly; the host shim supports imports of interfaces only (put it in an interface)",
-                resolve.types[*id].name.as_deref().unwrap_or("?")
+            WorldItem::Interface { id, .. } => {
+                let mapped = mapped_of(*id);
+                w.add_interface(key, *id, mapped)?
+            }
+            other => bail!(
+                "{}",
+                crate::worlds::import_problem(resolve, world, other).unwrap_or_default()
             ),
         }
     }
     w.shared = glue::shared_records(&w);
     let mut modules = Vec::new();
     for i in 0..w.interfaces.len() {
-        modules.push(w.interface_module(i)?);
+        modules.push(match w.interfaces[i].mapped {
+            Some(m) => w.reexport(i, m),
+            None => w.interface_module(i)?,
+        });
     }
     let host = w.host_trait();
     let tables = w.tables();
     let dispatch = dispatch::dispatch(&w)?;
     let adapter = wasmi::adapter(&w)?;
     let wit = wit_text(package)?;
-    let wasmtime = wasmtime::adapter(&w, world, &wit)?;
+    let wasmtime = if w.mapped.is_empty() {
+        wasmtime::adapter(&w, world, &wit)?
+    } else {
+        w.no_wasmtime(world)
+    };
+    // What the world exports, after what its imports need (so that a
+    // construct the glue cannot express is named first).
+    crate::worlds::check(package, world, false)?;
     let package_name = package.name();
     let file: TokenStream = quote! {
         #host
@@ -193,7 +283,202 @@ fn wit_text(package: &Package) -> Result<String> {
 }
 
 impl<'a> World<'a> {
-    fn add_interface(&mut self, key: &WorldKey, id: InterfaceId) -> Result<()> {
+    /// Reads `opts.with`: for each package the world imports from, the
+    /// world of that package whose module the path names, checked to import
+    /// every interface of the package that this world imports. Returns, for
+    /// an imported interface, the mapped package it belongs to.
+    fn map_packages(
+        &mut self,
+        package: &Package,
+        world_id: crate::wit_parser::WorldId,
+        world: &str,
+        opts: &ShimOptions,
+    ) -> Result<impl Fn(InterfaceId) -> Option<usize> + use<'a>> {
+        let resolve = self.resolve;
+        let mut by_package: Vec<(crate::wit_parser::PackageId, usize)> = Vec::new();
+        for (spec, path) in &opts.with {
+            let (key, path) = parse_with(&format!("{spec}={path}"))?;
+            let (pkg_spec, world_spec) = match key.split_once('/') {
+                Some((p, w)) => (p.to_string(), Some(w.to_string())),
+                None => (key.clone(), None),
+            };
+            let (name, version) = match pkg_spec.split_once('@') {
+                Some((n, v)) => (n, Some(v)),
+                None => (pkg_spec.as_str(), None),
+            };
+            let found: Vec<_> = resolve
+                .packages
+                .iter()
+                .filter(|(_, p)| {
+                    format!("{}:{}", p.name.namespace, p.name.name) == name
+                        && version.is_none_or(|v| {
+                            p.name
+                                .version
+                                .as_ref()
+                                .is_some_and(|pv| pv.to_string() == v)
+                        })
+                })
+                .collect();
+            let (pkg_id, pkg) = match found.as_slice() {
+                [one] => *one,
+                [] => bail!(
+                    "--with {spec}={path}: there is no package {pkg_spec} in the WIT of {} (nor in its deps/)",
+                    package.name()
+                ),
+                _ => bail!(
+                    "--with {spec}={path}: the WIT has more than one version of {pkg_spec}; name one ({pkg_spec}@VERSION)"
+                ),
+            };
+            let imported: Vec<InterfaceId> = resolve.worlds[world_id]
+                .imports
+                .values()
+                .filter_map(|item| match item {
+                    WorldItem::Interface { id, .. } => Some(*id),
+                    _ => None,
+                })
+                .filter(|id| resolve.interfaces[*id].package == Some(pkg_id))
+                .collect();
+            if imported.is_empty() {
+                continue;
+            }
+            if by_package.iter().any(|(p, _)| *p == pkg_id) {
+                bail!("--with names {} twice", pkg.name);
+            }
+            let rust_path: TokenStream = path.parse().map_err(|_| {
+                anyhow::anyhow!("--with {spec}={path}: `{path}` is not a Rust path")
+            })?;
+            let rust_path = if path.starts_with("::")
+                || path.starts_with("crate::")
+                || path.starts_with("super::")
+                || path.starts_with("self::")
+            {
+                rust_path
+            } else {
+                quote!(::#rust_path)
+            };
+            // The world: named, or the one the module is named after, or the
+            // package's only one.
+            let last = path
+                .rsplit("::")
+                .next()
+                .unwrap_or_default()
+                .replace('_', "-");
+            let mapped_world = match &world_spec {
+                Some(wname) => pkg.worlds.get(wname).map(|id| (wname.clone(), *id)),
+                None if pkg.worlds.len() == 1 => {
+                    pkg.worlds.iter().next().map(|(n, id)| (n.clone(), *id))
+                }
+                None => pkg.worlds.get(&last).map(|id| (last.clone(), *id)),
+            };
+            let Some((mapped_world, mapped_id)) = mapped_world else {
+                let known: Vec<&str> = pkg.worlds.keys().map(String::as_str).collect();
+                match &world_spec {
+                    Some(wname) => bail!(
+                        "--with {spec}={path}: {} has no world `{wname}`; its worlds are: {}",
+                        pkg.name,
+                        known.join(", ")
+                    ),
+                    None => bail!(
+                        "--with {spec}={path}: which world of {} is `{path}` generated from? Its worlds are {}, none named `{last}`: say it, as `--with {name}/WORLD={path}`",
+                        pkg.name,
+                        known.join(", ")
+                    ),
+                }
+            };
+            let theirs: Vec<InterfaceId> = resolve.worlds[mapped_id]
+                .imports
+                .values()
+                .filter_map(|item| match item {
+                    WorldItem::Interface { id, .. } => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            if let Some(missing) = imported.iter().find(|id| !theirs.contains(id)) {
+                bail!(
+                    "world `{world}` imports `{}`, which world `{mapped_world}` of {} (the world of `{path}`, from --with) does not: map a world of {} that imports it, or generate without --with",
+                    resolve.id_of(*missing).unwrap_or_default(),
+                    pkg.name,
+                    pkg.name
+                );
+            }
+            // Its tables' capacities, in the order its shim declares them:
+            // per imported interface, its resources.
+            let mut capacities = Vec::new();
+            for id in &theirs {
+                let iface = &resolve.interfaces[*id];
+                let iname = iface.name.as_deref().unwrap_or_default();
+                for (rname, tid) in &iface.types {
+                    if let TypeDefKind::Resource = resolve.types[*tid].kind {
+                        capacities.push(format_ident!(
+                            "{}",
+                            format!("{}_{}", names::snake(iname), names::snake(rname))
+                                .to_uppercase()
+                        ));
+                    }
+                }
+            }
+            let field = format_ident!("{}", names::snake(&pkg.name.name));
+            if self.mapped.iter().any(|m| m.field == field) {
+                bail!(
+                    "--with maps two packages named `{}`; the host shim names the field of their tables after them",
+                    pkg.name.name
+                );
+            }
+            by_package.push((pkg_id, self.mapped.len()));
+            self.mapped.push(Mapped {
+                // The same whichever way the option named it.
+                spec: format!("{}:{}={path}", pkg.name.namespace, pkg.name.name),
+                package: pkg.name.to_string(),
+                path_text: rust_path.to_string().replace(' ', ""),
+                path: rust_path,
+                world: mapped_world,
+                field,
+                capacities,
+            });
+        }
+        Ok(move |id: InterfaceId| {
+            let pkg = resolve.interfaces[id].package?;
+            by_package.iter().find(|(p, _)| *p == pkg).map(|(_, m)| *m)
+        })
+    }
+
+    /// `pub use <other shim>::gpio;`: a mapped interface's module.
+    fn reexport(&self, i: usize, m: usize) -> TokenStream {
+        let module = &self.interfaces[i].module;
+        let path = &self.mapped[m].path;
+        let doc = format!(
+            " `{}`, from `{}` (`--with {}`).",
+            self.interfaces[i].import, self.mapped[m].path_text, self.mapped[m].spec
+        );
+        quote! {
+            #[doc = #doc]
+            pub use #path::#module;
+        }
+    }
+
+    /// In place of the wasmtime adapter, for a world with mapped packages:
+    /// an error where a crate asks for it.
+    fn no_wasmtime(&self, world: &str) -> TokenStream {
+        let msg = format!(
+            "the host shim of world `{world}` has no wasmtime adapter: it reuses another shim's interfaces (--with {}), which the wasmtime adapter does not support yet; host its apps on wasmi (`wasmi::add_to_linker`), or generate the shim without --with",
+            self.mapped
+                .iter()
+                .map(|m| m.spec.as_str())
+                .collect::<Vec<_>>()
+                .join(", --with ")
+        );
+        quote! {
+            #[cfg(feature = "wasmtime")]
+            compile_error!(#msg);
+        }
+    }
+
+    fn add_interface(
+        &mut self,
+        key: &WorldKey,
+        id: InterfaceId,
+        mapped: Option<usize>,
+    ) -> Result<()> {
         let iface = &self.resolve.interfaces[id];
         let Some(name) = &iface.name else {
             bail!(
@@ -210,6 +495,7 @@ impl<'a> World<'a> {
         }
         self.interfaces.push(Interface {
             id,
+            mapped,
             import: self.resolve.name_world_key(key),
             trait_name: names::upper_ident(name),
             module,
@@ -220,6 +506,7 @@ impl<'a> World<'a> {
                 self.resources.push(Resource {
                     id: *tid,
                     interface: index,
+                    mapped: mapped.map(|m| self.mapped[m].field.clone()),
                     assoc: names::upper_ident(rname),
                     capacity: format_ident!("{}", field.to_string().to_uppercase()),
                     field,
@@ -428,17 +715,23 @@ impl<'a> World<'a> {
         })
     }
 
-    /// `Host`: every interface trait at once.
+    /// `Host`: every interface trait at once (for a mapped package, the
+    /// other shim's `Host`, which its tables need).
     fn host_trait(&self) -> TokenStream {
-        let bounds: Vec<TokenStream> = self
+        let mapped = self.mapped.iter().map(|m| {
+            let path = &m.path;
+            quote!(#path::Host)
+        });
+        let own = self
             .interfaces
             .iter()
+            .filter(|i| i.mapped.is_none())
             .map(|i| {
                 let m = &i.module;
                 let t = &i.trait_name;
                 quote!(#m::#t)
-            })
-            .collect();
+            });
+        let bounds: Vec<TokenStream> = mapped.chain(own).collect();
         quote! {
             /// The firmware's host: every interface of the world. Implemented
             /// for any type that implements them all.
@@ -450,25 +743,43 @@ impl<'a> World<'a> {
     /// The const generics of the tables, as declared (with defaults or
     /// without) and as used.
     fn capacities(&self, defaults: Option<usize>) -> Vec<TokenStream> {
-        self.resources
-            .iter()
-            .map(|r| {
-                let c = &r.capacity;
-                match defaults {
-                    Some(d) => quote!(const #c: usize = #d),
-                    None => quote!(const #c: usize),
-                }
+        self.capacity_idents()
+            .into_iter()
+            .map(|c| match defaults {
+                Some(d) => quote!(const #c: usize = #d),
+                None => quote!(const #c: usize),
             })
             .collect()
     }
 
     fn capacity_args(&self) -> Vec<TokenStream> {
-        self.resources
+        self.capacity_idents()
+            .into_iter()
+            .map(|c| quote!(#c))
+            .collect()
+    }
+
+    /// The tables' const generics: a mapped package's (all of its world's,
+    /// in its order), then one per resource of the world's own interfaces.
+    fn capacity_idents(&self) -> Vec<proc_macro2::Ident> {
+        let mapped = self
+            .mapped
             .iter()
-            .map(|r| {
-                let c = &r.capacity;
-                quote!(#c)
-            })
+            .flat_map(|m| m.capacities.iter().cloned());
+        let own = self
+            .resources
+            .iter()
+            .filter(|r| r.mapped.is_none())
+            .map(|r| r.capacity.clone());
+        mapped.chain(own).collect()
+    }
+
+    /// The const generics of mapped package `m`'s tables, as used.
+    fn mapped_capacity_args(&self, m: usize) -> Vec<TokenStream> {
+        self.mapped[m]
+            .capacities
+            .iter()
+            .map(|c| quote!(#c))
             .collect()
     }
 
@@ -484,9 +795,58 @@ impl<'a> World<'a> {
         let plain = self.capacities(None);
         let args = self.capacity_args();
         let h = quote!(H);
+        let mapped_fields: Vec<TokenStream> = self
+            .mapped
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let f = &m.field;
+                let path = &m.path;
+                let caps = self.mapped_capacity_args(i);
+                let doc = format!(
+                    " The guest's handles of {} resources: the tables of `{}` (world `{}`).",
+                    m.package, m.path_text, m.world
+                );
+                quote! {
+                    #[doc = #doc]
+                    pub #f: #path::Tables<H, #(#caps),*>
+                }
+            })
+            .collect();
+        let mapped_inits: Vec<TokenStream> = self
+            .mapped
+            .iter()
+            .map(|m| {
+                let f = &m.field;
+                let path = &m.path;
+                quote!(#f: #path::Tables::new())
+            })
+            .collect();
+        let projections: Vec<TokenStream> = self
+            .mapped
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let f = &m.field;
+                let path = &m.path;
+                let caps = self.mapped_capacity_args(i);
+                let name = format_ident!("project_{f}");
+                let doc = format!(
+                    " The tables of {} inside `Tables`: how the glue of `{}` (generic over a guest with those tables) gets the guest, through `rt::Project`.",
+                    m.package, m.path_text
+                );
+                quote! {
+                    #[doc = #doc]
+                    pub fn #name<H: Host, #(#plain),*>(tables: &mut Tables<H, #(#args),*>) -> &mut #path::Tables<H, #(#caps),*> {
+                        &mut tables.#f
+                    }
+                }
+            })
+            .collect();
         let fields: Vec<TokenStream> = self
             .resources
             .iter()
+            .filter(|r| r.mapped.is_none())
             .map(|r| {
                 let f = &r.field;
                 let c = &r.capacity;
@@ -504,16 +864,20 @@ impl<'a> World<'a> {
         let inits: Vec<TokenStream> = self
             .resources
             .iter()
+            .filter(|r| r.mapped.is_none())
             .map(|r| {
                 let f = &r.field;
                 quote!(#f: #rt::Table::new())
             })
             .collect();
+        let used = self.lookups.borrow();
         let lookups: Vec<TokenStream> = self
             .resources
             .iter()
+            .filter(|r| r.mapped.is_none() || used.contains(&r.field.to_string()))
             .map(|r| {
                 let f = &r.field;
+                let access = r.access();
                 let name = format_ident!("lookup_{f}");
                 let ty = self.resource_type(r, &h, true);
                 let doc = format!(
@@ -527,7 +891,7 @@ impl<'a> World<'a> {
                         guest: &'g mut G,
                         handle: u32,
                     ) -> Option<&'g mut #ty> {
-                        guest.tables().#f.slot(handle)
+                        guest.tables().#access.slot(handle)
                     }
                 }
             })
@@ -538,13 +902,14 @@ impl<'a> World<'a> {
             /// firmware says otherwise). A handle the guest sends is
             /// looked up here; a forged or dropped one is an error.
             pub struct Tables<H: Host, #(#decl),*> {
+                #(#mapped_fields,)*
                 #(#fields,)*
             }
 
             impl<H: Host, #(#plain),*> Tables<H, #(#args),*> {
                 /// Empty tables.
                 pub fn new() -> Self {
-                    Tables { #(#inits,)* }
+                    Tables { #(#mapped_inits,)* #(#inits,)* }
                 }
             }
 
@@ -555,6 +920,19 @@ impl<'a> World<'a> {
             }
 
             #(#lookups)*
+            #(#projections)*
+        }
+    }
+}
+
+impl Resource {
+    /// Its table, from `Tables`: `gpio_pin`, or for a mapped interface's
+    /// resource `hal.gpio_pin`.
+    fn access(&self) -> TokenStream {
+        let f = &self.field;
+        match &self.mapped {
+            Some(m) => quote!(#m.#f),
+            None => quote!(#f),
         }
     }
 }

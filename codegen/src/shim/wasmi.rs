@@ -31,6 +31,22 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
     for (i, iface) in w.interfaces.iter().enumerate() {
         let module = &iface.module;
         let import = &iface.import;
+        // Another shim's glue (`--with`): its tables are a field of ours,
+        // its const generics its own.
+        let (glue_caps, project) = match iface.mapped {
+            Some(m) => {
+                let field = &w.mapped[m].field;
+                let project = format_ident!("project_{field}");
+                (
+                    w.mapped_capacity_args(m),
+                    Some(Project {
+                        field: quote!(#field),
+                        project: quote!(super::#project::<H, #(#caps),*>),
+                    }),
+                )
+            }
+            None => (caps.clone(), None),
+        };
         for f in w.functions(i) {
             let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
             let args: Vec<_> = (0..sig.params.len())
@@ -51,17 +67,25 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
             };
             let glue = names::glue(&names::method(f));
             let name = &f.name;
-            let call = quote!(super::#module::#glue::<H, _, #(#caps),*>);
+            let call = quote!(super::#module::#glue::<H, _, #(#glue_caps),*>);
             let allocates = f.result.as_ref().is_some_and(|t| types::allocates(w, t));
             let area = glue::return_area(w, f);
             links.push(link(
-                import, name, &params, &ret, &call, &args, allocates, area,
+                import,
+                name,
+                &params,
+                &ret,
+                &call,
+                &args,
+                allocates,
+                area,
+                project.as_ref(),
             ));
         }
         for r in w.resources.iter().filter(|r| r.interface == i) {
             let glue = names::glue(&format!("{}_drop", names::snake(&r.name)));
             let name = format!("[resource-drop]{}", r.name);
-            let call = quote!(super::#module::#glue::<H, _, #(#caps),*>);
+            let call = quote!(super::#module::#glue::<H, _, #(#glue_caps),*>);
             let arg = format_ident!("arg0");
             links.push(link(
                 import,
@@ -72,9 +96,39 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                 &[arg],
                 false,
                 None,
+                project.as_ref(),
             ));
         }
     }
+    // With another shim's interfaces (`--with`), its `Trap`: one type for
+    // the traps of both shims' glue (and of `wasi_hw_shim::run::call_run`).
+    let trap_type = match w.mapped.first() {
+        Some(m) => {
+            let path = &m.path;
+            quote! {
+                /// Why the shim stopped a guest: the `Trap` of the shim
+                /// whose interfaces this one reuses, so that a trap in
+                /// either's glue is found with one
+                /// `wasmi::Error::downcast_ref::<Trap>()`.
+                pub use #path::wasmi::Trap;
+            }
+        }
+        None => quote! {
+            /// Why the shim stopped a guest: a `wasi_hw_shim_runtime::Error`
+            /// carried through wasmi as a host error (find it with
+            /// `wasmi::Error::downcast_ref::<Trap>()`).
+            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+            pub struct Trap(pub rt::Error);
+
+            impl core::fmt::Display for Trap {
+                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                    core::fmt::Display::fmt(&self.0, f)
+                }
+            }
+
+            impl ::wasmi::errors::HostError for Trap {}
+        },
+    };
     Ok(quote! {
         /// The wasmi 2.0 adapter: `add_to_linker` (fastest) or
         /// `add_to_linker_dispatch` (smallest) defines every import of the
@@ -125,19 +179,7 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                 }
             }
 
-            /// Why the shim stopped a guest: a `wasi_hw_shim_runtime::Error`
-            /// carried through wasmi as a host error (find it with
-            /// `wasmi::Error::downcast_ref::<Trap>()`).
-            #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-            pub struct Trap(pub rt::Error);
-
-            impl core::fmt::Display for Trap {
-                fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    core::fmt::Display::fmt(&self.0, f)
-                }
-            }
-
-            impl ::wasmi::errors::HostError for Trap {}
+            #trap_type
 
             fn trap(e: rt::Error) -> ::wasmi::Error {
                 ::wasmi::Error::host(Trap(e))
@@ -287,6 +329,13 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
     })
 }
 
+/// How an import of a mapped package (`--with`) reaches the other shim's
+/// glue: its tables are the field `field` of ours, `project` picks them.
+struct Project {
+    field: TokenStream,
+    project: TokenStream,
+}
+
 /// One `func_wrap`. `area` is the size and alignment of the area the
 /// result is written to through the return pointer (the last argument),
 /// if it has one: the glue builds the result in a buffer, written here.
@@ -300,6 +349,7 @@ fn link(
     args: &[proc_macro2::Ident],
     allocates: bool,
     area: Option<(usize, u32)>,
+    project: Option<&Project>,
 ) -> TokenStream {
     let (buffer, call_args, write) = match (area, args.last()) {
         (Some((size, align)), Some(ptr)) => {
@@ -313,6 +363,13 @@ fn link(
         }
         _ => (quote!(), quote!(#(#args),*), quote!()),
     };
+    let (view, tables) = match project {
+        Some(Project { field, project }) => (
+            quote!(let mut guest = rt::Project::new(&mut guest, #project);),
+            quote!(&mut shim.tables.#field),
+        ),
+        None => (quote!(), quote!(&mut shim.tables)),
+    };
     let body = if allocates {
         quote! {
             let Some(mut host) = get(caller.data_mut()).host.take() else {
@@ -320,6 +377,7 @@ fn link(
             };
             let result = {
                 let mut guest = Guest { caller: &mut caller, get, exports };
+                #view
                 #buffer
                 #call(&mut host, &mut guest, #call_args)#write
             };
@@ -333,7 +391,7 @@ fn link(
             let Some(host) = shim.host.as_mut() else {
                 return Err(trap(rt::Error::Reentered));
             };
-            let mut guest = rt::NoRealloc { memory, tables: &mut shim.tables };
+            let mut guest = rt::NoRealloc { memory, tables: #tables };
             #buffer
             #call(host, &mut guest, #call_args)#write.map_err(trap)
         }
