@@ -40,7 +40,11 @@ fn every_import_of_each_fixture_is_added_to_a_wasmtime_linker() {
         fn buffer_contents(&mut self, buffer: &mut Self::Buffer) -> Result<u32, Error> {
             Ok(buffer.get())
         }
-        fn buffer_copy_from(&mut self, buffer: &Self::Buffer, src: &Self::Buffer) -> Result<(), Error> {
+        fn buffer_copy_from(
+            &mut self,
+            buffer: &Self::Buffer,
+            src: &Self::Buffer,
+        ) -> Result<(), Error> {
             buffer.set(src.get());
             Ok(())
         }
