@@ -22,6 +22,36 @@ fn fixture(name: &str) -> Package {
     .unwrap()
 }
 
+/// Runs `cargo ARGS` on the scratch crate in `dir`. The scratch crates share
+/// one target folder, so that their dependencies (wasmi) compile once.
+fn scratch_cargo(dir: &Path, args: &[&str]) -> std::process::Output {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(&cargo)
+        .args(args)
+        .args(["--quiet", "--offline", "--manifest-path"])
+        .arg(dir.join("Cargo.toml"))
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", root().join("target/shim-scratch"))
+        .output()
+        .unwrap()
+}
+
+/// Runs the scratch crate's tests in `dir`, which must all pass: `passed`
+/// of them.
+fn scratch_tests_pass(dir: &Path, passed: usize) {
+    let out = scratch_cargo(dir, &["test", "--features", "wasmi"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("test result: ok. {passed} passed; 0 failed")),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn the_output_is_deterministic() {
     let p = fixture("shim");
@@ -162,17 +192,8 @@ wasmi = {{ version = "2.0", default-features = false, optional = true }}
     )
     .unwrap();
     std::fs::write(dir.join("src/host.rs"), code).unwrap();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    for features in [&[][..], &["--features", "wasmi"][..]] {
-        let out = Command::new(&cargo)
-            .args(["check", "--quiet", "--offline", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"))
-            .args(features)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_TARGET_DIR")
-            .env("CARGO_TARGET_DIR", dir.join("target"))
-            .output()
-            .unwrap();
+    for features in [&["check"][..], &["check", "--features", "wasmi"][..]] {
+        let out = scratch_cargo(&dir, features);
         assert!(
             out.status.success(),
             "{features:?}:\n{}",
@@ -284,31 +305,7 @@ opt-level = 2
         dir.join("tests/borrows.rs"),
     )
     .unwrap();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(&cargo)
-        .args([
-            "test",
-            "--quiet",
-            "--offline",
-            "--features",
-            "wasmi",
-            "--manifest-path",
-        ])
-        .arg(dir.join("Cargo.toml"))
-        .env_remove("RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("test result: ok. 3 passed; 0 failed"),
-        "{stdout}"
-    );
+    scratch_tests_pass(&dir, 3);
 }
 
 /// An owned handle lifted after a borrow of the same type would take a
@@ -547,47 +544,10 @@ opt-level = 2
         dir.join("tests/vendor.rs"),
     )
     .unwrap();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(&cargo)
-        .args([
-            "test",
-            "--quiet",
-            "--offline",
-            "--features",
-            "wasmi",
-            "--manifest-path",
-        ])
-        .arg(dir.join("Cargo.toml"))
-        .env_remove("RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        stdout.contains("test result: ok. 2 passed; 0 failed"),
-        "{stdout}"
-    );
+    scratch_tests_pass(&dir, 2);
     // No wasmtime adapter for a shim with `--with`: asking for it is an
     // error that says so.
-    let out = Command::new(&cargo)
-        .args([
-            "check",
-            "--quiet",
-            "--offline",
-            "--features",
-            "wasmtime",
-            "--manifest-path",
-        ])
-        .arg(dir.join("Cargo.toml"))
-        .env_remove("RUSTFLAGS")
-        .env("CARGO_TARGET_DIR", dir.join("target"))
-        .output()
-        .unwrap();
+    let out = scratch_cargo(&dir, &["check", "--features", "wasmtime"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(

@@ -27,47 +27,6 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 #[test]
-fn run_prints_what_happened_with_its_times_and_writes_traces() {
-    let dir = scratch("run");
-    let (trace, vcd) = (dir.join("t.jsonl"), dir.join("w.vcd"));
-    let o = wasi_hw(&[
-        "run",
-        wasi_hw_artifacts::BLINKY_COMPONENT,
-        "--board",
-        demo(),
-        "--trace",
-        trace.to_str().unwrap(),
-        "--vcd",
-        vcd.to_str().unwrap(),
-        "--",
-        "2",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert_eq!(
-        text(&o.stdout),
-        "[     0.000000s] led -> high\n\
-         [     0.500000s] led -> low\n\
-         [     1.000000s] led -> high\n\
-         [     1.500000s] led -> low\n\
-         [     2.000000s] info  blinky: done\n"
-    );
-    let lines = std::fs::read_to_string(&trace).unwrap();
-    let toggles: Vec<serde_json::Value> = lines
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|e| e["op"] == "toggle")
-        .collect();
-    assert_eq!(toggles.len(), 4);
-    assert_eq!(
-        toggles[1],
-        serde_json::json!({"t": 500_000_000, "interface": "gpio", "op": "toggle", "args": {"pin": "led"}, "result": "ok"})
-    );
-    let vcd = std::fs::read_to_string(&vcd).unwrap();
-    assert!(vcd.contains("$var wire 1 ! led $end"), "{vcd}");
-    assert!(vcd.contains("#500000000\n0!\n"), "{vcd}");
-}
-
-#[test]
 fn quiet_prints_only_the_apps_log() {
     let o = wasi_hw(&[
         "run",
@@ -301,10 +260,11 @@ fn a_missing_board_or_app_is_a_clear_error() {
     );
 }
 
-/// The exact binary that goes to a device runs here too: the core module
-/// of blinky prints, traces and draws what its component does.
+/// `run` prints what happened with its times and writes the trace and the
+/// waveform; and the exact binary that goes to a device runs here too: the
+/// core module of blinky prints, traces and draws what its component does.
 #[test]
-fn the_core_module_and_the_component_print_and_trace_the_same() {
+fn run_prints_and_traces_and_the_core_module_does_as_the_component() {
     let dir = scratch("both-forms");
     let mut outputs = Vec::new();
     for (form, app) in [
@@ -343,6 +303,19 @@ fn the_core_module_and_the_component_print_and_trace_the_same() {
         ));
     }
     assert_eq!(outputs[0], outputs[1]);
+    let (lines, vcd) = &outputs[0];
+    let toggles: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["op"] == "toggle")
+        .collect();
+    assert_eq!(toggles.len(), 4);
+    assert_eq!(
+        toggles[1],
+        serde_json::json!({"t": 500_000_000, "interface": "gpio", "op": "toggle", "args": {"pin": "led"}, "result": "ok"})
+    );
+    assert!(vcd.contains("$var wire 1 ! led $end"), "{vcd}");
+    assert!(vcd.contains("#500000000\n0!\n"), "{vcd}");
     // A failed run fails alike: the exit code and the message.
     for app in [
         wasi_hw_artifacts::BLINKY_COMPONENT,

@@ -7,6 +7,7 @@
 //! wasmi, and the `app` world runs on both engines in host-reference's
 //! tests.
 
+#[rustfmt::skip]
 #[path = "adapters/borrows.rs"]
 #[allow(missing_docs)]
 mod borrows;
