@@ -200,42 +200,28 @@ fn host_shim_with_takes_package_eq_path_and_names_a_malformed_one() {
     let o = codegen(&["host-shim", "--help"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("--with <PACKAGE=PATH>"));
-    let o = codegen(&[
-        "host-shim",
-        "--wit",
-        "wit",
-        "--world",
-        "app",
-        "--out",
-        "x.rs",
-        "--with",
-        "wasi_hw_shim::app",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).starts_with(
-            "error: invalid value 'wasi_hw_shim::app' for '--with <PACKAGE=PATH>': --with `wasi_hw_shim::app` is not PACKAGE=PATH (for example `wasi-hw:hal=wasi_hw_shim::app`)\n"
+    for (with, expected) in [
+        (
+            "wasi_hw_shim::app",
+            "error: invalid value 'wasi_hw_shim::app' for '--with <PACKAGE=PATH>': --with `wasi_hw_shim::app` is not PACKAGE=PATH (for example `wasi-hw:hal=wasi_hw_shim::app`)\n",
         ),
-        "{}",
-        stderr(&o)
-    );
-    let o = codegen(&[
-        "host-shim",
-        "--wit",
-        "wit",
-        "--world",
-        "app",
-        "--out",
-        "x.rs",
-        "--with",
-        "wasi-hw:hal=wasi hw",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).starts_with(
-            "error: invalid value 'wasi-hw:hal=wasi hw' for '--with <PACKAGE=PATH>': `wasi hw` is not a Rust path (for example `wasi_hw_shim::app`)\n"
+        (
+            "wasi-hw:hal=wasi hw",
+            "error: invalid value 'wasi-hw:hal=wasi hw' for '--with <PACKAGE=PATH>': `wasi hw` is not a Rust path (for example `wasi_hw_shim::app`)\n",
         ),
-        "{}",
-        stderr(&o)
-    );
+    ] {
+        let o = codegen(&[
+            "host-shim",
+            "--wit",
+            "wit",
+            "--world",
+            "app",
+            "--out",
+            "x.rs",
+            "--with",
+            with,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{with}");
+        assert!(stderr(&o).starts_with(expected), "{}", stderr(&o));
+    }
 }
