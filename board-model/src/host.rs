@@ -216,6 +216,14 @@ impl BoardHost {
         }
     }
 
+    /// The arena for a trait method's borrowed result, emptied: where a
+    /// vendor's own trait, implemented for `BoardHost`, builds the strings
+    /// and lists it returns. They live until the next call that uses it.
+    pub fn results(&mut self) -> &Bump {
+        self.arena.reset();
+        &self.arena
+    }
+
     /// Moves the clock to `t` for a wait of the app's, unless the watcher
     /// stops the app first.
     fn advance(&mut self, t: Nanos) -> Result<(), rt::Error> {

@@ -1,5 +1,5 @@
 //! Builds every app of `guest-sdk/examples` (and the conformance suite's
-//! test guest, a member of that workspace) for wasm32-wasip2 (a component)
+//! test guest and the vendor fixture's app, members of that workspace) for wasm32-wasip2 (a component)
 //! and wasm32v1-none (a core module), the way wasmtime's test-programs
 //! artifacts do, and writes their paths as constants for the tests.
 //!
@@ -19,7 +19,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-const APPS: [&str; 7] = [
+const APPS: [&str; 8] = [
     "blinky",
     "button",
     "weather",
@@ -27,6 +27,7 @@ const APPS: [&str; 7] = [
     "misbehave",
     "bench",
     "cases",
+    "probes",
 ];
 /// Each target, the suffix of its constants, and the feature that builds it.
 const TARGETS: [(&str, &str, &str); 2] = [
@@ -79,6 +80,10 @@ fn main() {
     println!(
         "cargo:rerun-if-changed={}",
         examples.join("../../conformance/guests").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        examples.join("../../conformance/vendor").display()
     );
     let targets = targets();
     for app in APPS {

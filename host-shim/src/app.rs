@@ -9366,7 +9366,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/poll@0.1.0`, wasmtime's as the shim's.
-    fn poll_error_code_lift<'a>(
+    #[doc(hidden)]
+    pub fn poll_error_code_lift<'a>(
         v: &'a bindings::wasi_hw::hal::poll::ErrorCode,
     ) -> super::poll::ErrorCode {
         match v {
@@ -9379,7 +9380,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/poll@0.1.0`, the shim's as wasmtime's.
-    fn poll_error_code_lower(
+    #[doc(hidden)]
+    pub fn poll_error_code_lower(
         v: super::poll::ErrorCode,
     ) -> bindings::wasi_hw::hal::poll::ErrorCode {
         match v {
@@ -9392,7 +9394,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/timer@0.1.0`, wasmtime's as the shim's.
-    fn timer_error_code_lift<'a>(
+    #[doc(hidden)]
+    pub fn timer_error_code_lift<'a>(
         v: &'a bindings::wasi_hw::hal::timer::ErrorCode,
     ) -> super::timer::ErrorCode {
         match v {
@@ -9405,7 +9408,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/timer@0.1.0`, the shim's as wasmtime's.
-    fn timer_error_code_lower(
+    #[doc(hidden)]
+    pub fn timer_error_code_lower(
         v: super::timer::ErrorCode,
     ) -> bindings::wasi_hw::hal::timer::ErrorCode {
         match v {
@@ -9418,7 +9422,8 @@ pub mod wasmtime {
         }
     }
     /// `level` of `wasi-hw:hal/log@0.1.0`, wasmtime's as the shim's.
-    fn log_level_lift<'a>(
+    #[doc(hidden)]
+    pub fn log_level_lift<'a>(
         v: &'a bindings::wasi_hw::hal::log::Level,
     ) -> super::log::Level {
         match v {
@@ -9430,7 +9435,8 @@ pub mod wasmtime {
         }
     }
     /// `level` of `wasi-hw:hal/log@0.1.0`, the shim's as wasmtime's.
-    fn log_level_lower(v: super::log::Level) -> bindings::wasi_hw::hal::log::Level {
+    #[doc(hidden)]
+    pub fn log_level_lower(v: super::log::Level) -> bindings::wasi_hw::hal::log::Level {
         match v {
             super::log::Level::Trace => bindings::wasi_hw::hal::log::Level::Trace,
             super::log::Level::Debug => bindings::wasi_hw::hal::log::Level::Debug,
@@ -9440,7 +9446,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
-    fn gpio_error_code_lift<'a>(
+    #[doc(hidden)]
+    pub fn gpio_error_code_lift<'a>(
         v: &'a bindings::wasi_hw::hal::gpio::ErrorCode,
     ) -> super::gpio::ErrorCode {
         match v {
@@ -9466,7 +9473,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
-    fn gpio_error_code_lower(
+    #[doc(hidden)]
+    pub fn gpio_error_code_lower(
         v: super::gpio::ErrorCode,
     ) -> bindings::wasi_hw::hal::gpio::ErrorCode {
         match v {
@@ -9492,7 +9500,8 @@ pub mod wasmtime {
         }
     }
     /// `capabilities` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
-    fn gpio_capabilities_lift<'a>(
+    #[doc(hidden)]
+    pub fn gpio_capabilities_lift<'a>(
         v: &'a bindings::wasi_hw::hal::gpio::Capabilities,
     ) -> super::gpio::Capabilities {
         let mut out = super::gpio::Capabilities::empty();
@@ -9517,7 +9526,8 @@ pub mod wasmtime {
         out
     }
     /// `capabilities` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
-    fn gpio_capabilities_lower(
+    #[doc(hidden)]
+    pub fn gpio_capabilities_lower(
         v: super::gpio::Capabilities,
     ) -> bindings::wasi_hw::hal::gpio::Capabilities {
         let mut out = bindings::wasi_hw::hal::gpio::Capabilities::empty();
@@ -9542,7 +9552,8 @@ pub mod wasmtime {
         out
     }
     /// `mode` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
-    fn gpio_mode_lift<'a>(
+    #[doc(hidden)]
+    pub fn gpio_mode_lift<'a>(
         v: &'a bindings::wasi_hw::hal::gpio::Mode,
     ) -> super::gpio::Mode {
         match v {
@@ -9556,7 +9567,8 @@ pub mod wasmtime {
         }
     }
     /// `mode` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
-    fn gpio_mode_lower(v: super::gpio::Mode) -> bindings::wasi_hw::hal::gpio::Mode {
+    #[doc(hidden)]
+    pub fn gpio_mode_lower(v: super::gpio::Mode) -> bindings::wasi_hw::hal::gpio::Mode {
         match v {
             super::gpio::Mode::Input => bindings::wasi_hw::hal::gpio::Mode::Input,
             super::gpio::Mode::PushPullOutput => {
@@ -9568,7 +9580,8 @@ pub mod wasmtime {
         }
     }
     /// `pull` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
-    fn gpio_pull_lift<'a>(
+    #[doc(hidden)]
+    pub fn gpio_pull_lift<'a>(
         v: &'a bindings::wasi_hw::hal::gpio::Pull,
     ) -> super::gpio::Pull {
         match v {
@@ -9578,7 +9591,8 @@ pub mod wasmtime {
         }
     }
     /// `pull` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
-    fn gpio_pull_lower(v: super::gpio::Pull) -> bindings::wasi_hw::hal::gpio::Pull {
+    #[doc(hidden)]
+    pub fn gpio_pull_lower(v: super::gpio::Pull) -> bindings::wasi_hw::hal::gpio::Pull {
         match v {
             super::gpio::Pull::None => bindings::wasi_hw::hal::gpio::Pull::None,
             super::gpio::Pull::Up => bindings::wasi_hw::hal::gpio::Pull::Up,
@@ -9586,7 +9600,8 @@ pub mod wasmtime {
         }
     }
     /// `edge` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
-    fn gpio_edge_lift<'a>(
+    #[doc(hidden)]
+    pub fn gpio_edge_lift<'a>(
         v: &'a bindings::wasi_hw::hal::gpio::Edge,
     ) -> super::gpio::Edge {
         match v {
@@ -9596,7 +9611,8 @@ pub mod wasmtime {
         }
     }
     /// `edge` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
-    fn gpio_edge_lower(v: super::gpio::Edge) -> bindings::wasi_hw::hal::gpio::Edge {
+    #[doc(hidden)]
+    pub fn gpio_edge_lower(v: super::gpio::Edge) -> bindings::wasi_hw::hal::gpio::Edge {
         match v {
             super::gpio::Edge::Rising => bindings::wasi_hw::hal::gpio::Edge::Rising,
             super::gpio::Edge::Falling => bindings::wasi_hw::hal::gpio::Edge::Falling,
@@ -9604,7 +9620,8 @@ pub mod wasmtime {
         }
     }
     /// `config` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
-    fn gpio_config_lift<'a>(
+    #[doc(hidden)]
+    pub fn gpio_config_lift<'a>(
         v: &'a bindings::wasi_hw::hal::gpio::Config,
     ) -> super::gpio::Config {
         super::gpio::Config {
@@ -9615,7 +9632,8 @@ pub mod wasmtime {
         }
     }
     /// `config` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
-    fn gpio_config_lower(
+    #[doc(hidden)]
+    pub fn gpio_config_lower(
         v: super::gpio::Config,
     ) -> bindings::wasi_hw::hal::gpio::Config {
         bindings::wasi_hw::hal::gpio::Config {
@@ -9626,7 +9644,8 @@ pub mod wasmtime {
         }
     }
     /// `pin-info` of `wasi-hw:hal/gpio@0.1.0`, wasmtime's as the shim's.
-    fn gpio_pin_info_lift<'a>(
+    #[doc(hidden)]
+    pub fn gpio_pin_info_lift<'a>(
         v: &'a bindings::wasi_hw::hal::gpio::PinInfo,
     ) -> super::gpio::PinInfo<'a> {
         super::gpio::PinInfo {
@@ -9635,7 +9654,8 @@ pub mod wasmtime {
         }
     }
     /// `pin-info` of `wasi-hw:hal/gpio@0.1.0`, the shim's as wasmtime's.
-    fn gpio_pin_info_lower<'a>(
+    #[doc(hidden)]
+    pub fn gpio_pin_info_lower<'a>(
         v: super::gpio::PinInfo<'a>,
     ) -> bindings::wasi_hw::hal::gpio::PinInfo {
         bindings::wasi_hw::hal::gpio::PinInfo {
@@ -9644,7 +9664,8 @@ pub mod wasmtime {
         }
     }
     /// `address` of `wasi-hw:hal/i2c@0.1.0`, wasmtime's as the shim's.
-    fn i2c_address_lift<'a>(
+    #[doc(hidden)]
+    pub fn i2c_address_lift<'a>(
         v: &'a bindings::wasi_hw::hal::i2c::Address,
     ) -> super::i2c::Address {
         match v {
@@ -9657,7 +9678,8 @@ pub mod wasmtime {
         }
     }
     /// `address` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
-    fn i2c_address_lower(
+    #[doc(hidden)]
+    pub fn i2c_address_lower(
         v: super::i2c::Address,
     ) -> bindings::wasi_hw::hal::i2c::Address {
         match v {
@@ -9670,7 +9692,8 @@ pub mod wasmtime {
         }
     }
     /// `no-acknowledge-source` of `wasi-hw:hal/i2c@0.1.0`, wasmtime's as the shim's.
-    fn i2c_no_acknowledge_source_lift<'a>(
+    #[doc(hidden)]
+    pub fn i2c_no_acknowledge_source_lift<'a>(
         v: &'a bindings::wasi_hw::hal::i2c::NoAcknowledgeSource,
     ) -> super::i2c::NoAcknowledgeSource {
         match v {
@@ -9686,7 +9709,8 @@ pub mod wasmtime {
         }
     }
     /// `no-acknowledge-source` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
-    fn i2c_no_acknowledge_source_lower(
+    #[doc(hidden)]
+    pub fn i2c_no_acknowledge_source_lower(
         v: super::i2c::NoAcknowledgeSource,
     ) -> bindings::wasi_hw::hal::i2c::NoAcknowledgeSource {
         match v {
@@ -9702,7 +9726,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/i2c@0.1.0`, wasmtime's as the shim's.
-    fn i2c_error_code_lift<'a>(
+    #[doc(hidden)]
+    pub fn i2c_error_code_lift<'a>(
         v: &'a bindings::wasi_hw::hal::i2c::ErrorCode,
     ) -> super::i2c::ErrorCode {
         match v {
@@ -9735,7 +9760,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
-    fn i2c_error_code_lower(
+    #[doc(hidden)]
+    pub fn i2c_error_code_lower(
         v: super::i2c::ErrorCode,
     ) -> bindings::wasi_hw::hal::i2c::ErrorCode {
         match v {
@@ -9770,7 +9796,8 @@ pub mod wasmtime {
         }
     }
     /// `operation` of `wasi-hw:hal/i2c@0.1.0`, wasmtime's as the shim's.
-    fn i2c_operation_lift<'a>(
+    #[doc(hidden)]
+    pub fn i2c_operation_lift<'a>(
         v: &'a bindings::wasi_hw::hal::i2c::Operation,
     ) -> super::i2c::Operation<'a> {
         match v {
@@ -9783,7 +9810,8 @@ pub mod wasmtime {
         }
     }
     /// `operation` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
-    fn i2c_operation_lower<'a>(
+    #[doc(hidden)]
+    pub fn i2c_operation_lower<'a>(
         v: super::i2c::Operation<'a>,
     ) -> bindings::wasi_hw::hal::i2c::Operation {
         match v {
@@ -9796,7 +9824,8 @@ pub mod wasmtime {
         }
     }
     /// `bus-info` of `wasi-hw:hal/i2c@0.1.0`, the shim's as wasmtime's.
-    fn i2c_bus_info_lower<'a>(
+    #[doc(hidden)]
+    pub fn i2c_bus_info_lower<'a>(
         v: super::i2c::BusInfo<'a>,
     ) -> bindings::wasi_hw::hal::i2c::BusInfo {
         bindings::wasi_hw::hal::i2c::BusInfo {
@@ -9810,7 +9839,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
-    fn sensor_error_code_lift<'a>(
+    #[doc(hidden)]
+    pub fn sensor_error_code_lift<'a>(
         v: &'a bindings::wasi_hw::hal::sensor::ErrorCode,
     ) -> super::sensor::ErrorCode {
         match v {
@@ -9844,7 +9874,8 @@ pub mod wasmtime {
         }
     }
     /// `error-code` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_error_code_lower(
+    #[doc(hidden)]
+    pub fn sensor_error_code_lower(
         v: super::sensor::ErrorCode,
     ) -> bindings::wasi_hw::hal::sensor::ErrorCode {
         match v {
@@ -9878,7 +9909,8 @@ pub mod wasmtime {
         }
     }
     /// `kind` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
-    fn sensor_kind_lift<'a>(
+    #[doc(hidden)]
+    pub fn sensor_kind_lift<'a>(
         v: &'a bindings::wasi_hw::hal::sensor::Kind,
     ) -> super::sensor::Kind {
         match v {
@@ -9911,7 +9943,8 @@ pub mod wasmtime {
         }
     }
     /// `kind` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_kind_lower(
+    #[doc(hidden)]
+    pub fn sensor_kind_lower(
         v: super::sensor::Kind,
     ) -> bindings::wasi_hw::hal::sensor::Kind {
         match v {
@@ -9944,7 +9977,8 @@ pub mod wasmtime {
         }
     }
     /// `channel` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
-    fn sensor_channel_lift<'a>(
+    #[doc(hidden)]
+    pub fn sensor_channel_lift<'a>(
         v: &'a bindings::wasi_hw::hal::sensor::Channel,
     ) -> super::sensor::Channel {
         match v {
@@ -9996,7 +10030,8 @@ pub mod wasmtime {
         }
     }
     /// `channel` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_channel_lower(
+    #[doc(hidden)]
+    pub fn sensor_channel_lower(
         v: super::sensor::Channel,
     ) -> bindings::wasi_hw::hal::sensor::Channel {
         match v {
@@ -10048,7 +10083,8 @@ pub mod wasmtime {
         }
     }
     /// `channel-info` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
-    fn sensor_channel_info_lift<'a>(
+    #[doc(hidden)]
+    pub fn sensor_channel_info_lift<'a>(
         v: &'a bindings::wasi_hw::hal::sensor::ChannelInfo,
     ) -> super::sensor::ChannelInfo {
         super::sensor::ChannelInfo {
@@ -10059,7 +10095,8 @@ pub mod wasmtime {
         }
     }
     /// `channel-info` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_channel_info_lower(
+    #[doc(hidden)]
+    pub fn sensor_channel_info_lower(
         v: super::sensor::ChannelInfo,
     ) -> bindings::wasi_hw::hal::sensor::ChannelInfo {
         bindings::wasi_hw::hal::sensor::ChannelInfo {
@@ -10070,7 +10107,8 @@ pub mod wasmtime {
         }
     }
     /// `sensor-info` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_sensor_info_lower<'a>(
+    #[doc(hidden)]
+    pub fn sensor_sensor_info_lower<'a>(
         v: super::sensor::SensorInfo<'a>,
     ) -> bindings::wasi_hw::hal::sensor::SensorInfo {
         bindings::wasi_hw::hal::sensor::SensorInfo {
@@ -10086,7 +10124,8 @@ pub mod wasmtime {
         }
     }
     /// `sample` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_sample_lower<'a>(
+    #[doc(hidden)]
+    pub fn sensor_sample_lower<'a>(
         v: super::sensor::Sample<'a>,
     ) -> bindings::wasi_hw::hal::sensor::Sample {
         bindings::wasi_hw::hal::sensor::Sample {
@@ -10096,7 +10135,8 @@ pub mod wasmtime {
         }
     }
     /// `fifo-samples` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_fifo_samples_lower<'a>(
+    #[doc(hidden)]
+    pub fn sensor_fifo_samples_lower<'a>(
         v: super::sensor::FifoSamples<'a>,
     ) -> bindings::wasi_hw::hal::sensor::FifoSamples {
         bindings::wasi_hw::hal::sensor::FifoSamples {
@@ -10109,7 +10149,8 @@ pub mod wasmtime {
         }
     }
     /// `channel-range` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
-    fn sensor_channel_range_lift<'a>(
+    #[doc(hidden)]
+    pub fn sensor_channel_range_lift<'a>(
         v: &'a bindings::wasi_hw::hal::sensor::ChannelRange,
     ) -> super::sensor::ChannelRange {
         super::sensor::ChannelRange {
@@ -10118,7 +10159,8 @@ pub mod wasmtime {
         }
     }
     /// `channel-range` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_channel_range_lower(
+    #[doc(hidden)]
+    pub fn sensor_channel_range_lower(
         v: super::sensor::ChannelRange,
     ) -> bindings::wasi_hw::hal::sensor::ChannelRange {
         bindings::wasi_hw::hal::sensor::ChannelRange {
@@ -10127,7 +10169,8 @@ pub mod wasmtime {
         }
     }
     /// `attribute` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
-    fn sensor_attribute_lift<'a>(
+    #[doc(hidden)]
+    pub fn sensor_attribute_lift<'a>(
         v: &'a bindings::wasi_hw::hal::sensor::Attribute,
     ) -> super::sensor::Attribute {
         match v {
@@ -10143,7 +10186,8 @@ pub mod wasmtime {
         }
     }
     /// `attribute` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_attribute_lower(
+    #[doc(hidden)]
+    pub fn sensor_attribute_lower(
         v: super::sensor::Attribute,
     ) -> bindings::wasi_hw::hal::sensor::Attribute {
         match v {
@@ -10161,7 +10205,8 @@ pub mod wasmtime {
         }
     }
     /// `attribute-kind` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
-    fn sensor_attribute_kind_lift<'a>(
+    #[doc(hidden)]
+    pub fn sensor_attribute_kind_lift<'a>(
         v: &'a bindings::wasi_hw::hal::sensor::AttributeKind,
     ) -> super::sensor::AttributeKind {
         match v {
@@ -10174,7 +10219,8 @@ pub mod wasmtime {
         }
     }
     /// `attribute-kind` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_attribute_kind_lower(
+    #[doc(hidden)]
+    pub fn sensor_attribute_kind_lower(
         v: super::sensor::AttributeKind,
     ) -> bindings::wasi_hw::hal::sensor::AttributeKind {
         match v {
@@ -10187,7 +10233,8 @@ pub mod wasmtime {
         }
     }
     /// `threshold` of `wasi-hw:hal/sensor@0.1.0`, wasmtime's as the shim's.
-    fn sensor_threshold_lift<'a>(
+    #[doc(hidden)]
+    pub fn sensor_threshold_lift<'a>(
         v: &'a bindings::wasi_hw::hal::sensor::Threshold,
     ) -> super::sensor::Threshold {
         super::sensor::Threshold {
@@ -10197,7 +10244,8 @@ pub mod wasmtime {
         }
     }
     /// `threshold` of `wasi-hw:hal/sensor@0.1.0`, the shim's as wasmtime's.
-    fn sensor_threshold_lower(
+    #[doc(hidden)]
+    pub fn sensor_threshold_lower(
         v: super::sensor::Threshold,
     ) -> bindings::wasi_hw::hal::sensor::Threshold {
         bindings::wasi_hw::hal::sensor::Threshold {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use wasi_hw_codegen::guest::{self, GuestOptions};
+use wasi_hw_codegen::guest_crate::{self, CrateOptions, SdkDependency};
 use wasi_hw_codegen::output::Output;
 use wasi_hw_codegen::package::Package;
 use wasi_hw_codegen::shim::{self, ShimOptions};
@@ -40,6 +41,34 @@ pub fn outputs(root: &Path) -> Result<Output> {
         root.join("host-shim/tests/adapters/borrows.rs"),
         shim::rust(&borrows, "host", &ShimOptions::default())?,
     );
+    // The vendor fixture (conformance/vendor): a vendor's package through
+    // both generators, its host shim reusing wasi-hw-shim's interfaces.
+    let vendor = root.join("conformance/vendor");
+    let bench = Package::load(&vendor.join("wit"))?;
+    out.add(
+        vendor.join("host/src/bench.rs"),
+        shim::rust(
+            &bench,
+            "bench-app",
+            &ShimOptions {
+                runtime: "wasi_hw_shim::runtime".into(),
+                with: vec![("wasi-hw:hal".into(), "wasi_hw_shim::app".into())],
+                ..ShimOptions::default()
+            },
+        )?,
+    );
+    let guest = guest_crate::generate(
+        &bench,
+        "bench-app",
+        &vendor.join("guest"),
+        &CrateOptions {
+            name: "acme-bench".into(),
+            sdk: SdkDependency::Path("../../../guest-sdk".into()),
+        },
+    )?;
+    for (path, contents) in guest.files() {
+        out.add(path, contents.to_string());
+    }
     Ok(out)
 }
 

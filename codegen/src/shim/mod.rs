@@ -237,11 +237,13 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
     let dispatch = dispatch::dispatch(&w)?;
     let adapter = wasmi::adapter(&w)?;
     let wit = wit_text(package)?;
-    let wasmtime = if w.mapped.is_empty() {
-        wasmtime::adapter(&w, world, &wit)?
-    } else {
-        w.no_wasmtime(world)
-    };
+    let name = &resolve.packages[package.id].name;
+    let wasmtime = wasmtime::adapter(
+        &w,
+        &format!("{}:{}", name.namespace, name.name),
+        world,
+        &wit,
+    )?;
     // What the world exports, after what its imports need (so that a
     // construct the glue cannot express is named first).
     crate::worlds::check(package, world, false)?;
@@ -453,23 +455,6 @@ impl<'a> World<'a> {
         quote! {
             #[doc = #doc]
             pub use #path::#module;
-        }
-    }
-
-    /// In place of the wasmtime adapter, for a world with mapped packages:
-    /// an error where a crate asks for it.
-    fn no_wasmtime(&self, world: &str) -> TokenStream {
-        let msg = format!(
-            "the host shim of world `{world}` has no wasmtime adapter: it reuses another shim's interfaces (--with {}), which the wasmtime adapter does not support yet; host its apps on wasmi (`wasmi::add_to_linker`), or generate the shim without --with",
-            self.mapped
-                .iter()
-                .map(|m| m.spec.as_str())
-                .collect::<Vec<_>>()
-                .join(", --with ")
-        );
-        quote! {
-            #[cfg(feature = "wasmtime")]
-            compile_error!(#msg);
         }
     }
 

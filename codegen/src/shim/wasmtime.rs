@@ -29,11 +29,15 @@ use quote::{format_ident, quote};
 use super::{World, names};
 use crate::wit_parser::{Function, FunctionKind, Handle, Type, TypeDefKind, TypeId};
 
-/// The adapter of the world `world` (of the package `package`, both as WIT
-/// writes them), with `wit` the WIT text that `bindgen!` reads.
-pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
+/// The adapter of the world `world` of the package `package`
+/// (`namespace:name`, as WIT writes them), with `wit` the WIT text that
+/// `bindgen!` reads.
+pub fn adapter(w: &World, package: &str, world: &str, wit: &str) -> Result<TokenStream> {
     // wasmtime's typed host functions take at most 16 parameters.
     for (i, iface) in w.interfaces.iter().enumerate() {
+        if iface.mapped.is_some() {
+            continue;
+        }
         if let Some(f) = w.functions(i).into_iter().find(|f| f.params.len() > 16) {
             let message = format!(
                 "no wasmtime adapter for this world: the function `{}` of `{}` has {} parameters, and wasmtime's host functions take at most 16 (pass a record)",
@@ -54,7 +58,7 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
     let mut fields = Vec::new();
     let mut inits = Vec::new();
     let mut bounds = Vec::new();
-    for r in &w.resources {
+    for r in w.resources.iter().filter(|r| r.mapped.is_none()) {
         let iface = &w.interfaces[r.interface];
         let marker = a.marker(r.id)?;
         let doc = format!(
@@ -79,21 +83,106 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
         inits.push(quote!(#field: #rt::slab::Slab::new()));
         bounds.push(quote!(super::#module::#tr<#assoc: Send + 'static>));
     }
-    let world_key = format!("{}/{world}", a.package_name());
+    // A mapped package: its interfaces are the other shim's `bindgen!`
+    // modules, its tables a `Resources` of its own inside ours, and the
+    // host is what its adapter needs.
+    for (i, iface) in w.interfaces.iter().enumerate() {
+        if iface.mapped.is_some() {
+            let key = a.unversioned(i);
+            let path = a.module(i);
+            with.push(quote!(#key: #path));
+        }
+    }
+    for m in &w.mapped {
+        let field = &m.field;
+        let path = &m.path;
+        let doc = format!(
+            " The guest's resources of {} (`{}`'s tables).",
+            m.package, m.path_text
+        );
+        fields.push(quote! {
+            #[doc = #doc]
+            pub #field: #path::wasmtime::Resources<H>
+        });
+        inits.push(quote!(#field: #path::wasmtime::Resources::new()));
+        bounds.push(quote!(#path::wasmtime::Host));
+    }
+    let world_key = format!("{package}/{world}");
+    // As bindgen! names the world's type: `host` would be its own `Host`.
+    let world_ident = match world {
+        "host" => format_ident!("Host_"),
+        _ => names::upper_ident(world),
+    };
+    let add_to_linker = if w.mapped.is_empty() {
+        quote! {
+            /// Adds every import of the world to `linker`, served by the
+            /// host that `view` finds in the store's data.
+            pub fn add_to_linker<T: 'static, H: Host>(
+                linker: &mut ::wasmtime::component::Linker<T>,
+                view: fn(&mut T) -> View<'_, H>,
+            ) -> ::wasmtime::Result<()> {
+                bindings::#world_ident::add_to_linker::<T, HasView<H>>(linker, view)
+            }
+        }
+    } else {
+        let mut steps = Vec::new();
+        for m in &w.mapped {
+            let field = &m.field;
+            let path = &m.path;
+            steps.push(quote! {
+                #path::wasmtime::add_to_linker::<T, H>(linker, |data: &mut T| {
+                    let view = data.view();
+                    #path::wasmtime::View { host: view.host, resources: &mut view.resources.#field }
+                })?;
+            });
+        }
+        for (i, iface) in w.interfaces.iter().enumerate() {
+            if iface.mapped.is_none() {
+                let module = a.module(i);
+                steps.push(quote! {
+                    #module::add_to_linker::<T, HasView<H>>(linker, |data: &mut T| data.view())?;
+                });
+            }
+        }
+        let doc = format!(
+            " Adds every import of the world to `linker`: those of {} through their own adapter, over the tables in [`Resources`], and the world's own; all served by the host that [`AsView::view`] finds in the store's data.",
+            w.mapped
+                .iter()
+                .map(|m| format!("`{}`", m.path_text))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        );
+        quote! {
+            /// How the store's data gives the adapter its [`View`]: the
+            /// host and the guest's resources. (A trait, where the adapter
+            /// of a world without `--with` takes a function, because the
+            /// adapters of the mapped packages are given a view of their
+            /// own made from this one.)
+            pub trait AsView<H: Host> {
+                /// The host and the guest's resources.
+                fn view(&mut self) -> View<'_, H>;
+            }
+
+            #[doc = #doc]
+            pub fn add_to_linker<T: AsView<H> + 'static, H: Host>(
+                linker: &mut ::wasmtime::component::Linker<T>,
+            ) -> ::wasmtime::Result<()> {
+                #(#steps)*
+                Ok(())
+            }
+        }
+    };
     let mut impls = Vec::new();
     for i in 0..w.interfaces.len() {
-        impls.push(a.interface(i)?);
+        if w.interfaces[i].mapped.is_none() {
+            impls.push(a.interface(i)?);
+        }
     }
     let conversions = a.conversions()?;
     let host_bounds = if bounds.is_empty() {
         quote!(super::Host + 'static)
     } else {
         quote!(super::Host + #(#bounds)+* + 'static)
-    };
-    // As bindgen! names the world's type: `host` would be its own `Host`.
-    let world_ident = match world {
-        "host" => format_ident!("Host_"),
-        _ => names::upper_ident(world),
     };
     Ok(quote! {
         /// The world's imports on wasmtime (`add_to_linker`), served by the
@@ -169,14 +258,7 @@ pub fn adapter(w: &World, world: &str, wit: &str) -> Result<TokenStream> {
                 type Data<'a> = View<'a, H>;
             }
 
-            /// Adds every import of the world to `linker`, served by the
-            /// host that `view` finds in the store's data.
-            pub fn add_to_linker<T: 'static, H: Host>(
-                linker: &mut ::wasmtime::component::Linker<T>,
-                view: fn(&mut T) -> View<'_, H>,
-            ) -> ::wasmtime::Result<()> {
-                bindings::#world_ident::add_to_linker::<T, HasView<H>>(linker, view)
-            }
+            #add_to_linker
 
             /// A trait method's error as wasmtime's: the call traps, and
             /// the embedder can `downcast_ref::<rt::Error>()` it.
@@ -196,21 +278,6 @@ struct Adapter<'w, 'a> {
 }
 
 impl Adapter<'_, '_> {
-    /// `wasi-hw:hal` for the package of the world.
-    fn package_name(&self) -> String {
-        let iface = self.w.interfaces.first();
-        match iface {
-            Some(i) => {
-                let pkg = self.w.resolve.interfaces[i.id]
-                    .package
-                    .expect("named interface");
-                let name = &self.w.resolve.packages[pkg].name;
-                format!("{}:{}", name.namespace, name.name)
-            }
-            None => String::new(),
-        }
-    }
-
     /// `wasi-hw:hal/gpio`: an interface as `with` keys name it.
     fn unversioned(&self, i: usize) -> String {
         let id = self.w.interfaces[i].id;
@@ -232,18 +299,43 @@ impl Adapter<'_, '_> {
         let ns = names::module(&pkg.namespace);
         let p = names::module(&pkg.name);
         let m = names::module(iface.name.as_deref().unwrap_or(""));
-        quote!(bindings::#ns::#p::#m)
+        match self.w.interfaces[i].mapped {
+            Some(mapped) => {
+                let path = &self.w.mapped[mapped].path;
+                quote!(#path::wasmtime::bindings::#ns::#p::#m)
+            }
+            None => quote!(bindings::#ns::#p::#m),
+        }
     }
 
-    /// The marker type of resource `id`: `GpioPin`.
-    fn marker(&self, id: TypeId) -> Result<proc_macro2::Ident> {
+    /// The marker type of resource `id`: `GpioPin`, or the other shim's
+    /// for a resource of a mapped package.
+    fn marker(&self, id: TypeId) -> Result<TokenStream> {
         let r = self.w.resource(id)?;
         let iface = &self.w.interfaces[r.interface];
         let name = self.w.resolve.interfaces[iface.id]
             .name
             .as_deref()
             .unwrap_or("");
-        Ok(names::upper_ident(&format!("{name}-{}", r.name)))
+        let ident = names::upper_ident(&format!("{name}-{}", r.name));
+        Ok(match iface.mapped {
+            Some(m) => {
+                let path = &self.w.mapped[m].path;
+                quote!(#path::wasmtime::#ident)
+            }
+            None => quote!(#ident),
+        })
+    }
+
+    /// The table of resource `r` in `Resources`: `gpio_pin`, or
+    /// `hal.gpio_pin` for a resource of a mapped package.
+    fn table(&self, r: TypeId) -> Result<TokenStream> {
+        let r = self.w.resource(r)?;
+        let field = &r.field;
+        Ok(match &r.mapped {
+            Some(package) => quote!(#package.#field),
+            None => quote!(#field),
+        })
     }
 
     /// A type as `bindgen!` renders it, from inside `mod wasmtime`.
@@ -350,6 +442,22 @@ impl Adapter<'_, '_> {
         ))
     }
 
+    /// The conversion function `which` (`lift` or `lower`) of a named
+    /// type, with the path to the other shim's for a type of a mapped
+    /// package.
+    fn conversion(&self, id: TypeId, which: &str) -> Result<TokenStream> {
+        let f = format_ident!("{}_{which}", self.conversion_name(id)?);
+        let owner = super::owner(self.w.resolve, id)
+            .and_then(|o| self.w.interfaces.iter().find(|i| i.id == o));
+        Ok(match owner.and_then(|i| i.mapped) {
+            Some(m) => {
+                let path = &self.w.mapped[m].path;
+                quote!(#path::wasmtime::#f)
+            }
+            None => quote!(#f),
+        })
+    }
+
     /// `id` with `type` aliases followed.
     fn real(&self, mut id: TypeId) -> TypeId {
         while let TypeDefKind::Type(Type::Id(next)) = &self.w.resolve.types[id].kind {
@@ -384,7 +492,7 @@ impl Adapter<'_, '_> {
                             bail!("a resource handle inside a named type")
                         };
                         let (Handle::Own(r) | Handle::Borrow(r)) = h;
-                        let field = &self.w.resource(*r)?.field;
+                        let field = self.table(*r)?;
                         match h {
                             Handle::Own(_) => {
                                 quote!(resources.#field.remove(#e.rep()).map_err(trap)?)
@@ -425,7 +533,7 @@ impl Adapter<'_, '_> {
                         quote!({ let (#(#vs,)*) = #e; (#(#parts,)*) })
                     }
                     _ => {
-                        let f = format_ident!("{}_lift", self.conversion_name(id)?);
+                        let f = self.conversion(id, "lift")?;
                         quote!(#f(#e))
                     }
                 }
@@ -452,7 +560,7 @@ impl Adapter<'_, '_> {
                         quote!(#e.iter().map(|#v| #inner).collect::<Vec<_>>())
                     }
                     TypeDefKind::Handle(Handle::Own(r)) => {
-                        let field = &self.w.resource(*r)?.field;
+                        let field = self.table(*r)?;
                         quote!(Resource::new_own(resources.#field.insert(#e).map_err(trap)?))
                     }
                     TypeDefKind::Handle(Handle::Borrow(_)) => {
@@ -486,7 +594,7 @@ impl Adapter<'_, '_> {
                         quote!({ let (#(#vs,)*) = #e; (#(#parts,)*) })
                     }
                     _ => {
-                        let f = format_ident!("{}_lower", self.conversion_name(id)?);
+                        let f = self.conversion(id, "lower")?;
                         quote!(#f(#e))
                     }
                 }
@@ -498,7 +606,7 @@ impl Adapter<'_, '_> {
     /// The conversions of every named type of the world's interfaces.
     fn conversions(&self) -> Result<TokenStream> {
         let mut out = Vec::new();
-        for iface in &self.w.interfaces {
+        for iface in self.w.interfaces.iter().filter(|i| i.mapped.is_none()) {
             for (name, id) in &self.w.resolve.interfaces[iface.id].types {
                 let def = &self.w.resolve.types[*id];
                 let (wt_module, ident) = match &def.kind {
@@ -598,17 +706,21 @@ impl Adapter<'_, '_> {
                 };
                 let lift_doc = format!(" {what}, wasmtime's as the shim's.");
                 let lower_doc = format!(" {what}, the shim's as wasmtime's.");
+                // Public for the adapters of vendor worlds that map this
+                // package (`--with`), hidden from the docs.
                 if let Some(body) = lift_body {
                     out.push(quote! {
                         #[doc = #lift_doc]
-                        fn #lift_fn<'a>(v: &'a #wt) -> #shim #lt {
+                        #[doc(hidden)]
+                        pub fn #lift_fn<'a>(v: &'a #wt) -> #shim #lt {
                             #body
                         }
                     });
                 }
                 out.push(quote! {
                     #[doc = #lower_doc]
-                    fn #lower_fn #lt (v: #shim #lt) -> #wt {
+                    #[doc(hidden)]
+                    pub fn #lower_fn #lt (v: #shim #lt) -> #wt {
                         #lower_body
                     }
                 });
@@ -741,7 +853,7 @@ impl Adapter<'_, '_> {
                     else {
                         unreachable!()
                     };
-                    let field = &self.w.resource(*r)?.field;
+                    let field = self.table(*r)?;
                     let reps = format_ident!("{name}_reps");
                     return Ok(quote! {
                         let #reps: Vec<u8> = #name.iter().flat_map(|r| r.rep().to_le_bytes()).collect();
