@@ -48,7 +48,10 @@ fn run(_args: &hw::Args) -> Result<(), hw::Error> {
             .map_err(|e| e.name())
     ));
     let many: alloc::vec::Vec<(u16, f32)> = (0..40).map(|i| (i, i as f32)).collect();
-    log::info(&format!("custom.feed(40 samples) = {:?}", custom.feed(&many).map_err(|e| e.name())));
+    log::info(&format!(
+        "custom.feed(40 samples) = {:?}",
+        custom.feed(&many).map_err(|e| e.name())
+    ));
     log::info(&format!("custom.samples() = {:?}", custom.samples()));
 
     // A variant with each kind of payload, out and back in.
@@ -65,12 +68,21 @@ fn run(_args: &hw::Args) -> Result<(), hw::Error> {
     }
 
     // Two borrows of one type: the same handle twice, then two probes.
-    log::info(&format!("custom.same-as(custom) = {}", custom.same_as(&custom)));
-    log::info(&format!("custom.same-as(thermo) = {}", custom.same_as(&thermo)));
+    log::info(&format!(
+        "custom.same-as(custom) = {}",
+        custom.same_as(&custom)
+    ));
+    log::info(&format!(
+        "custom.same-as(thermo) = {}",
+        custom.same_as(&thermo)
+    ));
     custom.copy_from(&custom);
     log::info(&format!("after copy-from(self): {:?}", custom.samples()));
     thermo.copy_from(&custom);
-    log::info(&format!("after thermo.copy-from(custom): {:?}", thermo.samples()));
+    log::info(&format!(
+        "after thermo.copy-from(custom): {:?}",
+        thermo.samples()
+    ));
 
     // A `wasi-hw:hal` pin lent to the vendor's interface; its error type
     // is gpio's.
