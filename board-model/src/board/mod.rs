@@ -570,9 +570,29 @@ impl Board {
 
     /// The raw (unquantized) values of sensor `s` at `t`.
     fn sensor_raw(&mut self, s: usize, t: Nanos) -> Result<Vec<f64>, SensorError> {
+        let mut raw = Vec::new();
+        self.sensor_raw_into(s, t, &mut raw)?;
+        Ok(raw)
+    }
+
+    /// The raw values of sensor `s` at `t`, in place of `out`'s (whose
+    /// buffer is reused).
+    fn sensor_raw_into(
+        &mut self,
+        s: usize,
+        t: Nanos,
+        out: &mut Vec<f64>,
+    ) -> Result<(), SensorError> {
+        out.clear();
         match &self.sensors[s].source {
-            Source::Waveforms(w) => Ok(w.iter().map(|w| w.at(t)).collect()),
-            Source::Recorded(rows) => Ok(sensor::recorded_at(rows, t)),
+            Source::Waveforms(w) => {
+                out.extend(w.iter().map(|w| w.at(t)));
+                Ok(())
+            }
+            Source::Recorded(rows) => {
+                out.extend_from_slice(sensor::recorded_at(rows, t));
+                Ok(())
+            }
             Source::Device { bus, address } => {
                 let (bus, address) = (*bus, *address);
                 let env = self.buses[bus]
@@ -580,16 +600,13 @@ impl Board {
                     .get_mut(&address)
                     .and_then(|d| d.environment(t))
                     .ok_or(SensorError::Device)?;
-                Ok(self.sensors[s]
-                    .channels
-                    .iter()
-                    .map(|c| match c.channel {
-                        sensor::Channel::Temperature => env.temperature,
-                        sensor::Channel::Pressure => env.pressure,
-                        sensor::Channel::RelativeHumidity => env.humidity,
-                        _ => f64::NAN,
-                    })
-                    .collect())
+                out.extend(self.sensors[s].channels.iter().map(|c| match c.channel {
+                    sensor::Channel::Temperature => env.temperature,
+                    sensor::Channel::Pressure => env.pressure,
+                    sensor::Channel::RelativeHumidity => env.humidity,
+                    _ => f64::NAN,
+                }));
+                Ok(())
             }
         }
     }
@@ -612,6 +629,14 @@ impl Board {
     }
 
     pub fn sensor_read(&mut self, s: usize) -> Result<Sample, SensorError> {
+        let mut sample = Sample::default();
+        self.sensor_read_into(s, &mut sample).map(|()| sample)
+    }
+
+    /// `sensor_read` into `out`, whose buffer is reused: a host that
+    /// returns the sample borrowed allocates nothing per read. On an error
+    /// `out` holds nothing meaningful.
+    pub fn sensor_read_into(&mut self, s: usize, out: &mut Sample) -> Result<(), SensorError> {
         let t = self.now();
         // Only a trace needs the name.
         let name = if self.trace.on {
@@ -626,9 +651,9 @@ impl Board {
                 self.sensors[s].conversion * u64::from(self.sensors[s].oversampling.max(1));
             self.advance_to(t.saturating_add(conversion));
             let at = self.now();
-            self.sensor_raw(s, at).map(|raw| {
-                let values = self.sensors[s].quantize(raw);
-                self.sensors[s].record(at, values)
+            self.sensor_raw_into(s, at, &mut out.values).map(|()| {
+                self.sensors[s].quantize_in_place(&mut out.values);
+                self.sensors[s].record_into(at, out);
             })
         };
         if self.trace.on {
@@ -638,7 +663,7 @@ impl Board {
                 "read",
                 json!({"sensor": name}),
                 match &result {
-                    Ok(sample) => trace::ok_value(sample_json(sample)),
+                    Ok(()) => trace::ok_value(sample_json(out)),
                     Err(e) => trace::err(e.name()),
                 },
             );

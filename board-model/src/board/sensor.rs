@@ -217,6 +217,12 @@ impl Sensor {
     /// The value of every channel, clamped and rounded, from `raw` (in
     /// place: a reading allocates once).
     pub fn quantize(&self, mut raw: Vec<f64>) -> Vec<f64> {
+        self.quantize_in_place(&mut raw);
+        raw
+    }
+
+    /// [`quantize`](Self::quantize) in place.
+    pub fn quantize_in_place(&self, raw: &mut Vec<f64>) {
         raw.truncate(self.channels.len());
         for (v, c) in raw.iter_mut().zip(&self.channels) {
             let clamped = v.clamp(c.min, c.max);
@@ -226,7 +232,6 @@ impl Sensor {
                 clamped
             };
         }
-        raw
     }
 
     /// The time of the `k`th FIFO sample (k = 1, 2, ...) of the current run.
@@ -242,12 +247,21 @@ impl Sensor {
 
     /// Records a new sample (from a read or the FIFO); returns it.
     pub fn record(&mut self, timestamp: Nanos, values: Vec<f64>) -> Sample {
-        self.sequence += 1;
-        let sample = Sample {
+        let mut sample = Sample {
             timestamp,
-            sequence: self.sequence,
+            sequence: 0,
             values,
         };
+        self.record_into(timestamp, &mut sample);
+        sample
+    }
+
+    /// Records `sample.values` as a new sample taken at `timestamp`, and
+    /// sets `sample`'s time and sequence number.
+    pub fn record_into(&mut self, timestamp: Nanos, sample: &mut Sample) {
+        self.sequence += 1;
+        sample.timestamp = timestamp;
+        sample.sequence = self.sequence;
         // The history keeps the last 64; the oldest one's buffer is reused.
         let kept = if self.recent.len() >= 64 {
             self.recent.pop_front().map(|mut old| {
@@ -262,7 +276,6 @@ impl Sensor {
         };
         self.recent
             .push_back(kept.unwrap_or_else(|| sample.clone()));
-        sample
     }
 
     /// Pushes a FIFO sample, dropping the oldest (and counting it) when full.
@@ -276,9 +289,9 @@ impl Sensor {
 }
 
 /// The raw values of a recorded source at `t`.
-pub fn recorded_at(rows: &[(Nanos, Vec<f64>)], t: Nanos) -> Vec<f64> {
+pub fn recorded_at(rows: &[(Nanos, Vec<f64>)], t: Nanos) -> &[f64] {
     let i = rows.partition_point(|(at, _)| *at <= t);
-    rows[i.saturating_sub(1)].1.clone()
+    &rows[i.saturating_sub(1)].1
 }
 
 /// Parses a CSV of timestamped values: `time_s,v1,v2,...` per line, in
