@@ -20,6 +20,13 @@
 //! tables, what the `bindgen!` traits are implemented for), `Host` (the
 //! shim's `Host` with its resources `Send + 'static`, which wasmtime
 //! requires of a store's data) and `add_to_linker`.
+//!
+//! With mapped packages (`--with`), their interfaces are the other shim's:
+//! `bindgen!`'s `with` points at its `bindings`, its markers and
+//! conversions are used by path, its `Resources` is a field of ours, and
+//! `add_to_linker` registers its imports through its own adapter, with a
+//! view made from ours (so the store's data implements `AsView`, since a
+//! function pointer could not be turned into the other adapter's).
 
 use anyhow::{Result, bail};
 use heck::ToShoutySnakeCase;
