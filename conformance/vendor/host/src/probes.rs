@@ -245,13 +245,15 @@ impl Probes for BoardHost {
     fn probe_measure(&mut self, probe: &mut Probe, kind: u8) -> Result<Reading<'_>, rt::Error> {
         let state = probe.0.get_mut();
         let last = state.samples.last().map(|&(i, v)| (i, state.applied(v)));
-        let note = format!("{} has no reading of kind {kind}", state.name);
-        let reading = match (state.valid, kind, last) {
+        // The text of a kind the probe lacks, made only for that kind.
+        let note = (state.valid && kind > 1)
+            .then(|| format!("{} has no reading of kind {kind}", state.name));
+        let reading = match (state.valid, kind, last, &note) {
             (false, ..) => Reading::Note("invalid-argument"),
-            (true, _, None) if kind < 2 => Reading::Nothing,
-            (true, 0, Some((_, v))) => Reading::Scalar(v),
-            (true, 1, Some(indexed)) => Reading::Indexed(indexed),
-            (true, _, _) => Reading::Note(&note),
+            (_, _, _, Some(note)) => Reading::Note(note),
+            (_, _, None, _) => Reading::Nothing,
+            (_, 0, Some((_, v)), _) => Reading::Scalar(v),
+            (_, _, Some(indexed), _) => Reading::Indexed(indexed),
         };
         record(
             self,
@@ -280,8 +282,8 @@ impl Probes for BoardHost {
 
     fn probe_copy_from(&mut self, probe: &Probe, other: &Probe) -> Result<(), rt::Error> {
         if !core::ptr::eq(probe, other) {
-            let samples = other.0.borrow().samples.clone();
-            probe.0.borrow_mut().samples = samples;
+            let other = other.0.borrow();
+            probe.0.borrow_mut().samples.clone_from(&other.samples);
         }
         let count = probe.0.borrow().samples.len();
         record(

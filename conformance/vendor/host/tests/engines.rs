@@ -159,11 +159,12 @@ fn the_app_gets_the_same_values_and_trace_on_wasmtime_and_on_wasmi() {
     }
 
     // Every function of `probes` was called.
-    let mut called: Vec<&str> = wasmtime
+    let mut called: Vec<String> = wasmtime
         .trace
         .lines()
-        .filter(|l| l.contains(r#""interface":"probes""#))
-        .filter_map(|l| l.split(r#""op":""#).nth(1)?.split('"').next())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["interface"] == "probes")
+        .map(|e| e["op"].as_str().unwrap().to_string())
         .collect();
     called.sort();
     called.dedup();
