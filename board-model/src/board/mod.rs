@@ -612,8 +612,34 @@ impl Board {
     }
 
     /// Takes the FIFO samples that are due by now.
+    ///
+    /// Its cost is bounded by the FIFO's depth (and the 64 samples of
+    /// history that threshold triggers look at), not by the time since the
+    /// last call: of a long run of due samples, all but the last
+    /// `max(fifo capacity, 64)` would be pushed out of the FIFO and the
+    /// history by those that follow, so they are counted (in the sequence
+    /// numbers and the FIFO's overrun) without being made. A guest that
+    /// sleeps 2^60 ns with a sensor running at 1 ms gets its `read-fifo`
+    /// at once, as from a part whose FIFO overflowed.
     pub fn sensor_catch_up(&mut self, s: usize) {
         let now = self.now();
+        let sensor = &mut self.sensors[s];
+        if let Some(start) = sensor.running
+            && sensor.interval > 0
+        {
+            // Samples 1..=due are due; `taken` of them are made.
+            let due = now.saturating_sub(start) / sensor.interval;
+            let kept = u64::from(sensor.fifo_capacity.max(1)).max(64);
+            let skipped = due.saturating_sub(sensor.taken).saturating_sub(kept);
+            if skipped > 0 {
+                sensor.taken += skipped;
+                sensor.sequence += skipped;
+                // Every sample in the FIFO now, and every one skipped,
+                // would have been pushed out by the `kept` that follow.
+                sensor.overrun += skipped + sensor.fifo.len() as u64;
+                sensor.fifo.clear();
+            }
+        }
         while let Some(at) = self.sensors[s].next_sample() {
             if at > now {
                 break;
