@@ -374,12 +374,14 @@ impl s::poll::Poll for BoardHost {
     ) -> Result<Result<&[u32], s::poll::ErrorCode>, rt::Error> {
         let list: Vec<u32> = list.iter().copied().collect();
         let t = self.board.now();
-        let result = if list.is_empty() && timeout_ns.is_none() {
+        // A timeout that would pass the end of `u64` counts as none (the
+        // spec), so an empty list with one is an `empty-wait` too.
+        let deadline = self.deadline_after(timeout_ns);
+        let result = if list.is_empty() && deadline.is_none() {
             Err(s::poll::ErrorCode::EmptyWait)
         } else if list.len() > MAX_POLL {
             Err(s::poll::ErrorCode::TooMany)
         } else {
-            let deadline = self.deadline_after(timeout_ns);
             Ok(self.wait(&list, deadline, "poll")?)
         };
         let traced = match &result {

@@ -347,6 +347,19 @@ impl Runner {
         state.host.inner.watcher = Some(live(echo, limits));
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
+        // wasmtime counts every borrow it lends for a call (a `poll` over a
+        // list of pollables lends each), and traps past its own cap (100,000
+        // by default), before the board host could answer `too-many` as the
+        // spec says. Every borrow in a list takes 4 bytes of the app's
+        // memory, so with this cap lending never fails: the resources the
+        // app owns stay limited by `max_handles` (the board host's count),
+        // plus a few for WASI's own.
+        store.set_max_component_handles(
+            limits
+                .max_handles
+                .saturating_add(limits.max_memory / 4)
+                .saturating_add(64),
+        );
         if self.fuel {
             store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
         }

@@ -1,12 +1,15 @@
 //! Hostile guests against the generated no_std shim on wasmi: hand-written
 //! core modules that send what no honest guest would. Each one must end in
 //! a clean trap that says what was wrong, and the host must go on to serve
-//! the next guest.
+//! the next guest. Where the spec defines an answer for an extreme (a list
+//! past the host's limit, a timeout past the end of time), the same module,
+//! made a component, runs on wasmtime too, and both hosts must give that
+//! answer rather than trap.
 
 use std::path::Path;
 
 use wasi_hw_host::board::{self, Board};
-use wasi_hw_host::host::{Limits, Outcome};
+use wasi_hw_host::host::{Echo, Limits, Outcome, RunResult, Runner};
 use wasi_hw_host::shim::{Adapter, CoreRunner};
 
 fn board() -> Board {
@@ -29,6 +32,10 @@ fn guest(body: &str, realloc: &str) -> Vec<u8> {
   (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.write" (func $write (param i32 i32 i32 i32 i32 i32)))
   (import "wasi-hw:hal/log@0.1.0" "log" (func $log (param i32 i32 i32)))
   (import "wasi-hw:hal/timer@0.1.0" "now" (func $now (result i64)))
+  (import "wasi-hw:hal/timer@0.1.0" "sleep" (func $sleep (param i64)))
+  (import "wasi-hw:hal/timer@0.1.0" "[static]one-shot.after" (func $one_shot_after (param i64 i32)))
+  (import "wasi-hw:hal/timer@0.1.0" "[method]one-shot.subscribe" (func $subscribe (param i32) (result i32)))
+  (import "wasi-hw:hal/poll@0.1.0" "poll" (func $poll (param i32 i32 i32 i64 i32)))
   (memory (export "memory") 1)
   (data (i32.const 16) "out")
   (data (i32.const 32) "bus")
@@ -37,7 +44,7 @@ fn guest(body: &str, realloc: &str) -> Vec<u8> {
   ;; Opens pin "out" as a push-pull output; its handle is at 260.
   (func $open_out
     (call $pin_open (i32.const 16) (i32.const 3) (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 256)))
-  (func (export "run") (param i32 i32) (result i32)
+  (func (export "run") (param i32 i32) (result i32) (local $i i32)
     {body}
     ;; ok: a zero discriminant in a zeroed return area
     (i32.const 1024))
@@ -60,6 +67,94 @@ fn run(bytes: &[u8]) -> Outcome {
     });
     assert_eq!(format!("{typed:?}"), format!("{dispatch:?}"));
     typed
+}
+
+/// The core module `core` (from [`guest`]) made a component of world
+/// `wasi-hw:hal/app`: it gets the world's description from a guest-sdk
+/// build (blinky's core module), as wit-bindgen would have embedded it.
+fn component(core: &[u8]) -> Vec<u8> {
+    let blinky = std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap();
+    let mut module = core.to_vec();
+    for payload in wasmparser::Parser::new(0).parse_all(&blinky) {
+        if let wasmparser::Payload::CustomSection(c) = payload.unwrap()
+            && c.name().starts_with("component-type")
+        {
+            let mut section = Vec::new();
+            leb128(&mut section, c.name().len() as u64);
+            section.extend_from_slice(c.name().as_bytes());
+            section.extend_from_slice(c.data());
+            module.push(0);
+            leb128(&mut module, section.len() as u64);
+            module.extend_from_slice(&section);
+        }
+    }
+    wit_component::ComponentEncoder::default()
+        .validate(true)
+        .module(&module)
+        .unwrap()
+        .encode()
+        .unwrap()
+}
+
+fn leb128(out: &mut Vec<u8>, mut n: u64) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// What a guest did on each host: the core module on both wasmi adapters
+/// (which must agree) and its component on wasmtime.
+struct Runs {
+    core: RunResult,
+    component: RunResult,
+}
+
+fn run_everywhere(core: &[u8]) -> Runs {
+    let [typed, dispatch] = [Adapter::Typed, Adapter::Dispatch].map(|adapter| {
+        CoreRunner::with_adapter(core, adapter)
+            .unwrap()
+            .run(board(), &["case".to_string()], &Limits::default())
+            .unwrap()
+    });
+    assert_eq!(
+        format!("{:?}", typed.outcome),
+        format!("{:?}", dispatch.outcome)
+    );
+    assert_eq!(
+        typed.host.board.trace.json_lines(),
+        dispatch.host.board.trace.json_lines()
+    );
+    let component = Runner::new(&component(core), false)
+        .unwrap()
+        .run(
+            board(),
+            &["case".to_string()],
+            &Limits::default(),
+            Echo::Off,
+        )
+        .unwrap();
+    Runs {
+        core: typed,
+        component,
+    }
+}
+
+/// The trace lines of `interface` in a run, as JSON without the time.
+fn lines(run: &RunResult, interface: &str) -> Vec<String> {
+    run.host
+        .board
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.interface == interface)
+        .map(|e| format!("{} {} -> {}", e.op, e.args, e.result))
+        .collect()
 }
 
 fn trap(body: &str, realloc: &str) -> String {
@@ -238,4 +333,44 @@ fn the_host_serves_the_next_guest_after_hostile_ones() {
         .filter(|e| e.interface == "gpio" && e.op == "toggle")
         .count();
     assert!(toggles >= 4, "blinky toggled the LED {toggles} times");
+}
+
+#[test]
+fn poll_over_100000_pollables_answers_too_many_on_every_host() {
+    // One timer's pollable (handle at 1028), its handle 100,000 times from
+    // 65536 on, then poll over the list.
+    let body = "(drop (memory.grow (i32.const 7)))
+        (call $one_shot_after (i64.const 1000) (i32.const 1024))
+        (i32.store (i32.const 1028) (call $subscribe (i32.load (i32.const 1028))))
+        (local.set $i (i32.const 0))
+        (loop $fill
+          (i32.store (i32.add (i32.const 65536) (i32.mul (local.get $i) (i32.const 4)))
+                     (i32.load (i32.const 1028)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $fill (i32.lt_u (local.get $i) (i32.const 100000))))
+        (call $poll (i32.const 65536) (i32.const 100000) (i32.const 0) (i64.const 0) (i32.const 512))";
+    let runs = run_everywhere(&guest(body, BUMP));
+    for run in [&runs.core, &runs.component] {
+        assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+        assert_eq!(
+            lines(run, "poll"),
+            ["poll {\"count\":100000,\"timeout-ns\":null} -> {\"err\":\"too-many\"}"]
+        );
+    }
+}
+
+#[test]
+fn poll_of_nothing_with_a_timeout_past_the_end_of_time_is_an_empty_wait_on_every_host() {
+    // sleep(u64::MAX) moves the clock to its end; a 5 ns timeout would pass
+    // it, so it counts as none, and an empty list with none is empty-wait.
+    let body = "(call $sleep (i64.const -1))
+        (call $poll (i32.const 0) (i32.const 0) (i32.const 1) (i64.const 5) (i32.const 512))";
+    let runs = run_everywhere(&guest(body, BUMP));
+    for run in [&runs.core, &runs.component] {
+        assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+        assert_eq!(
+            lines(run, "poll"),
+            ["poll {\"count\":0,\"timeout-ns\":5} -> {\"err\":\"empty-wait\"}"]
+        );
+    }
 }
