@@ -36,12 +36,14 @@ fn opening_a_pin_then_reading_it_succeeds_and_a_forged_handle_fails() {
     let is_high = find("wasi-hw:hal/gpio", "[method]pin.is-high");
     // Mode 0 (honest realloc). Poke "in" at 100, then open it (name, length,
     // config: input, pull none, not active-low, not initially high; result
-    // area at 512), then is-high on handle 1 and on a forged handle 9.
+    // area at 512), then is-high on its handle (the first of the pins'
+    // table: pin's tag, 1) and on a forged handle 9.
+    let pin = (u32::from(wasi_hw_shim::runtime::tag("wasi-hw:hal/gpio.pin")) << 16) | 1;
     let mut input = vec![0u8, 0xf0, 100, 0, 2, b'i', b'n', open];
     for arg in [100u32, 2, 0, 0, 0, 0, 512] {
         input.extend_from_slice(&arg.to_le_bytes());
     }
-    for handle in [1u32, 9] {
+    for handle in [pin, 9] {
         input.push(is_high);
         input.extend_from_slice(&handle.to_le_bytes());
         input.extend_from_slice(&600u32.to_le_bytes());

@@ -374,3 +374,30 @@ fn poll_of_nothing_with_a_timeout_past_the_end_of_time_is_an_empty_wait_on_every
         );
     }
 }
+
+#[test]
+fn a_pins_handle_passed_as_a_bus_traps_on_every_host() {
+    // Opens pin "out" (handle at 260), then writes to bus "its handle".
+    let body = "(call $open_out)
+        (call $write (i32.load (i32.const 260)) (i32.const 0) (i32.const 0x50) (i32.const 16) (i32.const 1) (i32.const 512))";
+    let runs = run_everywhere(&guest(body, BUMP));
+    let Outcome::Trapped(core) = &runs.core.outcome else {
+        panic!("{:?}", runs.core.outcome)
+    };
+    assert!(
+        core.starts_with(
+            "the app trapped: resource handle of the wrong type: a `wasi-hw:hal/gpio.pin` handle used as a `wasi-hw:hal/i2c.bus`"
+        ),
+        "{core}"
+    );
+    let Outcome::Trapped(component) = &runs.component.outcome else {
+        panic!("{:?}", runs.component.outcome)
+    };
+    assert!(
+        component.contains("used with the wrong type"),
+        "{component}"
+    );
+    // Neither host wrote to a bus.
+    assert_eq!(lines(&runs.core, "i2c"), Vec::<String>::new());
+    assert_eq!(lines(&runs.component, "i2c"), Vec::<String>::new());
+}

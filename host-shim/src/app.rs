@@ -73,12 +73,12 @@ impl<
     /// Empty tables.
     pub fn new() -> Self {
         Tables {
-            poll_pollable: wasi_hw_shim_runtime::Table::new(),
-            timer_one_shot: wasi_hw_shim_runtime::Table::new(),
-            timer_periodic: wasi_hw_shim_runtime::Table::new(),
-            gpio_pin: wasi_hw_shim_runtime::Table::new(),
-            i2c_bus: wasi_hw_shim_runtime::Table::new(),
-            sensor_sensor: wasi_hw_shim_runtime::Table::new(),
+            poll_pollable: wasi_hw_shim_runtime::Table::tagged(21649u16),
+            timer_one_shot: wasi_hw_shim_runtime::Table::tagged(21255u16),
+            timer_periodic: wasi_hw_shim_runtime::Table::tagged(10719u16),
+            gpio_pin: wasi_hw_shim_runtime::Table::tagged(2372u16),
+            i2c_bus: wasi_hw_shim_runtime::Table::tagged(27389u16),
+            sensor_sensor: wasi_hw_shim_runtime::Table::tagged(10233u16),
         }
     }
 }
@@ -254,6 +254,17 @@ pub fn lookup_sensor_sensor<
 >(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as sensor::Sensor>::Sensor> {
     guest.tables().sensor_sensor.slot(handle)
 }
+/// The resource types whose handles the guest may hold: each
+/// one's tag (the upper 16 bits of its handles) and name. A
+/// trap for a handle of the wrong type names both from here.
+pub const RESOURCE_TYPES: &[(u16, &str)] = &[
+    (21649u16, "wasi-hw:hal/poll.pollable"),
+    (21255u16, "wasi-hw:hal/timer.one-shot"),
+    (10719u16, "wasi-hw:hal/timer.periodic"),
+    (2372u16, "wasi-hw:hal/gpio.pin"),
+    (27389u16, "wasi-hw:hal/i2c.bus"),
+    (10233u16, "wasi-hw:hal/sensor.sensor"),
+];
 /// Waiting for several events in one call.
 ///
 /// A `pollable` stands for one event source: an edge on a pin
@@ -359,7 +370,7 @@ pub mod poll {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 21649u16))?;
         let ret = <H as super::poll::Poll>::pollable_ready(host, t1)?;
         Ok((i32::from(ret)))
     }
@@ -394,7 +405,7 @@ pub mod poll {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 21649u16))?;
         <H as super::poll::Poll>::pollable_block(host, t1)?;
         Ok(())
     }
@@ -859,7 +870,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 21255u16))?;
         let ret = <H as super::timer::Timer>::one_shot_deadline(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -894,7 +905,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 21255u16))?;
         let ret = <H as super::timer::Timer>::one_shot_is_expired(host, t1)?;
         Ok((i32::from(ret)))
     }
@@ -929,7 +940,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 21255u16))?;
         <H as super::timer::Timer>::one_shot_wait(host, t1)?;
         Ok(())
     }
@@ -964,7 +975,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 21255u16))?;
         let ret = <H as super::timer::Timer>::one_shot_subscribe(host, t1)?;
         let t2 = guest.tables().poll_pollable.insert(ret)? as i32;
         Ok(t2)
@@ -1048,7 +1059,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10719u16))?;
         let ret = <H as super::timer::Timer>::periodic_period(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -1083,7 +1094,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10719u16))?;
         let ret = <H as super::timer::Timer>::periodic_next_tick(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -1118,7 +1129,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10719u16))?;
         let ret = <H as super::timer::Timer>::periodic_wait(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -1153,7 +1164,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10719u16))?;
         let ret = <H as super::timer::Timer>::periodic_subscribe(host, t1)?;
         let t2 = guest.tables().poll_pollable.insert(ret)? as i32;
         Ok(t2)
@@ -1729,7 +1740,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let ret = <H as super::gpio::Gpio>::pin_name(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 4, 8)?;
         let t2 = (ret).as_bytes();
@@ -1779,7 +1790,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Mode::Input,
             1 => super::gpio::Mode::PushPullOutput,
@@ -1853,7 +1864,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let ret = <H as super::gpio::Gpio>::pin_is_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1911,7 +1922,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let ret = <H as super::gpio::Gpio>::pin_set_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1967,7 +1978,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let ret = <H as super::gpio::Gpio>::pin_set_low(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -2023,7 +2034,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let ret = <H as super::gpio::Gpio>::pin_toggle(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -2079,7 +2090,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let ret = <H as super::gpio::Gpio>::pin_is_set_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -2140,7 +2151,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
             1 => super::gpio::Edge::Falling,
@@ -2210,7 +2221,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
             1 => super::gpio::Edge::Falling,
@@ -2627,7 +2638,7 @@ pub mod i2c {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 27389u16))?;
         let ret = <H as super::i2c::I2c>::bus_frequency_hz(host, t1)?;
         Ok(((ret) as i32))
     }
@@ -2662,7 +2673,7 @@ pub mod i2c {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 27389u16))?;
         let ret = <H as super::i2c::I2c>::bus_max_transfer_length(host, t1)?;
         Ok(((ret) as i32))
     }
@@ -2706,7 +2717,7 @@ pub mod i2c {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 27389u16))?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
             1 => super::i2c::Address::TenBit(((arg2) as u16)),
@@ -3068,7 +3079,7 @@ pub mod i2c {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 27389u16))?;
         let ret = <H as super::i2c::I2c>::bus_recover(host, t1)?;
         let t15 = ret;
         rt::area::put_u8(
@@ -3596,7 +3607,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         let ret = <H as super::sensor::Sensor>::sensor_info(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 40)?;
         let t2 = ret;
@@ -3649,7 +3660,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 32)?;
         let t8 = ret;
@@ -3721,7 +3732,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         let t4 = match (arg1) as u32 {
             0 => super::sensor::Attribute::SamplingIntervalNs(((arg2) as u64)),
             1 => super::sensor::Attribute::Oversampling(((((arg2) as i32)) as u32)),
@@ -3808,7 +3819,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::AttributeKind::SamplingInterval,
             1 => super::sensor::AttributeKind::Oversampling,
@@ -3893,7 +3904,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         let ret = <H as super::sensor::Sensor>::sensor_start(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -3943,7 +3954,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         <H as super::sensor::Sensor>::sensor_stop(host, t1)?;
         Ok(())
     }
@@ -3985,7 +3996,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         let ret = <H as super::sensor::Sensor>::sensor_read_fifo(
             host,
             t1,
@@ -4070,7 +4081,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         let ret = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(host, t1)?;
         let t5 = ret;
         rt::area::put_u8(
@@ -4132,7 +4143,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::Channel::Temperature,
             1 => super::sensor::Channel::RelativeHumidity,
@@ -5952,7 +5963,19 @@ pub mod wasmi {
     pub struct Trap(pub rt::Error);
     impl core::fmt::Display for Trap {
         fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-            core::fmt::Display::fmt(&self.0, f)
+            core::fmt::Display::fmt(&self.0, f)?;
+            if let rt::Error::WrongType { found, expected } = self.0 {
+                let name = |tag: u16| {
+                    super::RESOURCE_TYPES
+                        .iter()
+                        .find(|(t, _)| *t == tag)
+                        .map_or("another resource type", |(_, n)| *n)
+                };
+                write!(
+                    f, ": a `{}` handle used as a `{}`", name(found), name(expected)
+                )?;
+            }
+            Ok(())
         }
     }
     impl ::wasmi::errors::HostError for Trap {}

@@ -1,12 +1,18 @@
 //! Fixed-capacity resource tables, as the canonical ABI uses them.
 //!
 //! A guest holds resources (pins, buses, timers) by handle: a small integer
-//! that indexes the host's table for that resource type. Handle 0 is never
-//! valid, so a zeroed value is never mistaken for a resource. A handle that
-//! is not in the table (never given out, or dropped) is
+//! that the host looks up in its table for that resource type. Handle 0 is
+//! never valid, so a zeroed value is never mistaken for a resource. A handle
+//! that is not in the table (never given out, or dropped) is
 //! [`Error::InvalidHandle`]; dropping an own handle that is lent out
 //! (borrowed by a pending call) is [`Error::HandleBorrowed`]. Capacity is a
 //! const generic: no allocator.
+//!
+//! The guest's handles are one index space, typed, as the canonical ABI's:
+//! a table made with [`Table::tagged`] gives out handles whose upper 16 bits
+//! are its resource type's tag ([`tag`]) and lower 16 bits its slot, so a
+//! pin's handle passed where a bus is expected is
+//! [`Error::WrongType`], naming both tags, never bus number 1.
 
 use crate::Error;
 
@@ -15,8 +21,42 @@ struct Slot<T> {
     lent: u32,
 }
 
+/// The tag of a resource type: a hash (FNV-1a) of its name as
+/// `namespace:package/interface.resource` folded into 15 bits, never 0.
+/// The generator computes it for every resource of a world (a vendor's and
+/// the package it maps alike) and refuses a world in which two collide.
+pub const fn tag(name: &str) -> u16 {
+    let bytes = name.as_bytes();
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u32;
+        hash = hash.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    let folded = ((hash >> 15) ^ hash) & 0x7fff;
+    if folded == 0 { 1 } else { folded as u16 }
+}
+
+/// The error for `handle`, which is not a live handle of the table tagged
+/// `expected`: [`Error::WrongType`] if it carries another tag (and the
+/// table is tagged), [`Error::InvalidHandle`] otherwise. Out of line, for the glue's
+/// failure paths.
+#[cold]
+#[inline(never)]
+pub fn handle_error(handle: u32, expected: u16) -> Error {
+    let found = (handle >> 16) as u16;
+    // Tags are 1 to 0x7fff; an untagged table (0) takes no others.
+    if expected != 0 && found != expected && (1..=0x7fff).contains(&found) {
+        Error::WrongType { found, expected }
+    } else {
+        Error::InvalidHandle
+    }
+}
+
 /// A table of up to `N` resources of type `T`.
 pub struct Table<T, const N: usize> {
+    tag: u16,
     slots: [Option<Slot<T>>; N],
 }
 
@@ -27,25 +67,37 @@ impl<T, const N: usize> Default for Table<T, N> {
 }
 
 impl<T, const N: usize> Table<T, N> {
-    /// An empty table.
+    /// An empty table of untagged handles (1 to `N`), for a table that is
+    /// the guest's only one.
     pub fn new() -> Table<T, N> {
+        Table::tagged(0)
+    }
+
+    /// An empty table whose handles carry `tag` (see [`tag`]), so that a
+    /// handle of another tagged table is told apart from its own.
+    pub fn tagged(tag: u16) -> Table<T, N> {
+        const { assert!(N < 0xffff, "a table holds fewer than 65,535 resources") };
         Table {
+            tag,
             slots: core::array::from_fn(|_| None),
         }
     }
 
-    fn index(handle: u32) -> Result<usize, Error> {
-        let i = (handle as usize)
-            .checked_sub(1)
-            .ok_or(Error::InvalidHandle)?;
-        if i < N {
-            Ok(i)
-        } else {
-            Err(Error::InvalidHandle)
+    /// The tag of this table's handles.
+    pub fn tag(&self) -> u16 {
+        self.tag
+    }
+
+    fn index(&self, handle: u32) -> Result<usize, Error> {
+        let i = (handle ^ (u32::from(self.tag) << 16)) as usize;
+        match i.checked_sub(1) {
+            Some(i) if i < N => Ok(i),
+            _ => Err(handle_error(handle, self.tag)),
         }
     }
 
-    /// Stores `value` and returns its new own handle (1 to `N`).
+    /// Stores `value` and returns its new own handle (its tag, and 1 to
+    /// `N`).
     pub fn insert(&mut self, value: T) -> Result<u32, Error> {
         let free = self
             .slots
@@ -53,12 +105,12 @@ impl<T, const N: usize> Table<T, N> {
             .position(Option::is_none)
             .ok_or(Error::TableFull)?;
         self.slots[free] = Some(Slot { value, lent: 0 });
-        Ok(free as u32 + 1)
+        Ok((u32::from(self.tag) << 16) | (free as u32 + 1))
     }
 
     /// The resource behind `handle` (an own or a borrow).
     pub fn get(&self, handle: u32) -> Result<&T, Error> {
-        match &self.slots[Self::index(handle)?] {
+        match &self.slots[self.index(handle)?] {
             Some(slot) => Ok(&slot.value),
             None => Err(Error::InvalidHandle),
         }
@@ -66,14 +118,16 @@ impl<T, const N: usize> Table<T, N> {
 
     /// The resource behind `handle`, mutably.
     pub fn get_mut(&mut self, handle: u32) -> Result<&mut T, Error> {
-        self.slot(handle).ok_or(Error::InvalidHandle)
+        let tag = self.tag;
+        self.slot(handle).ok_or_else(|| handle_error(handle, tag))
     }
 
     /// The resource behind `handle`, mutably, if there is one: a lookup
     /// that answers in one register, for the generated `lookup_*`
-    /// functions (which make the error at their call sites).
+    /// functions (which make the error at their call sites, with
+    /// [`handle_error`]).
     pub fn slot(&mut self, handle: u32) -> Option<&mut T> {
-        let i = (handle as usize).checked_sub(1)?;
+        let i = ((handle ^ (u32::from(self.tag) << 16)) as usize).checked_sub(1)?;
         match self.slots.get_mut(i) {
             Some(Some(slot)) => Some(&mut slot.value),
             _ => None,
@@ -82,7 +136,7 @@ impl<T, const N: usize> Table<T, N> {
 
     /// Marks `handle` as lent for the length of a call (a `borrow` argument).
     pub fn lend(&mut self, handle: u32) -> Result<(), Error> {
-        match &mut self.slots[Self::index(handle)?] {
+        match &mut self.slots[self.index(handle)?] {
             Some(slot) => {
                 slot.lent = slot.lent.checked_add(1).ok_or(Error::TableFull)?;
                 Ok(())
@@ -93,7 +147,7 @@ impl<T, const N: usize> Table<T, N> {
 
     /// Ends a [`lend`](Table::lend).
     pub fn give_back(&mut self, handle: u32) -> Result<(), Error> {
-        match &mut self.slots[Self::index(handle)?] {
+        match &mut self.slots[self.index(handle)?] {
             Some(slot) if slot.lent > 0 => {
                 slot.lent -= 1;
                 Ok(())
@@ -105,7 +159,7 @@ impl<T, const N: usize> Table<T, N> {
     /// Drops the own `handle` and returns its resource. A second drop, a
     /// forged handle or a lent one is an error and changes nothing.
     pub fn remove(&mut self, handle: u32) -> Result<T, Error> {
-        let i = Self::index(handle)?;
+        let i = self.index(handle)?;
         match &self.slots[i] {
             None => return Err(Error::InvalidHandle),
             Some(slot) if slot.lent > 0 => return Err(Error::HandleBorrowed),
@@ -155,6 +209,33 @@ mod tests {
         assert_eq!(t.remove(h), Ok(7));
         assert_eq!(t.remove(h), Err(Error::InvalidHandle), "a double drop");
         assert_eq!(t.get_mut(h), Err(Error::InvalidHandle));
+    }
+
+    #[test]
+    fn a_handle_of_one_tagged_table_is_the_wrong_type_in_another() {
+        let (pin, bus) = (tag("wasi-hw:hal/gpio.pin"), tag("wasi-hw:hal/i2c.bus"));
+        assert_eq!((pin, bus), (0x0944, 0x6afd));
+        let mut pins: Table<&str, 4> = Table::tagged(pin);
+        let mut buses: Table<&str, 4> = Table::tagged(bus);
+        let led = pins.insert("led").unwrap();
+        let sensors = buses.insert("sensor-bus").unwrap();
+        assert_eq!((led, sensors), (0x0944_0001, 0x6afd_0001));
+        assert_eq!(buses.get(sensors), Ok(&"sensor-bus"));
+        let wrong = Error::WrongType {
+            found: pin,
+            expected: bus,
+        };
+        assert_eq!(buses.get(led), Err(wrong));
+        assert_eq!(buses.get_mut(led), Err(wrong));
+        assert_eq!(buses.remove(led), Err(wrong));
+        assert_eq!(buses.slot(led), None);
+        assert_eq!(handle_error(led, bus), wrong);
+        // An untagged number, or this table's tag on an empty slot, is no
+        // handle at all.
+        assert_eq!(buses.get(1), Err(Error::InvalidHandle));
+        assert_eq!(buses.get(0x6afd_0002), Err(Error::InvalidHandle));
+        assert_eq!(handle_error(0x6afd_0002, bus), Error::InvalidHandle);
+        assert_eq!(pins.remove(led), Ok("led"));
     }
 
     #[test]

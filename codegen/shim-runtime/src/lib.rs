@@ -39,7 +39,7 @@ pub mod slab;
 extern crate alloc;
 
 pub use guest::{Guest, NoRealloc, Project};
-pub use handles::Table;
+pub use handles::{Table, handle_error, tag};
 pub use list::{Handles, List};
 
 /// Why a call from the guest cannot go on. The engine adapter turns it into
@@ -57,6 +57,15 @@ pub enum Error {
     InvalidDiscriminant,
     /// A handle that is not in its table: forged, or already dropped.
     InvalidHandle,
+    /// A handle of one resource type used as another (a pin's where a bus
+    /// is expected): the [`handles::tag`]s of both. The adapter's trap
+    /// names them.
+    WrongType {
+        /// The tag of the handle the guest sent.
+        found: u16,
+        /// The tag of the resource type the call takes.
+        expected: u16,
+    },
     /// A resource table is full.
     TableFull,
     /// An own handle dropped while it is lent out.
@@ -87,6 +96,7 @@ impl Error {
             Error::InvalidUtf8 => "string is not UTF-8",
             Error::InvalidDiscriminant => "invalid discriminant",
             Error::InvalidHandle => "invalid resource handle",
+            Error::WrongType { .. } => "resource handle of the wrong type",
             Error::TableFull => "resource table full",
             Error::HandleBorrowed => "resource dropped while borrowed",
             Error::TooLong => "list too long",

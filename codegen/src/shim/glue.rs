@@ -1216,6 +1216,7 @@ impl FnGen<'_, '_, '_> {
                 results.push(match handle {
                     Handle::Own(_) => self.bind(quote!(__tables.#table.remove((#h) as u32)?)),
                     Handle::Borrow(r) if self.lookup_by_call => {
+                        let tag = self.w.resource(*r).map_or(0, |r| r.tag);
                         let field = self.w.resource(*r).map(|r| r.field.clone());
                         if let Ok(f) = &field {
                             self.w.lookups.borrow_mut().insert(f.to_string());
@@ -1227,7 +1228,7 @@ impl FnGen<'_, '_, '_> {
                         let caps = self.w.capacity_args();
                         self.bind(quote!(
                             super::#lookup::<H, G, #(#caps),*>(guest, (#h) as u32)
-                                .ok_or(rt::Error::InvalidHandle)?
+                                .ok_or_else(|| rt::handle_error((#h) as u32, #tag))?
                         ))
                     }
                     // Shared where the function borrows this type more

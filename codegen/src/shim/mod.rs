@@ -139,6 +139,8 @@ struct Mapped {
     field: proc_macro2::Ident,
     /// The const generics of its tables, in its order.
     capacities: Vec<proc_macro2::Ident>,
+    /// Its world's resources (`wasi-hw:hal/gpio.pin`), in the same order.
+    keys: Vec<String>,
 }
 
 /// An imported interface, as the generator names it.
@@ -170,6 +172,23 @@ struct Resource {
     capacity: proc_macro2::Ident,
     /// The WIT name, for example `pin`.
     name: String,
+    /// `wasi-hw:hal/gpio.pin`: what its tag is made from and traps name.
+    key: String,
+    /// The tag its handles carry (`wasi_hw_shim_runtime::tag(key)`).
+    tag: u16,
+}
+
+/// `namespace:package/interface.resource`, unversioned: the name of a
+/// resource type in traps, and what its handles' tag is made from.
+fn resource_key(resolve: &Resolve, iface: InterfaceId, resource: &str) -> String {
+    let i = &resolve.interfaces[iface];
+    let pkg = i.package.map(|p| &resolve.packages[p].name);
+    format!(
+        "{}:{}/{}.{resource}",
+        pkg.map_or("", |p| p.namespace.as_str()),
+        pkg.map_or("", |p| p.name.as_str()),
+        i.name.as_deref().unwrap_or_default()
+    )
 }
 
 /// Everything the parts of the generator share about one world.
@@ -224,6 +243,7 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
             ),
         }
     }
+    w.check_tags()?;
     w.shared = glue::shared_records(&w);
     let mut modules = Vec::new();
     for i in 0..w.interfaces.len() {
@@ -234,6 +254,7 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
     }
     let host = w.host_trait();
     let tables = w.tables();
+    let resource_types = w.resource_types();
     let dispatch = dispatch::dispatch(&w)?;
     let adapter = wasmi::adapter(&w)?;
     let wit = wit_text(package)?;
@@ -251,6 +272,7 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
     let file: TokenStream = quote! {
         #host
         #tables
+        #resource_types
         #(#modules)*
         #dispatch
         #adapter
@@ -406,11 +428,13 @@ impl<'a> World<'a> {
             // Its tables' capacities, in the order its shim declares them:
             // per imported interface, its resources.
             let mut capacities = Vec::new();
+            let mut keys = Vec::new();
             for id in &theirs {
                 let iface = &resolve.interfaces[*id];
                 let iname = iface.name.as_deref().unwrap_or_default();
                 for (rname, tid) in &iface.types {
                     if let TypeDefKind::Resource = resolve.types[*tid].kind {
+                        keys.push(resource_key(resolve, *id, rname));
                         capacities.push(format_ident!(
                             "{}",
                             format!("{}_{}", names::snake(iname), names::snake(rname))
@@ -436,6 +460,7 @@ impl<'a> World<'a> {
                 world: mapped_world,
                 field,
                 capacities,
+                keys,
             });
         }
         Ok(move |id: InterfaceId| {
@@ -488,7 +513,10 @@ impl<'a> World<'a> {
         for (rname, tid) in &iface.types {
             if let TypeDefKind::Resource = self.resolve.types[*tid].kind {
                 let field = format_ident!("{}_{}", names::snake(name), names::snake(rname));
+                let key = resource_key(self.resolve, id, rname);
                 self.resources.push(Resource {
+                    tag: wasi_hw_shim_runtime::tag(&key),
+                    key,
                     id: *tid,
                     interface: index,
                     mapped: mapped.map(|m| self.mapped[m].field.clone()),
@@ -497,6 +525,50 @@ impl<'a> World<'a> {
                     field,
                     name: rname.clone(),
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every resource type whose handles the guest may hold: the world's
+    /// own and those of the mapped packages' worlds, by key.
+    fn all_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.mapped.iter().flat_map(|m| m.keys.clone()).collect();
+        for r in &self.resources {
+            if !keys.contains(&r.key) {
+                keys.push(r.key.clone());
+            }
+        }
+        keys
+    }
+
+    /// `RESOURCE_TYPES`: every resource type's tag and name, for traps.
+    fn resource_types(&self) -> TokenStream {
+        let entries = self.all_keys().into_iter().map(|k| {
+            let tag = wasi_hw_shim_runtime::tag(&k);
+            quote!((#tag, #k))
+        });
+        quote! {
+            /// The resource types whose handles the guest may hold: each
+            /// one's tag (the upper 16 bits of its handles) and name. A
+            /// trap for a handle of the wrong type names both from here.
+            pub const RESOURCE_TYPES: &[(u16, &str)] = &[#(#entries),*];
+        }
+    }
+
+    /// Refuses a world in which two resource types have one tag: their
+    /// handles could not be told apart.
+    fn check_tags(&self) -> Result<()> {
+        let keys = self.all_keys();
+        for (i, a) in keys.iter().enumerate() {
+            if let Some(b) = keys[..i]
+                .iter()
+                .find(|b| wasi_hw_shim_runtime::tag(b) == wasi_hw_shim_runtime::tag(a))
+            {
+                bail!(
+                    "the resources `{b}` and `{a}` have the same handle tag ({:#06x}), so the shim could not tell their handles apart: rename one of them",
+                    wasi_hw_shim_runtime::tag(a)
+                );
             }
         }
         Ok(())
@@ -852,7 +924,8 @@ impl<'a> World<'a> {
             .filter(|r| r.mapped.is_none())
             .map(|r| {
                 let f = &r.field;
-                quote!(#f: #rt::Table::new())
+                let tag = r.tag;
+                quote!(#f: #rt::Table::tagged(#tag))
             })
             .collect();
         let used = self.lookups.borrow();

@@ -122,7 +122,17 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
 
             impl core::fmt::Display for Trap {
                 fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                    core::fmt::Display::fmt(&self.0, f)
+                    core::fmt::Display::fmt(&self.0, f)?;
+                    if let rt::Error::WrongType { found, expected } = self.0 {
+                        let name = |tag: u16| {
+                            super::RESOURCE_TYPES
+                                .iter()
+                                .find(|(t, _)| *t == tag)
+                                .map_or("another resource type", |(_, n)| *n)
+                        };
+                        write!(f, ": a `{}` handle used as a `{}`", name(found), name(expected))?;
+                    }
+                    Ok(())
                 }
             }
 

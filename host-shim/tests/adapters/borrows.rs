@@ -41,8 +41,8 @@ impl<
     /// Empty tables.
     pub fn new() -> Self {
         Tables {
-            things_unit: wasi_hw_shim_runtime::Table::new(),
-            things_buffer: wasi_hw_shim_runtime::Table::new(),
+            things_unit: wasi_hw_shim_runtime::Table::tagged(19843u16),
+            things_buffer: wasi_hw_shim_runtime::Table::tagged(30089u16),
         }
     }
 }
@@ -74,6 +74,13 @@ pub fn lookup_things_buffer<
 >(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as things::Things>::Buffer> {
     guest.tables().things_buffer.slot(handle)
 }
+/// The resource types whose handles the guest may hold: each
+/// one's tag (the upper 16 bits of its handles) and name. A
+/// trap for a handle of the wrong type names both from here.
+pub const RESOURCE_TYPES: &[(u16, &str)] = &[
+    (19843u16, "fixture:borrows/things.unit"),
+    (30089u16, "fixture:borrows/things.buffer"),
+];
 /// Functions that borrow two resources of one type in one call, which the
 /// guest may pass the same handle for.
 pub mod things {
@@ -263,7 +270,7 @@ pub mod things {
             THINGS_UNIT,
             THINGS_BUFFER,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 30089u16))?;
         let ret = <H as super::things::Things>::buffer_contents(host, t1)?;
         Ok(((ret) as i32))
     }
@@ -677,7 +684,19 @@ pub mod wasmi {
     pub struct Trap(pub rt::Error);
     impl core::fmt::Display for Trap {
         fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-            core::fmt::Display::fmt(&self.0, f)
+            core::fmt::Display::fmt(&self.0, f)?;
+            if let rt::Error::WrongType { found, expected } = self.0 {
+                let name = |tag: u16| {
+                    super::RESOURCE_TYPES
+                        .iter()
+                        .find(|(t, _)| *t == tag)
+                        .map_or("another resource type", |(_, n)| *n)
+                };
+                write!(
+                    f, ": a `{}` handle used as a `{}`", name(found), name(expected)
+                )?;
+            }
+            Ok(())
         }
     }
     impl ::wasmi::errors::HostError for Trap {}

@@ -66,7 +66,7 @@ impl<
     pub fn new() -> Self {
         Tables {
             hal: ::wasi_hw_shim::app::Tables::new(),
-            probes_probe: wasi_hw_shim::runtime::Table::new(),
+            probes_probe: wasi_hw_shim::runtime::Table::tagged(13262u16),
         }
     }
 }
@@ -153,6 +153,18 @@ pub fn project_hal<
 > {
     &mut tables.hal
 }
+/// The resource types whose handles the guest may hold: each
+/// one's tag (the upper 16 bits of its handles) and name. A
+/// trap for a handle of the wrong type names both from here.
+pub const RESOURCE_TYPES: &[(u16, &str)] = &[
+    (21649u16, "wasi-hw:hal/poll.pollable"),
+    (21255u16, "wasi-hw:hal/timer.one-shot"),
+    (10719u16, "wasi-hw:hal/timer.periodic"),
+    (2372u16, "wasi-hw:hal/gpio.pin"),
+    (27389u16, "wasi-hw:hal/i2c.bus"),
+    (10233u16, "wasi-hw:hal/sensor.sensor"),
+    (13262u16, "acme:bench/probes.probe"),
+];
 /// `wasi-hw:hal/poll@0.1.0`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
 pub use ::wasi_hw_shim::app::poll;
 /// `wasi-hw:hal/gpio@0.1.0`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
@@ -491,7 +503,7 @@ pub mod probes {
             SENSOR_SENSOR,
             PROBES_PROBE,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 13262u16))?;
         let ret = <H as super::probes::Probes>::probe_settings(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 4, 28)?;
         let t2 = ret;
@@ -623,7 +635,7 @@ pub mod probes {
             SENSOR_SENSOR,
             PROBES_PROBE,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 13262u16))?;
         let ret = <H as super::probes::Probes>::probe_samples(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 4, 8)?;
         let t3 = ret;
@@ -682,7 +694,7 @@ pub mod probes {
             SENSOR_SENSOR,
             PROBES_PROBE,
         >(guest, (arg0) as u32)
-            .ok_or(rt::Error::InvalidHandle)?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 13262u16))?;
         let ret = <H as super::probes::Probes>::probe_measure(host, t1, ((arg1) as u8))?;
         rt::guest::check(guest, (arg2) as u32, 4, 12)?;
         let t9 = ret;
