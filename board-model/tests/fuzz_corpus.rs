@@ -37,8 +37,9 @@ fn opening_a_pin_then_reading_it_succeeds_and_a_forged_handle_fails() {
     // Mode 0 (honest realloc). Poke "in" at 100, then open it (name, length,
     // config: input, pull none, not active-low, not initially high; result
     // area at 512), then is-high on its handle (the first of the pins'
-    // table: pin's tag, 1) and on a forged handle 9.
-    let pin = (u32::from(wasi_hw_shim::runtime::tag("wasi-hw:hal/gpio.pin")) << 16) | 1;
+    // table, tagged 4: the world's fourth resource type) and on a forged
+    // handle 9.
+    let pin = 0x0400_0001u32;
     let mut input = vec![0u8, 0xf0, 100, 0, 2, b'i', b'n', open];
     for arg in [100u32, 2, 0, 0, 0, 0, 512] {
         input.extend_from_slice(&arg.to_le_bytes());

@@ -2143,7 +2143,8 @@ pub mod wasi_hw {
                 NotFound,
                 /// The bus or the target address is not granted by the policy.
                 NotPermitted,
-                /// An address out of range, a read of zero bytes, or a transfer longer
+                /// An address out of range, a read of zero bytes, a transfer longer
+                /// than `max-transfer-length`, or a `transaction` of more operations
                 /// than `max-transfer-length`.
                 InvalidArgument,
                 /// The app holds as many buses as the host allows.
@@ -2473,8 +2474,9 @@ pub mod wasi_hw {
             }
             impl Bus {
                 #[allow(unused_unsafe, clippy::all)]
-                /// The largest number of bytes one operation may read or write; at
-                /// least 32 on every host.
+                /// The largest number of bytes one operation may read or write, and
+                /// of operations one `transaction` may hold; at least 32 on every
+                /// host.
                 #[allow(async_fn_in_trait)]
                 pub fn max_transfer_length(&self) -> u32 {
                     unsafe {
@@ -2840,8 +2842,9 @@ pub mod wasi_hw {
                 /// Returns one list per `read` operation, in order, each of the length
                 /// asked. An empty `operations` sends nothing and returns an empty list.
                 ///
-                /// Errors: as `read` and `write`; on an error nothing is returned of the
-                /// reads that succeeded before it.
+                /// Errors: as `read` and `write`, and `invalid-argument` for more
+                /// operations than `max-transfer-length` (nothing is sent); on an
+                /// error nothing is returned of the reads that succeeded before it.
                 #[allow(async_fn_in_trait)]
                 pub fn transaction(
                     &self,

@@ -30,6 +30,7 @@ fn guest(body: &str, realloc: &str) -> Vec<u8> {
   (import "wasi-hw:hal/gpio@0.1.0" "[resource-drop]pin" (func $drop_pin (param i32)))
   (import "wasi-hw:hal/i2c@0.1.0" "open" (func $bus_open (param i32 i32 i32)))
   (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.write" (func $write (param i32 i32 i32 i32 i32 i32)))
+  (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.transaction" (func $transaction (param i32 i32 i32 i32 i32 i32)))
   (import "wasi-hw:hal/log@0.1.0" "log" (func $log (param i32 i32 i32)))
   (import "wasi-hw:hal/timer@0.1.0" "now" (func $now (result i64)))
   (import "wasi-hw:hal/timer@0.1.0" "sleep" (func $sleep (param i64)))
@@ -400,4 +401,60 @@ fn a_pins_handle_passed_as_a_bus_traps_on_every_host() {
     // Neither host wrote to a bus.
     assert_eq!(lines(&runs.core, "i2c"), Vec::<String>::new());
     assert_eq!(lines(&runs.component, "i2c"), Vec::<String>::new());
+}
+
+/// A transaction of `count` one-byte reads from the EEPROM at 0x50 of
+/// "bus" (max-transfer 64): the operations from 65536 on, 12 bytes each.
+fn transaction(count: u32) -> Vec<u8> {
+    let body = format!(
+        "(drop (memory.grow (i32.const 20)))
+        (call $bus_open (i32.const 32) (i32.const 3) (i32.const 256))
+        (local.set $i (i32.const 0))
+        (loop $fill
+          (i32.store (i32.add (i32.const 65540) (i32.mul (local.get $i) (i32.const 12))) (i32.const 1))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $fill (i32.lt_u (local.get $i) (i32.const {count}))))
+        (call $transaction (i32.load (i32.const 260)) (i32.const 0) (i32.const 0x50)
+          (i32.const 65536) (i32.const {count}) (i32.const 512))"
+    );
+    guest(&body, BUMP)
+}
+
+/// The transaction's trace line: how many operations it shows, and its
+/// result.
+fn traced_transaction(run: &RunResult) -> (usize, String) {
+    let e = run
+        .host
+        .board
+        .trace
+        .events
+        .iter()
+        .find(|e| e.op == "transaction")
+        .expect("a transaction line");
+    (
+        e.args["operations"].as_array().map_or(0, Vec::len),
+        e.result.to_string(),
+    )
+}
+
+#[test]
+fn a_transaction_holds_at_most_max_transfer_length_operations_on_every_host() {
+    // 64 one-byte reads: the most a transaction on this bus may hold.
+    let runs = run_everywhere(&transaction(64));
+    for run in [&runs.core, &runs.component] {
+        assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+        let (shown, result) = traced_transaction(run);
+        assert_eq!(shown, 64);
+        assert!(result.starts_with("{\"ok\":[\""), "{result}");
+    }
+    // 100,000: invalid-argument, and the host takes in no more of the
+    // list than one operation past the limit (what the trace shows).
+    let runs = run_everywhere(&transaction(100_000));
+    for run in [&runs.core, &runs.component] {
+        assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+        assert_eq!(
+            traced_transaction(run),
+            (65, "{\"err\":\"invalid-argument\"}".to_string())
+        );
+    }
 }

@@ -32,25 +32,29 @@ pub struct Tables<
     pub poll_pollable: wasi_hw_shim_runtime::Table<
         <H as poll::Poll>::Pollable,
         POLL_POLLABLE,
+        1u8,
     >,
     /// The guest's `one-shot` handles (of `wasi-hw:hal/timer@0.1.0`), at most `TIMER_ONE_SHOT`.
     pub timer_one_shot: wasi_hw_shim_runtime::Table<
         <H as timer::Timer>::OneShot,
         TIMER_ONE_SHOT,
+        2u8,
     >,
     /// The guest's `periodic` handles (of `wasi-hw:hal/timer@0.1.0`), at most `TIMER_PERIODIC`.
     pub timer_periodic: wasi_hw_shim_runtime::Table<
         <H as timer::Timer>::Periodic,
         TIMER_PERIODIC,
+        3u8,
     >,
     /// The guest's `pin` handles (of `wasi-hw:hal/gpio@0.1.0`), at most `GPIO_PIN`.
-    pub gpio_pin: wasi_hw_shim_runtime::Table<<H as gpio::Gpio>::Pin, GPIO_PIN>,
+    pub gpio_pin: wasi_hw_shim_runtime::Table<<H as gpio::Gpio>::Pin, GPIO_PIN, 4u8>,
     /// The guest's `bus` handles (of `wasi-hw:hal/i2c@0.1.0`), at most `I2C_BUS`.
-    pub i2c_bus: wasi_hw_shim_runtime::Table<<H as i2c::I2c>::Bus, I2C_BUS>,
+    pub i2c_bus: wasi_hw_shim_runtime::Table<<H as i2c::I2c>::Bus, I2C_BUS, 5u8>,
     /// The guest's `sensor` handles (of `wasi-hw:hal/sensor@0.1.0`), at most `SENSOR_SENSOR`.
     pub sensor_sensor: wasi_hw_shim_runtime::Table<
         <H as sensor::Sensor>::Sensor,
         SENSOR_SENSOR,
+        6u8,
     >,
 }
 impl<
@@ -73,12 +77,12 @@ impl<
     /// Empty tables.
     pub fn new() -> Self {
         Tables {
-            poll_pollable: wasi_hw_shim_runtime::Table::tagged(21649u16),
-            timer_one_shot: wasi_hw_shim_runtime::Table::tagged(21255u16),
-            timer_periodic: wasi_hw_shim_runtime::Table::tagged(10719u16),
-            gpio_pin: wasi_hw_shim_runtime::Table::tagged(2372u16),
-            i2c_bus: wasi_hw_shim_runtime::Table::tagged(27389u16),
-            sensor_sensor: wasi_hw_shim_runtime::Table::tagged(10233u16),
+            poll_pollable: wasi_hw_shim_runtime::Table::new(),
+            timer_one_shot: wasi_hw_shim_runtime::Table::new(),
+            timer_periodic: wasi_hw_shim_runtime::Table::new(),
+            gpio_pin: wasi_hw_shim_runtime::Table::new(),
+            i2c_bus: wasi_hw_shim_runtime::Table::new(),
+            sensor_sensor: wasi_hw_shim_runtime::Table::new(),
         }
     }
 }
@@ -254,16 +258,16 @@ pub fn lookup_sensor_sensor<
 >(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as sensor::Sensor>::Sensor> {
     guest.tables().sensor_sensor.slot(handle)
 }
-/// The resource types whose handles the guest may hold: each
-/// one's tag (the upper 16 bits of its handles) and name. A
-/// trap for a handle of the wrong type names both from here.
-pub const RESOURCE_TYPES: &[(u16, &str)] = &[
-    (21649u16, "wasi-hw:hal/poll.pollable"),
-    (21255u16, "wasi-hw:hal/timer.one-shot"),
-    (10719u16, "wasi-hw:hal/timer.periodic"),
-    (2372u16, "wasi-hw:hal/gpio.pin"),
-    (27389u16, "wasi-hw:hal/i2c.bus"),
-    (10233u16, "wasi-hw:hal/sensor.sensor"),
+/// The resource types whose handles the guest may hold, by tag
+/// (the upper 8 bits of a handle; the first is tag 1). A trap
+/// for a handle of the wrong type names both from here.
+pub const RESOURCE_TYPES: &[&str] = &[
+    "wasi-hw:hal/poll.pollable",
+    "wasi-hw:hal/timer.one-shot",
+    "wasi-hw:hal/timer.periodic",
+    "wasi-hw:hal/gpio.pin",
+    "wasi-hw:hal/i2c.bus",
+    "wasi-hw:hal/sensor.sensor",
 ];
 /// Waiting for several events in one call.
 ///
@@ -370,7 +374,7 @@ pub mod poll {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 21649u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 1u8))?;
         let ret = <H as super::poll::Poll>::pollable_ready(host, t1)?;
         Ok((i32::from(ret)))
     }
@@ -405,7 +409,7 @@ pub mod poll {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 21649u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 1u8))?;
         <H as super::poll::Poll>::pollable_block(host, t1)?;
         Ok(())
     }
@@ -870,7 +874,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 21255u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2u8))?;
         let ret = <H as super::timer::Timer>::one_shot_deadline(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -905,7 +909,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 21255u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2u8))?;
         let ret = <H as super::timer::Timer>::one_shot_is_expired(host, t1)?;
         Ok((i32::from(ret)))
     }
@@ -940,7 +944,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 21255u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2u8))?;
         <H as super::timer::Timer>::one_shot_wait(host, t1)?;
         Ok(())
     }
@@ -975,7 +979,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 21255u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2u8))?;
         let ret = <H as super::timer::Timer>::one_shot_subscribe(host, t1)?;
         let t2 = guest.tables().poll_pollable.insert(ret)? as i32;
         Ok(t2)
@@ -1059,7 +1063,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10719u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 3u8))?;
         let ret = <H as super::timer::Timer>::periodic_period(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -1094,7 +1098,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10719u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 3u8))?;
         let ret = <H as super::timer::Timer>::periodic_next_tick(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -1129,7 +1133,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10719u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 3u8))?;
         let ret = <H as super::timer::Timer>::periodic_wait(host, t1)?;
         Ok(((ret) as i64))
     }
@@ -1164,7 +1168,7 @@ pub mod timer {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10719u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 3u8))?;
         let ret = <H as super::timer::Timer>::periodic_subscribe(host, t1)?;
         let t2 = guest.tables().poll_pollable.insert(ret)? as i32;
         Ok(t2)
@@ -1740,7 +1744,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let ret = <H as super::gpio::Gpio>::pin_name(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 4, 8)?;
         let t2 = (ret).as_bytes();
@@ -1790,7 +1794,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Mode::Input,
             1 => super::gpio::Mode::PushPullOutput,
@@ -1864,7 +1868,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let ret = <H as super::gpio::Gpio>::pin_is_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1922,7 +1926,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let ret = <H as super::gpio::Gpio>::pin_set_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -1978,7 +1982,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let ret = <H as super::gpio::Gpio>::pin_set_low(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -2034,7 +2038,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let ret = <H as super::gpio::Gpio>::pin_toggle(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -2090,7 +2094,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let ret = <H as super::gpio::Gpio>::pin_is_set_high(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -2151,7 +2155,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
             1 => super::gpio::Edge::Falling,
@@ -2221,7 +2225,7 @@ pub mod gpio {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 2372u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 4u8))?;
         let t2 = match (arg1) as u32 {
             0 => super::gpio::Edge::Rising,
             1 => super::gpio::Edge::Falling,
@@ -2343,7 +2347,8 @@ pub mod i2c {
         NotFound,
         /// The bus or the target address is not granted by the policy.
         NotPermitted,
-        /// An address out of range, a read of zero bytes, or a transfer longer
+        /// An address out of range, a read of zero bytes, a transfer longer
+        /// than `max-transfer-length`, or a `transaction` of more operations
         /// than `max-transfer-length`.
         InvalidArgument,
         /// The app holds as many buses as the host allows.
@@ -2389,8 +2394,9 @@ pub mod i2c {
         ) -> Result<Result<Self::Bus, super::i2c::ErrorCode>, rt::Error>;
         /// The bus's clock frequency, in hertz.
         fn bus_frequency_hz(&mut self, bus: &'_ mut Self::Bus) -> Result<u32, rt::Error>;
-        /// The largest number of bytes one operation may read or write; at
-        /// least 32 on every host.
+        /// The largest number of bytes one operation may read or write, and
+        /// of operations one `transaction` may hold; at least 32 on every
+        /// host.
         fn bus_max_transfer_length(
             &mut self,
             bus: &'_ mut Self::Bus,
@@ -2439,8 +2445,9 @@ pub mod i2c {
         /// Returns one list per `read` operation, in order, each of the length
         /// asked. An empty `operations` sends nothing and returns an empty list.
         ///
-        /// Errors: as `read` and `write`; on an error nothing is returned of the
-        /// reads that succeeded before it.
+        /// Errors: as `read` and `write`, and `invalid-argument` for more
+        /// operations than `max-transfer-length` (nothing is sent); on an
+        /// error nothing is returned of the reads that succeeded before it.
         fn bus_transaction(
             &mut self,
             bus: &'_ mut Self::Bus,
@@ -2638,7 +2645,7 @@ pub mod i2c {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 27389u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 5u8))?;
         let ret = <H as super::i2c::I2c>::bus_frequency_hz(host, t1)?;
         Ok(((ret) as i32))
     }
@@ -2673,7 +2680,7 @@ pub mod i2c {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 27389u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 5u8))?;
         let ret = <H as super::i2c::I2c>::bus_max_transfer_length(host, t1)?;
         Ok(((ret) as i32))
     }
@@ -2717,7 +2724,7 @@ pub mod i2c {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 27389u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 5u8))?;
         let t2 = match (arg1) as u32 {
             0 => super::i2c::Address::SevenBit(((arg2) as u8)),
             1 => super::i2c::Address::TenBit(((arg2) as u16)),
@@ -3079,7 +3086,7 @@ pub mod i2c {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 27389u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 5u8))?;
         let ret = <H as super::i2c::I2c>::bus_recover(host, t1)?;
         let t15 = ret;
         rt::area::put_u8(
@@ -3607,7 +3614,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         let ret = <H as super::sensor::Sensor>::sensor_info(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 40)?;
         let t2 = ret;
@@ -3660,7 +3667,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         let ret = <H as super::sensor::Sensor>::sensor_read(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 8, 32)?;
         let t8 = ret;
@@ -3732,7 +3739,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         let t4 = match (arg1) as u32 {
             0 => super::sensor::Attribute::SamplingIntervalNs(((arg2) as u64)),
             1 => super::sensor::Attribute::Oversampling(((((arg2) as i32)) as u32)),
@@ -3819,7 +3826,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::AttributeKind::SamplingInterval,
             1 => super::sensor::AttributeKind::Oversampling,
@@ -3904,7 +3911,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         let ret = <H as super::sensor::Sensor>::sensor_start(host, t1)?;
         let t4 = ret;
         rt::area::put_u8(
@@ -3954,7 +3961,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         <H as super::sensor::Sensor>::sensor_stop(host, t1)?;
         Ok(())
     }
@@ -3996,7 +4003,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         let ret = <H as super::sensor::Sensor>::sensor_read_fifo(
             host,
             t1,
@@ -4081,7 +4088,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         let ret = <H as super::sensor::Sensor>::sensor_subscribe_data_ready(host, t1)?;
         let t5 = ret;
         rt::area::put_u8(
@@ -4143,7 +4150,7 @@ pub mod sensor {
             I2C_BUS,
             SENSOR_SENSOR,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 10233u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 6u8))?;
         let t2 = match (arg1) as u32 {
             0 => super::sensor::Channel::Temperature,
             1 => super::sensor::Channel::RelativeHumidity,
@@ -5964,12 +5971,12 @@ pub mod wasmi {
     impl core::fmt::Display for Trap {
         fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
             core::fmt::Display::fmt(&self.0, f)?;
-            if let rt::Error::WrongType { found, expected } = self.0 {
-                let name = |tag: u16| {
+            if let Some((found, expected)) = self.0.wrong_type_tags() {
+                let name = |tag: u8| {
                     super::RESOURCE_TYPES
-                        .iter()
-                        .find(|(t, _)| *t == tag)
-                        .map_or("another resource type", |(_, n)| *n)
+                        .get(usize::from(tag).wrapping_sub(1))
+                        .copied()
+                        .unwrap_or("another resource type")
                 };
                 write!(
                     f, ": a `{}` handle used as a `{}`", name(found), name(expected)
@@ -8428,7 +8435,7 @@ pub mod wasmtime {
     pub mod bindings {
         ::wasmtime::component::bindgen!(
             { inline :
-            "package wasi-hw:hal@0.1.0;\n\n/// I2C controllers: reads, writes and transactions on a bus, as the controller.\n///\n/// An app opens a bus by its logical name (\"sensor-bus\"); the host grants only\n/// the buses its policy allows, and on each bus only the listed target\n/// addresses. An unknown or denied bus or address is an error, never a trap.\n///\n/// Bus semantics, the same as `embedded-hal` 1.0 but with every operation\n/// separated:\n///\n/// - Every call begins with a START condition and the target address with the\n///   R/W bit of the first operation.\n/// - Between two operations of one `transaction` the host sends a REPEATED\n///   START and the address again with the R/W bit of the next operation,\n///   even when both operations are reads or both are writes. (The guest SDK's\n///   `embedded_hal::i2c::I2c` merges adjacent operations of one kind first, as\n///   embedded-hal requires.)\n/// - Every call ends with a STOP condition, also when it fails.\n/// - The controller acknowledges every byte it reads except the last byte of\n///   each read operation, which it does not acknowledge.\n/// - A write of zero bytes sends the address and a STOP: it probes whether a\n///   target acknowledges.\n///\n/// The calls block until the transfer is done or has failed.\ninterface i2c {\n  /// A target address: 7 bits (0 to 0x7f) or 10 bits (0 to 0x3ff).\n  ///\n  /// A 7-bit address is the address without the R/W bit: 0x76, not 0xec.\n  variant address {\n    /// A 7-bit address, 0 to 0x7f.\n    seven-bit(u8),\n    /// A 10-bit address, 0 to 0x3ff, sent as the 11110xx prefix and a\n    /// second byte.\n    ten-bit(u16),\n  }\n\n  /// Which byte a target did not acknowledge.\n  enum no-acknowledge-source {\n    /// The address: no target answers at that address.\n    address,\n    /// A data byte: the target refused it (for example an EEPROM in its\n    /// write cycle, or a register it does not have).\n    data,\n    /// The controller cannot tell which.\n    unknown,\n  }\n\n  /// The errors of I2C calls. The first four mirror `embedded-hal`'s\n  /// `i2c::ErrorKind`.\n  variant error-code {\n    /// The target did not acknowledge the address or a data byte.\n    no-acknowledge(no-acknowledge-source),\n    /// Another controller won arbitration; the transfer was abandoned.\n    arbitration-loss,\n    /// A misplaced START or STOP condition, or another bus fault.\n    bus,\n    /// The controller could not keep up and lost data.\n    overrun,\n    /// The transfer did not finish in the host's time limit, for example\n    /// because a target stretched the clock for too long. `recover` may\n    /// free the bus.\n    timeout,\n    /// No bus of this name exists on the board.\n    not-found,\n    /// The bus or the target address is not granted by the policy.\n    not-permitted,\n    /// An address out of range, a read of zero bytes, or a transfer longer\n    /// than `max-transfer-length`.\n    invalid-argument,\n    /// The app holds as many buses as the host allows.\n    limit-reached,\n    /// The controller failed in a way the other codes do not describe.\n    other,\n  }\n\n  /// One step of a `transaction`.\n  variant operation {\n    /// Reads this many bytes (1 to `max-transfer-length`).\n    read(u32),\n    /// Writes these bytes (0 to `max-transfer-length`).\n    write(list<u8>),\n  }\n\n  /// A bus that the board has and the policy grants to this app.\n  record bus-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// The clock frequency, in hertz (for example 100000 or 400000).\n    frequency-hz: u32,\n    /// The target addresses the app may use, in ascending order.\n    allowed: list<address>,\n  }\n\n  /// An open bus, on which this app is the controller.\n  resource bus {\n    /// The bus's clock frequency, in hertz.\n    frequency-hz: func() -> u32;\n    /// The largest number of bytes one operation may read or write; at\n    /// least 32 on every host.\n    max-transfer-length: func() -> u32;\n    /// Reads `length` bytes from `address`: START, address+R, `length`\n    /// bytes (the last not acknowledged), STOP.\n    ///\n    /// Errors: `invalid-argument` if `length` is 0 or over\n    /// `max-transfer-length`, or the address is out of range;\n    /// `not-permitted` for an address that is not granted;\n    /// `no-acknowledge(address)` if no target answers; `arbitration-loss`,\n    /// `bus`, `overrun`, `timeout`.\n    read: func(address: address, length: u32) -> result<list<u8>, error-code>;\n    /// Writes `data` to `address`: START, address+W, the bytes, STOP.\n    /// Zero bytes probe the address.\n    ///\n    /// Errors: as `read`, and `no-acknowledge(data)` if the target refuses\n    /// a byte (the bytes before it were written).\n    write: func(address: address, data: list<u8>) -> result<_, error-code>;\n    /// Writes `data`, then reads `length` bytes, in one transfer: START,\n    /// address+W, the bytes, REPEATED START, address+R, the bytes read,\n    /// STOP. This is how most devices read a register.\n    ///\n    /// Errors: as `read` and `write`.\n    write-read: func(address: address, data: list<u8>, length: u32) -> result<list<u8>, error-code>;\n    /// Runs `operations` in order as one transfer to `address`, as the\n    /// interface describes: a REPEATED START before every operation but the\n    /// first, one STOP at the end.\n    ///\n    /// Returns one list per `read` operation, in order, each of the length\n    /// asked. An empty `operations` sends nothing and returns an empty list.\n    ///\n    /// Errors: as `read` and `write`; on an error nothing is returned of the\n    /// reads that succeeded before it.\n    transaction: func(address: address, operations: list<operation>) -> result<list<list<u8>>, error-code>;\n    /// Frees a bus that a target holds (SDA stuck low): up to nine clock\n    /// pulses until SDA is released, then a STOP.\n    ///\n    /// Errors: `bus` if SDA is still held low afterwards; `timeout`.\n    recover: func() -> result<_, error-code>;\n  }\n\n  /// The buses that this app may open, in the board's order. Never blocks.\n  list-buses: func() -> list<bus-info>;\n\n  /// Opens the bus called `name`.\n  ///\n  /// Errors: `not-found` if the board has no bus of that name;\n  /// `not-permitted` if the policy does not grant it; `limit-reached`.\n  /// Several handles to one bus may be open; their calls never interleave\n  /// on the wire.\n  open: func(name: string) -> result<bus, error-code>;\n}\n\n/// Messages from the app to whoever runs it.\n///\n/// A host of core modules has no WASI and so no stdout: apps print through\n/// this interface. The reference host shows each message with its level and\n/// virtual time, and traces it; a firmware sends it to its UART or to\n/// semihosting.\ninterface log {\n  /// How important a message is, from least to most.\n  enum level {\n    /// Step-by-step detail, off in most hosts.\n    trace,\n    /// Detail for developers.\n    debug,\n    /// What happened: the normal output of an app.\n    info,\n    /// Something unexpected that the app handled.\n    warn,\n    /// Something the app could not handle.\n    error,\n  }\n\n  /// Whether a message at `level` would be shown; an app may skip\n  /// formatting a message that would not be. Never blocks.\n  enabled: func(level: level) -> bool;\n\n  /// Emits `message` (UTF-8, one line or several) at `level`.\n  ///\n  /// A host shows at least the first 1024 bytes of a message and may cut the\n  /// rest, on a character boundary. Never fails; may block while the host's\n  /// output buffer is full.\n  log: func(level: level, message: string);\n}\n\n/// Waiting for several events in one call.\n///\n/// A `pollable` stands for one event source: an edge on a pin\n/// (`gpio.pin.subscribe`), a timer (`timer.one-shot.subscribe`,\n/// `timer.periodic.subscribe`) or sensor data (`sensor.sensor.subscribe-data-ready`,\n/// `sensor.sensor.subscribe-threshold`). An app that waits for \"a button edge or\n/// a timer tick or new sensor data\" passes all three to `poll` and learns which\n/// of them are ready.\n///\n/// This interface is our own rather than `wasi:io/poll` so that a host without\n/// WASI (a firmware running core modules) can implement it in a few lines.\n/// A host never busy-loops while a guest waits: it sleeps until an event or\n/// the timeout.\ninterface poll {\n  /// An event source that is either pending or ready.\n  ///\n  /// Whether a ready pollable becomes pending again depends on what it\n  /// watches, and the function that made it says which. Dropping a pollable\n  /// stops the watch. Dropping the resource it watches (a pin, a timer, a\n  /// sensor) first is allowed: the pollable then stays ready for ever, so\n  /// that no waiter is stuck.\n  resource pollable {\n    /// Whether the event has happened. Never blocks.\n    ready: func() -> bool;\n    /// Blocks until the event has happened. Returns at once if it has.\n    block: func();\n  }\n\n  /// Errors of `poll`.\n  enum error-code {\n    /// `in` is empty and `timeout-ns` is `none`: the call would block forever.\n    empty-wait,\n    /// `in` holds more pollables than the host supports in one call. Every\n    /// host supports at least 16.\n    too-many,\n  }\n\n  /// Waits until at least one of `in` is ready, or until `timeout-ns` has elapsed.\n  ///\n  /// - `in`: the pollables to wait for, by borrow. The same pollable may\n  ///   appear more than once; each of its positions is reported.\n  /// - `timeout-ns`: the longest wait, in nanoseconds of the monotonic clock\n  ///   (`timer.now`). `none` waits without limit; `some(0)` checks without\n  ///   blocking. A timeout that would pass the end of `u64` counts as `none`.\n  ///\n  /// Returns the indices into `in` of every pollable that is ready when the\n  /// call returns, in ascending order. It is empty only when the timeout\n  /// elapsed first.\n  ///\n  /// Errors: `empty-wait` if `in` is empty and there is no timeout (with a\n  /// timeout, an empty `in` sleeps for that long and returns an empty list);\n  /// `too-many` past the host's limit.\n  poll: func(in: list<borrow<pollable>>, timeout-ns: option<u64>) -> result<list<u32>, error-code>;\n}\n\n/// Digital pins: inputs, push-pull and open-drain outputs, and edge events.\n///\n/// An app opens a pin by its logical name (\"led\", \"button\"); the host maps the\n/// name to a physical pin through its board description and grants only the\n/// pins its policy allows. An unknown or denied name is an error, never a trap.\n///\n/// Levels in this interface are logical. For a pin opened with\n/// `active-low: false`, high is the physical high level; with\n/// `active-low: true` every level is inverted: `set-high` drives the line low,\n/// `is-high` is true while the line is low, and a `rising` edge is a physical\n/// falling edge. `embedded-hal` adapters in the guest SDK keep this meaning.\n///\n/// No function here makes the host busy-loop: waits sleep until an edge or the\n/// timeout.\ninterface gpio {\n  use poll.{pollable};\n\n  /// Errors of the pin functions.\n  enum error-code {\n    /// No pin of this name exists on the board.\n    not-found,\n    /// The pin exists, but the policy does not grant it to this app.\n    not-permitted,\n    /// The pin is already open (by this app); drop the other handle first.\n    busy,\n    /// The pin cannot do what `config` asks: a mode, a pull or edge\n    /// detection that its `capabilities` lack.\n    unsupported,\n    /// An output operation (`set-high`, `set-low`, `toggle`,\n    /// `is-set-high`) on a pin in `input` mode.\n    wrong-mode,\n    /// The app holds as many pins or pollables as the host allows.\n    limit-reached,\n    /// The hardware failed in a way the other codes do not describe.\n    other,\n  }\n\n  /// What a pin can do.\n  flags capabilities {\n    /// It can be read as an input.\n    input,\n    /// It can drive both levels.\n    push-pull-output,\n    /// It can drive low and release the line (high impedance).\n    open-drain-output,\n    /// It has an internal pull-up resistor.\n    pull-up,\n    /// It has an internal pull-down resistor.\n    pull-down,\n    /// It can report edges (`wait-for-edge`, `subscribe`).\n    edge-events,\n  }\n\n  /// How a pin is driven.\n  enum mode {\n    /// The pin only reads the line.\n    input,\n    /// The pin drives the line high or low.\n    push-pull-output,\n    /// The pin drives the line low or releases it; released, the line is\n    /// high only if something pulls it up (the internal pull-up, an\n    /// external resistor, or another device). `is-high` reads the line\n    /// itself, so an app sees a device that holds the line low.\n    open-drain-output,\n  }\n\n  /// The internal resistor on a pin.\n  enum pull {\n    /// None: a floating input reads whatever the line carries.\n    none,\n    /// A pull-up to the supply: a floating line reads physically high.\n    up,\n    /// A pull-down to ground: a floating line reads physically low.\n    down,\n  }\n\n  /// Which transitions of the logical level count as an edge.\n  enum edge {\n    /// Logical low to high.\n    rising,\n    /// Logical high to low.\n    falling,\n    /// Either.\n    any,\n  }\n\n  /// How to open or reconfigure a pin.\n  record config {\n    /// Input, push-pull output or open-drain output.\n    mode: mode,\n    /// The internal resistor.\n    pull: pull,\n    /// Whether the logical level is the inverse of the physical level.\n    active-low: bool,\n    /// For outputs: the logical level the pin takes when opened or\n    /// reconfigured, before any other call, so that it never glitches.\n    /// Ignored for inputs.\n    initial-high: bool,\n  }\n\n  /// A pin that the board has and the policy grants to this app.\n  record pin-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// What the pin can do.\n    capabilities: capabilities,\n  }\n\n  /// An open pin.\n  resource pin {\n    /// The logical name the pin was opened with.\n    name: func() -> string;\n    /// Changes mode, pull and polarity without closing the pin. Outputs\n    /// take `config.initial-high` at once. Pending edge events are cleared.\n    ///\n    /// Errors: `unsupported`, as for `open`.\n    reconfigure: func(config: config) -> result<_, error-code>;\n    /// Whether the line is logically high now. Works in every mode: for\n    /// outputs it reads the line, not the latch (see `is-set-high`).\n    is-high: func() -> result<bool, error-code>;\n    /// Drives the pin logically high (for open-drain: releases the line,\n    /// physically; with active-low: drives it low).\n    ///\n    /// Errors: `wrong-mode` on an input.\n    set-high: func() -> result<_, error-code>;\n    /// Drives the pin logically low.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    set-low: func() -> result<_, error-code>;\n    /// Inverts the output latch: `set-low` if `is-set-high`, else `set-high`.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    toggle: func() -> result<_, error-code>;\n    /// The output latch read back: the level last set (or `initial-high`),\n    /// which may differ from the line for an open-drain pin that another\n    /// device holds low.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    is-set-high: func() -> result<bool, error-code>;\n    /// Blocks until the next `edge` on this pin, or until `timeout-ns`\n    /// nanoseconds have passed (`none`: no limit; `some(0)`: do not block).\n    /// Only edges that happen after the call count.\n    ///\n    /// Returns true for an edge and false for a timeout.\n    ///\n    /// Errors: `unsupported` if the pin lacks `edge-events`.\n    wait-for-edge: func(edge: edge, timeout-ns: option<u64>) -> result<bool, error-code>;\n    /// A pollable that becomes ready at the first `edge` after this call and\n    /// then stays ready; subscribe again for the next edge. Edges in\n    /// between are not counted.\n    ///\n    /// Errors: `unsupported` if the pin lacks `edge-events`;\n    /// `limit-reached`.\n    subscribe: func(edge: edge) -> result<pollable, error-code>;\n  }\n\n  /// The pins that this app may open, in the board's order. Never blocks.\n  list-pins: func() -> list<pin-info>;\n\n  /// Opens the pin called `name` with `config`, and returns its handle.\n  ///\n  /// An output pin takes `config.initial-high` at once. Dropping the handle\n  /// returns the pin to the host, which leaves its level as it was.\n  ///\n  /// Errors: `not-found` if the board has no pin of that name;\n  /// `not-permitted` if the policy does not grant it; `busy` if the app has\n  /// it open already; `unsupported` if `config` asks for what the pin cannot\n  /// do; `limit-reached`.\n  open: func(name: string, config: config) -> result<pin, error-code>;\n}\n\n/// Sensors: discovery, one-shot and continuous sampling, and triggers.\n///\n/// A sensor measures one or more channels (a BME280 measures temperature,\n/// pressure and relative humidity). Every channel has one fixed unit, named in\n/// its doc comment, so an app never converts: the host or its driver does.\n/// Values are `f64` in that unit.\n///\n/// An app opens a sensor by its logical name (\"ambient\"); the host grants only\n/// the sensors its policy allows. An unknown or denied name is an error,\n/// never a trap.\n///\n/// A sensor takes samples in two ways: `read` takes one now; between `start`\n/// and `stop` the sensor samples every `sampling-interval` into a FIFO that\n/// `read-fifo` drains. Every sample carries the monotonic time it was taken\n/// (the clock of `timer.now`) and a sequence number that counts every sample\n/// the sensor took for this app, so that lost samples can be seen.\ninterface sensor {\n  use poll.{pollable};\n\n  /// Errors of the sensor functions.\n  enum error-code {\n    /// No sensor of this name exists on the board.\n    not-found,\n    /// The sensor exists, but the policy does not grant it to this app.\n    not-permitted,\n    /// The sensor is already open (by this app); drop the other handle first.\n    busy,\n    /// The sensor does not support this attribute or trigger.\n    unsupported,\n    /// A value out of the sensor's range, a channel the sensor does not\n    /// measure, or a `max` of 0.\n    invalid-argument,\n    /// `read` while the sensor samples continuously (between `start` and\n    /// `stop`).\n    running,\n    /// The device behind the sensor did not answer or gave an invalid\n    /// measurement.\n    device,\n    /// The app holds as many sensors or pollables as the host allows.\n    limit-reached,\n    /// A fault the other codes do not describe.\n    other,\n  }\n\n  /// What a sensor is, as a whole.\n  enum kind {\n    /// Air temperature only.\n    thermometer,\n    /// Relative humidity (often with temperature).\n    hygrometer,\n    /// Barometric pressure (often with temperature).\n    barometer,\n    /// Temperature, pressure and humidity in one part, like the BME280.\n    environmental,\n    /// Linear acceleration on three axes.\n    accelerometer,\n    /// Angular velocity on three axes.\n    gyroscope,\n    /// Magnetic field on three axes.\n    magnetometer,\n    /// Illuminance.\n    light,\n    /// Distance to an object.\n    proximity,\n    /// Anything else; its channels say what it measures.\n    other,\n  }\n\n  /// A measured quantity, each with one unit.\n  enum channel {\n    /// Temperature, in degrees Celsius (°C).\n    temperature,\n    /// Relative humidity, in percent (%RH), 0 to 100.\n    relative-humidity,\n    /// Pressure, in pascals (Pa).\n    pressure,\n    /// Acceleration along X, in metres per second squared (m/s²).\n    acceleration-x,\n    /// Acceleration along Y, in metres per second squared (m/s²).\n    acceleration-y,\n    /// Acceleration along Z, in metres per second squared (m/s²).\n    acceleration-z,\n    /// Angular velocity about X, in radians per second (rad/s).\n    angular-velocity-x,\n    /// Angular velocity about Y, in radians per second (rad/s).\n    angular-velocity-y,\n    /// Angular velocity about Z, in radians per second (rad/s).\n    angular-velocity-z,\n    /// Magnetic flux density along X, in teslas (T).\n    magnetic-field-x,\n    /// Magnetic flux density along Y, in teslas (T).\n    magnetic-field-y,\n    /// Magnetic flux density along Z, in teslas (T).\n    magnetic-field-z,\n    /// Illuminance, in lux (lx).\n    illuminance,\n    /// Distance, in metres (m).\n    distance,\n    /// Electric potential, in volts (V).\n    voltage,\n  }\n\n  /// What a sensor says of one of its channels. Values are in the channel's unit.\n  record channel-info {\n    /// The quantity.\n    channel: channel,\n    /// The smallest value the sensor reports, at its current range.\n    min: f64,\n    /// The largest value the sensor reports, at its current range.\n    max: f64,\n    /// The smallest step between two values, at the current oversampling.\n    resolution: f64,\n  }\n\n  /// A sensor that the board has and the policy grants to this app.\n  record sensor-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// What the sensor is.\n    kind: kind,\n    /// The channels, in the order of `sample.values`.\n    channels: list<channel-info>,\n    /// The shortest interval between two samples, in nanoseconds.\n    min-interval-ns: u64,\n    /// How many samples the FIFO holds.\n    fifo-capacity: u32,\n  }\n\n  /// One measurement of every channel.\n  record sample {\n    /// When it was taken, on the clock of `timer.now`, in nanoseconds.\n    timestamp-ns: u64,\n    /// 1 for the first sample this app got from the sensor, then one more\n    /// for every sample taken, including those lost to a FIFO overrun.\n    sequence: u64,\n    /// One value per channel, in the order of `sensor-info.channels`, each\n    /// in its channel's unit.\n    values: list<f64>,\n  }\n\n  /// The result of `read-fifo`.\n  record fifo-samples {\n    /// The oldest samples in the FIFO, oldest first.\n    samples: list<sample>,\n    /// How many samples were lost because the FIFO was full since the\n    /// previous `read-fifo` (or `start`); the sensor drops the oldest.\n    overrun: u64,\n  }\n\n  /// A channel and its full-scale value, for `attribute.range`.\n  record channel-range {\n    /// The channel.\n    channel: channel,\n    /// The largest absolute value to report, in the channel's unit.\n    full-scale: f64,\n  }\n\n  /// A setting of a sensor.\n  variant attribute {\n    /// The interval between samples while running, in nanoseconds; at\n    /// least `min-interval-ns`.\n    sampling-interval-ns(u64),\n    /// How many raw measurements are averaged into one sample: 1, 2, 4,\n    /// 8 or 16 (the sensor may support fewer).\n    oversampling(u32),\n    /// The full-scale range of a channel: the largest absolute value it\n    /// reports, in the channel's unit. The sensor picks the smallest range\n    /// it has that covers this value.\n    range(channel-range),\n  }\n\n  /// Which attribute `get-attribute` reads.\n  enum attribute-kind {\n    /// `attribute.sampling-interval-ns`.\n    sampling-interval,\n    /// `attribute.oversampling`.\n    oversampling,\n  }\n\n  /// A condition on one channel, for `subscribe-threshold`.\n  record threshold {\n    /// The channel to watch.\n    channel: channel,\n    /// The level, in the channel's unit.\n    level: f64,\n    /// True: trigger when a value is above `level`; false: when below.\n    above: bool,\n  }\n\n  /// An open sensor.\n  resource sensor {\n    /// The sensor's description, as `list-sensors` gives it, with the\n    /// ranges and resolutions of the current attributes.\n    info: func() -> sensor-info;\n    /// Takes one sample now, blocking for the conversion time.\n    ///\n    /// Errors: `running` between `start` and `stop`; `device`.\n    read: func() -> result<sample, error-code>;\n    /// Changes a setting. It applies to the next sample.\n    ///\n    /// Errors: `unsupported` if the sensor lacks the setting;\n    /// `invalid-argument` for a value it cannot take (an interval under\n    /// `min-interval-ns`, an oversampling it lacks, a range too large, a\n    /// channel it does not measure).\n    set-attribute: func(attribute: attribute) -> result<_, error-code>;\n    /// Reads a setting.\n    ///\n    /// Errors: `unsupported` if the sensor lacks the setting.\n    get-attribute: func(kind: attribute-kind) -> result<attribute, error-code>;\n    /// Starts sampling every `sampling-interval-ns` into the FIFO, the\n    /// first sample one interval from now. Empties the FIFO and zeroes the\n    /// overrun count. Starting a running sensor changes nothing.\n    ///\n    /// Errors: `device`.\n    start: func() -> result<_, error-code>;\n    /// Stops sampling. The FIFO keeps its samples for `read-fifo`.\n    /// Stopping a stopped sensor changes nothing.\n    stop: func();\n    /// Takes up to `max` samples from the FIFO, oldest first, and the count\n    /// of samples lost to overrun since the previous `read-fifo`. Never\n    /// blocks: an empty FIFO gives an empty list.\n    ///\n    /// Errors: `invalid-argument` if `max` is 0.\n    read-fifo: func(max: u32) -> result<fifo-samples, error-code>;\n    /// A pollable that is ready while the FIFO holds at least one sample.\n    ///\n    /// Errors: `limit-reached`.\n    subscribe-data-ready: func() -> result<pollable, error-code>;\n    /// A pollable that becomes ready at the first sample after this call\n    /// (taken by `read` or into the FIFO) that meets `threshold`, and then\n    /// stays ready.\n    ///\n    /// Errors: `invalid-argument` if the sensor does not measure the\n    /// channel; `unsupported`; `limit-reached`.\n    subscribe-threshold: func(threshold: threshold) -> result<pollable, error-code>;\n  }\n\n  /// The sensors that this app may open, in the board's order. Never blocks.\n  list-sensors: func() -> list<sensor-info>;\n\n  /// Opens the sensor called `name`. It starts stopped, with the board's\n  /// default attributes.\n  ///\n  /// Errors: `not-found`; `not-permitted`; `busy` if the app has it open\n  /// already; `limit-reached`.\n  open: func(name: string) -> result<sensor, error-code>;\n}\n\n/// The monotonic clock, sleeping, and timers.\n///\n/// All times are nanoseconds. `instant` values count from a point that the\n/// host fixes when the app starts (so the first `now` is small, often 0), and\n/// never go backwards. On a host with virtual time (the reference host in\n/// tests), a sleep advances the clock at once: an app cannot tell the\n/// difference except by the wall clock.\n///\n/// The guest SDK's `embedded_hal::delay::DelayNs` is `sleep`.\ninterface timer {\n  use poll.{pollable};\n\n  /// A point on the monotonic clock, in nanoseconds since the app started.\n  type instant = u64;\n\n  /// A span of time, in nanoseconds.\n  type duration = u64;\n\n  /// Errors of the timer constructors.\n  enum error-code {\n    /// A period of zero, or a deadline or period that does not fit in\n    /// `u64` once added to `now`.\n    invalid-argument,\n    /// The app holds as many timers as the host allows.\n    limit-reached,\n  }\n\n  /// A timer that fires once, at a deadline.\n  resource one-shot {\n    /// A timer that fires at `deadline` (an `instant`).\n    ///\n    /// A deadline in the past fires at once. Errors: `limit-reached`.\n    at: static func(deadline: instant) -> result<one-shot, error-code>;\n    /// A timer that fires `delay` nanoseconds from now.\n    ///\n    /// Errors: `invalid-argument` if `now() + delay` overflows `u64`;\n    /// `limit-reached`.\n    after: static func(delay: duration) -> result<one-shot, error-code>;\n    /// The instant at which the timer fires.\n    deadline: func() -> instant;\n    /// Whether the deadline has passed. Never blocks.\n    is-expired: func() -> bool;\n    /// Blocks until the deadline. Returns at once if it has passed.\n    wait: func();\n    /// A pollable that is ready from the deadline on.\n    subscribe: func() -> pollable;\n  }\n\n  /// A timer that ticks every `period` nanoseconds and counts the ticks\n  /// that the app missed.\n  ///\n  /// Tick `k` (k = 1, 2, ...) falls at `start + k * period`, where `start`\n  /// is the `now` at which the timer was made: the ticks do not drift, however\n  /// late the app is.\n  resource periodic {\n    /// A timer with its first tick `period` nanoseconds from now.\n    ///\n    /// Errors: `invalid-argument` if `period` is 0 or the first tick\n    /// overflows `u64`; `limit-reached`.\n    start: static func(period: duration) -> result<periodic, error-code>;\n    /// The period, in nanoseconds.\n    period: func() -> duration;\n    /// The instant of the next tick that `wait` has not yet taken.\n    next-tick: func() -> instant;\n    /// Blocks until the next tick that has not been taken, takes it and\n    /// every later tick that has already passed, and returns the number\n    /// of ticks missed: 0 when the app was on time, `n` when `n + 1` ticks\n    /// had passed since the previous `wait` returned.\n    ///\n    /// For example, with a period of 100 ms started at 0: a `wait` at\n    /// 50 ms returns 0 at 100 ms; a `wait` called next at 350 ms returns 1\n    /// at once (the ticks at 200 and 300 ms had both passed: the one at\n    /// 200 ms was missed); a `wait` called next at 360 ms returns 0 at\n    /// 400 ms.\n    wait: func() -> u64;\n    /// A pollable that is ready while a tick has passed that `wait` has not\n    /// taken. After `poll` reports it, call `wait` (which then returns at\n    /// once) to take the tick.\n    subscribe: func() -> pollable;\n  }\n\n  /// The current time. Never blocks; never decreases from one call to the next.\n  now: func() -> instant;\n\n  /// The clock's resolution: the smallest nonzero difference between two\n  /// `now` values, in nanoseconds. At least 1.\n  resolution: func() -> duration;\n\n  /// Blocks for at least `duration` nanoseconds. `sleep(0)` returns at once.\n  /// A host may sleep longer (by up to its scheduling granularity) but never\n  /// shorter.\n  sleep: func(duration: duration);\n\n  /// Blocks until `now() >= deadline`. Returns at once if the deadline has passed.\n  sleep-until: func(deadline: instant);\n}\n\n/// An app that may use every peripheral of the spec.\n///\n/// The host calls `run` once. An app imports only what it uses: a component\n/// built against this world imports only the interfaces its code calls, so\n/// an app that uses GPIO and timers alone also runs on an `app-small` host.\nworld app {\n  import poll;\n  import timer;\n  import log;\n  import gpio;\n  import i2c;\n  import sensor;\n\n  /// The app's entry point.\n  ///\n  /// `args` are the app's arguments, as the host was given them (the\n  /// reference host: the words after `--` on its command line), without the\n  /// app's own name. Returns when the app is done: `ok` for success, or\n  /// `err` with a message that the host shows and that makes it exit\n  /// non-zero.\n  export run: func(args: list<string>) -> result<_, string>;\n}\n/// An app for the smallest hosts: pins, time and waiting, and log.\nworld app-small {\n  import poll;\n  import timer;\n  import log;\n  import gpio;\n\n  /// The app's entry point, as in `app`.\n  export run: func(args: list<string>) -> result<_, string>;\n}\n",
+            "package wasi-hw:hal@0.1.0;\n\n/// I2C controllers: reads, writes and transactions on a bus, as the controller.\n///\n/// An app opens a bus by its logical name (\"sensor-bus\"); the host grants only\n/// the buses its policy allows, and on each bus only the listed target\n/// addresses. An unknown or denied bus or address is an error, never a trap.\n///\n/// Bus semantics, the same as `embedded-hal` 1.0 but with every operation\n/// separated:\n///\n/// - Every call begins with a START condition and the target address with the\n///   R/W bit of the first operation.\n/// - Between two operations of one `transaction` the host sends a REPEATED\n///   START and the address again with the R/W bit of the next operation,\n///   even when both operations are reads or both are writes. (The guest SDK's\n///   `embedded_hal::i2c::I2c` merges adjacent operations of one kind first, as\n///   embedded-hal requires.)\n/// - Every call ends with a STOP condition, also when it fails.\n/// - The controller acknowledges every byte it reads except the last byte of\n///   each read operation, which it does not acknowledge.\n/// - A write of zero bytes sends the address and a STOP: it probes whether a\n///   target acknowledges.\n///\n/// The calls block until the transfer is done or has failed.\ninterface i2c {\n  /// A target address: 7 bits (0 to 0x7f) or 10 bits (0 to 0x3ff).\n  ///\n  /// A 7-bit address is the address without the R/W bit: 0x76, not 0xec.\n  variant address {\n    /// A 7-bit address, 0 to 0x7f.\n    seven-bit(u8),\n    /// A 10-bit address, 0 to 0x3ff, sent as the 11110xx prefix and a\n    /// second byte.\n    ten-bit(u16),\n  }\n\n  /// Which byte a target did not acknowledge.\n  enum no-acknowledge-source {\n    /// The address: no target answers at that address.\n    address,\n    /// A data byte: the target refused it (for example an EEPROM in its\n    /// write cycle, or a register it does not have).\n    data,\n    /// The controller cannot tell which.\n    unknown,\n  }\n\n  /// The errors of I2C calls. The first four mirror `embedded-hal`'s\n  /// `i2c::ErrorKind`.\n  variant error-code {\n    /// The target did not acknowledge the address or a data byte.\n    no-acknowledge(no-acknowledge-source),\n    /// Another controller won arbitration; the transfer was abandoned.\n    arbitration-loss,\n    /// A misplaced START or STOP condition, or another bus fault.\n    bus,\n    /// The controller could not keep up and lost data.\n    overrun,\n    /// The transfer did not finish in the host's time limit, for example\n    /// because a target stretched the clock for too long. `recover` may\n    /// free the bus.\n    timeout,\n    /// No bus of this name exists on the board.\n    not-found,\n    /// The bus or the target address is not granted by the policy.\n    not-permitted,\n    /// An address out of range, a read of zero bytes, a transfer longer\n    /// than `max-transfer-length`, or a `transaction` of more operations\n    /// than `max-transfer-length`.\n    invalid-argument,\n    /// The app holds as many buses as the host allows.\n    limit-reached,\n    /// The controller failed in a way the other codes do not describe.\n    other,\n  }\n\n  /// One step of a `transaction`.\n  variant operation {\n    /// Reads this many bytes (1 to `max-transfer-length`).\n    read(u32),\n    /// Writes these bytes (0 to `max-transfer-length`).\n    write(list<u8>),\n  }\n\n  /// A bus that the board has and the policy grants to this app.\n  record bus-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// The clock frequency, in hertz (for example 100000 or 400000).\n    frequency-hz: u32,\n    /// The target addresses the app may use, in ascending order.\n    allowed: list<address>,\n  }\n\n  /// An open bus, on which this app is the controller.\n  resource bus {\n    /// The bus's clock frequency, in hertz.\n    frequency-hz: func() -> u32;\n    /// The largest number of bytes one operation may read or write, and\n    /// of operations one `transaction` may hold; at least 32 on every\n    /// host.\n    max-transfer-length: func() -> u32;\n    /// Reads `length` bytes from `address`: START, address+R, `length`\n    /// bytes (the last not acknowledged), STOP.\n    ///\n    /// Errors: `invalid-argument` if `length` is 0 or over\n    /// `max-transfer-length`, or the address is out of range;\n    /// `not-permitted` for an address that is not granted;\n    /// `no-acknowledge(address)` if no target answers; `arbitration-loss`,\n    /// `bus`, `overrun`, `timeout`.\n    read: func(address: address, length: u32) -> result<list<u8>, error-code>;\n    /// Writes `data` to `address`: START, address+W, the bytes, STOP.\n    /// Zero bytes probe the address.\n    ///\n    /// Errors: as `read`, and `no-acknowledge(data)` if the target refuses\n    /// a byte (the bytes before it were written).\n    write: func(address: address, data: list<u8>) -> result<_, error-code>;\n    /// Writes `data`, then reads `length` bytes, in one transfer: START,\n    /// address+W, the bytes, REPEATED START, address+R, the bytes read,\n    /// STOP. This is how most devices read a register.\n    ///\n    /// Errors: as `read` and `write`.\n    write-read: func(address: address, data: list<u8>, length: u32) -> result<list<u8>, error-code>;\n    /// Runs `operations` in order as one transfer to `address`, as the\n    /// interface describes: a REPEATED START before every operation but the\n    /// first, one STOP at the end.\n    ///\n    /// Returns one list per `read` operation, in order, each of the length\n    /// asked. An empty `operations` sends nothing and returns an empty list.\n    ///\n    /// Errors: as `read` and `write`, and `invalid-argument` for more\n    /// operations than `max-transfer-length` (nothing is sent); on an\n    /// error nothing is returned of the reads that succeeded before it.\n    transaction: func(address: address, operations: list<operation>) -> result<list<list<u8>>, error-code>;\n    /// Frees a bus that a target holds (SDA stuck low): up to nine clock\n    /// pulses until SDA is released, then a STOP.\n    ///\n    /// Errors: `bus` if SDA is still held low afterwards; `timeout`.\n    recover: func() -> result<_, error-code>;\n  }\n\n  /// The buses that this app may open, in the board's order. Never blocks.\n  list-buses: func() -> list<bus-info>;\n\n  /// Opens the bus called `name`.\n  ///\n  /// Errors: `not-found` if the board has no bus of that name;\n  /// `not-permitted` if the policy does not grant it; `limit-reached`.\n  /// Several handles to one bus may be open; their calls never interleave\n  /// on the wire.\n  open: func(name: string) -> result<bus, error-code>;\n}\n\n/// Messages from the app to whoever runs it.\n///\n/// A host of core modules has no WASI and so no stdout: apps print through\n/// this interface. The reference host shows each message with its level and\n/// virtual time, and traces it; a firmware sends it to its UART or to\n/// semihosting.\ninterface log {\n  /// How important a message is, from least to most.\n  enum level {\n    /// Step-by-step detail, off in most hosts.\n    trace,\n    /// Detail for developers.\n    debug,\n    /// What happened: the normal output of an app.\n    info,\n    /// Something unexpected that the app handled.\n    warn,\n    /// Something the app could not handle.\n    error,\n  }\n\n  /// Whether a message at `level` would be shown; an app may skip\n  /// formatting a message that would not be. Never blocks.\n  enabled: func(level: level) -> bool;\n\n  /// Emits `message` (UTF-8, one line or several) at `level`.\n  ///\n  /// A host shows at least the first 1024 bytes of a message and may cut the\n  /// rest, on a character boundary. Never fails; may block while the host's\n  /// output buffer is full.\n  log: func(level: level, message: string);\n}\n\n/// Waiting for several events in one call.\n///\n/// A `pollable` stands for one event source: an edge on a pin\n/// (`gpio.pin.subscribe`), a timer (`timer.one-shot.subscribe`,\n/// `timer.periodic.subscribe`) or sensor data (`sensor.sensor.subscribe-data-ready`,\n/// `sensor.sensor.subscribe-threshold`). An app that waits for \"a button edge or\n/// a timer tick or new sensor data\" passes all three to `poll` and learns which\n/// of them are ready.\n///\n/// This interface is our own rather than `wasi:io/poll` so that a host without\n/// WASI (a firmware running core modules) can implement it in a few lines.\n/// A host never busy-loops while a guest waits: it sleeps until an event or\n/// the timeout.\ninterface poll {\n  /// An event source that is either pending or ready.\n  ///\n  /// Whether a ready pollable becomes pending again depends on what it\n  /// watches, and the function that made it says which. Dropping a pollable\n  /// stops the watch. Dropping the resource it watches (a pin, a timer, a\n  /// sensor) first is allowed: the pollable then stays ready for ever, so\n  /// that no waiter is stuck.\n  resource pollable {\n    /// Whether the event has happened. Never blocks.\n    ready: func() -> bool;\n    /// Blocks until the event has happened. Returns at once if it has.\n    block: func();\n  }\n\n  /// Errors of `poll`.\n  enum error-code {\n    /// `in` is empty and `timeout-ns` is `none`: the call would block forever.\n    empty-wait,\n    /// `in` holds more pollables than the host supports in one call. Every\n    /// host supports at least 16.\n    too-many,\n  }\n\n  /// Waits until at least one of `in` is ready, or until `timeout-ns` has elapsed.\n  ///\n  /// - `in`: the pollables to wait for, by borrow. The same pollable may\n  ///   appear more than once; each of its positions is reported.\n  /// - `timeout-ns`: the longest wait, in nanoseconds of the monotonic clock\n  ///   (`timer.now`). `none` waits without limit; `some(0)` checks without\n  ///   blocking. A timeout that would pass the end of `u64` counts as `none`.\n  ///\n  /// Returns the indices into `in` of every pollable that is ready when the\n  /// call returns, in ascending order. It is empty only when the timeout\n  /// elapsed first.\n  ///\n  /// Errors: `empty-wait` if `in` is empty and there is no timeout (with a\n  /// timeout, an empty `in` sleeps for that long and returns an empty list);\n  /// `too-many` past the host's limit.\n  poll: func(in: list<borrow<pollable>>, timeout-ns: option<u64>) -> result<list<u32>, error-code>;\n}\n\n/// Digital pins: inputs, push-pull and open-drain outputs, and edge events.\n///\n/// An app opens a pin by its logical name (\"led\", \"button\"); the host maps the\n/// name to a physical pin through its board description and grants only the\n/// pins its policy allows. An unknown or denied name is an error, never a trap.\n///\n/// Levels in this interface are logical. For a pin opened with\n/// `active-low: false`, high is the physical high level; with\n/// `active-low: true` every level is inverted: `set-high` drives the line low,\n/// `is-high` is true while the line is low, and a `rising` edge is a physical\n/// falling edge. `embedded-hal` adapters in the guest SDK keep this meaning.\n///\n/// No function here makes the host busy-loop: waits sleep until an edge or the\n/// timeout.\ninterface gpio {\n  use poll.{pollable};\n\n  /// Errors of the pin functions.\n  enum error-code {\n    /// No pin of this name exists on the board.\n    not-found,\n    /// The pin exists, but the policy does not grant it to this app.\n    not-permitted,\n    /// The pin is already open (by this app); drop the other handle first.\n    busy,\n    /// The pin cannot do what `config` asks: a mode, a pull or edge\n    /// detection that its `capabilities` lack.\n    unsupported,\n    /// An output operation (`set-high`, `set-low`, `toggle`,\n    /// `is-set-high`) on a pin in `input` mode.\n    wrong-mode,\n    /// The app holds as many pins or pollables as the host allows.\n    limit-reached,\n    /// The hardware failed in a way the other codes do not describe.\n    other,\n  }\n\n  /// What a pin can do.\n  flags capabilities {\n    /// It can be read as an input.\n    input,\n    /// It can drive both levels.\n    push-pull-output,\n    /// It can drive low and release the line (high impedance).\n    open-drain-output,\n    /// It has an internal pull-up resistor.\n    pull-up,\n    /// It has an internal pull-down resistor.\n    pull-down,\n    /// It can report edges (`wait-for-edge`, `subscribe`).\n    edge-events,\n  }\n\n  /// How a pin is driven.\n  enum mode {\n    /// The pin only reads the line.\n    input,\n    /// The pin drives the line high or low.\n    push-pull-output,\n    /// The pin drives the line low or releases it; released, the line is\n    /// high only if something pulls it up (the internal pull-up, an\n    /// external resistor, or another device). `is-high` reads the line\n    /// itself, so an app sees a device that holds the line low.\n    open-drain-output,\n  }\n\n  /// The internal resistor on a pin.\n  enum pull {\n    /// None: a floating input reads whatever the line carries.\n    none,\n    /// A pull-up to the supply: a floating line reads physically high.\n    up,\n    /// A pull-down to ground: a floating line reads physically low.\n    down,\n  }\n\n  /// Which transitions of the logical level count as an edge.\n  enum edge {\n    /// Logical low to high.\n    rising,\n    /// Logical high to low.\n    falling,\n    /// Either.\n    any,\n  }\n\n  /// How to open or reconfigure a pin.\n  record config {\n    /// Input, push-pull output or open-drain output.\n    mode: mode,\n    /// The internal resistor.\n    pull: pull,\n    /// Whether the logical level is the inverse of the physical level.\n    active-low: bool,\n    /// For outputs: the logical level the pin takes when opened or\n    /// reconfigured, before any other call, so that it never glitches.\n    /// Ignored for inputs.\n    initial-high: bool,\n  }\n\n  /// A pin that the board has and the policy grants to this app.\n  record pin-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// What the pin can do.\n    capabilities: capabilities,\n  }\n\n  /// An open pin.\n  resource pin {\n    /// The logical name the pin was opened with.\n    name: func() -> string;\n    /// Changes mode, pull and polarity without closing the pin. Outputs\n    /// take `config.initial-high` at once. Pending edge events are cleared.\n    ///\n    /// Errors: `unsupported`, as for `open`.\n    reconfigure: func(config: config) -> result<_, error-code>;\n    /// Whether the line is logically high now. Works in every mode: for\n    /// outputs it reads the line, not the latch (see `is-set-high`).\n    is-high: func() -> result<bool, error-code>;\n    /// Drives the pin logically high (for open-drain: releases the line,\n    /// physically; with active-low: drives it low).\n    ///\n    /// Errors: `wrong-mode` on an input.\n    set-high: func() -> result<_, error-code>;\n    /// Drives the pin logically low.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    set-low: func() -> result<_, error-code>;\n    /// Inverts the output latch: `set-low` if `is-set-high`, else `set-high`.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    toggle: func() -> result<_, error-code>;\n    /// The output latch read back: the level last set (or `initial-high`),\n    /// which may differ from the line for an open-drain pin that another\n    /// device holds low.\n    ///\n    /// Errors: `wrong-mode` on an input.\n    is-set-high: func() -> result<bool, error-code>;\n    /// Blocks until the next `edge` on this pin, or until `timeout-ns`\n    /// nanoseconds have passed (`none`: no limit; `some(0)`: do not block).\n    /// Only edges that happen after the call count.\n    ///\n    /// Returns true for an edge and false for a timeout.\n    ///\n    /// Errors: `unsupported` if the pin lacks `edge-events`.\n    wait-for-edge: func(edge: edge, timeout-ns: option<u64>) -> result<bool, error-code>;\n    /// A pollable that becomes ready at the first `edge` after this call and\n    /// then stays ready; subscribe again for the next edge. Edges in\n    /// between are not counted.\n    ///\n    /// Errors: `unsupported` if the pin lacks `edge-events`;\n    /// `limit-reached`.\n    subscribe: func(edge: edge) -> result<pollable, error-code>;\n  }\n\n  /// The pins that this app may open, in the board's order. Never blocks.\n  list-pins: func() -> list<pin-info>;\n\n  /// Opens the pin called `name` with `config`, and returns its handle.\n  ///\n  /// An output pin takes `config.initial-high` at once. Dropping the handle\n  /// returns the pin to the host, which leaves its level as it was.\n  ///\n  /// Errors: `not-found` if the board has no pin of that name;\n  /// `not-permitted` if the policy does not grant it; `busy` if the app has\n  /// it open already; `unsupported` if `config` asks for what the pin cannot\n  /// do; `limit-reached`.\n  open: func(name: string, config: config) -> result<pin, error-code>;\n}\n\n/// Sensors: discovery, one-shot and continuous sampling, and triggers.\n///\n/// A sensor measures one or more channels (a BME280 measures temperature,\n/// pressure and relative humidity). Every channel has one fixed unit, named in\n/// its doc comment, so an app never converts: the host or its driver does.\n/// Values are `f64` in that unit.\n///\n/// An app opens a sensor by its logical name (\"ambient\"); the host grants only\n/// the sensors its policy allows. An unknown or denied name is an error,\n/// never a trap.\n///\n/// A sensor takes samples in two ways: `read` takes one now; between `start`\n/// and `stop` the sensor samples every `sampling-interval` into a FIFO that\n/// `read-fifo` drains. Every sample carries the monotonic time it was taken\n/// (the clock of `timer.now`) and a sequence number that counts every sample\n/// the sensor took for this app, so that lost samples can be seen.\ninterface sensor {\n  use poll.{pollable};\n\n  /// Errors of the sensor functions.\n  enum error-code {\n    /// No sensor of this name exists on the board.\n    not-found,\n    /// The sensor exists, but the policy does not grant it to this app.\n    not-permitted,\n    /// The sensor is already open (by this app); drop the other handle first.\n    busy,\n    /// The sensor does not support this attribute or trigger.\n    unsupported,\n    /// A value out of the sensor's range, a channel the sensor does not\n    /// measure, or a `max` of 0.\n    invalid-argument,\n    /// `read` while the sensor samples continuously (between `start` and\n    /// `stop`).\n    running,\n    /// The device behind the sensor did not answer or gave an invalid\n    /// measurement.\n    device,\n    /// The app holds as many sensors or pollables as the host allows.\n    limit-reached,\n    /// A fault the other codes do not describe.\n    other,\n  }\n\n  /// What a sensor is, as a whole.\n  enum kind {\n    /// Air temperature only.\n    thermometer,\n    /// Relative humidity (often with temperature).\n    hygrometer,\n    /// Barometric pressure (often with temperature).\n    barometer,\n    /// Temperature, pressure and humidity in one part, like the BME280.\n    environmental,\n    /// Linear acceleration on three axes.\n    accelerometer,\n    /// Angular velocity on three axes.\n    gyroscope,\n    /// Magnetic field on three axes.\n    magnetometer,\n    /// Illuminance.\n    light,\n    /// Distance to an object.\n    proximity,\n    /// Anything else; its channels say what it measures.\n    other,\n  }\n\n  /// A measured quantity, each with one unit.\n  enum channel {\n    /// Temperature, in degrees Celsius (°C).\n    temperature,\n    /// Relative humidity, in percent (%RH), 0 to 100.\n    relative-humidity,\n    /// Pressure, in pascals (Pa).\n    pressure,\n    /// Acceleration along X, in metres per second squared (m/s²).\n    acceleration-x,\n    /// Acceleration along Y, in metres per second squared (m/s²).\n    acceleration-y,\n    /// Acceleration along Z, in metres per second squared (m/s²).\n    acceleration-z,\n    /// Angular velocity about X, in radians per second (rad/s).\n    angular-velocity-x,\n    /// Angular velocity about Y, in radians per second (rad/s).\n    angular-velocity-y,\n    /// Angular velocity about Z, in radians per second (rad/s).\n    angular-velocity-z,\n    /// Magnetic flux density along X, in teslas (T).\n    magnetic-field-x,\n    /// Magnetic flux density along Y, in teslas (T).\n    magnetic-field-y,\n    /// Magnetic flux density along Z, in teslas (T).\n    magnetic-field-z,\n    /// Illuminance, in lux (lx).\n    illuminance,\n    /// Distance, in metres (m).\n    distance,\n    /// Electric potential, in volts (V).\n    voltage,\n  }\n\n  /// What a sensor says of one of its channels. Values are in the channel's unit.\n  record channel-info {\n    /// The quantity.\n    channel: channel,\n    /// The smallest value the sensor reports, at its current range.\n    min: f64,\n    /// The largest value the sensor reports, at its current range.\n    max: f64,\n    /// The smallest step between two values, at the current oversampling.\n    resolution: f64,\n  }\n\n  /// A sensor that the board has and the policy grants to this app.\n  record sensor-info {\n    /// The logical name to pass to `open`.\n    name: string,\n    /// What the sensor is.\n    kind: kind,\n    /// The channels, in the order of `sample.values`.\n    channels: list<channel-info>,\n    /// The shortest interval between two samples, in nanoseconds.\n    min-interval-ns: u64,\n    /// How many samples the FIFO holds.\n    fifo-capacity: u32,\n  }\n\n  /// One measurement of every channel.\n  record sample {\n    /// When it was taken, on the clock of `timer.now`, in nanoseconds.\n    timestamp-ns: u64,\n    /// 1 for the first sample this app got from the sensor, then one more\n    /// for every sample taken, including those lost to a FIFO overrun.\n    sequence: u64,\n    /// One value per channel, in the order of `sensor-info.channels`, each\n    /// in its channel's unit.\n    values: list<f64>,\n  }\n\n  /// The result of `read-fifo`.\n  record fifo-samples {\n    /// The oldest samples in the FIFO, oldest first.\n    samples: list<sample>,\n    /// How many samples were lost because the FIFO was full since the\n    /// previous `read-fifo` (or `start`); the sensor drops the oldest.\n    overrun: u64,\n  }\n\n  /// A channel and its full-scale value, for `attribute.range`.\n  record channel-range {\n    /// The channel.\n    channel: channel,\n    /// The largest absolute value to report, in the channel's unit.\n    full-scale: f64,\n  }\n\n  /// A setting of a sensor.\n  variant attribute {\n    /// The interval between samples while running, in nanoseconds; at\n    /// least `min-interval-ns`.\n    sampling-interval-ns(u64),\n    /// How many raw measurements are averaged into one sample: 1, 2, 4,\n    /// 8 or 16 (the sensor may support fewer).\n    oversampling(u32),\n    /// The full-scale range of a channel: the largest absolute value it\n    /// reports, in the channel's unit. The sensor picks the smallest range\n    /// it has that covers this value.\n    range(channel-range),\n  }\n\n  /// Which attribute `get-attribute` reads.\n  enum attribute-kind {\n    /// `attribute.sampling-interval-ns`.\n    sampling-interval,\n    /// `attribute.oversampling`.\n    oversampling,\n  }\n\n  /// A condition on one channel, for `subscribe-threshold`.\n  record threshold {\n    /// The channel to watch.\n    channel: channel,\n    /// The level, in the channel's unit.\n    level: f64,\n    /// True: trigger when a value is above `level`; false: when below.\n    above: bool,\n  }\n\n  /// An open sensor.\n  resource sensor {\n    /// The sensor's description, as `list-sensors` gives it, with the\n    /// ranges and resolutions of the current attributes.\n    info: func() -> sensor-info;\n    /// Takes one sample now, blocking for the conversion time.\n    ///\n    /// Errors: `running` between `start` and `stop`; `device`.\n    read: func() -> result<sample, error-code>;\n    /// Changes a setting. It applies to the next sample.\n    ///\n    /// Errors: `unsupported` if the sensor lacks the setting;\n    /// `invalid-argument` for a value it cannot take (an interval under\n    /// `min-interval-ns`, an oversampling it lacks, a range too large, a\n    /// channel it does not measure).\n    set-attribute: func(attribute: attribute) -> result<_, error-code>;\n    /// Reads a setting.\n    ///\n    /// Errors: `unsupported` if the sensor lacks the setting.\n    get-attribute: func(kind: attribute-kind) -> result<attribute, error-code>;\n    /// Starts sampling every `sampling-interval-ns` into the FIFO, the\n    /// first sample one interval from now. Empties the FIFO and zeroes the\n    /// overrun count. Starting a running sensor changes nothing.\n    ///\n    /// Errors: `device`.\n    start: func() -> result<_, error-code>;\n    /// Stops sampling. The FIFO keeps its samples for `read-fifo`.\n    /// Stopping a stopped sensor changes nothing.\n    stop: func();\n    /// Takes up to `max` samples from the FIFO, oldest first, and the count\n    /// of samples lost to overrun since the previous `read-fifo`. Never\n    /// blocks: an empty FIFO gives an empty list.\n    ///\n    /// Errors: `invalid-argument` if `max` is 0.\n    read-fifo: func(max: u32) -> result<fifo-samples, error-code>;\n    /// A pollable that is ready while the FIFO holds at least one sample.\n    ///\n    /// Errors: `limit-reached`.\n    subscribe-data-ready: func() -> result<pollable, error-code>;\n    /// A pollable that becomes ready at the first sample after this call\n    /// (taken by `read` or into the FIFO) that meets `threshold`, and then\n    /// stays ready.\n    ///\n    /// Errors: `invalid-argument` if the sensor does not measure the\n    /// channel; `unsupported`; `limit-reached`.\n    subscribe-threshold: func(threshold: threshold) -> result<pollable, error-code>;\n  }\n\n  /// The sensors that this app may open, in the board's order. Never blocks.\n  list-sensors: func() -> list<sensor-info>;\n\n  /// Opens the sensor called `name`. It starts stopped, with the board's\n  /// default attributes.\n  ///\n  /// Errors: `not-found`; `not-permitted`; `busy` if the app has it open\n  /// already; `limit-reached`.\n  open: func(name: string) -> result<sensor, error-code>;\n}\n\n/// The monotonic clock, sleeping, and timers.\n///\n/// All times are nanoseconds. `instant` values count from a point that the\n/// host fixes when the app starts (so the first `now` is small, often 0), and\n/// never go backwards. On a host with virtual time (the reference host in\n/// tests), a sleep advances the clock at once: an app cannot tell the\n/// difference except by the wall clock.\n///\n/// The guest SDK's `embedded_hal::delay::DelayNs` is `sleep`.\ninterface timer {\n  use poll.{pollable};\n\n  /// A point on the monotonic clock, in nanoseconds since the app started.\n  type instant = u64;\n\n  /// A span of time, in nanoseconds.\n  type duration = u64;\n\n  /// Errors of the timer constructors.\n  enum error-code {\n    /// A period of zero, or a deadline or period that does not fit in\n    /// `u64` once added to `now`.\n    invalid-argument,\n    /// The app holds as many timers as the host allows.\n    limit-reached,\n  }\n\n  /// A timer that fires once, at a deadline.\n  resource one-shot {\n    /// A timer that fires at `deadline` (an `instant`).\n    ///\n    /// A deadline in the past fires at once. Errors: `limit-reached`.\n    at: static func(deadline: instant) -> result<one-shot, error-code>;\n    /// A timer that fires `delay` nanoseconds from now.\n    ///\n    /// Errors: `invalid-argument` if `now() + delay` overflows `u64`;\n    /// `limit-reached`.\n    after: static func(delay: duration) -> result<one-shot, error-code>;\n    /// The instant at which the timer fires.\n    deadline: func() -> instant;\n    /// Whether the deadline has passed. Never blocks.\n    is-expired: func() -> bool;\n    /// Blocks until the deadline. Returns at once if it has passed.\n    wait: func();\n    /// A pollable that is ready from the deadline on.\n    subscribe: func() -> pollable;\n  }\n\n  /// A timer that ticks every `period` nanoseconds and counts the ticks\n  /// that the app missed.\n  ///\n  /// Tick `k` (k = 1, 2, ...) falls at `start + k * period`, where `start`\n  /// is the `now` at which the timer was made: the ticks do not drift, however\n  /// late the app is.\n  resource periodic {\n    /// A timer with its first tick `period` nanoseconds from now.\n    ///\n    /// Errors: `invalid-argument` if `period` is 0 or the first tick\n    /// overflows `u64`; `limit-reached`.\n    start: static func(period: duration) -> result<periodic, error-code>;\n    /// The period, in nanoseconds.\n    period: func() -> duration;\n    /// The instant of the next tick that `wait` has not yet taken.\n    next-tick: func() -> instant;\n    /// Blocks until the next tick that has not been taken, takes it and\n    /// every later tick that has already passed, and returns the number\n    /// of ticks missed: 0 when the app was on time, `n` when `n + 1` ticks\n    /// had passed since the previous `wait` returned.\n    ///\n    /// For example, with a period of 100 ms started at 0: a `wait` at\n    /// 50 ms returns 0 at 100 ms; a `wait` called next at 350 ms returns 1\n    /// at once (the ticks at 200 and 300 ms had both passed: the one at\n    /// 200 ms was missed); a `wait` called next at 360 ms returns 0 at\n    /// 400 ms.\n    wait: func() -> u64;\n    /// A pollable that is ready while a tick has passed that `wait` has not\n    /// taken. After `poll` reports it, call `wait` (which then returns at\n    /// once) to take the tick.\n    subscribe: func() -> pollable;\n  }\n\n  /// The current time. Never blocks; never decreases from one call to the next.\n  now: func() -> instant;\n\n  /// The clock's resolution: the smallest nonzero difference between two\n  /// `now` values, in nanoseconds. At least 1.\n  resolution: func() -> duration;\n\n  /// Blocks for at least `duration` nanoseconds. `sleep(0)` returns at once.\n  /// A host may sleep longer (by up to its scheduling granularity) but never\n  /// shorter.\n  sleep: func(duration: duration);\n\n  /// Blocks until `now() >= deadline`. Returns at once if the deadline has passed.\n  sleep-until: func(deadline: instant);\n}\n\n/// An app that may use every peripheral of the spec.\n///\n/// The host calls `run` once. An app imports only what it uses: a component\n/// built against this world imports only the interfaces its code calls, so\n/// an app that uses GPIO and timers alone also runs on an `app-small` host.\nworld app {\n  import poll;\n  import timer;\n  import log;\n  import gpio;\n  import i2c;\n  import sensor;\n\n  /// The app's entry point.\n  ///\n  /// `args` are the app's arguments, as the host was given them (the\n  /// reference host: the words after `--` on its command line), without the\n  /// app's own name. Returns when the app is done: `ok` for success, or\n  /// `err` with a message that the host shows and that makes it exit\n  /// non-zero.\n  export run: func(args: list<string>) -> result<_, string>;\n}\n/// An app for the smallest hosts: pins, time and waiting, and log.\nworld app-small {\n  import poll;\n  import timer;\n  import log;\n  import gpio;\n\n  /// The app's entry point, as in `app`.\n  export run: func(args: list<string>) -> result<_, string>;\n}\n",
             world : "wasi-hw:hal/app", imports : { default : trappable }, wasmtime_crate
             : ::wasmtime, with : { "wasi-hw:hal/poll.pollable" : super::PollPollable,
             "wasi-hw:hal/timer.one-shot" : super::TimerOneShot,

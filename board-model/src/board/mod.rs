@@ -464,10 +464,13 @@ impl Board {
             Address::Seven(a) => a <= 0x7f,
             Address::Ten(a) => a <= 0x3ff,
         };
-        let valid_ops = ops.iter().all(|o| match o {
-            Op::Read(n) => *n >= 1 && *n <= max,
-            Op::Write(d) => d.len() as u64 <= u64::from(max),
-        });
+        // A transaction holds at most `max` operations, each of at most
+        // `max` bytes (the spec's `max-transfer-length`).
+        let valid_ops = ops.len() as u64 <= u64::from(max)
+            && ops.iter().all(|o| match o {
+                Op::Read(n) => *n >= 1 && *n <= max,
+                Op::Write(d) => d.len() as u64 <= u64::from(max),
+            });
         let (result, wire) = if !valid_address || !valid_ops {
             (Err(I2cError::InvalidArgument), Vec::new())
         } else if !self.policy.address(&self.buses[bus].name, address) {

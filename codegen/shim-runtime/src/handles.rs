@@ -9,10 +9,12 @@
 //! const generic: no allocator.
 //!
 //! The guest's handles are one index space, typed, as the canonical ABI's:
-//! a table made with [`Table::tagged`] gives out handles whose upper 16 bits
-//! are its resource type's tag ([`tag`]) and lower 16 bits its slot, so a
-//! pin's handle passed where a bus is expected is
-//! [`Error::WrongType`], naming both tags, never bus number 1.
+//! a table's handles carry its resource type's tag (the const generic
+//! `TAG`, 1 to 254, which the generator numbers through the world) in
+//! their upper 8 bits and its slot in the lower 24, so a pin's handle
+//! passed where a bus is expected is [`Error::WrongType`], naming both
+//! tags, never bus number 1. A table of tag 0 gives plain handles 1 to
+//! `N`, for a table that is the guest's only one.
 
 use crate::Error;
 
@@ -21,78 +23,63 @@ struct Slot<T> {
     lent: u32,
 }
 
-/// The tag of a resource type: a hash (FNV-1a) of its name as
-/// `namespace:package/interface.resource` folded into 15 bits, never 0.
-/// The generator computes it for every resource of a world (a vendor's and
-/// the package it maps alike) and refuses a world in which two collide.
-pub const fn tag(name: &str) -> u16 {
-    let bytes = name.as_bytes();
-    let mut hash: u32 = 0x811c_9dc5;
-    let mut i = 0;
-    while i < bytes.len() {
-        hash ^= bytes[i] as u32;
-        hash = hash.wrapping_mul(0x0100_0193);
-        i += 1;
-    }
-    let folded = ((hash >> 15) ^ hash) & 0x7fff;
-    if folded == 0 { 1 } else { folded as u16 }
-}
-
 /// The error for `handle`, which is not a live handle of the table tagged
 /// `expected`: [`Error::WrongType`] if it carries another tag (and the
-/// table is tagged), [`Error::InvalidHandle`] otherwise. Out of line, for the glue's
-/// failure paths.
+/// table is tagged), [`Error::InvalidHandle`] otherwise. Out of line, for
+/// the glue's failure paths.
 #[cold]
 #[inline(never)]
-pub fn handle_error(handle: u32, expected: u16) -> Error {
-    let found = (handle >> 16) as u16;
-    // Tags are 1 to 0x7fff; an untagged table (0) takes no others.
-    if expected != 0 && found != expected && (1..=0x7fff).contains(&found) {
-        Error::WrongType { found, expected }
+pub fn handle_error(handle: u32, expected: u8) -> Error {
+    let found = (handle >> 24) as u8;
+    // Tags are 1 to 254: 0 is an untagged table's (which says nothing of
+    // types), and 255 is never given, so that -1, the most common forged
+    // handle, is no handle at all.
+    if expected != 0 && !matches!(found, 0 | 0xff) && found != expected {
+        Error::wrong_type(found, expected)
     } else {
         Error::InvalidHandle
     }
 }
 
-/// A table of up to `N` resources of type `T`.
-pub struct Table<T, const N: usize> {
-    tag: u16,
+/// A table of up to `N` resources of type `T`, whose handles carry `TAG`.
+pub struct Table<T, const N: usize, const TAG: u8 = 0> {
     slots: [Option<Slot<T>>; N],
 }
 
-impl<T, const N: usize> Default for Table<T, N> {
+impl<T, const N: usize, const TAG: u8> Default for Table<T, N, TAG> {
     fn default() -> Self {
         Table::new()
     }
 }
 
-impl<T, const N: usize> Table<T, N> {
-    /// An empty table of untagged handles (1 to `N`), for a table that is
-    /// the guest's only one.
-    pub fn new() -> Table<T, N> {
-        Table::tagged(0)
-    }
-
-    /// An empty table whose handles carry `tag` (see [`tag`]), so that a
-    /// handle of another tagged table is told apart from its own.
-    pub fn tagged(tag: u16) -> Table<T, N> {
-        const { assert!(N < 0xffff, "a table holds fewer than 65,535 resources") };
+impl<T, const N: usize, const TAG: u8> Table<T, N, TAG> {
+    /// An empty table.
+    pub fn new() -> Table<T, N, TAG> {
+        const { assert!(N < 1 << 24, "a table holds fewer than 2^24 resources") };
         Table {
-            tag,
             slots: core::array::from_fn(|_| None),
         }
     }
 
-    /// The tag of this table's handles.
-    pub fn tag(&self) -> u16 {
-        self.tag
+    /// The slot of `handle`, if it is one of this table's (it need not be
+    /// in use).
+    #[inline(always)]
+    fn position(handle: u32) -> Option<usize> {
+        match ((handle ^ (u32::from(TAG) << 24)) as usize).checked_sub(1) {
+            Some(i) if i < N => Some(i),
+            _ => None,
+        }
     }
 
-    fn index(&self, handle: u32) -> Result<usize, Error> {
-        let i = (handle ^ (u32::from(self.tag) << 16)) as usize;
-        match i.checked_sub(1) {
-            Some(i) if i < N => Ok(i),
-            _ => Err(handle_error(handle, self.tag)),
+    /// [`position`](Self::position), or the error. Inline, so that the
+    /// check that the slot is in the table is the one a caller's indexing
+    /// needs (out of line, the firmware's glue grew by its bounds checks).
+    #[inline(always)]
+    fn index(handle: u32) -> Result<usize, Error> {
+        match Self::position(handle) {
+            Some(i) => Ok(i),
+            None if TAG == 0 => Err(Error::InvalidHandle),
+            None => Err(handle_error(handle, TAG)),
         }
     }
 
@@ -105,12 +92,12 @@ impl<T, const N: usize> Table<T, N> {
             .position(Option::is_none)
             .ok_or(Error::TableFull)?;
         self.slots[free] = Some(Slot { value, lent: 0 });
-        Ok((u32::from(self.tag) << 16) | (free as u32 + 1))
+        Ok((u32::from(TAG) << 24) | (free as u32 + 1))
     }
 
     /// The resource behind `handle` (an own or a borrow).
     pub fn get(&self, handle: u32) -> Result<&T, Error> {
-        match &self.slots[self.index(handle)?] {
+        match &self.slots[Self::index(handle)?] {
             Some(slot) => Ok(&slot.value),
             None => Err(Error::InvalidHandle),
         }
@@ -118,8 +105,7 @@ impl<T, const N: usize> Table<T, N> {
 
     /// The resource behind `handle`, mutably.
     pub fn get_mut(&mut self, handle: u32) -> Result<&mut T, Error> {
-        let tag = self.tag;
-        self.slot(handle).ok_or_else(|| handle_error(handle, tag))
+        self.slot(handle).ok_or_else(|| handle_error(handle, TAG))
     }
 
     /// The resource behind `handle`, mutably, if there is one: a lookup
@@ -127,8 +113,7 @@ impl<T, const N: usize> Table<T, N> {
     /// functions (which make the error at their call sites, with
     /// [`handle_error`]).
     pub fn slot(&mut self, handle: u32) -> Option<&mut T> {
-        let i = ((handle ^ (u32::from(self.tag) << 16)) as usize).checked_sub(1)?;
-        match self.slots.get_mut(i) {
+        match self.slots.get_mut(Self::position(handle)?) {
             Some(Some(slot)) => Some(&mut slot.value),
             _ => None,
         }
@@ -136,7 +121,7 @@ impl<T, const N: usize> Table<T, N> {
 
     /// Marks `handle` as lent for the length of a call (a `borrow` argument).
     pub fn lend(&mut self, handle: u32) -> Result<(), Error> {
-        match &mut self.slots[self.index(handle)?] {
+        match &mut self.slots[Self::index(handle)?] {
             Some(slot) => {
                 slot.lent = slot.lent.checked_add(1).ok_or(Error::TableFull)?;
                 Ok(())
@@ -147,7 +132,7 @@ impl<T, const N: usize> Table<T, N> {
 
     /// Ends a [`lend`](Table::lend).
     pub fn give_back(&mut self, handle: u32) -> Result<(), Error> {
-        match &mut self.slots[self.index(handle)?] {
+        match &mut self.slots[Self::index(handle)?] {
             Some(slot) if slot.lent > 0 => {
                 slot.lent -= 1;
                 Ok(())
@@ -159,7 +144,7 @@ impl<T, const N: usize> Table<T, N> {
     /// Drops the own `handle` and returns its resource. A second drop, a
     /// forged handle or a lent one is an error and changes nothing.
     pub fn remove(&mut self, handle: u32) -> Result<T, Error> {
-        let i = self.index(handle)?;
+        let i = Self::index(handle)?;
         match &self.slots[i] {
             None => return Err(Error::InvalidHandle),
             Some(slot) if slot.lent > 0 => return Err(Error::HandleBorrowed),
@@ -213,28 +198,25 @@ mod tests {
 
     #[test]
     fn a_handle_of_one_tagged_table_is_the_wrong_type_in_another() {
-        let (pin, bus) = (tag("wasi-hw:hal/gpio.pin"), tag("wasi-hw:hal/i2c.bus"));
-        assert_eq!((pin, bus), (0x0944, 0x6afd));
-        let mut pins: Table<&str, 4> = Table::tagged(pin);
-        let mut buses: Table<&str, 4> = Table::tagged(bus);
+        let mut pins: Table<&str, 4, 4> = Table::new();
+        let mut buses: Table<&str, 4, 5> = Table::new();
         let led = pins.insert("led").unwrap();
         let sensors = buses.insert("sensor-bus").unwrap();
-        assert_eq!((led, sensors), (0x0944_0001, 0x6afd_0001));
+        assert_eq!((led, sensors), (0x0400_0001, 0x0500_0001));
         assert_eq!(buses.get(sensors), Ok(&"sensor-bus"));
-        let wrong = Error::WrongType {
-            found: pin,
-            expected: bus,
-        };
+        let wrong = Error::wrong_type(4, 5);
+        assert_eq!(wrong.wrong_type_tags(), Some((4, 5)));
         assert_eq!(buses.get(led), Err(wrong));
         assert_eq!(buses.get_mut(led), Err(wrong));
         assert_eq!(buses.remove(led), Err(wrong));
         assert_eq!(buses.slot(led), None);
-        assert_eq!(handle_error(led, bus), wrong);
+        assert_eq!(handle_error(led, 5), wrong);
         // An untagged number, or this table's tag on an empty slot, is no
-        // handle at all.
+        // handle at all; nor is anything in an untagged table.
         assert_eq!(buses.get(1), Err(Error::InvalidHandle));
-        assert_eq!(buses.get(0x6afd_0002), Err(Error::InvalidHandle));
-        assert_eq!(handle_error(0x6afd_0002, bus), Error::InvalidHandle);
+        assert_eq!(buses.get(0x0500_0002), Err(Error::InvalidHandle));
+        assert_eq!(handle_error(0x0500_0002, 5), Error::InvalidHandle);
+        assert_eq!(handle_error(led, 0), Error::InvalidHandle);
         assert_eq!(pins.remove(led), Ok("led"));
     }
 

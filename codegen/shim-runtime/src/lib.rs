@@ -39,7 +39,7 @@ pub mod slab;
 extern crate alloc;
 
 pub use guest::{Guest, NoRealloc, Project};
-pub use handles::{Table, handle_error, tag};
+pub use handles::{Table, handle_error};
 pub use list::{Handles, List};
 
 /// Why a call from the guest cannot go on. The engine adapter turns it into
@@ -58,14 +58,11 @@ pub enum Error {
     /// A handle that is not in its table: forged, or already dropped.
     InvalidHandle,
     /// A handle of one resource type used as another (a pin's where a bus
-    /// is expected): the [`handles::tag`]s of both. The adapter's trap
-    /// names them.
-    WrongType {
-        /// The tag of the handle the guest sent.
-        found: u16,
-        /// The tag of the resource type the call takes.
-        expected: u16,
-    },
+    /// is expected): the tags of both (see [`handles`]), packed in one
+    /// word so that an `Error` stays as small as it was (a payload of two
+    /// fields made the firmware's glue 4 KiB larger); read them with
+    /// [`Error::wrong_type_tags`]. The adapter's trap names the types.
+    WrongType(u32),
     /// A resource table is full.
     TableFull,
     /// An own handle dropped while it is lent out.
@@ -88,6 +85,19 @@ pub enum Error {
 }
 
 impl Error {
+    /// [`Error::WrongType`]: a handle of tag `found` where `expected` was.
+    pub const fn wrong_type(found: u8, expected: u8) -> Error {
+        Error::WrongType(((found as u32) << 8) | expected as u32)
+    }
+
+    /// The tags of an [`Error::WrongType`]: (found, expected).
+    pub const fn wrong_type_tags(self) -> Option<(u8, u8)> {
+        match self {
+            Error::WrongType(tags) => Some(((tags >> 8) as u8, tags as u8)),
+            _ => None,
+        }
+    }
+
     /// A short description, for the trap message.
     pub fn message(self) -> &'static str {
         match self {
@@ -96,7 +106,7 @@ impl Error {
             Error::InvalidUtf8 => "string is not UTF-8",
             Error::InvalidDiscriminant => "invalid discriminant",
             Error::InvalidHandle => "invalid resource handle",
-            Error::WrongType { .. } => "resource handle of the wrong type",
+            Error::WrongType(_) => "resource handle of the wrong type",
             Error::TableFull => "resource table full",
             Error::HandleBorrowed => "resource dropped while borrowed",
             Error::TooLong => "list too long",

@@ -172,7 +172,7 @@ pub trait Lookup<T> {
     fn lookup(&self, handle: u32) -> Result<&T, Error>;
 }
 
-impl<T, const N: usize> Lookup<T> for Table<T, N> {
+impl<T, const N: usize, const TAG: u8> Lookup<T> for Table<T, N, TAG> {
     fn lookup(&self, handle: u32) -> Result<&T, Error> {
         self.get(handle)
     }

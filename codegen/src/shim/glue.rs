@@ -1216,7 +1216,7 @@ impl FnGen<'_, '_, '_> {
                 results.push(match handle {
                     Handle::Own(_) => self.bind(quote!(__tables.#table.remove((#h) as u32)?)),
                     Handle::Borrow(r) if self.lookup_by_call => {
-                        let tag = self.w.resource(*r).map_or(0, |r| r.tag);
+                        let tag = self.w.resource(*r).map_or(0, |r| self.w.tag(r));
                         let field = self.w.resource(*r).map(|r| r.field.clone());
                         if let Ok(f) = &field {
                             self.w.lookups.borrow_mut().insert(f.to_string());

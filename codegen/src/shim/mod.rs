@@ -172,14 +172,12 @@ struct Resource {
     capacity: proc_macro2::Ident,
     /// The WIT name, for example `pin`.
     name: String,
-    /// `wasi-hw:hal/gpio.pin`: what its tag is made from and traps name.
+    /// `wasi-hw:hal/gpio.pin`: its name in traps.
     key: String,
-    /// The tag its handles carry (`wasi_hw_shim_runtime::tag(key)`).
-    tag: u16,
 }
 
 /// `namespace:package/interface.resource`, unversioned: the name of a
-/// resource type in traps, and what its handles' tag is made from.
+/// resource type in traps.
 fn resource_key(resolve: &Resolve, iface: InterfaceId, resource: &str) -> String {
     let i = &resolve.interfaces[iface];
     let pkg = i.package.map(|p| &resolve.packages[p].name);
@@ -515,7 +513,6 @@ impl<'a> World<'a> {
                 let field = format_ident!("{}_{}", names::snake(name), names::snake(rname));
                 let key = resource_key(self.resolve, id, rname);
                 self.resources.push(Resource {
-                    tag: wasi_hw_shim_runtime::tag(&key),
                     key,
                     id: *tid,
                     interface: index,
@@ -530,8 +527,9 @@ impl<'a> World<'a> {
         Ok(())
     }
 
-    /// Every resource type whose handles the guest may hold: the world's
-    /// own and those of the mapped packages' worlds, by key.
+    /// Every resource type whose handles the guest may hold, in the order
+    /// of their tags (1, 2, ...): the mapped package's world's (numbered
+    /// as its own shim numbers them), then the world's own.
     fn all_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.mapped.iter().flat_map(|m| m.keys.clone()).collect();
         for r in &self.resources {
@@ -542,36 +540,46 @@ impl<'a> World<'a> {
         keys
     }
 
-    /// `RESOURCE_TYPES`: every resource type's tag and name, for traps.
-    fn resource_types(&self) -> TokenStream {
-        let entries = self.all_keys().into_iter().map(|k| {
-            let tag = wasi_hw_shim_runtime::tag(&k);
-            quote!((#tag, #k))
-        });
-        quote! {
-            /// The resource types whose handles the guest may hold: each
-            /// one's tag (the upper 16 bits of its handles) and name. A
-            /// trap for a handle of the wrong type names both from here.
-            pub const RESOURCE_TYPES: &[(u16, &str)] = &[#(#entries),*];
-        }
+    /// The tag of resource `r`'s handles: its place in [`all_keys`](Self::all_keys), from 1.
+    fn tag(&self, r: &Resource) -> u8 {
+        self.all_keys()
+            .iter()
+            .position(|k| *k == r.key)
+            .map_or(0, |i| (i + 1) as u8)
     }
 
-    /// Refuses a world in which two resource types have one tag: their
-    /// handles could not be told apart.
+    /// Refuses a world whose handles' tags could not be told apart: more
+    /// than 254 resource types, or two mapped packages with resources
+    /// (each one's shim numbers its own from 1).
     fn check_tags(&self) -> Result<()> {
         let keys = self.all_keys();
-        for (i, a) in keys.iter().enumerate() {
-            if let Some(b) = keys[..i]
-                .iter()
-                .find(|b| wasi_hw_shim_runtime::tag(b) == wasi_hw_shim_runtime::tag(a))
-            {
-                bail!(
-                    "the resources `{b}` and `{a}` have the same handle tag ({:#06x}), so the shim could not tell their handles apart: rename one of them",
-                    wasi_hw_shim_runtime::tag(a)
-                );
-            }
+        if keys.len() > 254 {
+            bail!(
+                "the world's guests may hold handles of {} resource types; the host shim tags handles with 8 bits, so at most 254",
+                keys.len()
+            );
+        }
+        let with_resources: Vec<&Mapped> =
+            self.mapped.iter().filter(|m| !m.keys.is_empty()).collect();
+        if let [a, b, ..] = with_resources.as_slice() {
+            bail!(
+                "--with maps {} and {}, which both have resources: each one's shim numbers its handles' types from 1, so their handles could not be told apart; map one of them only",
+                a.package,
+                b.package
+            );
         }
         Ok(())
+    }
+
+    /// `RESOURCE_TYPES`: every resource type's name, by tag.
+    fn resource_types(&self) -> TokenStream {
+        let keys = self.all_keys();
+        quote! {
+            /// The resource types whose handles the guest may hold, by tag
+            /// (the upper 8 bits of a handle; the first is tag 1). A trap
+            /// for a handle of the wrong type names both from here.
+            pub const RESOURCE_TYPES: &[&str] = &[#(#keys),*];
+        }
     }
 
     /// The resource a handle or alias refers to, following `use` aliases.
@@ -912,9 +920,10 @@ impl<'a> World<'a> {
                     " The guest's `{}` handles (of `{}`), at most `{c}`.",
                     r.name, self.interfaces[r.interface].import
                 );
+                let tag = self.tag(r);
                 quote! {
                     #[doc = #doc]
-                    pub #f: #rt::Table<#ty, #c>
+                    pub #f: #rt::Table<#ty, #c, #tag>
                 }
             })
             .collect();
@@ -924,8 +933,7 @@ impl<'a> World<'a> {
             .filter(|r| r.mapped.is_none())
             .map(|r| {
                 let f = &r.field;
-                let tag = r.tag;
-                quote!(#f: #rt::Table::tagged(#tag))
+                quote!(#f: #rt::Table::new())
             })
             .collect();
         let used = self.lookups.borrow();

@@ -123,12 +123,12 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
             impl core::fmt::Display for Trap {
                 fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                     core::fmt::Display::fmt(&self.0, f)?;
-                    if let rt::Error::WrongType { found, expected } = self.0 {
-                        let name = |tag: u16| {
+                    if let Some((found, expected)) = self.0.wrong_type_tags() {
+                        let name = |tag: u8| {
                             super::RESOURCE_TYPES
-                                .iter()
-                                .find(|(t, _)| *t == tag)
-                                .map_or("another resource type", |(_, n)| *n)
+                                .get(usize::from(tag).wrapping_sub(1))
+                                .copied()
+                                .unwrap_or("another resource type")
                         };
                         write!(f, ": a `{}` handle used as a `{}`", name(found), name(expected))?;
                     }

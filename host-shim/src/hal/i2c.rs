@@ -258,10 +258,13 @@ impl<C: Clock, D: DelayNs> crate::app::i2c::I2c for Board<'_, C, D> {
         if let Some(refused) = bus.refuse(address) {
             return Ok(Err(refused));
         }
-        let fits = operations.into_iter().all(|operation| match operation {
-            Operation::Read(length) => bus.length_ok(length),
-            Operation::Write(data) => data.len() <= bus.max_transfer as usize,
-        });
+        // At most `max_transfer` operations (the spec), checked before
+        // anything of the list is read.
+        let fits = operations.len() <= bus.max_transfer as usize
+            && operations.into_iter().all(|operation| match operation {
+                Operation::Read(length) => bus.length_ok(length),
+                Operation::Write(data) => data.len() <= bus.max_transfer as usize,
+            });
         if !fits {
             return Ok(Err(ErrorCode::InvalidArgument));
         }

@@ -26,11 +26,13 @@ pub struct Tables<
     pub things_unit: wasi_hw_shim_runtime::Table<
         <H as things::Things>::Unit,
         THINGS_UNIT,
+        1u8,
     >,
     /// The guest's `buffer` handles (of `fixture:borrows/things@0.1.0`), at most `THINGS_BUFFER`.
     pub things_buffer: wasi_hw_shim_runtime::Table<
         <H as things::Things>::Buffer,
         THINGS_BUFFER,
+        2u8,
     >,
 }
 impl<
@@ -41,8 +43,8 @@ impl<
     /// Empty tables.
     pub fn new() -> Self {
         Tables {
-            things_unit: wasi_hw_shim_runtime::Table::tagged(19843u16),
-            things_buffer: wasi_hw_shim_runtime::Table::tagged(30089u16),
+            things_unit: wasi_hw_shim_runtime::Table::new(),
+            things_buffer: wasi_hw_shim_runtime::Table::new(),
         }
     }
 }
@@ -74,12 +76,12 @@ pub fn lookup_things_buffer<
 >(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as things::Things>::Buffer> {
     guest.tables().things_buffer.slot(handle)
 }
-/// The resource types whose handles the guest may hold: each
-/// one's tag (the upper 16 bits of its handles) and name. A
-/// trap for a handle of the wrong type names both from here.
-pub const RESOURCE_TYPES: &[(u16, &str)] = &[
-    (19843u16, "fixture:borrows/things.unit"),
-    (30089u16, "fixture:borrows/things.buffer"),
+/// The resource types whose handles the guest may hold, by tag
+/// (the upper 8 bits of a handle; the first is tag 1). A trap
+/// for a handle of the wrong type names both from here.
+pub const RESOURCE_TYPES: &[&str] = &[
+    "fixture:borrows/things.unit",
+    "fixture:borrows/things.buffer",
 ];
 /// Functions that borrow two resources of one type in one call, which the
 /// guest may pass the same handle for.
@@ -270,7 +272,7 @@ pub mod things {
             THINGS_UNIT,
             THINGS_BUFFER,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 30089u16))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 2u8))?;
         let ret = <H as super::things::Things>::buffer_contents(host, t1)?;
         Ok(((ret) as i32))
     }
@@ -685,12 +687,12 @@ pub mod wasmi {
     impl core::fmt::Display for Trap {
         fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
             core::fmt::Display::fmt(&self.0, f)?;
-            if let rt::Error::WrongType { found, expected } = self.0 {
-                let name = |tag: u16| {
+            if let Some((found, expected)) = self.0.wrong_type_tags() {
+                let name = |tag: u8| {
                     super::RESOURCE_TYPES
-                        .iter()
-                        .find(|(t, _)| *t == tag)
-                        .map_or("another resource type", |(_, n)| *n)
+                        .get(usize::from(tag).wrapping_sub(1))
+                        .copied()
+                        .unwrap_or("another resource type")
                 };
                 write!(
                     f, ": a `{}` handle used as a `{}`", name(found), name(expected)
