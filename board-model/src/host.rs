@@ -38,6 +38,10 @@ const MAX_POLL: usize = 64;
 /// The longest log message kept, in bytes.
 const MAX_LOG_MESSAGE: usize = 4096;
 
+/// The bytes of log messages a host keeps by default (with each line's own
+/// size): a guest that logs for ever keeps its latest 8 MiB.
+pub const DEFAULT_MAX_LOG_BYTES: usize = 8 << 20;
+
 /// What an embedder learns of a run as it goes, and how it stops a wait:
 /// the reference host prints the trace live (`--echo`) and ends a run at
 /// its wall-clock limit (`--timeout`) through this.
@@ -125,7 +129,16 @@ pub struct BoardHost {
     /// Why the host stopped the app, in full (the trap carries a short text
     /// only).
     pub trap: Option<String>,
-    pub log: Vec<LogLine>,
+    /// What the app logged, the latest within `max_log_bytes`.
+    pub log: alloc::collections::VecDeque<LogLine>,
+    /// The most bytes of messages `log` keeps; past it the oldest lines
+    /// are dropped and counted in `log_dropped` (the trace has its own
+    /// budget). Default [`DEFAULT_MAX_LOG_BYTES`].
+    pub max_log_bytes: usize,
+    /// The lines dropped from `log` to stay within `max_log_bytes`.
+    pub log_dropped: u64,
+    /// The bytes of the messages in `log`.
+    log_bytes: usize,
     /// The least level `log.enabled` says yes to.
     pub min_level: s::log::Level,
     /// Borrowed results of the current call.
@@ -196,7 +209,10 @@ impl BoardHost {
         BoardHost {
             board,
             trap: None,
-            log: Vec::new(),
+            log: alloc::collections::VecDeque::new(),
+            max_log_bytes: DEFAULT_MAX_LOG_BYTES,
+            log_dropped: 0,
+            log_bytes: 0,
             min_level: s::log::Level::Info,
             arena: Bump::new(),
             reads: Vec::new(),
@@ -554,11 +570,24 @@ impl s::log::Log for BoardHost {
         let message = truncated(message);
         if level_rank(level) >= level_rank(self.min_level) {
             self.board.trace.log(t, level_name(level), message);
-            self.log.push(LogLine {
-                t,
-                level: level_name(level),
-                message: String::from(message),
-            });
+            let size = core::mem::size_of::<LogLine>() + message.len();
+            while self.log_bytes + size > self.max_log_bytes {
+                let Some(old) = self.log.pop_front() else {
+                    break;
+                };
+                self.log_bytes -= core::mem::size_of::<LogLine>() + old.message.len();
+                self.log_dropped += 1;
+            }
+            if size > self.max_log_bytes {
+                self.log_dropped += 1;
+            } else {
+                self.log_bytes += size;
+                self.log.push_back(LogLine {
+                    t,
+                    level: level_name(level),
+                    message: String::from(message),
+                });
+            }
         }
         Ok(())
     }

@@ -18,8 +18,8 @@
 //! The format is what the conformance suite compares between hosts.
 
 use alloc::{
+    collections::VecDeque,
     string::{String, ToString},
-    vec::Vec,
 };
 use core::fmt::Write as _;
 
@@ -64,17 +64,87 @@ pub fn err(name: &str) -> Value {
     json!({ "err": name })
 }
 
+/// The bytes of memory a trace keeps at most, by default: what a run on a
+/// CI runner can afford whatever its app does (`--max-trace-bytes`).
+pub const DEFAULT_MAX_BYTES: usize = 32 << 20;
+
 /// The record of one run.
-#[derive(Debug, Default)]
+///
+/// Its memory is bounded: past [`max_bytes`](Trace::max_bytes) (counted
+/// as the events' and level changes' own sizes and their JSON values'), the
+/// oldest events and level changes are dropped and counted
+/// ([`dropped_events`](Trace::dropped_events),
+/// [`dropped_levels`](Trace::dropped_levels)), so that a guest that logs
+/// or toggles for ever cannot grow its host's memory. [`recorded`](Trace::recorded)
+/// counts every event ever recorded, so that a reader that follows the
+/// trace as it grows (the reference host's printout) knows which it has
+/// seen.
+#[derive(Debug)]
 pub struct Trace {
     /// Whether to record at all: off, an operation costs no tracing work.
     pub on: bool,
-    pub events: Vec<Event>,
+    pub events: VecDeque<Event>,
     /// Physical level changes of every pin: (time, pin index, high).
-    pub levels: Vec<(Nanos, usize, bool)>,
+    pub levels: VecDeque<(Nanos, usize, bool)>,
+    /// The most bytes `events` and `levels` may hold together.
+    pub max_bytes: usize,
+    /// Events recorded since the start, dropped or not.
+    pub recorded: u64,
+    /// The oldest events dropped to stay within `max_bytes`.
+    pub dropped_events: u64,
+    /// The oldest level changes dropped to stay within `max_bytes`.
+    pub dropped_levels: u64,
+    /// The bytes `events` and `levels` hold now, as `max_bytes` counts them.
+    bytes: usize,
+    /// Each kept event's size, as `bytes` counts it (in step with `events`).
+    sizes: VecDeque<usize>,
 }
 
+impl Default for Trace {
+    fn default() -> Trace {
+        Trace {
+            on: false,
+            events: VecDeque::new(),
+            levels: VecDeque::new(),
+            max_bytes: DEFAULT_MAX_BYTES,
+            recorded: 0,
+            dropped_events: 0,
+            dropped_levels: 0,
+            bytes: 0,
+            sizes: VecDeque::new(),
+        }
+    }
+}
+
+/// The heap and inline bytes a JSON value takes, roughly (what a trace's
+/// budget counts).
+fn value_bytes(v: &Value) -> usize {
+    const NODE: usize = core::mem::size_of::<Value>();
+    match v {
+        Value::String(s) => NODE + s.len(),
+        Value::Array(a) => NODE + a.iter().map(value_bytes).sum::<usize>(),
+        Value::Object(o) => {
+            NODE + o
+                .iter()
+                .map(|(k, v)| k.len() + 3 * NODE + value_bytes(v))
+                .sum::<usize>()
+        }
+        _ => NODE,
+    }
+}
+
+/// The bytes one level change takes.
+const LEVEL_BYTES: usize = core::mem::size_of::<(Nanos, usize, bool)>();
+
 impl Trace {
+    /// An empty trace that records (`on`) or not, within the default budget.
+    pub fn new(on: bool) -> Trace {
+        Trace {
+            on,
+            ..Trace::default()
+        }
+    }
+
     pub fn record(
         &mut self,
         t: Nanos,
@@ -83,13 +153,74 @@ impl Trace {
         args: Value,
         result: Value,
     ) {
-        self.events.push(Event {
+        let size = core::mem::size_of::<Event>()
+            + core::mem::size_of::<usize>()
+            + op.len()
+            + value_bytes(&args)
+            + value_bytes(&result);
+        self.recorded += 1;
+        if size > self.max_bytes {
+            // Larger than the whole budget: dropped at once, the rest kept.
+            self.dropped_events += 1;
+            return;
+        }
+        self.make_room(size);
+        self.bytes += size;
+        self.sizes.push_back(size);
+        self.events.push_back(Event {
             t,
             interface,
             op: op.to_string(),
             args,
             result,
         });
+    }
+
+    /// Records that the pin `pin` changed to `high` at `t` (for the VCD).
+    pub fn level(&mut self, t: Nanos, pin: usize, high: bool) {
+        if LEVEL_BYTES > self.max_bytes {
+            self.dropped_levels += 1;
+            return;
+        }
+        self.make_room(LEVEL_BYTES);
+        self.bytes += LEVEL_BYTES;
+        self.levels.push_back((t, pin, high));
+    }
+
+    /// Drops the oldest events and level changes (whichever is older)
+    /// until `more` bytes fit.
+    fn make_room(&mut self, more: usize) {
+        while self.bytes + more > self.max_bytes {
+            let event = self.events.front().map(|e| e.t);
+            let level = self.levels.front().map(|l| l.0);
+            match (event, level) {
+                (Some(e), Some(l)) if l < e => self.drop_level(),
+                (Some(_), _) => {
+                    self.events.pop_front();
+                    self.bytes -= self.sizes.pop_front().unwrap_or(0);
+                    self.dropped_events += 1;
+                }
+                (None, Some(_)) => self.drop_level(),
+                (None, None) => break,
+            }
+        }
+    }
+
+    fn drop_level(&mut self) {
+        self.levels.pop_front();
+        self.bytes -= LEVEL_BYTES;
+        self.dropped_levels += 1;
+    }
+
+    /// The events recorded after the first `seen` ever recorded, those of
+    /// them still kept (a reader that follows the trace passes how many it
+    /// has seen of [`recorded`](Trace::recorded)).
+    pub fn since(&self, seen: u64) -> impl Iterator<Item = &Event> {
+        let first_kept = self.recorded - self.events.len() as u64;
+        let skip = seen
+            .saturating_sub(first_kept)
+            .min(self.events.len() as u64) as usize;
+        self.events.range(skip..)
     }
 
     /// Records an event if tracing is on; `line` makes its arguments and
@@ -241,6 +372,7 @@ impl Trace {
 
 #[cfg(test)]
 mod tests {
+    use alloc::vec::Vec;
 
     use super::*;
 
@@ -282,11 +414,48 @@ mod tests {
     }
 
     #[test]
+    fn past_its_budget_a_trace_drops_the_oldest_and_counts_them() {
+        let mut t = Trace {
+            on: true,
+            ..Trace::default()
+        };
+        t.log(0, "info", "first");
+        let one = t.bytes;
+        // Room for three events of that size and two level changes.
+        t.max_bytes = 3 * one + 2 * LEVEL_BYTES;
+        t.level(1, 0, true);
+        t.log(2, "info", "secnd");
+        t.log(3, "info", "third");
+        t.level(4, 0, false);
+        t.log(5, "info", "forth");
+        // "first" went for "forth"; the level change at 1 is the oldest
+        // thing left, and goes for one at 6.
+        t.level(6, 0, true);
+        let messages: Vec<&str> = t
+            .events
+            .iter()
+            .map(|e| e.args["message"].as_str().unwrap())
+            .collect();
+        assert_eq!(messages, ["secnd", "third", "forth"]);
+        assert_eq!(t.levels, [(4, 0, false), (6, 0, true)]);
+        assert_eq!((t.recorded, t.dropped_events, t.dropped_levels), (4, 1, 1));
+        assert!(t.bytes <= t.max_bytes);
+        // A reader that saw the first two recorded gets the last two.
+        let since: Vec<u64> = t.since(2).map(|e| e.t).collect();
+        assert_eq!(since, [3, 5]);
+        // One that saw only the dropped one gets all that is kept.
+        assert_eq!(t.since(1).count(), 3);
+        // An event larger than the whole budget is dropped at once.
+        t.log(7, "info", &"x".repeat(t.max_bytes));
+        assert_eq!((t.recorded, t.dropped_events, t.events.len()), (5, 2, 3));
+    }
+
+    #[test]
     fn the_vcd_lists_each_pin_and_its_changes_in_time() {
         let mut t = Trace::default();
-        t.levels.push((500, 0, true));
-        t.levels.push((500, 1, true));
-        t.levels.push((1000, 0, false));
+        t.level(500, 0, true);
+        t.level(500, 1, true);
+        t.level(1000, 0, false);
         let vcd = t.vcd(&["led".into(), "button".into()], &[false, true]);
         assert!(vcd.contains("$var wire 1 ! led $end\n$var wire 1 \" button $end\n"));
         assert!(

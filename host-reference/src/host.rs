@@ -40,6 +40,11 @@ pub struct Limits {
     pub fuel: Option<u64>,
     /// Wall-clock time the app may run.
     pub timeout: Duration,
+    /// Bytes the trace keeps at most (its latest events and level
+    /// changes; the oldest are dropped and counted).
+    pub max_trace_bytes: usize,
+    /// Bytes of log messages the host keeps at most (the latest).
+    pub max_log_bytes: usize,
 }
 
 impl Default for Limits {
@@ -49,6 +54,8 @@ impl Default for Limits {
             max_handles: 64,
             fuel: None,
             timeout: Duration::from_secs(60),
+            max_trace_bytes: wasi_hw_board::trace::DEFAULT_MAX_BYTES,
+            max_log_bytes: wasi_hw_board::host::DEFAULT_MAX_LOG_BYTES,
         }
     }
 }
@@ -75,6 +82,14 @@ pub fn live(echo: Echo, limits: &Limits) -> Box<dyn Watcher + Send> {
     })
 }
 
+/// A board host over `board` within `limits`: handles, trace and log.
+pub(crate) fn board_host(mut board: Board, limits: &Limits) -> BoardHost {
+    board.trace.max_bytes = limits.max_trace_bytes;
+    let mut host = BoardHost::new(board, limits.max_handles);
+    host.max_log_bytes = limits.max_log_bytes;
+    host
+}
+
 /// Prints what the app did since the last call, at the end of a run.
 pub fn finish(host: &mut BoardHost) {
     if let Some(mut watcher) = host.watcher.take() {
@@ -85,8 +100,8 @@ pub fn finish(host: &mut BoardHost) {
 /// The run as it goes: the echo, and the wall-clock limit of waits.
 struct Live {
     echo: Echo,
-    /// Trace events already printed.
-    echoed: usize,
+    /// Trace events already printed (of all ever recorded).
+    echoed: u64,
     /// When the run must end, wall clock.
     wall_deadline: Option<std::time::Instant>,
 }
@@ -116,7 +131,7 @@ impl Watcher for Live {
         if self.echo == Echo::Off {
             return;
         }
-        for e in &board.trace.events[self.echoed..] {
+        for e in board.trace.since(self.echoed) {
             if self.echo == Echo::Log && e.interface != "log" {
                 continue;
             }
@@ -124,7 +139,7 @@ impl Watcher for Live {
                 println!("[{:>14}] {line}", format_duration(e.t));
             }
         }
-        self.echoed = board.trace.events.len();
+        self.echoed = board.trace.recorded;
     }
 }
 
@@ -159,7 +174,7 @@ impl State {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdout().inherit_stderr().args(args);
         State {
-            host: Quirky::new(BoardHost::new(board, limits.max_handles), quirks),
+            host: Quirky::new(board_host(board, limits), quirks),
             resources: Resources::new(),
             table: ResourceTable::new(),
             wasi: wasi.build(),

@@ -72,6 +72,15 @@ enum Command {
         /// --fuel says otherwise).
         #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration_arg)]
         timeout: Duration,
+        /// The most bytes of memory the trace keeps: past it, the oldest
+        /// events and level changes are dropped (and counted), so that an
+        /// app that logs or toggles for ever cannot grow the host's memory;
+        /// --trace and --vcd then hold the latest.
+        #[arg(long, value_name = "BYTES", default_value_t = wasi_hw_host::trace::DEFAULT_MAX_BYTES)]
+        max_trace_bytes: usize,
+        /// The most bytes of log messages the host keeps (the latest).
+        #[arg(long, value_name = "BYTES", default_value_t = wasi_hw_board::host::DEFAULT_MAX_LOG_BYTES)]
+        max_log_bytes: usize,
         /// Print only the app's log, not the pins' changes and readings.
         #[arg(long)]
         quiet: bool,
@@ -137,6 +146,8 @@ fn main() -> ExitCode {
             max_handles,
             fuel,
             timeout,
+            max_trace_bytes,
+            max_log_bytes,
             quiet,
             args,
         } => {
@@ -145,6 +156,8 @@ fn main() -> ExitCode {
                 max_handles,
                 fuel,
                 timeout,
+                max_trace_bytes,
+                max_log_bytes,
             };
             run(
                 &app,
@@ -352,6 +365,17 @@ fn run(
             );
             return ExitCode::from(2);
         }
+    }
+    let trace = &state.board.trace;
+    if (trace.dropped_events, trace.dropped_levels) != (0, 0) {
+        eprintln!(
+            "warning: the trace kept its latest {} events and {} level changes; the {} events and {} level changes before them were dropped to stay within {} bytes (--max-trace-bytes)",
+            trace.events.len(),
+            trace.levels.len(),
+            trace.dropped_events,
+            trace.dropped_levels,
+            trace.max_bytes
+        );
     }
     match result.outcome {
         Outcome::Success => ExitCode::SUCCESS,

@@ -127,7 +127,7 @@ impl CoreRunner {
         limits: &Limits,
         echo: Echo,
     ) -> Result<ShimRun> {
-        let mut host = BoardHost::new(board, limits.max_handles);
+        let mut host = crate::host::board_host(board, limits);
         host.watcher = Some(crate::host::live(echo, limits));
         let data = Data {
             shim: Shim::new(host),

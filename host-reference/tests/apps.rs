@@ -343,6 +343,7 @@ fn a_misbehaving_app_is_reported_and_the_host_goes_on() {
         max_handles: 8,
         fuel: None,
         timeout: std::time::Duration::from_secs(2),
+        ..Limits::default()
     };
     let misbehave = runner(wasi_hw_artifacts::MISBEHAVE_COMPONENT);
     let cases = [

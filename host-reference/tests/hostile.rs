@@ -458,3 +458,31 @@ fn a_transaction_holds_at_most_max_transfer_length_operations_on_every_host() {
         );
     }
 }
+
+#[test]
+fn an_app_that_logs_for_ever_keeps_its_hosts_memory_within_the_budgets() {
+    // 20,000 messages of 4 KiB (80 MiB) against the default budgets: the
+    // trace keeps 32 MiB, the log 8 MiB, each its latest.
+    let body = "(local.set $i (i32.const 0))
+        (loop $log
+          (call $log (i32.const 2) (i32.const 4096) (i32.const 4096))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $log (i32.lt_u (local.get $i) (i32.const 20000))))";
+    let runs = run_everywhere(&guest(body, BUMP));
+    for run in [&runs.core, &runs.component] {
+        assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+        let trace = &run.host.board.trace;
+        assert_eq!(trace.recorded, 20_000);
+        assert_eq!(trace.dropped_events + trace.events.len() as u64, 20_000);
+        // Each line is its 4,096-byte message and less than 600 bytes more.
+        assert!(
+            (32 << 20) / 4700 < trace.events.len() && trace.events.len() <= (32 << 20) / 4096,
+            "{} lines kept",
+            trace.events.len()
+        );
+        let log = &run.host.log;
+        assert_eq!(run.host.log_dropped + log.len() as u64, 20_000);
+        let kept: usize = log.iter().map(|l| l.message.len()).sum();
+        assert!(kept <= 8 << 20 && kept > (8 << 20) - 2 * 4096 - 64 * log.len(), "{kept} bytes kept");
+    }
+}

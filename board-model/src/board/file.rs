@@ -587,10 +587,7 @@ impl Cx<'_> {
             buses,
             sensors,
             policy,
-            trace: Trace {
-                on: true,
-                ..Trace::default()
-            },
+            trace: Trace::new(true),
         })
     }
 

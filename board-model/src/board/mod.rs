@@ -161,7 +161,7 @@ impl Board {
                 continue;
             }
             for &p in &change.pins {
-                self.trace.levels.push((change.at, p, change.high));
+                self.trace.level(change.at, p, change.high);
             }
             let names: Vec<&str> = change
                 .pins
