@@ -39,8 +39,8 @@ const MAX_POLL: usize = 64;
 const MAX_LOG_MESSAGE: usize = 4096;
 
 /// The bytes of log messages a host keeps by default (with each line's own
-/// size): a guest that logs for ever keeps its latest 8 MiB.
-pub const DEFAULT_MAX_LOG_BYTES: usize = 8 << 20;
+/// size): a guest that logs for ever keeps its latest 4 MiB.
+pub const DEFAULT_MAX_LOG_BYTES: usize = 4 << 20;
 
 /// What an embedder learns of a run as it goes, and how it stops a wait:
 /// the reference host prints the trace live (`--echo`) and ends a run at

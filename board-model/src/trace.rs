@@ -66,13 +66,15 @@ pub fn err(name: &str) -> Value {
 
 /// The bytes of memory a trace keeps at most, by default: what a run on a
 /// CI runner can afford whatever its app does (`--max-trace-bytes`).
-pub const DEFAULT_MAX_BYTES: usize = 32 << 20;
+pub const DEFAULT_MAX_BYTES: usize = 24 << 20;
 
 /// The record of one run.
 ///
 /// Its memory is bounded: past [`max_bytes`](Trace::max_bytes) (counted
-/// as the events' and level changes' own sizes and their JSON values'), the
-/// oldest events and level changes are dropped and counted
+/// as the events' and level changes' own sizes and their JSON values';
+/// events have three quarters of it, level changes a quarter, so that
+/// neither starves the other), the oldest events or level changes are
+/// dropped and counted
 /// ([`dropped_events`](Trace::dropped_events),
 /// [`dropped_levels`](Trace::dropped_levels)), so that a guest that logs
 /// or toggles for ever cannot grow its host's memory. [`recorded`](Trace::recorded)
@@ -94,7 +96,7 @@ pub struct Trace {
     pub dropped_events: u64,
     /// The oldest level changes dropped to stay within `max_bytes`.
     pub dropped_levels: u64,
-    /// The bytes `events` and `levels` hold now, as `max_bytes` counts them.
+    /// The bytes `events` hold now, as `max_bytes` counts them.
     bytes: usize,
     /// Each kept event's size, as `bytes` counts it (in step with `events`).
     sizes: VecDeque<usize>,
@@ -159,12 +161,17 @@ impl Trace {
             + value_bytes(&args)
             + value_bytes(&result);
         self.recorded += 1;
-        if size > self.max_bytes {
+        let budget = self.events_budget();
+        if size > budget {
             // Larger than the whole budget: dropped at once, the rest kept.
             self.dropped_events += 1;
             return;
         }
-        self.make_room(size);
+        while self.bytes + size > budget {
+            self.events.pop_front();
+            self.bytes -= self.sizes.pop_front().unwrap_or(0);
+            self.dropped_events += 1;
+        }
         self.bytes += size;
         self.sizes.push_back(size);
         self.events.push_back(Event {
@@ -176,40 +183,24 @@ impl Trace {
         });
     }
 
-    /// Records that the pin `pin` changed to `high` at `t` (for the VCD).
+    /// The bytes events may take: three quarters of `max_bytes`.
+    fn events_budget(&self) -> usize {
+        self.max_bytes / 4 * 3
+    }
+
+    /// Records that the pin `pin` changed to `high` at `t` (for the VCD),
+    /// within a quarter of `max_bytes`.
     pub fn level(&mut self, t: Nanos, pin: usize, high: bool) {
-        if LEVEL_BYTES > self.max_bytes {
+        let most = self.max_bytes / 4 / LEVEL_BYTES;
+        if most == 0 {
             self.dropped_levels += 1;
             return;
         }
-        self.make_room(LEVEL_BYTES);
-        self.bytes += LEVEL_BYTES;
-        self.levels.push_back((t, pin, high));
-    }
-
-    /// Drops the oldest events and level changes (whichever is older)
-    /// until `more` bytes fit.
-    fn make_room(&mut self, more: usize) {
-        while self.bytes + more > self.max_bytes {
-            let event = self.events.front().map(|e| e.t);
-            let level = self.levels.front().map(|l| l.0);
-            match (event, level) {
-                (Some(e), Some(l)) if l < e => self.drop_level(),
-                (Some(_), _) => {
-                    self.events.pop_front();
-                    self.bytes -= self.sizes.pop_front().unwrap_or(0);
-                    self.dropped_events += 1;
-                }
-                (None, Some(_)) => self.drop_level(),
-                (None, None) => break,
-            }
+        if self.levels.len() >= most {
+            self.levels.pop_front();
+            self.dropped_levels += 1;
         }
-    }
-
-    fn drop_level(&mut self) {
-        self.levels.pop_front();
-        self.bytes -= LEVEL_BYTES;
-        self.dropped_levels += 1;
+        self.levels.push_back((t, pin, high));
     }
 
     /// The events recorded after the first `seen` ever recorded, those of
@@ -415,34 +406,34 @@ mod tests {
 
     #[test]
     fn past_its_budget_a_trace_drops_the_oldest_and_counts_them() {
-        let mut t = Trace {
-            on: true,
-            ..Trace::default()
-        };
+        let mut t = Trace::new(true);
         t.log(0, "info", "first");
         let one = t.bytes;
-        // Room for three events of that size and two level changes.
-        t.max_bytes = 3 * one + 2 * LEVEL_BYTES;
+        // Three quarters: room for three events of that size; a quarter:
+        // room for `levels` level changes.
+        t.max_bytes = 4 * one;
+        let levels = one / LEVEL_BYTES;
         t.level(1, 0, true);
         t.log(2, "info", "secnd");
         t.log(3, "info", "third");
-        t.level(4, 0, false);
-        t.log(5, "info", "forth");
-        // "first" went for "forth"; the level change at 1 is the oldest
-        // thing left, and goes for one at 6.
-        t.level(6, 0, true);
+        t.log(4, "info", "forth");
+        for k in 0..levels as u64 {
+            t.level(10 + k, 0, k % 2 == 0);
+        }
+        // "first" went for "forth", and the level change at 1 for the last.
         let messages: Vec<&str> = t
             .events
             .iter()
             .map(|e| e.args["message"].as_str().unwrap())
             .collect();
         assert_eq!(messages, ["secnd", "third", "forth"]);
-        assert_eq!(t.levels, [(4, 0, false), (6, 0, true)]);
+        assert_eq!(t.levels.len(), levels);
+        assert_eq!(t.levels.front(), Some(&(10, 0, true)));
         assert_eq!((t.recorded, t.dropped_events, t.dropped_levels), (4, 1, 1));
-        assert!(t.bytes <= t.max_bytes);
+        assert!(t.bytes <= t.max_bytes / 4 * 3);
         // A reader that saw the first two recorded gets the last two.
         let since: Vec<u64> = t.since(2).map(|e| e.t).collect();
-        assert_eq!(since, [3, 5]);
+        assert_eq!(since, [3, 4]);
         // One that saw only the dropped one gets all that is kept.
         assert_eq!(t.since(1).count(), 3);
         // An event larger than the whole budget is dropped at once.
