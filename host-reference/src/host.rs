@@ -79,6 +79,7 @@ pub fn live(echo: Echo, limits: &Limits) -> Box<dyn Watcher + Send> {
         echo,
         echoed: 0,
         wall_deadline: std::time::Instant::now().checked_add(limits.timeout),
+        timeout: limits.timeout,
     })
 }
 
@@ -104,23 +105,37 @@ struct Live {
     echoed: u64,
     /// When the run must end, wall clock.
     wall_deadline: Option<std::time::Instant>,
+    /// The limit, for the message.
+    timeout: Duration,
 }
 
 impl Watcher for Live {
-    /// Under real time a wait sleeps, and epoch interruption stops only
-    /// wasm code: a wait that would pass the wall-clock limit sleeps until
-    /// the limit and stops the app.
+    /// Epoch interruption stops only wasm code, so a wait checks the
+    /// wall-clock limit itself. Under real time a wait sleeps: one that
+    /// would pass the limit sleeps until it and stops the app. Under
+    /// virtual time a wait moves the clock from event to event (a sensor's
+    /// samples, checked against a threshold), which may go on for ever:
+    /// each step checks that the limit has not passed.
     fn before_wait(&mut self, board: &mut Board, t: Nanos) -> Result<(), String> {
-        if let Some(limit) = self.wall_deadline
-            && !board.clock.is_virtual()
-        {
+        let Some(limit) = self.wall_deadline else {
+            return Ok(());
+        };
+        let stopped = || {
+            format!(
+                "the app waited past its wall-clock limit of {:?} (--timeout) and was stopped",
+                self.timeout
+            )
+        };
+        if board.clock.is_virtual() {
+            if std::time::Instant::now() >= limit {
+                return Err(stopped());
+            }
+        } else {
             let now = board.now();
             let left = limit.saturating_duration_since(std::time::Instant::now());
             if Duration::from_nanos(t.saturating_sub(now)) > left {
                 std::thread::sleep(left);
-                return Err(
-                    "the app waited past its wall-clock limit and was stopped (--timeout)".into(),
-                );
+                return Err(stopped());
             }
         }
         Ok(())

@@ -507,5 +507,5 @@ fn a_real_time_sleep_past_the_timeout_is_stopped() {
         "the host slept past its timeout"
     );
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).starts_with("error: the app was stopped: the app waited past its wall-clock limit and was stopped (--timeout)"), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).starts_with("error: the app was stopped: the app waited past its wall-clock limit of 300ms (--timeout) and was stopped"), "{}", text(&o.stderr));
 }

@@ -37,10 +37,14 @@ fn guest(body: &str, realloc: &str) -> Vec<u8> {
   (import "wasi-hw:hal/timer@0.1.0" "[static]one-shot.after" (func $one_shot_after (param i64 i32)))
   (import "wasi-hw:hal/timer@0.1.0" "[method]one-shot.subscribe" (func $subscribe (param i32) (result i32)))
   (import "wasi-hw:hal/poll@0.1.0" "poll" (func $poll (param i32 i32 i32 i64 i32)))
+  (import "wasi-hw:hal/sensor@0.1.0" "open" (func $sensor_open (param i32 i32 i32)))
+  (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.start" (func $sensor_start (param i32 i32)))
+  (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.subscribe-threshold" (func $threshold (param i32 i32 f64 i32 i32)))
   (memory (export "memory") 1)
   (data (i32.const 16) "out")
   (data (i32.const 32) "bus")
   (data (i32.const 48) "\ff\fe")
+  (data (i32.const 64) "motion")
   (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) {realloc})
   ;; Opens pin "out" as a push-pull output; its handle is at 260.
   (func $open_out
@@ -117,10 +121,14 @@ struct Runs {
 }
 
 fn run_everywhere(core: &[u8]) -> Runs {
+    run_everywhere_within(core, &Limits::default())
+}
+
+fn run_everywhere_within(core: &[u8], limits: &Limits) -> Runs {
     let [typed, dispatch] = [Adapter::Typed, Adapter::Dispatch].map(|adapter| {
         CoreRunner::with_adapter(core, adapter)
             .unwrap()
-            .run(board(), &["case".to_string()], &Limits::default())
+            .run(board(), &["case".to_string()], limits)
             .unwrap()
     });
     assert_eq!(
@@ -133,12 +141,7 @@ fn run_everywhere(core: &[u8]) -> Runs {
     );
     let component = Runner::new(&component(core), false)
         .unwrap()
-        .run(
-            board(),
-            &["case".to_string()],
-            &Limits::default(),
-            Echo::Off,
-        )
+        .run(board(), &["case".to_string()], limits, Echo::Off)
         .unwrap();
     Runs {
         core: typed,
@@ -487,6 +490,35 @@ fn an_app_that_logs_for_ever_keeps_its_hosts_memory_within_the_budgets() {
         assert!(
             kept <= 4 << 20 && kept > (4 << 20) - 2 * 4096 - 64 * log.len(),
             "{kept} bytes kept"
+        );
+    }
+}
+
+#[test]
+fn a_wait_for_a_threshold_never_crossed_is_ended_by_the_timeout_on_every_host() {
+    // The accelerometer "motion" samples every 10 ms a sine of peak 5 m/s²;
+    // the guest waits, with no timeout, for acceleration-x above 1000.
+    // Under virtual time the host checks every sample, for ever, unless the
+    // wait itself looks at the wall clock.
+    let body = "(call $sensor_open (i32.const 64) (i32.const 6) (i32.const 256))
+        (call $sensor_start (i32.load (i32.const 260)) (i32.const 512))
+        (call $threshold (i32.load (i32.const 260)) (i32.const 3) (f64.const 1000) (i32.const 1) (i32.const 600))
+        (i32.store (i32.const 700) (i32.load (i32.const 604)))
+        (call $poll (i32.const 700) (i32.const 1) (i32.const 0) (i64.const 0) (i32.const 800))";
+    let limits = Limits {
+        timeout: std::time::Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let runs = run_everywhere_within(&guest(body, BUMP), &limits);
+    for run in [&runs.core, &runs.component] {
+        let Outcome::Trapped(m) = &run.outcome else {
+            panic!("{:?}", run.outcome)
+        };
+        assert!(
+            m.starts_with(
+                "the app was stopped: the app waited past its wall-clock limit of 300ms (--timeout)"
+            ),
+            "{m}"
         );
     }
 }
