@@ -67,6 +67,12 @@ const GUEST: &str = r#"
     (call $show (local.get 0) (local.get 1) (local.get 2) (i32.const 96))
     (i32.load16_u (i32.const 96)))
   (func (export "drop-pin") (param i32) (call $pin_drop (local.get 0)))
+  ;; Counts to its argument: a guest of millions of instructions.
+  (func (export "spin") (param $n i32) (result i32) (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $i))
   ;; pin.name, whose string the shim copies in through `cabi_realloc`:
   ;; its pointer and length at 128.
   (func (export "pin-name") (param i32)
@@ -254,5 +260,18 @@ fn each_import_gives_its_exact_result_and_a_bad_handle_traps() {
         }
         assert_eq!(g.call::<_, ()>("drop-pin", pin), Err(Error::InvalidHandle));
         assert_eq!(g.call::<_, i32>("open-backlight", ()), Ok(pin), "reopened");
+    });
+}
+
+/// In this crate's dev profile (no settings for wasmi, as in a firmware
+/// team's own crate), a guest loop of 2 million iterations (about 8 million
+/// instructions) runs to its end: unoptimised, wasmi's tail-call dispatch
+/// made a native call per instruction and overflowed the test thread's
+/// stack, aborting the process; wasi-hw-shim turns on its auto-dispatch.
+#[test]
+fn a_long_guest_loop_runs_in_an_unoptimised_build() {
+    both_adapters(|dispatch| {
+        let mut g = Guest::new(dispatch, true);
+        assert_eq!(g.call::<_, i32>("spin", 2_000_000), Ok(2_000_000));
     });
 }
