@@ -149,7 +149,8 @@ impl CoreRunner {
                 message = Some(m.to_string())
             })
         })();
-        let data = store.into_data();
+        let mut data = store.into_data();
+        let realloc_error = data.shim.take_realloc_error();
         let mut host = data
             .shim
             .into_host()
@@ -157,22 +158,39 @@ impl CoreRunner {
         let outcome = match ran {
             Ok(Ran::Ok) => Outcome::Success,
             Ok(Ran::Err) => Outcome::Failed(message.unwrap_or_default()),
-            Err(e) => Outcome::Trapped(describe(&e, host.trap.take(), limits)),
+            Err(e) => Outcome::Trapped(describe(&e, host.trap.take(), realloc_error, limits)),
         };
         crate::host::finish(&mut host);
         Ok(ShimRun { outcome, host })
     }
 }
 
-fn describe(e: &wasmi::Error, host: Option<String>, limits: &Limits) -> String {
+/// Why a run ended in `e`: the board host's reason (`host`), else fuel,
+/// else the trap, with the cause of a `cabi_realloc` that trapped
+/// (`realloc`).
+fn describe(
+    e: &wasmi::Error,
+    host: Option<String>,
+    realloc: Option<wasmi::Error>,
+    limits: &Limits,
+) -> String {
     if let Some(m) = host {
         return format!("the app was stopped: {m}");
     }
-    if let Some(wasmi::TrapCode::OutOfFuel) = e.as_trap_code() {
+    let realloc_failed = matches!(
+        e.downcast_ref::<s::wasmi::Trap>(),
+        Some(s::wasmi::Trap(wasi_hw_shim::runtime::Error::Realloc))
+    );
+    // A cabi_realloc that ran out of fuel ran out of the app's fuel.
+    let cause = realloc.as_ref().filter(|_| realloc_failed);
+    if let Some(wasmi::TrapCode::OutOfFuel) = cause.unwrap_or(e).as_trap_code() {
         return format!(
             "the app used all its fuel ({}) and was stopped (--fuel)",
             limits.fuel.unwrap_or(DEFAULT_FUEL)
         );
+    }
+    if let Some(cause) = cause {
+        return format!("the app trapped in its cabi_realloc, called by the host: {cause}");
     }
     match e.downcast_ref::<s::wasmi::Trap>() {
         Some(t) => format!("the app trapped: {t}"),

@@ -291,8 +291,13 @@ fn a_realloc_that_answers_garbage_traps() {
         "(i32.const 65535)",
         "(i32.const 2049)",
     ] {
+        // The host's first call of cabi_realloc: the app's arguments.
         let m = trap("(call $list_pins (i32.const 512))", garbage);
-        assert!(m.contains("cabi_realloc failed"), "{garbage}: {m}");
+        assert_eq!(
+            m,
+            "the app trapped: cabi_realloc returned a pointer out of bounds or misaligned for the size and alignment asked",
+            "{garbage}"
+        );
     }
 }
 
@@ -301,6 +306,53 @@ fn a_realloc_that_traps_is_reported() {
     // wasmi reports the guest's own trap, from inside its cabi_realloc.
     let m = trap("(call $list_pins (i32.const 512))", "unreachable");
     assert!(m.contains("unreachable"), "{m}");
+}
+
+/// A `cabi_realloc` that answers the host's first two calls (the app's
+/// arguments) and then does `then`.
+fn realloc_then(then: &str) -> String {
+    format!(
+        "(i32.store (i32.const 4000) (i32.add (i32.load (i32.const 4000)) (i32.const 1)))
+         (if (i32.gt_u (i32.load (i32.const 4000)) (i32.const 2)) (then {then}))
+         (i32.const 2048)"
+    )
+}
+
+#[test]
+fn a_realloc_that_traps_in_an_import_is_reported_with_its_cause() {
+    let m = trap(
+        "(call $list_pins (i32.const 512))",
+        &realloc_then("unreachable"),
+    );
+    assert_eq!(
+        m,
+        "the app trapped in its cabi_realloc, called by the host: wasm `unreachable` instruction executed"
+    );
+}
+
+#[test]
+fn a_realloc_that_spins_in_an_import_runs_out_of_the_apps_fuel() {
+    let core = guest(
+        "(call $list_pins (i32.const 512))",
+        &realloc_then("(loop $spin (br $spin))"),
+    );
+    let limits = Limits {
+        fuel: Some(1_000_000),
+        ..Limits::default()
+    };
+    for adapter in [Adapter::Typed, Adapter::Dispatch] {
+        let run = CoreRunner::with_adapter(&core, adapter)
+            .unwrap()
+            .run(board(), &["case".to_string()], &limits)
+            .unwrap();
+        let Outcome::Trapped(m) = run.outcome else {
+            panic!("{:?}", run.outcome)
+        };
+        assert_eq!(
+            m,
+            "the app used all its fuel (1000000) and was stopped (--fuel)"
+        );
+    }
 }
 
 #[test]

@@ -56,11 +56,13 @@ pub fn call_run<C: AsContextMut>(
         if size == 0 {
             return Ok(align);
         }
-        let realloc = realloc.ok_or_else(|| err(Error::Realloc))?;
+        let realloc = realloc.ok_or_else(|| {
+            missing(&"the guest exports no cabi_realloc (func (param i32 i32 i32 i32) (result i32)), which its arguments need")
+        })?;
         let ptr = realloc.call(&mut *ctx, (0, 0, align as i32, size as i32))? as u32;
         let len = memory.data(&*ctx).len();
         if aligned(ptr, align).is_err() || range(len, ptr, size).is_err() {
-            return Err(err(Error::Realloc));
+            return Err(err(Error::ReallocPointer));
         }
         Ok(ptr)
     };

@@ -97,7 +97,7 @@ impl<G: Guest<T> + ?Sized, T, U> Guest<U> for Project<'_, G, T, U> {
 /// Allocates `size` bytes aligned to `align` in the guest through its
 /// `cabi_realloc`, for a list of `len` elements of `elem_size` bytes, and
 /// checks the answer: a pointer that is misaligned or does not leave room
-/// for `size` bytes in memory is [`Error::Realloc`]. An empty list
+/// for `size` bytes in memory is [`Error::ReallocPointer`]. An empty list
 /// allocates nothing.
 pub fn alloc<T, G: Guest<T> + ?Sized>(
     guest: &mut G,
@@ -112,7 +112,7 @@ pub fn alloc<T, G: Guest<T> + ?Sized>(
     }
     let ptr = guest.realloc(0, 0, align, size)?;
     if aligned(ptr, align).is_err() || range(guest.memory().len(), ptr, size).is_err() {
-        return Err(Error::Realloc);
+        return Err(Error::ReallocPointer);
     }
     Ok(ptr)
 }
@@ -243,9 +243,15 @@ mod tests {
 
     #[test]
     fn realloc_answers_that_do_not_fit_or_are_misaligned_are_errors() {
-        assert_eq!(lower_bytes(&mut fake(60), b"hello"), Err(Error::Realloc));
-        assert_eq!(alloc(&mut fake(u32::MAX), 1, 1, 1), Err(Error::Realloc));
-        assert_eq!(alloc(&mut fake(4), 2, 8, 8), Err(Error::Realloc));
+        assert_eq!(
+            lower_bytes(&mut fake(60), b"hello"),
+            Err(Error::ReallocPointer)
+        );
+        assert_eq!(
+            alloc(&mut fake(u32::MAX), 1, 1, 1),
+            Err(Error::ReallocPointer)
+        );
+        assert_eq!(alloc(&mut fake(4), 2, 8, 8), Err(Error::ReallocPointer));
         assert_eq!(alloc(&mut fake(8), 2, 8, 8), Ok(8));
         assert_eq!(alloc(&mut fake(8), usize::MAX, 8, 8), Err(Error::TooLong));
         assert_eq!(alloc(&mut fake(8), 1 << 30, 8, 8), Err(Error::TooLong));

@@ -69,9 +69,12 @@ pub enum Error {
     HandleBorrowed,
     /// A list longer than the shim accepts.
     TooLong,
-    /// The guest's `cabi_realloc` failed, trapped, is missing, or returned a
-    /// pointer that is out of bounds or misaligned.
+    /// The guest's `cabi_realloc` failed: it trapped (the engine adapter
+    /// keeps the cause) or cannot be called.
     Realloc,
+    /// The guest's `cabi_realloc` returned a pointer that leaves memory for
+    /// the size asked, or is not aligned as asked.
+    ReallocPointer,
     /// The guest called the host again while the host was calling it (from
     /// its `cabi_realloc`), which the canonical ABI forbids.
     Reentered,
@@ -111,6 +114,9 @@ impl Error {
             Error::HandleBorrowed => "resource dropped while borrowed",
             Error::TooLong => "list too long",
             Error::Realloc => "cabi_realloc failed",
+            Error::ReallocPointer => {
+                "cabi_realloc returned a pointer out of bounds or misaligned for the size and alignment asked"
+            }
             Error::Reentered => "the guest called the host from cabi_realloc",
             Error::Trap(message) => message,
         }

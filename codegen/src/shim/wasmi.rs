@@ -157,6 +157,9 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                 /// The guest's resources.
                 pub tables: #tables,
                 exports: Option<Exports>,
+                /// Why the guest's `cabi_realloc` failed, when it trapped
+                /// (the call traps with `rt::Error::Realloc`).
+                realloc_error: Option<::wasmi::Error>,
             }
 
             #[derive(Clone, Copy)]
@@ -168,7 +171,14 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
             impl<H: Host, #(#plain),*> #shim {
                 /// The shim over `host`, with empty tables.
                 pub fn new(host: H) -> Self {
-                    Shim { host: Some(host), tables: super::Tables::new(), exports: None }
+                    Shim { host: Some(host), tables: super::Tables::new(), exports: None, realloc_error: None }
+                }
+
+                /// Why the guest's `cabi_realloc` trapped, if a call ended
+                /// in `rt::Error::Realloc` because it did: its own trap
+                /// (`unreachable`, out of fuel, ...) as wasmi gave it.
+                pub fn take_realloc_error(&mut self) -> Option<::wasmi::Error> {
+                    self.realloc_error.take()
                 }
 
                 /// The firmware's host. `None` only while the shim is
@@ -235,15 +245,19 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                 #[inline(never)]
                 fn realloc(&mut self, old_ptr: u32, old_size: u32, align: u32, new_size: u32) -> Result<u32, rt::Error> {
                     let Some(realloc) = self.exports.realloc else {
-                        return Err(rt::Error::Realloc);
+                        return Err(rt::Error::Trap(&"the guest exports no cabi_realloc (func (param i32 i32 i32 i32) (result i32)), which this call needs"));
                     };
-                    realloc
-                        .call(&mut *self.caller, (old_ptr as i32, old_size as i32, align as i32, new_size as i32))
-                        .map(|p| p as u32)
-                        .map_err(|e| match e.downcast_ref::<Trap>() {
-                            Some(Trap(inner)) => *inner,
-                            None => rt::Error::Realloc,
-                        })
+                    match realloc.call(&mut *self.caller, (old_ptr as i32, old_size as i32, align as i32, new_size as i32)) {
+                        Ok(p) => Ok(p as u32),
+                        Err(e) => match e.downcast_ref::<Trap>() {
+                            Some(Trap(inner)) => Err(*inner),
+                            None => {
+                                // Kept for the embedder's report.
+                                (self.get)(self.caller.data_mut()).realloc_error = Some(e);
+                                Err(rt::Error::Realloc)
+                            }
+                        },
+                    }
                 }
             }
 

@@ -3708,6 +3708,9 @@ pub mod wasmi {
             PROBES_PROBE,
         >,
         exports: Option<Exports>,
+        /// Why the guest's `cabi_realloc` failed, when it trapped
+        /// (the call traps with `rt::Error::Realloc`).
+        realloc_error: Option<::wasmi::Error>,
     }
     #[derive(Clone, Copy)]
     struct Exports {
@@ -3739,7 +3742,14 @@ pub mod wasmi {
                 host: Some(host),
                 tables: super::Tables::new(),
                 exports: None,
+                realloc_error: None,
             }
+        }
+        /// Why the guest's `cabi_realloc` trapped, if a call ended
+        /// in `rt::Error::Realloc` because it did: its own trap
+        /// (`unreachable`, out of fuel, ...) as wasmi gave it.
+        pub fn take_realloc_error(&mut self) -> Option<::wasmi::Error> {
+            self.realloc_error.take()
         }
         /// The firmware's host. `None` only while the shim is
         /// calling the guest's `cabi_realloc` (firmware code does
@@ -3904,18 +3914,29 @@ pub mod wasmi {
             new_size: u32,
         ) -> Result<u32, rt::Error> {
             let Some(realloc) = self.exports.realloc else {
-                return Err(rt::Error::Realloc);
+                return Err(
+                    rt::Error::Trap(
+                        &"the guest exports no cabi_realloc (func (param i32 i32 i32 i32) (result i32)), which this call needs",
+                    ),
+                );
             };
-            realloc
+            match realloc
                 .call(
                     &mut *self.caller,
                     (old_ptr as i32, old_size as i32, align as i32, new_size as i32),
                 )
-                .map(|p| p as u32)
-                .map_err(|e| match e.downcast_ref::<Trap>() {
-                    Some(Trap(inner)) => *inner,
-                    None => rt::Error::Realloc,
-                })
+            {
+                Ok(p) => Ok(p as u32),
+                Err(e) => {
+                    match e.downcast_ref::<Trap>() {
+                        Some(Trap(inner)) => Err(*inner),
+                        None => {
+                            (self.get)(self.caller.data_mut()).realloc_error = Some(e);
+                            Err(rt::Error::Realloc)
+                        }
+                    }
+                }
+            }
         }
     }
     /// Defines every import of the world in `linker` through
