@@ -14,6 +14,11 @@
 //!
 //! `bash` blocks are set-up for the reader's shell (`export PATH=...`) and
 //! are not run.
+//!
+//! `cargo run -p PACKAGE -- ARGS` of one of the workspace's commands runs
+//! the binary built just before (with the workspace's other binaries) with
+//! ARGS: the same program, without a `cargo run` whose feature selection
+//! for one package rebuilt wasmtime in CI, twice (7 minutes).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -21,6 +26,26 @@ use std::process::{Command, ExitCode};
 use anyhow::{Context, Result, bail};
 
 use crate::step::{say, step};
+
+/// The workspace's commands: (package, binary, what it is).
+const BINARIES: [(&str, &str, &str); 3] = [
+    ("wasi-hw-host", "wasi-hw", "the reference host"),
+    ("wasi-hw-codegen", "wasi-hw-codegen", "the generator"),
+    (
+        "wasi-hw-conformance",
+        "wasi-hw-conformance",
+        "the conformance runner",
+    ),
+];
+
+/// `command` with `cargo run -p PACKAGE --` of one of [`BINARIES`] as its
+/// binary, or `None` for any other command.
+fn as_binary(command: &str) -> Option<String> {
+    let rest = command.strip_prefix("cargo run -p ")?;
+    let (package, args) = rest.split_once(" -- ")?;
+    let (_, bin, _) = BINARIES.iter().find(|(p, _, _)| *p == package.trim())?;
+    Some(format!("{bin} {args}"))
+}
 
 /// READMEs whose `sh` blocks a test runs whole, and that test.
 pub const RUN_BY_TESTS: [(&str, &str); 1] =
@@ -139,11 +164,7 @@ pub fn run(root: &Path) -> Result<ExitCode> {
         }
     }
     // The workspace's commands, on the PATH.
-    for (bin, what) in [
-        ("wasi-hw", "the reference host"),
-        ("wasi-hw-codegen", "the generator"),
-        ("wasi-hw-conformance", "the conformance runner"),
-    ] {
+    for (_, bin, what) in BINARIES {
         crate::examples::workspace_bin(root, bin, what)?;
     }
     let target =
@@ -173,10 +194,16 @@ pub fn run(root: &Path) -> Result<ExitCode> {
                 skipped += 1;
                 continue;
             }
-            step(&format!("{at}: {}", line.command), || {
+            let command = as_binary(&line.command).unwrap_or_else(|| line.command.clone());
+            let title = if command == line.command {
+                format!("{at}: {command}")
+            } else {
+                format!("{at}: {} (as `{command}`)", line.command)
+            };
+            step(&title, || {
                 let status = Command::new("sh")
                     .arg("-c")
-                    .arg(&line.command)
+                    .arg(&command)
                     .current_dir(root.join(&line.dir))
                     .env("PATH", &path)
                     .status()
@@ -198,6 +225,20 @@ pub fn run(root: &Path) -> Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cargo_run_of_a_workspace_command_runs_its_binary() {
+        assert_eq!(
+            as_binary("cargo run -p wasi-hw-host -- run app.wasm --board b.toml -- 3").as_deref(),
+            Some("wasi-hw run app.wasm --board b.toml -- 3")
+        );
+        assert_eq!(
+            as_binary("cargo run -p wasi-hw-conformance -- --host reference").as_deref(),
+            Some("wasi-hw-conformance --host reference")
+        );
+        assert_eq!(as_binary("cargo run -p blinky -- 3"), None);
+        assert_eq!(as_binary("cargo build -p wasi-hw-host"), None);
+    }
 
     #[test]
     fn commands_are_read_with_their_folder_reason_and_line() {
