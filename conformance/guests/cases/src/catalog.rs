@@ -146,7 +146,7 @@ pub const CASES: &[(&str, &str, &str)] = &[
     (
         "i2c-invalid-arguments",
         "i2c.bus.read",
-        "zero-length reads, over-long transfers and out-of-range addresses are invalid-argument",
+        "zero-length reads, over-long transfers, transactions of too many operations and out-of-range addresses are invalid-argument",
     ),
     (
         "i2c-address-not-permitted",

@@ -299,6 +299,11 @@ fn run(args: &hw::Args) -> Check {
                     .err(),
                 invalid
             );
+            // At most max-transfer-length (64 here) operations.
+            let reads: alloc::vec::Vec<i2c::Operation> =
+                (0..65).map(|_| i2c::Operation::Read(1)).collect();
+            same!(bus.transaction(seven(0x20), &reads).err(), invalid);
+            same!(bus.transaction(seven(0x20), &reads[..64])?.len(), 64);
             Ok(())
         }
         "i2c-address-not-permitted" => {
