@@ -75,42 +75,26 @@ fn run(bytes: &[u8]) -> Outcome {
 }
 
 /// The core module `core` (from [`guest`]) made a component of world
-/// `wasi-hw:hal/app`: it gets the world's description from a guest-sdk
+/// `wasi-hw:hal/app`, with the world's description taken from a guest-sdk
 /// build (blinky's core module), as wit-bindgen would have embedded it.
 fn component(core: &[u8]) -> Vec<u8> {
     let blinky = std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap();
+    let (_, app) = wit_component::metadata::decode(&blinky).unwrap();
     let mut module = core.to_vec();
-    for payload in wasmparser::Parser::new(0).parse_all(&blinky) {
-        if let wasmparser::Payload::CustomSection(c) = payload.unwrap()
-            && c.name().starts_with("component-type")
-        {
-            let mut section = Vec::new();
-            leb128(&mut section, c.name().len() as u64);
-            section.extend_from_slice(c.name().as_bytes());
-            section.extend_from_slice(c.data());
-            module.push(0);
-            leb128(&mut module, section.len() as u64);
-            module.extend_from_slice(&section);
-        }
-    }
+    wit_component::embed_component_metadata(
+        &mut module,
+        &app.resolve,
+        app.world,
+        wit_component::StringEncoding::UTF8,
+        false,
+    )
+    .unwrap();
     wit_component::ComponentEncoder::default()
         .validate(true)
         .module(&module)
         .unwrap()
         .encode()
         .unwrap()
-}
-
-fn leb128(out: &mut Vec<u8>, mut n: u64) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 /// What a guest did on each host: the core module on both wasmi adapters
