@@ -98,8 +98,6 @@ pub struct Trace {
     pub dropped_levels: u64,
     /// The bytes `events` hold now, as `max_bytes` counts them.
     bytes: usize,
-    /// Each kept event's size, as `bytes` counts it (in step with `events`).
-    sizes: VecDeque<usize>,
 }
 
 impl Default for Trace {
@@ -113,7 +111,6 @@ impl Default for Trace {
             dropped_events: 0,
             dropped_levels: 0,
             bytes: 0,
-            sizes: VecDeque::new(),
         }
     }
 }
@@ -133,6 +130,11 @@ fn value_bytes(v: &Value) -> usize {
         }
         _ => NODE,
     }
+}
+
+/// The bytes an event takes, as a trace's budget counts them.
+fn event_bytes(op: &str, args: &Value, result: &Value) -> usize {
+    core::mem::size_of::<Event>() + op.len() + value_bytes(args) + value_bytes(result)
 }
 
 /// The bytes one level change takes.
@@ -155,11 +157,7 @@ impl Trace {
         args: Value,
         result: Value,
     ) {
-        let size = core::mem::size_of::<Event>()
-            + core::mem::size_of::<usize>()
-            + op.len()
-            + value_bytes(&args)
-            + value_bytes(&result);
+        let size = event_bytes(op, &args, &result);
         self.recorded += 1;
         let budget = self.events_budget();
         if size > budget {
@@ -168,12 +166,13 @@ impl Trace {
             return;
         }
         while self.bytes + size > budget {
-            self.events.pop_front();
-            self.bytes -= self.sizes.pop_front().unwrap_or(0);
+            let Some(old) = self.events.pop_front() else {
+                break;
+            };
+            self.bytes -= event_bytes(&old.op, &old.args, &old.result);
             self.dropped_events += 1;
         }
         self.bytes += size;
-        self.sizes.push_back(size);
         self.events.push_back(Event {
             t,
             interface,
