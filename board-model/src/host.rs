@@ -571,16 +571,17 @@ impl s::log::Log for BoardHost {
         if level_rank(level) >= level_rank(self.min_level) {
             self.board.trace.log(t, level_name(level), message);
             let size = core::mem::size_of::<LogLine>() + message.len();
-            while self.log_bytes + size > self.max_log_bytes {
-                let Some(old) = self.log.pop_front() else {
-                    break;
-                };
-                self.log_bytes -= core::mem::size_of::<LogLine>() + old.message.len();
-                self.log_dropped += 1;
-            }
             if size > self.max_log_bytes {
+                // Larger than the whole budget: dropped, the rest kept.
                 self.log_dropped += 1;
             } else {
+                while self.log_bytes + size > self.max_log_bytes {
+                    let Some(old) = self.log.pop_front() else {
+                        break;
+                    };
+                    self.log_bytes -= core::mem::size_of::<LogLine>() + old.message.len();
+                    self.log_dropped += 1;
+                }
                 self.log_bytes += size;
                 self.log.push_back(LogLine {
                     t,
