@@ -15,7 +15,7 @@
 //! `bash` blocks are set-up for the reader's shell (`export PATH=...`) and
 //! are not run.
 //!
-//! `cargo run -p PACKAGE -- ARGS` of one of the workspace's commands runs
+//! `cargo run [-q] -p PACKAGE -- ARGS` of one of the workspace's commands runs
 //! the binary built just before (with the workspace's other binaries) with
 //! ARGS: the same program, without a `cargo run` whose feature selection
 //! for one package rebuilt wasmtime in CI, twice (7 minutes).
@@ -41,7 +41,12 @@ const BINARIES: [(&str, &str, &str); 3] = [
 /// `command` with `cargo run -p PACKAGE --` of one of [`BINARIES`] as its
 /// binary, or `None` for any other command.
 fn as_binary(command: &str) -> Option<String> {
-    let rest = command.strip_prefix("cargo run -p ")?;
+    let rest = command.strip_prefix("cargo run ")?;
+    let rest = ["-q ", "--quiet "]
+        .iter()
+        .find_map(|q| rest.strip_prefix(q))
+        .unwrap_or(rest);
+    let rest = rest.strip_prefix("-p ")?;
     let (package, args) = rest.split_once(" -- ")?;
     let (_, bin, _) = BINARIES.iter().find(|(p, _, _)| *p == package.trim())?;
     Some(format!("{bin} {args}"))
@@ -235,6 +240,10 @@ mod tests {
         assert_eq!(
             as_binary("cargo run -p wasi-hw-conformance -- --host reference").as_deref(),
             Some("wasi-hw-conformance --host reference")
+        );
+        assert_eq!(
+            as_binary("cargo run -q -p wasi-hw-host -- run a.wasm --board b.toml").as_deref(),
+            Some("wasi-hw run a.wasm --board b.toml")
         );
         assert_eq!(as_binary("cargo run -p blinky -- 3"), None);
         assert_eq!(as_binary("cargo build -p wasi-hw-host"), None);
