@@ -78,7 +78,6 @@ impl<T, const N: usize, const TAG: u8> Table<T, N, TAG> {
     fn index(handle: u32) -> Result<usize, Error> {
         match Self::position(handle) {
             Some(i) => Ok(i),
-            None if TAG == 0 => Err(Error::InvalidHandle),
             None => Err(handle_error(handle, TAG)),
         }
     }
