@@ -392,6 +392,11 @@ impl Runner {
         );
         if self.fuel {
             store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
+        } else if let Some(fuel) = limits.fuel {
+            // Without this the limit would be ignored and the app run on.
+            wasmtime::bail!(
+                "a fuel limit ({fuel}) on a runner made without fuel: make it with `Runner::new(bytes, true)`"
+            );
         }
         // The runner's ticker advances the epoch every TICK.
         store.set_epoch_deadline((limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64);

@@ -439,6 +439,28 @@ fn fuel_stops_a_spinning_app() {
 }
 
 #[test]
+fn a_fuel_limit_on_a_runner_made_without_fuel_is_refused_not_ignored() {
+    let runner =
+        Runner::from_file(Path::new(wasi_hw_artifacts::MISBEHAVE_COMPONENT), false).unwrap();
+    let limits = Limits {
+        fuel: Some(1_000_000),
+        ..Limits::default()
+    };
+    let Err(e) = runner.run(
+        board(&demo_text()),
+        &["spin".to_string()],
+        &limits,
+        Echo::Off,
+    ) else {
+        panic!("the run went ahead without its fuel limit")
+    };
+    assert_eq!(
+        e.to_string(),
+        "a fuel limit (1000000) on a runner made without fuel: make it with `Runner::new(bytes, true)`"
+    );
+}
+
+#[test]
 fn sensors_follow_their_waveforms_and_recordings_in_virtual_time() {
     // "ambient" from waveforms: a ramp, a constant and a sine.
     let waveforms = demo_text().replace("device = { bus = \"sensor-bus\", address = 0x76 }\n", "").replace(

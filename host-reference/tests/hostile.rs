@@ -1,9 +1,10 @@
-//! Hostile guests against the generated no_std shim on wasmi: hand-written
-//! core modules that send what no honest guest would. Each one must end in
-//! a clean trap that says what was wrong, and the host must go on to serve
-//! the next guest. Where the spec defines an answer for an extreme (a list
-//! past the host's limit, a timeout past the end of time), the same module,
-//! made a component, runs on wasmtime too, and both hosts must give that
+//! Hostile guests: hand-written core modules that send what no honest guest
+//! would, run on every host: through the generated no_std shim on both
+//! wasmi adapters (which must agree) and, made a component, on wasmtime.
+//! Each must end in a clean trap that says what was wrong, having done on
+//! every host the same before it, and the host must go on to serve the next
+//! guest. Where the spec defines an answer for an extreme (a list past the
+//! host's limit, a timeout past the end of time), every host must give that
 //! answer rather than trap.
 
 use std::path::Path;
@@ -28,10 +29,16 @@ fn guest(body: &str, realloc: &str) -> Vec<u8> {
   (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.set-high" (func $set_high (param i32 i32)))
   (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.is-high" (func $is_high (param i32 i32)))
   (import "wasi-hw:hal/gpio@0.1.0" "[resource-drop]pin" (func $drop_pin (param i32)))
+  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.reconfigure" (func $reconfigure (param i32 i32 i32 i32 i32 i32)))
+  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.wait-for-edge" (func $wait_for_edge (param i32 i32 i32 i64 i32)))
+  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.subscribe" (func $pin_subscribe (param i32 i32 i32)))
   (import "wasi-hw:hal/i2c@0.1.0" "open" (func $bus_open (param i32 i32 i32)))
+  (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.read" (func $read (param i32 i32 i32 i32 i32)))
   (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.write" (func $write (param i32 i32 i32 i32 i32 i32)))
+  (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.write-read" (func $write_read (param i32 i32 i32 i32 i32 i32 i32)))
   (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.transaction" (func $transaction (param i32 i32 i32 i32 i32 i32)))
   (import "wasi-hw:hal/log@0.1.0" "log" (func $log (param i32 i32 i32)))
+  (import "wasi-hw:hal/log@0.1.0" "enabled" (func $enabled (param i32) (result i32)))
   (import "wasi-hw:hal/timer@0.1.0" "now" (func $now (result i64)))
   (import "wasi-hw:hal/timer@0.1.0" "sleep" (func $sleep (param i64)))
   (import "wasi-hw:hal/timer@0.1.0" "[static]one-shot.after" (func $one_shot_after (param i64 i32)))
@@ -39,6 +46,8 @@ fn guest(body: &str, realloc: &str) -> Vec<u8> {
   (import "wasi-hw:hal/poll@0.1.0" "poll" (func $poll (param i32 i32 i32 i64 i32)))
   (import "wasi-hw:hal/sensor@0.1.0" "open" (func $sensor_open (param i32 i32 i32)))
   (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.start" (func $sensor_start (param i32 i32)))
+  (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.set-attribute" (func $set_attribute (param i32 i32 i64 f64 i32)))
+  (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.get-attribute" (func $get_attribute (param i32 i32 i32)))
   (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.subscribe-threshold" (func $threshold (param i32 i32 f64 i32 i32)))
   (memory (export "memory") 1)
   (data (i32.const 16) "out")
@@ -59,20 +68,6 @@ fn guest(body: &str, realloc: &str) -> Vec<u8> {
 }
 
 const BUMP: &str = "(i32.const 2048)";
-
-/// Runs the guest through both generated wasmi adapters (typed functions,
-/// and one trampoline over `dispatch`), which must end it the same way.
-fn run(bytes: &[u8]) -> Outcome {
-    let [typed, dispatch] = [Adapter::Typed, Adapter::Dispatch].map(|adapter| {
-        CoreRunner::with_adapter(bytes, adapter)
-            .unwrap()
-            .run(board(), &["case".to_string()], &Limits::default())
-            .unwrap()
-            .outcome
-    });
-    assert_eq!(format!("{typed:?}"), format!("{dispatch:?}"));
-    typed
-}
 
 /// The core module `core` (from [`guest`]) made a component of world
 /// `wasi-hw:hal/app`, with the world's description taken from a guest-sdk
@@ -123,7 +118,7 @@ fn run_everywhere_within(core: &[u8], limits: &Limits) -> Runs {
         typed.host.board.trace.json_lines(),
         dispatch.host.board.trace.json_lines()
     );
-    let component = Runner::new(&component(core), false)
+    let component = Runner::new(&component(core), limits.fuel.is_some())
         .unwrap()
         .run(board(), &["case".to_string()], limits, Echo::Off)
         .unwrap();
@@ -145,21 +140,59 @@ fn lines(run: &RunResult, interface: &str) -> Vec<String> {
         .collect()
 }
 
-fn trap(body: &str, realloc: &str) -> String {
-    match run(&guest(body, realloc)) {
-        Outcome::Trapped(m) => m,
+/// How a hostile guest ended on each host: the message of its trap on the
+/// shim (both wasmi adapters, which must agree) and on wasmtime.
+#[derive(Debug)]
+struct Traps {
+    shim: String,
+    wasmtime: String,
+}
+
+impl Traps {
+    /// Each host said what was wrong, in its own words.
+    fn say(&self, shim: &str, wasmtime: &str) {
+        assert!(
+            self.shim.contains(shim) && self.wasmtime.contains(wasmtime),
+            "expected {shim:?} and {wasmtime:?} in {self:#?}"
+        );
+    }
+}
+
+/// Runs `body` on every host, which must each trap, having done the same
+/// before it: what a host refused never reached its board.
+fn trap(body: &str, realloc: &str) -> Traps {
+    let runs = run_everywhere(&guest(body, realloc));
+    assert_eq!(
+        runs.core.host.board.trace.json_lines(),
+        runs.component.host.board.trace.json_lines()
+    );
+    let message = |run: &RunResult| match &run.outcome {
+        Outcome::Trapped(m) => m.clone(),
         other => panic!("expected a trap, got {other:?}"),
+    };
+    Traps {
+        shim: message(&runs.core),
+        wasmtime: message(&runs.component),
     }
 }
 
 #[test]
 fn an_honest_guest_of_the_same_shape_succeeds() {
-    let outcome = run(&guest(
+    let runs = run_everywhere(&guest(
         "(call $open_out) (call $set_high (i32.load (i32.const 260)) (i32.const 512))
          (call $log (i32.const 2) (i32.const 16) (i32.const 3))",
         BUMP,
     ));
-    assert!(matches!(outcome, Outcome::Success), "{outcome:?}");
+    for run in [&runs.core, &runs.component] {
+        assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+        assert_eq!(
+            lines(run, "gpio"),
+            [
+                "open {\"config\":{\"active-low\":false,\"initial-high\":false,\"mode\":\"push-pull-output\",\"pull\":\"none\"},\"pin\":\"out\"} -> \"ok\"",
+                "set-high {\"pin\":\"out\"} -> \"ok\""
+            ]
+        );
+    }
 }
 
 #[test]
@@ -168,7 +201,10 @@ fn a_pointer_past_the_end_of_memory_traps() {
         "(call $log (i32.const 2) (i32.const 65530) (i32.const 100))",
         BUMP,
     );
-    assert!(m.contains("guest pointer out of bounds"), "{m}");
+    m.say(
+        "guest pointer out of bounds",
+        "string pointer/length out of bounds of memory",
+    );
 }
 
 #[test]
@@ -177,7 +213,10 @@ fn a_pointer_and_length_whose_sum_overflows_trap() {
         "(call $log (i32.const 2) (i32.const 0xfffffff0) (i32.const 0x20))",
         BUMP,
     );
-    assert!(m.contains("guest pointer out of bounds"), "{m}");
+    m.say(
+        "guest pointer out of bounds",
+        "string pointer/length out of bounds of memory",
+    );
 }
 
 #[test]
@@ -186,7 +225,7 @@ fn invalid_utf8_traps() {
         "(call $log (i32.const 2) (i32.const 48) (i32.const 2))",
         BUMP,
     );
-    assert!(m.contains("string is not UTF-8"), "{m}");
+    m.say("string is not UTF-8", "invalid utf-8");
 }
 
 #[test]
@@ -195,7 +234,7 @@ fn a_bad_enum_discriminant_traps() {
         "(call $log (i32.const 5) (i32.const 16) (i32.const 3))",
         BUMP,
     );
-    assert!(m.contains("invalid discriminant"), "{m}");
+    m.say("invalid discriminant", "unexpected discriminant");
 }
 
 #[test]
@@ -206,15 +245,15 @@ fn a_bad_variant_discriminant_traps() {
          (call $write (i32.load (i32.const 260)) (i32.const 2) (i32.const 0x50) (i32.const 16) (i32.const 1) (i32.const 512))",
         BUMP,
     );
-    assert!(m.contains("invalid discriminant"), "{m}");
+    m.say("invalid discriminant", "unexpected discriminant");
 }
 
 #[test]
 fn a_forged_handle_traps() {
     let m = trap("(call $set_high (i32.const 42) (i32.const 512))", BUMP);
-    assert!(m.contains("invalid resource handle"), "{m}");
+    m.say("invalid resource handle", "unknown handle index 42");
     let m = trap("(call $set_high (i32.const 0) (i32.const 512))", BUMP);
-    assert!(m.contains("invalid resource handle"), "{m}");
+    m.say("invalid resource handle", "unknown handle index 0");
 }
 
 #[test]
@@ -225,7 +264,7 @@ fn a_double_drop_traps() {
          (call $drop_pin (i32.load (i32.const 260)))",
         BUMP,
     );
-    assert!(m.contains("invalid resource handle"), "{m}");
+    m.say("invalid resource handle", "unknown handle index");
 }
 
 #[test]
@@ -236,7 +275,7 @@ fn a_handle_used_after_its_drop_traps() {
          (call $set_high (i32.load (i32.const 260)) (i32.const 512))",
         BUMP,
     );
-    assert!(m.contains("invalid resource handle"), "{m}");
+    m.say("invalid resource handle", "unknown handle index");
 }
 
 #[test]
@@ -246,13 +285,14 @@ fn a_misaligned_return_area_traps() {
         "(call $list_pins (i32.const 514))",
         BUMP,
     );
-    assert!(m.contains("guest pointer misaligned"), "{m}");
+    m.say("guest pointer misaligned", "pointer not aligned");
 }
 
 #[test]
 fn a_return_area_past_the_end_traps() {
-    let m = trap("(call $list_pins (i32.const 65534))", BUMP);
-    assert!(m.contains("guest pointer"), "{m}");
+    // Aligned, but its 8 bytes pass the end of memory.
+    let m = trap("(call $list_pins (i32.const 65532))", BUMP);
+    m.say("guest pointer out of bounds", "pointer out of bounds");
 }
 
 #[test]
@@ -265,31 +305,38 @@ fn a_return_area_past_the_end_traps_even_if_realloc_then_grows_memory() {
         "(call $list_pins (i32.mul (memory.size) (i32.const 65536)))",
         "(drop (memory.grow (i32.const 1))) (i32.const 2048)",
     );
-    assert!(m.contains("guest pointer out of bounds"), "{m}");
+    m.say("guest pointer out of bounds", "pointer out of bounds");
 }
 
 #[test]
 fn a_realloc_that_answers_garbage_traps() {
-    for garbage in [
-        "(i32.const 0xffffff00)",
-        "(i32.const 65535)",
-        "(i32.const 2049)",
+    for (garbage, wasmtime) in [
+        (
+            "(i32.const 0xffffff00)",
+            "realloc return: beyond end of memory",
+        ),
+        ("(i32.const 65535)", "realloc return: result not aligned"),
+        ("(i32.const 2049)", "realloc return: result not aligned"),
     ] {
         // The host's first call of cabi_realloc: the app's arguments.
         let m = trap("(call $list_pins (i32.const 512))", garbage);
         assert_eq!(
-            m,
+            m.shim,
             "the app trapped: cabi_realloc returned a pointer out of bounds or misaligned for the size and alignment asked",
             "{garbage}"
         );
+        m.say("", wasmtime);
     }
 }
 
 #[test]
 fn a_realloc_that_traps_is_reported() {
-    // wasmi reports the guest's own trap, from inside its cabi_realloc.
+    // Both report the guest's own trap, from inside its cabi_realloc.
     let m = trap("(call $list_pins (i32.const 512))", "unreachable");
-    assert!(m.contains("unreachable"), "{m}");
+    m.say(
+        "wasm `unreachable` instruction executed",
+        "wasm `unreachable` instruction executed",
+    );
 }
 
 /// A `cabi_realloc` that answers the host's first two calls (the app's
@@ -309,9 +356,10 @@ fn a_realloc_that_traps_in_an_import_is_reported_with_its_cause() {
         &realloc_then("unreachable"),
     );
     assert_eq!(
-        m,
+        m.shim,
         "the app trapped in its cabi_realloc, called by the host: wasm `unreachable` instruction executed"
     );
+    m.say("", "wasm `unreachable` instruction executed");
 }
 
 #[test]
@@ -324,17 +372,14 @@ fn a_realloc_that_spins_in_an_import_runs_out_of_the_apps_fuel() {
         fuel: Some(1_000_000),
         ..Limits::default()
     };
-    for adapter in [Adapter::Typed, Adapter::Dispatch] {
-        let run = CoreRunner::with_adapter(&core, adapter)
-            .unwrap()
-            .run(board(), &["case".to_string()], &limits)
-            .unwrap();
-        let Outcome::Trapped(m) = run.outcome else {
+    let runs = run_everywhere_within(&core, &limits);
+    for run in [&runs.core, &runs.component] {
+        let Outcome::Trapped(m) = &run.outcome else {
             panic!("{:?}", run.outcome)
         };
-        assert_eq!(
-            m,
-            "the app used all its fuel (1000000) and was stopped (--fuel)"
+        assert!(
+            m.starts_with("the app used all its fuel (1000000) and was stopped (--fuel)"),
+            "{m}"
         );
     }
 }
@@ -345,7 +390,10 @@ fn a_realloc_that_calls_the_host_traps() {
         "(call $list_pins (i32.const 512))",
         "(drop (call $now)) (i32.const 2048)",
     );
-    assert!(m.contains("called the host from cabi_realloc"), "{m}");
+    m.say(
+        "called the host from cabi_realloc",
+        "cannot leave component instance",
+    );
 }
 
 #[test]
@@ -556,5 +604,99 @@ fn a_wait_for_a_threshold_never_crossed_is_ended_by_the_timeout_on_every_host() 
             ),
             "{m}"
         );
+    }
+}
+
+#[test]
+fn every_kind_of_bad_discriminant_in_an_argument_traps_on_every_host() {
+    // Opens pin "out", bus "bus" and sensor "motion" (handles at 260, 1028
+    // and 1036), then makes one call with one discriminant out of range.
+    let open = "(call $open_out)
+        (call $bus_open (i32.const 32) (i32.const 3) (i32.const 1024))
+        (call $sensor_open (i32.const 64) (i32.const 6) (i32.const 1032))";
+    let cases = [
+        // enum level: 5 cases
+        ("log.level", "(call $log (i32.const 5) (i32.const 16) (i32.const 3))"),
+        ("log.enabled", "(drop (call $enabled (i32.const 5)))"),
+        // record config { mode: enum of 3, pull: enum of 3, .. }
+        ("open config.mode", "(call $pin_open (i32.const 16) (i32.const 3) (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 256))"),
+        ("open config.pull", "(call $pin_open (i32.const 16) (i32.const 3) (i32.const 1) (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 256))"),
+        ("reconfigure config.mode", "(call $reconfigure (i32.load (i32.const 260)) (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 512))"),
+        // enum edge of 3, option<u64>
+        ("wait-for-edge edge", "(call $wait_for_edge (i32.load (i32.const 260)) (i32.const 3) (i32.const 0) (i64.const 0) (i32.const 512))"),
+        ("wait-for-edge timeout", "(call $wait_for_edge (i32.load (i32.const 260)) (i32.const 0) (i32.const 2) (i64.const 0) (i32.const 512))"),
+        ("subscribe edge", "(call $pin_subscribe (i32.load (i32.const 260)) (i32.const 3) (i32.const 512))"),
+        // variant address of 2
+        ("read address", "(call $read (i32.load (i32.const 1028)) (i32.const 2) (i32.const 0x50) (i32.const 1) (i32.const 512))"),
+        ("write address", "(call $write (i32.load (i32.const 1028)) (i32.const 2) (i32.const 0x50) (i32.const 16) (i32.const 1) (i32.const 512))"),
+        ("write-read address", "(call $write_read (i32.load (i32.const 1028)) (i32.const 2) (i32.const 0x50) (i32.const 16) (i32.const 1) (i32.const 1) (i32.const 512))"),
+        ("transaction address", "(call $transaction (i32.load (i32.const 1028)) (i32.const 2) (i32.const 0x50) (i32.const 2048) (i32.const 0) (i32.const 512))"),
+        // list<variant operation of 2>: the second operation's case is 2
+        ("transaction operation", "(i32.store (i32.const 2048) (i32.const 0)) (i32.store (i32.const 2052) (i32.const 1))
+            (i32.store (i32.const 2060) (i32.const 2))
+            (call $transaction (i32.load (i32.const 1028)) (i32.const 0) (i32.const 0x50) (i32.const 2048) (i32.const 2) (i32.const 512))"),
+        // option<u64>
+        ("poll timeout", "(call $poll (i32.const 0) (i32.const 0) (i32.const 2) (i64.const 0) (i32.const 512))"),
+        // variant attribute of 3; record channel-range { channel: enum of 15 }
+        ("set-attribute", "(call $set_attribute (i32.load (i32.const 1036)) (i32.const 3) (i64.const 0) (f64.const 0) (i32.const 512))"),
+        ("set-attribute range.channel", "(call $set_attribute (i32.load (i32.const 1036)) (i32.const 2) (i64.const 15) (f64.const 1) (i32.const 512))"),
+        // enum attribute-kind of 2
+        ("get-attribute", "(call $get_attribute (i32.load (i32.const 1036)) (i32.const 2) (i32.const 512))"),
+        // record threshold { channel: enum of 15, .. }
+        ("subscribe-threshold channel", "(call $threshold (i32.load (i32.const 1036)) (i32.const 15) (f64.const 0) (i32.const 1) (i32.const 512))"),
+    ];
+    for (what, call) in cases {
+        let traps = trap(&format!("{open} {call}"), BUMP);
+        assert!(
+            traps
+                .shim
+                .starts_with("the app trapped: invalid discriminant")
+                && traps.wasmtime.contains("discriminant"),
+            "{what}: {traps:#?}"
+        );
+    }
+}
+
+#[test]
+fn any_nonzero_bool_is_true_on_every_host() {
+    // The canonical ABI lifts a bool as "not zero": active-low 7 and
+    // initial-high 2 open an inverted output that starts high (line low).
+    let runs = run_everywhere(&guest(
+        "(call $pin_open (i32.const 16) (i32.const 3) (i32.const 1) (i32.const 0) (i32.const 7) (i32.const 2) (i32.const 256))",
+        BUMP,
+    ));
+    for run in [&runs.core, &runs.component] {
+        assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+        assert_eq!(
+            lines(run, "gpio"),
+            [
+                "open {\"config\":{\"active-low\":true,\"initial-high\":true,\"mode\":\"push-pull-output\",\"pull\":\"none\"},\"pin\":\"out\"} -> \"ok\""
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_bad_result_from_run_traps_on_every_host() {
+    // run's result<_, string> at 1024: case 2 of 2; then case err with a
+    // message past the end of memory; then one that is not UTF-8.
+    for (body, shim, wasmtime) in [
+        (
+            "(i32.store8 (i32.const 1024) (i32.const 2))",
+            "invalid discriminant",
+            "discriminant",
+        ),
+        (
+            "(i32.store8 (i32.const 1024) (i32.const 1)) (i32.store (i32.const 1028) (i32.const 65530)) (i32.store (i32.const 1032) (i32.const 100))",
+            "guest pointer out of bounds",
+            "out of bounds",
+        ),
+        (
+            "(i32.store8 (i32.const 1024) (i32.const 1)) (i32.store (i32.const 1028) (i32.const 48)) (i32.store (i32.const 1032) (i32.const 2))",
+            "not UTF-8",
+            "invalid utf-8",
+        ),
+    ] {
+        trap(body, BUMP).say(shim, wasmtime);
     }
 }
