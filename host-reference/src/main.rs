@@ -67,9 +67,8 @@ enum Command {
         #[arg(long, value_name = "N")]
         fuel: Option<u64>,
         /// Stop the app after this much wall-clock time (for example `30s`),
-        /// which also stops a component that spins for ever under virtual
-        /// time (a core module that spins is stopped by fuel: 4e9 unless
-        /// --fuel says otherwise).
+        /// whatever it does: spins for ever under virtual time, waits, or
+        /// calls the host in a loop; on wasmtime and on wasmi alike.
         #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration_arg)]
         timeout: Duration,
         /// The most bytes of memory the trace keeps: past it, the oldest

@@ -9,7 +9,7 @@
 use anyhow::{Context, Result};
 use wasi_hw_board::host::BoardHost;
 use wasi_hw_shim::app::{self as s, wasmi::Shim};
-use wasi_hw_shim::run::{Ran, call_run};
+use wasi_hw_shim::run::{Ran, Slices, call_run_in_slices};
 
 use crate::board::Board;
 use crate::host::{Echo, Limits, Outcome};
@@ -47,11 +47,54 @@ pub struct CoreRunner {
     engine: wasmi::Engine,
     module: wasmi::Module,
     linker: wasmi::Linker<Data>,
+    /// The fuel of a slice of `run` ([`SLICE`] unless changed): a smaller
+    /// slice ends a run sooner after its wall-clock limit, at a small cost
+    /// a slice; `u64::MAX` runs it in one go, ended only by its fuel.
+    pub slice: u64,
 }
 
-/// Fuel when the limits give none: enough for any test guest, and an end
-/// for one that spins (wasmi has no wall-clock interruption).
-pub const DEFAULT_FUEL: u64 = 4_000_000_000;
+/// The fuel of one slice of `run`: wasmi cannot be interrupted from
+/// outside, so the run is given its fuel a slice at a time and the
+/// wall-clock limit is looked at between two. On the machine of
+/// BENCHMARKS.md a slice is about 1 ms of a spin and 10 ms of a loop of
+/// host calls.
+pub const SLICE: u64 = 1_000_000;
+
+/// Gives `run` its fuel in slices and stops it at its wall-clock limit.
+struct Clock {
+    slice: u64,
+    deadline: Option<std::time::Instant>,
+    timed_out: bool,
+}
+
+impl Slices<&mut wasmi::Store<Data>> for Clock {
+    fn begin(&mut self, store: &mut &mut wasmi::Store<Data>) {
+        let fuel = store.get_fuel().unwrap_or(0);
+        let slice = fuel.min(self.slice);
+        let _ = store.set_fuel(slice);
+        store.data_mut().shim.fuel_reserve = fuel - slice;
+    }
+
+    fn next(&mut self, store: &mut &mut wasmi::Store<Data>) -> bool {
+        if self
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+        {
+            self.timed_out = true;
+            return false;
+        }
+        let reserve = &mut store.data_mut().shim.fuel_reserve;
+        let slice = (*reserve).min(self.slice);
+        *reserve -= slice;
+        slice > 0 && store.set_fuel(slice).is_ok()
+    }
+
+    fn end(&mut self, store: &mut &mut wasmi::Store<Data>) {
+        let reserve = std::mem::take(&mut store.data_mut().shim.fuel_reserve);
+        let fuel = store.get_fuel().unwrap_or(0).saturating_add(reserve);
+        let _ = store.set_fuel(fuel);
+    }
+}
 
 impl CoreRunner {
     /// The names of the interfaces the module imports, such as
@@ -108,6 +151,7 @@ impl CoreRunner {
             engine,
             module,
             linker,
+            slice: SLICE,
         })
     }
 
@@ -117,9 +161,10 @@ impl CoreRunner {
     }
 
     /// Runs the module once on `board` with `args`, printing what `echo`
-    /// asks as it happens, as `wasi-hw run` does for a component. wasmi
-    /// has no wall-clock interruption: `limits.timeout` ends a wait, and
-    /// fuel (`limits.fuel`, else [`DEFAULT_FUEL`]) ends an app that spins.
+    /// asks as it happens, as `wasi-hw run` does for a component, with the
+    /// same limits: `limits.timeout` ends any run (a wait at once; code
+    /// between two slices of fuel, see [`SLICE`]), and `limits.fuel`, if
+    /// any, ends an app that has used that much.
     pub fn run_echo(
         &self,
         board: Board,
@@ -138,16 +183,25 @@ impl CoreRunner {
         };
         let mut store = wasmi::Store::new(&self.engine, data);
         store.limiter(|d| &mut d.limits);
-        store.set_fuel(limits.fuel.unwrap_or(DEFAULT_FUEL))?;
+        store.set_fuel(limits.fuel.unwrap_or(u64::MAX))?;
+        let mut clock = Clock {
+            slice: self.slice,
+            deadline: std::time::Instant::now().checked_add(limits.timeout),
+            timed_out: false,
+        };
         let mut message = None;
         let ran = (|| -> Result<Ran, wasmi::Error> {
             let instance = self
                 .linker
                 .instantiate_and_start(&mut store, &self.module)?;
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            call_run(&mut store, &instance, &args, |m| {
-                message = Some(m.to_string())
-            })
+            call_run_in_slices(
+                &mut store,
+                &instance,
+                &args,
+                |m| message = Some(m.to_string()),
+                &mut clock,
+            )
         })();
         let mut data = store.into_data();
         let realloc_error = data.shim.take_realloc_error();
@@ -158,6 +212,10 @@ impl CoreRunner {
         let outcome = match ran {
             Ok(Ran::Ok) => Outcome::Success,
             Ok(Ran::Err) => Outcome::Failed(message.unwrap_or_default()),
+            Err(_) if clock.timed_out => Outcome::Trapped(format!(
+                "the app ran for more than {:?} of wall-clock time and was stopped (--timeout)",
+                limits.timeout
+            )),
             Err(e) => Outcome::Trapped(describe(&e, host.trap.take(), realloc_error, limits)),
         };
         crate::host::finish(&mut host);
@@ -186,7 +244,7 @@ fn describe(
     if let Some(wasmi::TrapCode::OutOfFuel) = cause.unwrap_or(e).as_trap_code() {
         return format!(
             "the app used all its fuel ({}) and was stopped (--fuel)",
-            limits.fuel.unwrap_or(DEFAULT_FUEL)
+            limits.fuel.unwrap_or(u64::MAX)
         );
     }
     if let Some(cause) = cause {

@@ -700,3 +700,48 @@ fn a_bad_result_from_run_traps_on_every_host() {
         trap(body, BUMP).say(shim, wasmtime);
     }
 }
+
+#[test]
+fn an_app_that_spins_or_calls_the_host_for_ever_is_ended_by_the_timeout_on_every_host() {
+    // wasmi cannot be interrupted from outside: the shim's host runs `run`
+    // in slices of fuel and looks at the clock between two.
+    let limits = Limits {
+        timeout: std::time::Duration::from_millis(300),
+        ..Limits::default()
+    };
+    for body in [
+        "(loop $spin (br $spin))",
+        // A busy wait on a clock that never moves (virtual time).
+        "(loop $spin (drop (call $now)) (br $spin))",
+    ] {
+        let runs = run_everywhere_within(&guest(body, BUMP), &limits);
+        for run in [&runs.core, &runs.component] {
+            let Outcome::Trapped(m) = &run.outcome else {
+                panic!("{body}: {:?}", run.outcome)
+            };
+            assert!(
+                m.starts_with(
+                    "the app ran for more than 300ms of wall-clock time and was stopped (--timeout)"
+                ),
+                "{body}: {m}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_cabi_realloc_called_by_the_host_is_not_cut_short_by_the_end_of_a_slice() {
+    // Each call of this cabi_realloc counts down from 1,000,000 (several
+    // million fuel, more than one slice), then answers. Called from inside
+    // list-pins it cannot be resumed, so it must get the app's fuel kept
+    // aside too.
+    let realloc = "(i32.store (i32.const 4004) (i32.const 1000000))
+        (loop $count
+          (i32.store (i32.const 4004) (i32.sub (i32.load (i32.const 4004)) (i32.const 1)))
+          (br_if $count (i32.load (i32.const 4004))))
+        (i32.const 2048)";
+    let runs = run_everywhere(&guest("(call $list_pins (i32.const 512))", realloc));
+    for run in [&runs.core, &runs.component] {
+        assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
+    }
+}

@@ -5920,6 +5920,11 @@ pub mod wasmi {
         /// Why the guest's `cabi_realloc` failed, when it trapped
         /// (the call traps with `rt::Error::Realloc`).
         realloc_error: Option<::wasmi::Error>,
+        /// Fuel kept aside from the store's by a host that runs
+        /// `run` in slices (`wasi_hw_shim::run::Slices`). A call
+        /// of `cabi_realloc` from an import, which cannot be
+        /// resumed, may use it too; what it leaves goes back here.
+        pub fuel_reserve: u64,
     }
     #[derive(Clone, Copy)]
     struct Exports {
@@ -5950,6 +5955,7 @@ pub mod wasmi {
                 tables: super::Tables::new(),
                 exports: None,
                 realloc_error: None,
+                fuel_reserve: 0,
             }
         }
         /// Why the guest's `cabi_realloc` trapped, if a call ended
@@ -6137,12 +6143,27 @@ pub mod wasmi {
                     ),
                 );
             };
-            match realloc
+            let reserve = core::mem::take(
+                &mut (self.get)(self.caller.data_mut()).fuel_reserve,
+            );
+            let slice = match self.caller.get_fuel() {
+                Ok(slice) if reserve > 0 => {
+                    let _ = self.caller.set_fuel(slice.saturating_add(reserve));
+                    Some(slice)
+                }
+                _ => None,
+            };
+            let result = realloc
                 .call(
                     &mut *self.caller,
                     (old_ptr as i32, old_size as i32, align as i32, new_size as i32),
-                )
-            {
+                );
+            if let Some(slice) = slice {
+                let left = self.caller.get_fuel().unwrap_or(0);
+                let _ = self.caller.set_fuel(left.min(slice));
+                (self.get)(self.caller.data_mut()).fuel_reserve = left - left.min(slice);
+            }
+            match result {
                 Ok(p) => Ok(p as u32),
                 Err(e) => {
                     match e.downcast_ref::<Trap>() {

@@ -17,7 +17,7 @@
 #![no_std]
 #![warn(missing_docs)]
 
-#[cfg(feature = "embedded-hal")]
+#[cfg(any(feature = "embedded-hal", feature = "wasmi"))]
 extern crate alloc;
 
 pub use wasi_hw_shim_runtime as runtime;
