@@ -73,16 +73,25 @@ macro_rules! scalar {
         #[doc = concat!("A `", stringify!($t), "` at `ptr`, which must be aligned to ", stringify!($n), ".")]
         pub fn $read<M: Memory + ?Sized>(mem: &M, ptr: u32) -> Result<$t, Error> {
             aligned(ptr, $n)?;
-            let b = read_bytes(mem, ptr, $n)?;
-            let mut a = [0u8; $n];
-            a.copy_from_slice(b);
-            Ok(<$t>::from_le_bytes(a))
+            // The bytes from `ptr` on, then their first N: two bounds
+            // checks that cannot overflow, and an array of known length
+            // (a slice's copy would be a call on a Cortex-M).
+            match mem.bytes().get(ptr as usize..).and_then(<[u8]>::first_chunk::<$n>) {
+                Some(a) => Ok(<$t>::from_le_bytes(*a)),
+                None => Err(Error::OutOfBounds),
+            }
         }
 
         #[doc = concat!("Writes a `", stringify!($t), "` at `ptr`, which must be aligned to ", stringify!($n), ".")]
         pub fn $write<M: Memory + ?Sized>(mem: &mut M, ptr: u32, value: $t) -> Result<(), Error> {
             aligned(ptr, $n)?;
-            write_bytes(mem, ptr, &value.to_le_bytes())
+            match mem.bytes_mut().get_mut(ptr as usize..).and_then(<[u8]>::first_chunk_mut::<$n>) {
+                Some(a) => {
+                    *a = value.to_le_bytes();
+                    Ok(())
+                }
+                None => Err(Error::OutOfBounds),
+            }
         }
     };
 }
@@ -177,6 +186,24 @@ mod tests {
         write_f64(&mut mem[..], 8, 1.5).unwrap();
         assert_eq!(read_f64(&mem[..], 8), Ok(1.5));
         assert_eq!(write_u16(&mut mem[..], 15, 1), Err(Error::Misaligned));
+    }
+
+    #[test]
+    fn scalars_at_and_past_the_end_are_out_of_bounds() {
+        let mut mem = [0u8; 10];
+        // The last whole u16 and u8 fit; a u32 at 8 has 2 of its 4 bytes.
+        assert_eq!(write_u16(&mut mem[..], 8, 0x0201), Ok(()));
+        assert_eq!(read_u8(&mem[..], 9), Ok(2));
+        assert_eq!(read_u32(&mem[..], 8), Err(Error::OutOfBounds));
+        assert_eq!(write_u32(&mut mem[..], 8, 1), Err(Error::OutOfBounds));
+        assert_eq!(read_u8(&mem[..], 10), Err(Error::OutOfBounds));
+        assert_eq!(write_u8(&mut mem[..], 10, 1), Err(Error::OutOfBounds));
+        // Pointers near the end of the 32-bit space, and an offset that
+        // would wrap.
+        assert_eq!(read_u8(&mem[..], u32::MAX), Err(Error::OutOfBounds));
+        assert_eq!(read_u32(&mem[..], u32::MAX - 3), Err(Error::OutOfBounds));
+        assert_eq!(load_u32(&mem[..], u32::MAX - 3, 4), Err(Error::OutOfBounds));
+        assert_eq!(mem, [0, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
     }
 
     #[test]
