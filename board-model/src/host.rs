@@ -240,6 +240,11 @@ impl BoardHost {
         &self.arena
     }
 
+    /// The bytes of log messages kept now, as `max_log_bytes` counts them.
+    pub fn log_bytes(&self) -> usize {
+        self.log_bytes
+    }
+
     /// Moves the clock to `t` for a wait of the app's, unless the watcher
     /// stops the app first.
     fn advance(&mut self, t: Nanos) -> Result<(), rt::Error> {

@@ -141,6 +141,12 @@ fn event_bytes(op: &str, args: &Value, result: &Value) -> usize {
 const LEVEL_BYTES: usize = core::mem::size_of::<(Nanos, usize, bool)>();
 
 impl Trace {
+    /// The bytes the trace holds now, as `max_bytes` counts them (events
+    /// and level changes).
+    pub fn bytes(&self) -> usize {
+        self.bytes + self.levels.len() * LEVEL_BYTES
+    }
+
     /// An empty trace that records (`on`) or not, within the default budget.
     pub fn new(on: bool) -> Trace {
         Trace {
