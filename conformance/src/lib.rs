@@ -15,6 +15,7 @@
 //! component is given (`Suite::guest`).
 
 pub mod diff;
+pub mod hostile;
 pub mod hosts;
 pub mod reference_component;
 pub mod report;

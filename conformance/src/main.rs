@@ -8,7 +8,7 @@ use clap::{Parser, ValueEnum};
 use wasi_hw_conformance::diff::count;
 use wasi_hw_conformance::hosts::{External, Host, Reference, ShimWasmi};
 use wasi_hw_conformance::reference_component::ComponentFile;
-use wasi_hw_conformance::{Suite, cases, report, run};
+use wasi_hw_conformance::{Suite, Verdict, cases, hostile, report, run};
 use wasi_hw_host::shim::Adapter;
 
 /// Runs the wasi-hw conformance suite on a host.
@@ -56,6 +56,15 @@ struct Cli {
     /// List the cases (name, spec item, description) and run nothing.
     #[arg(long)]
     list: bool,
+    /// Run the hostile guests instead of the cases, on the host command:
+    /// hand-written core modules that send what no honest guest would
+    /// (bad pointers, UTF-8, discriminants and handles, a cabi_realloc
+    /// that lies or traps, a flood of log messages). The host must end each
+    /// as the shim on wasmi does in this process: the same first line of
+    /// its message and the same trace. Those that only fuel or a time
+    /// limit ends are run by `cargo test` on the in-process hosts.
+    #[arg(long, requires = "host_command", conflicts_with_all = ["filter", "junit", "guest", "guest_core", "list"])]
+    hostile: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -89,6 +98,9 @@ fn main() -> ExitCode {
     }
     if let Some(b) = cli.board {
         suite.board = b;
+    }
+    if cli.hostile {
+        return hostile(cli.host_command.as_deref(), &suite);
     }
     let selected: Vec<_> = cases()
         .into_iter()
@@ -148,7 +160,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let external;
+    let command_host;
     let shim;
     let (host, compare): (&dyn Host, Option<&dyn Host>) = match (cli.host, &cli.host_command) {
         (Some(HostKind::Reference), None) => (&reference, None),
@@ -167,14 +179,8 @@ fn main() -> ExitCode {
             (&shim, Some(&reference))
         }
         (None, Some(cmd)) => {
-            external = match std::env::current_exe() {
-                Ok(exe) => match exe.parent() {
-                    Some(dir) => External::new(cmd).with_path_first(dir),
-                    None => External::new(cmd),
-                },
-                Err(_) => External::new(cmd),
-            };
-            (&external, Some(&reference))
+            command_host = external(cmd);
+            (&command_host, Some(&reference))
         }
         _ => {
             eprintln!(
@@ -209,5 +215,54 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// `--hostile`: the hostile guests on the host command, against the shim.
+fn hostile(command: Option<&str>, suite: &Suite) -> ExitCode {
+    let Some(cmd) = command else {
+        eprintln!("error: --hostile runs on a host command (--host-command CMD)");
+        return ExitCode::from(2);
+    };
+    let host = external(cmd);
+    println!("wasi-hw hostile guests on {}", host.name());
+    let checked = match hostile::check(&host, &suite.board, suite.timeout) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut failed = 0;
+    for c in &checked {
+        match &c.verdict {
+            Verdict::Pass => println!("PASS  {}", c.what),
+            Verdict::Fail(why) => {
+                failed += 1;
+                println!(
+                    "FAIL  {}
+      {}",
+                    c.what,
+                    why.replace('\n', "\n      ")
+                );
+            }
+        }
+    }
+    println!("{} passed, {failed} failed", checked.len() - failed);
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// The host command `cmd`, with this tool's folder first on its PATH.
+fn external(cmd: &str) -> External {
+    match std::env::current_exe() {
+        Ok(exe) => match exe.parent() {
+            Some(dir) => External::new(cmd).with_path_first(dir),
+            None => External::new(cmd),
+        },
+        Err(_) => External::new(cmd),
     }
 }

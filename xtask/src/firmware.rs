@@ -2,7 +2,8 @@
 //! (conformance/firmware-qemu) with the example apps' core modules inside,
 //! reports where its flash and RAM go, boots it on QEMU's MPS2-AN386 to run
 //! the apps, then runs the conformance suite on it (`run-case.sh`, one boot
-//! a case) against the reference host.
+//! a case) against the reference host, and the hostile guests against the
+//! shim on wasmi.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -127,7 +128,8 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
 }
 
 /// The conformance suite on the firmware: every case in its own QEMU boot
-/// (`run-case.sh`), its trace compared with the reference host's.
+/// (`run-case.sh`), its trace compared with the reference host's; then the
+/// hostile guests, each ended as the shim on wasmi ends it.
 fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
     // Building the runner builds the test guests too.
     let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
@@ -136,6 +138,21 @@ fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
         "running the conformance suite on the firmware (one QEMU boot a case)",
         || {
             Command::new(&runner)
+                .arg("--host-command")
+                .arg(&script)
+                .status()
+                .with_context(|| format!("running {}", runner.display()))
+        },
+    )?;
+    if !status.success() {
+        return Ok(ExitCode::FAILURE);
+    }
+    // The hostile guests: the firmware must end each as the shim does.
+    let status = step(
+        "running the hostile guests on the firmware (one QEMU boot a guest)",
+        || {
+            Command::new(&runner)
+                .arg("--hostile")
                 .arg("--host-command")
                 .arg(&script)
                 .status()

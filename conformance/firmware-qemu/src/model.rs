@@ -10,12 +10,20 @@ use alloc::vec::Vec;
 
 use wasi_hw_board::board::Board;
 use wasi_hw_board::host::BoardHost;
-use wasi_hw_shim::app::wasmi::Shim;
+use wasi_hw_shim::app::wasmi::{Shim, Trap};
 use wasi_hw_shim::run::{Ran, call_run};
 
 /// Handles the app may hold at once, of all kinds together: the reference
 /// host's default (`--max-handles`).
 pub const MAX_HANDLES: usize = 64;
+
+/// The most bytes of trace events and of log messages the host keeps: the
+/// reference host's defaults (24 MiB and 4 MiB) are larger than this
+/// firmware's whole heap, so that a guest that logs for ever ran it out
+/// (found by `wasi-hw-conformance --hostile`). The largest conformance
+/// case's trace fits many times over.
+pub const MAX_TRACE_BYTES: usize = 128 << 10;
+pub const MAX_LOG_BYTES: usize = 16 << 10;
 
 /// The shim's table capacity per resource type: the handle limit, so that
 /// the limit is the spec's `limit-reached` and never a full table.
@@ -68,7 +76,10 @@ pub fn run(
     wasi_hw_shim::app::wasmi::add_to_linker_dispatch(&mut linker, |shim| shim)?;
     #[cfg(all(feature = "typed-linker", not(feature = "size-baseline")))]
     wasi_hw_shim::app::wasmi::add_to_linker(&mut linker, |shim| shim)?;
-    let mut store = wasmi::Store::new(engine, ModelShim::new(BoardHost::new(board, MAX_HANDLES)));
+    let mut host = BoardHost::new(board, MAX_HANDLES);
+    host.board.trace.max_bytes = MAX_TRACE_BYTES;
+    host.max_log_bytes = MAX_LOG_BYTES;
+    let mut store = wasmi::Store::new(engine, ModelShim::new(host));
     store.set_fuel(fuel)?;
     let mut message = None;
     let mut memory = 0;
@@ -83,15 +94,22 @@ pub fn run(
                 .map_or(0, |m| m.data(&store).len());
             ran
         });
-    let Some(mut host) = store.into_data().into_host() else {
+    let mut shim = store.into_data();
+    // Why the guest's cabi_realloc failed, when the host called it from an
+    // import and it trapped: its own trap, as the reference host says it.
+    let realloc = shim.take_realloc_error();
+    let Some(mut host) = shim.into_host() else {
         return Err(wasmi::Error::new("the shim lost its host"));
     };
     let outcome = match ran {
         Ok(Ran::Ok) => Outcome::Ok,
         Ok(Ran::Err) => Outcome::Err(message.unwrap_or_default()),
-        Err(e) => Outcome::Stopped(match host.trap.take() {
-            Some(why) => format!("the app was stopped: {why}"),
-            None => format!("the app trapped: {e}"),
+        Err(e) => Outcome::Stopped(match (host.trap.take(), realloc) {
+            (Some(why), _) => format!("the app was stopped: {why}"),
+            (None, Some(cause)) if is_realloc_failure(&e) => {
+                format!("the app trapped in its cabi_realloc, called by the host: {cause}")
+            }
+            (None, _) => format!("the app trapped: {e}"),
         }),
     };
     Ok(Ended {
@@ -136,4 +154,12 @@ fn leb128(bytes: &[u8]) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// Whether `e` is the shim's trap for a `cabi_realloc` that failed.
+fn is_realloc_failure(e: &wasmi::Error) -> bool {
+    matches!(
+        e.downcast_ref::<Trap>(),
+        Some(Trap(wasi_hw_shim::runtime::Error::Realloc))
+    )
 }

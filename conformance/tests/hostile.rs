@@ -9,87 +9,25 @@
 
 use std::path::Path;
 
+use wasi_hw_conformance::hostile::{self, BUMP, CASES};
+use wasi_hw_conformance::reference_component;
 use wasi_hw_host::board::{self, Board};
 use wasi_hw_host::host::{Echo, Limits, Outcome, RunResult, Runner};
 use wasi_hw_host::shim::{Adapter, CoreRunner};
 
 fn board() -> Board {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../conformance/board.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("board.toml");
     board::file::load(&path, false).unwrap()
 }
 
-/// A guest whose `run` executes `body`, with the imports below, memory at
-/// 16: "out", 32: "bus", 48: invalid UTF-8; and a `cabi_realloc` given by
-/// `realloc` (a function body returning an i32).
+/// The hostile guest of `body` and `realloc` ([`hostile::guest`]).
 fn guest(body: &str, realloc: &str) -> Vec<u8> {
-    let wat = format!(
-        r#"(module
-  (import "wasi-hw:hal/gpio@0.1.0" "open" (func $pin_open (param i32 i32 i32 i32 i32 i32 i32)))
-  (import "wasi-hw:hal/gpio@0.1.0" "list-pins" (func $list_pins (param i32)))
-  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.set-high" (func $set_high (param i32 i32)))
-  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.is-high" (func $is_high (param i32 i32)))
-  (import "wasi-hw:hal/gpio@0.1.0" "[resource-drop]pin" (func $drop_pin (param i32)))
-  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.reconfigure" (func $reconfigure (param i32 i32 i32 i32 i32 i32)))
-  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.wait-for-edge" (func $wait_for_edge (param i32 i32 i32 i64 i32)))
-  (import "wasi-hw:hal/gpio@0.1.0" "[method]pin.subscribe" (func $pin_subscribe (param i32 i32 i32)))
-  (import "wasi-hw:hal/i2c@0.1.0" "open" (func $bus_open (param i32 i32 i32)))
-  (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.read" (func $read (param i32 i32 i32 i32 i32)))
-  (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.write" (func $write (param i32 i32 i32 i32 i32 i32)))
-  (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.write-read" (func $write_read (param i32 i32 i32 i32 i32 i32 i32)))
-  (import "wasi-hw:hal/i2c@0.1.0" "[method]bus.transaction" (func $transaction (param i32 i32 i32 i32 i32 i32)))
-  (import "wasi-hw:hal/log@0.1.0" "log" (func $log (param i32 i32 i32)))
-  (import "wasi-hw:hal/log@0.1.0" "enabled" (func $enabled (param i32) (result i32)))
-  (import "wasi-hw:hal/timer@0.1.0" "now" (func $now (result i64)))
-  (import "wasi-hw:hal/timer@0.1.0" "sleep" (func $sleep (param i64)))
-  (import "wasi-hw:hal/timer@0.1.0" "[static]one-shot.after" (func $one_shot_after (param i64 i32)))
-  (import "wasi-hw:hal/timer@0.1.0" "[method]one-shot.subscribe" (func $subscribe (param i32) (result i32)))
-  (import "wasi-hw:hal/poll@0.1.0" "poll" (func $poll (param i32 i32 i32 i64 i32)))
-  (import "wasi-hw:hal/sensor@0.1.0" "open" (func $sensor_open (param i32 i32 i32)))
-  (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.start" (func $sensor_start (param i32 i32)))
-  (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.set-attribute" (func $set_attribute (param i32 i32 i64 f64 i32)))
-  (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.get-attribute" (func $get_attribute (param i32 i32 i32)))
-  (import "wasi-hw:hal/sensor@0.1.0" "[method]sensor.subscribe-threshold" (func $threshold (param i32 i32 f64 i32 i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "out")
-  (data (i32.const 32) "bus")
-  (data (i32.const 48) "\ff\fe")
-  (data (i32.const 64) "motion")
-  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) {realloc})
-  ;; Opens pin "out" as a push-pull output; its handle is at 260.
-  (func $open_out
-    (call $pin_open (i32.const 16) (i32.const 3) (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 256)))
-  (func (export "run") (param i32 i32) (result i32) (local $i i32)
-    {body}
-    ;; ok: a zero discriminant in a zeroed return area
-    (i32.const 1024))
-)"#
-    );
-    wat::parse_str(wat).unwrap()
+    hostile::guest(body, realloc).unwrap()
 }
 
-const BUMP: &str = "(i32.const 2048)";
-
-/// The core module `core` (from [`guest`]) made a component of world
-/// `wasi-hw:hal/app`, with the world's description taken from a guest-sdk
-/// build (blinky's core module), as wit-bindgen would have embedded it.
+/// The core module made a component of world `wasi-hw:hal/app`.
 fn component(core: &[u8]) -> Vec<u8> {
-    let blinky = std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap();
-    let (_, app) = wit_component::metadata::decode(&blinky).unwrap();
-    let mut module = core.to_vec();
-    wit_component::embed_component_metadata(
-        &mut module,
-        &app.resolve,
-        app.world,
-        wit_component::StringEncoding::UTF8,
-        false,
-    )
-    .unwrap();
-    wit_component::ComponentEncoder::default()
-        .validate(true)
-        .module(&module)
-        .unwrap()
-        .encode()
-        .unwrap()
+    reference_component::from_core_module(core).unwrap()
 }
 
 /// What a guest did on each host: the core module on both wasmi adapters
@@ -517,204 +455,6 @@ fn a_cabi_realloc_called_by_the_host_is_not_cut_short_by_the_end_of_a_slice() {
         assert!(matches!(run.outcome, Outcome::Success), "{:?}", run.outcome);
     }
 }
-
-/// One hostile guest of [`every_hostile_guest_in_turn_then_an_honest_one_on_every_host`]
-/// (a class of the issue "a guest cannot hurt its host", or one covered
-/// before it):
-/// its `run` body and `cabi_realloc`, and the first line of its trap's
-/// message on the shim and on wasmtime, exactly.
-struct Case {
-    what: &'static str,
-    body: &'static str,
-    realloc: &'static str,
-    shim: &'static str,
-    wasmtime: &'static str,
-}
-
-/// A `cabi_realloc` that answers the host's first two calls (the app's
-/// arguments) and then spins, or traps.
-const SPIN_IN_REALLOC_AFTER_ARGS: &str =
-    "(i32.store (i32.const 4000) (i32.add (i32.load (i32.const 4000)) (i32.const 1)))
-    (if (i32.gt_u (i32.load (i32.const 4000)) (i32.const 2)) (then (loop $spin (br $spin))))
-    (i32.const 2048)";
-const TRAP_IN_REALLOC_AFTER_ARGS: &str =
-    "(i32.store (i32.const 4000) (i32.add (i32.load (i32.const 4000)) (i32.const 1)))
-    (if (i32.gt_u (i32.load (i32.const 4000)) (i32.const 2)) (then unreachable))
-    (i32.const 2048)";
-
-const CASES: &[Case] = &[
-    Case {
-        what: "a string past the end of memory",
-        body: "(call $log (i32.const 2) (i32.const 65530) (i32.const 100))",
-        realloc: BUMP,
-        shim: "the app trapped: guest pointer out of bounds",
-        wasmtime: "the app was stopped: string pointer/length out of bounds of memory",
-    },
-    Case {
-        what: "a pointer and length whose sum overflows",
-        body: "(call $log (i32.const 2) (i32.const 0xfffffff0) (i32.const 0x20))",
-        realloc: BUMP,
-        shim: "the app trapped: guest pointer out of bounds",
-        wasmtime: "the app was stopped: string pointer/length out of bounds of memory",
-    },
-    Case {
-        what: "a string that is not UTF-8",
-        body: "(call $log (i32.const 2) (i32.const 48) (i32.const 2))",
-        realloc: BUMP,
-        shim: "the app trapped: string is not UTF-8",
-        wasmtime: "the app was stopped: invalid utf-8 sequence of 1 bytes from index 0",
-    },
-    Case {
-        what: "an enum's discriminant out of range",
-        body: "(call $log (i32.const 5) (i32.const 16) (i32.const 3))",
-        realloc: BUMP,
-        shim: "the app trapped: invalid discriminant",
-        wasmtime: "the app was stopped: unexpected discriminant: 5",
-    },
-    Case {
-        what: "a list of variants with a case out of range",
-        body: "(call $bus_open (i32.const 32) (i32.const 3) (i32.const 256))
-            (i32.store (i32.const 2048) (i32.const 2))
-            (call $transaction (i32.load (i32.const 260)) (i32.const 0) (i32.const 0x50) (i32.const 2048) (i32.const 1) (i32.const 512))",
-        realloc: BUMP,
-        shim: "the app trapped: invalid discriminant",
-        wasmtime: "the app was stopped: unexpected discriminant: 2",
-    },
-    Case {
-        what: "a forged handle",
-        body: "(call $set_high (i32.const 42) (i32.const 512))",
-        realloc: BUMP,
-        shim: "the app trapped: invalid resource handle",
-        wasmtime: "the app was stopped: unknown handle index 42",
-    },
-    Case {
-        what: "handle 0, never given",
-        body: "(call $set_high (i32.const 0) (i32.const 512))",
-        realloc: BUMP,
-        shim: "the app trapped: invalid resource handle",
-        wasmtime: "the app was stopped: unknown handle index 0",
-    },
-    Case {
-        what: "a dropped handle used",
-        body: "(call $open_out)
-            (call $drop_pin (i32.load (i32.const 260)))
-            (call $set_high (i32.load (i32.const 260)) (i32.const 512))",
-        realloc: BUMP,
-        shim: "the app trapped: invalid resource handle",
-        wasmtime: "the app was stopped: unknown handle index 1",
-    },
-    Case {
-        what: "a handle dropped twice",
-        body: "(call $open_out)
-            (call $drop_pin (i32.load (i32.const 260)))
-            (call $drop_pin (i32.load (i32.const 260)))",
-        realloc: BUMP,
-        shim: "the app trapped: invalid resource handle",
-        wasmtime: "the app was stopped: unknown handle index 1",
-    },
-    Case {
-        what: "a pin's handle used as a bus",
-        body: "(call $open_out)
-            (call $write (i32.load (i32.const 260)) (i32.const 0) (i32.const 0x50) (i32.const 16) (i32.const 1) (i32.const 512))",
-        realloc: BUMP,
-        shim: "the app trapped: resource handle of the wrong type: a `wasi-hw:hal/gpio.pin` handle used as a `wasi-hw:hal/i2c.bus`",
-        wasmtime: "the app was stopped: handle index 1 used with the wrong type, expected guest-defined resource but found a different guest-defined resource",
-    },
-    Case {
-        what: "a misaligned return area",
-        body: "(call $list_pins (i32.const 514))",
-        realloc: BUMP,
-        shim: "the app trapped: guest pointer misaligned",
-        wasmtime: "the app was stopped: pointer not aligned",
-    },
-    Case {
-        what: "a return area past the end of memory",
-        body: "(call $list_pins (i32.const 65532))",
-        realloc: BUMP,
-        shim: "the app trapped: guest pointer out of bounds",
-        wasmtime: "the app was stopped: pointer out of bounds",
-    },
-    Case {
-        what: "a cabi_realloc that traps",
-        body: "(call $list_pins (i32.const 512))",
-        realloc: "unreachable",
-        shim: "the app trapped: wasm `unreachable` instruction executed",
-        wasmtime: "the app trapped: wasm trap: wasm `unreachable` instruction executed",
-    },
-    Case {
-        what: "a cabi_realloc that grows memory past the return area",
-        body: "(call $list_pins (i32.mul (memory.size) (i32.const 65536)))",
-        realloc: "(drop (memory.grow (i32.const 1))) (i32.const 2048)",
-        shim: "the app trapped: guest pointer out of bounds",
-        wasmtime: "the app was stopped: pointer out of bounds",
-    },
-    Case {
-        what: "a cabi_realloc that answers past the end of memory",
-        body: "(call $list_pins (i32.const 512))",
-        realloc: "(i32.const 0xffffff00)",
-        shim: "the app trapped: cabi_realloc returned a pointer out of bounds or misaligned for the size and alignment asked",
-        wasmtime: "the app was stopped: realloc return: beyond end of memory",
-    },
-    Case {
-        what: "a cabi_realloc that answers misaligned",
-        body: "(call $list_pins (i32.const 512))",
-        realloc: "(i32.const 2049)",
-        shim: "the app trapped: cabi_realloc returned a pointer out of bounds or misaligned for the size and alignment asked",
-        wasmtime: "the app was stopped: realloc return: result not aligned",
-    },
-    Case {
-        what: "a cabi_realloc that traps, called from an import",
-        body: "(call $list_pins (i32.const 512))",
-        realloc: TRAP_IN_REALLOC_AFTER_ARGS,
-        shim: "the app trapped in its cabi_realloc, called by the host: wasm `unreachable` instruction executed",
-        wasmtime: "the app trapped: wasm trap: wasm `unreachable` instruction executed",
-    },
-    Case {
-        what: "a cabi_realloc that answers an odd pointer for a list of records",
-        body: "(call $list_pins (i32.const 512))",
-        realloc: "(i32.const 65535)",
-        shim: "the app trapped: cabi_realloc returned a pointer out of bounds or misaligned for the size and alignment asked",
-        wasmtime: "the app was stopped: realloc return: result not aligned",
-    },
-    Case {
-        what: "a cabi_realloc that calls the host",
-        body: "(call $list_pins (i32.const 512))",
-        realloc: "(drop (call $now)) (i32.const 2048)",
-        shim: "the app trapped: the guest called the host from cabi_realloc",
-        wasmtime: "the app trapped: wasm trap: cannot leave component instance",
-    },
-    Case {
-        what: "a cabi_realloc that spins, called from an import",
-        body: "(call $list_pins (i32.const 512))",
-        realloc: SPIN_IN_REALLOC_AFTER_ARGS,
-        shim: "the app used all its fuel (200000000) and was stopped (--fuel)",
-        wasmtime: "the app used all its fuel (200000000) and was stopped (--fuel)",
-    },
-    Case {
-        what: "a run that spins",
-        body: "(loop $spin (br $spin))",
-        realloc: BUMP,
-        shim: "the app used all its fuel (200000000) and was stopped (--fuel)",
-        wasmtime: "the app used all its fuel (200000000) and was stopped (--fuel)",
-    },
-    Case {
-        what: "a run that logs 8 MiB, past the log's and the trace's budgets",
-        body: "(loop $log
-            (call $log (i32.const 2) (i32.const 4096) (i32.const 4096))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (br_if $log (i32.lt_u (local.get $i) (i32.const 2048))))",
-        realloc: BUMP,
-        shim: "Success",
-        wasmtime: "Success",
-    },
-    Case {
-        what: "a run whose result has a case out of range",
-        body: "(i32.store8 (i32.const 1024) (i32.const 2))",
-        realloc: BUMP,
-        shim: "the app trapped: invalid discriminant",
-        wasmtime: "the app was stopped: invalid expected discriminant",
-    },
-];
 
 #[test]
 fn every_hostile_guest_in_turn_then_an_honest_one_on_every_host() {
