@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 pub type Nanos = u64;
 
 /// The clock of one run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Clock {
     now: Nanos,
     /// `Some` under real time: the wall-clock instant of time 0.

@@ -81,7 +81,7 @@ pub const DEFAULT_MAX_BYTES: usize = 24 << 20;
 /// counts every event ever recorded, so that a reader that follows the
 /// trace as it grows (the reference host's printout) knows which it has
 /// seen.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Trace {
     /// Whether to record at all: off, an operation costs no tracing work.
     pub on: bool,

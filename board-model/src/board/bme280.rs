@@ -55,6 +55,7 @@ const CAL: Calibration = Calibration {
 };
 
 /// The part.
+#[derive(Clone)]
 pub struct Bme280 {
     /// The raw ADC values of `environment` (a search over the compensation
     /// formulas, done once).
@@ -224,6 +225,10 @@ impl Bme280 {
 }
 
 impl Device for Bme280 {
+    fn clone_box(&self) -> alloc::boxed::Box<dyn Device> {
+        alloc::boxed::Box::new(self.clone())
+    }
+
     fn model(&self) -> &'static str {
         "bme280"
     }

@@ -44,6 +44,7 @@ impl Geometry {
     }
 }
 
+#[derive(Clone)]
 pub struct Eeprom {
     model: &'static str,
     geometry: Geometry,
@@ -85,6 +86,10 @@ impl Eeprom {
 }
 
 impl Device for Eeprom {
+    fn clone_box(&self) -> alloc::boxed::Box<dyn Device> {
+        alloc::boxed::Box::new(self.clone())
+    }
+
     fn model(&self) -> &'static str {
         self.model
     }

@@ -102,6 +102,14 @@ pub trait Device: Send {
     fn environment(&mut self, _now: Nanos) -> Option<super::bme280::Environment> {
         None
     }
+    /// A copy of the device in its present state.
+    fn clone_box(&self) -> Box<dyn Device>;
+}
+
+impl Clone for Box<dyn Device> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
 }
 
 /// When an injected fault strikes.
@@ -120,6 +128,7 @@ pub struct Fault {
 }
 
 /// A bus of the board.
+#[derive(Clone)]
 pub struct Bus {
     pub name: String,
     pub frequency_hz: u32,
@@ -329,6 +338,7 @@ pub(crate) mod tests {
     }
 
     /// A register file: the first byte written sets the pointer.
+    #[derive(Clone)]
     pub struct Echo {
         regs: [u8; 256],
         pointer: u8,
@@ -338,6 +348,9 @@ pub(crate) mod tests {
     impl Device for Echo {
         fn model(&self) -> &'static str {
             "echo"
+        }
+        fn clone_box(&self) -> Box<dyn Device> {
+            Box::new(self.clone())
         }
         fn start(&mut self, _: Nanos, _: bool) -> bool {
             self.first = true;

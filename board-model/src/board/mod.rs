@@ -116,7 +116,9 @@ pub enum Attribute {
     },
 }
 
-/// The board of one run.
+/// The board of one run. A clone is the board as it is now, to run again
+/// from there (the fuzz targets parse a board file once).
+#[derive(Clone)]
 pub struct Board {
     pub name: String,
     pub clock: Clock,

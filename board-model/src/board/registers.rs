@@ -107,6 +107,7 @@ pub struct Register {
     pub read_only: bool,
 }
 
+#[derive(Clone)]
 pub struct Registers {
     /// In pointer order.
     registers: Vec<Register>,
@@ -223,6 +224,10 @@ impl Registers {
 }
 
 impl Device for Registers {
+    fn clone_box(&self) -> alloc::boxed::Box<dyn Device> {
+        alloc::boxed::Box::new(self.clone())
+    }
+
     fn model(&self) -> &'static str {
         "registers"
     }
