@@ -13,6 +13,7 @@
 //! own tests.
 
 pub mod host;
+pub mod pack;
 pub mod printout;
 pub mod quirks;
 pub mod shim;

@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use wasi_hw_host::board::file as board_file;
 use wasi_hw_host::host::{Echo, Limits, Outcome, RunResult, Runner};
 use wasi_hw_host::shim::CoreRunner;
-use wasi_hw_host::template;
 use wasi_hw_host::time::parse_duration;
+use wasi_hw_host::{pack, template};
 
 /// Runs wasi-hw apps on a mocked board.
 ///
@@ -95,6 +95,47 @@ enum Command {
         #[command(flatten)]
         board: BoardArgs,
     },
+    /// Makes a key pair for signing bundles: NAME.key, the secret (keep it
+    /// on the build machine, out of version control), and NAME.pub, the
+    /// public key a device checks bundles with. Each is 64 hex digits.
+    ///
+    /// Example: wasi-hw keygen release
+    Keygen {
+        /// The keys' path without extension; neither file may exist.
+        name: PathBuf,
+    },
+    /// Checks an app's core module and makes it a bundle signed with a
+    /// secret key: what a device runs after checking only the signature.
+    ///
+    /// The checks: valid WebAssembly 1.0 (with the extensions wasm32v1-none
+    /// builds use); imports only functions of world wasi-hw:hal/app, each
+    /// with the world's signature; exports run, memory and cabi_realloc.
+    /// Custom sections are dropped. The bundle records the smallest world
+    /// that has the app's imports and the memory it starts with.
+    ///
+    /// Example: wasi-hw pack blinky.core.wasm --key release.key -o blinky.bundle
+    Pack {
+        /// The app: a core module (.wasm, a wasm32v1-none build).
+        app: PathBuf,
+        /// The secret key (from `wasi-hw keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Where to write the bundle.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Checks a bundle's signature with a public key and says what it
+    /// holds. Exit 0 when it is whole and signed with the key's secret, 2
+    /// otherwise.
+    ///
+    /// Example: wasi-hw verify blinky.bundle --key release.pub
+    Verify {
+        /// The bundle.
+        bundle: PathBuf,
+        /// The public key (NAME.pub from `wasi-hw keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
     /// Compiles an app ahead of time, so that `run` starts it at once.
     Compile {
         /// The app: a component (.wasm).
@@ -172,6 +213,114 @@ fn main() -> ExitCode {
         Command::Check { app, board } => check(&app, &board.board),
         Command::Compile { app, output, fuel } => compile(&app, &output, fuel),
         Command::New { dir, sdk } => new_app(&dir, sdk),
+        Command::Keygen { name } => keygen(&name),
+        Command::Pack { app, key, output } => pack(&app, &key, &output),
+        Command::Verify { bundle, key } => verify(&bundle, &key),
+    }
+}
+
+/// `wasi-hw keygen`.
+fn keygen(name: &Path) -> ExitCode {
+    let [secret, public] = ["key", "pub"].map(|ext| name.with_extension(ext));
+    for path in [&secret, &public] {
+        if path.exists() {
+            return bad_input(format!(
+                "{} exists: keygen never overwrites a key (remove it, or pick another name)",
+                path.display()
+            ));
+        }
+    }
+    let (seed, public_key) = wasi_hw_bundle::keygen();
+    let write = |path: &Path, text: String| {
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    if let Err(e) = write(&secret, pack::key_text(&seed))
+        .and_then(|()| write(&public, pack::key_text(&public_key)))
+    {
+        return bad_input(e);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600));
+    }
+    println!(
+        "wrote {} (secret: keep it off devices) and {} (public)",
+        secret.display(),
+        public.display()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `wasi-hw pack`.
+fn pack(app: &Path, key: &Path, output: &Path) -> ExitCode {
+    let seed = match pack::read_key(key) {
+        Ok(k) => k,
+        Err(e) => return bad_input(format!("{e:#}")),
+    };
+    let wasm = match std::fs::read(app) {
+        Ok(b) => b,
+        Err(e) => return bad_input(format!("{}: cannot read it: {e}", app.display())),
+    };
+    let packed = match pack::check(&wasm) {
+        Ok(p) => p,
+        Err(e) => return bad_input(format!("{}: {e:#}", app.display())),
+    };
+    let world = pack::world_with_version(packed.world);
+    let bundle = wasi_hw_bundle::Bundle {
+        world: &world,
+        memory: packed.memory,
+        module: &packed.module,
+    };
+    let Some(bytes) = wasi_hw_bundle::sign(&bundle, &seed) else {
+        return bad_input(format!("{}: too large for a bundle", app.display()));
+    };
+    if let Err(e) = std::fs::write(output, &bytes) {
+        return bad_input(format!("cannot write {}: {e}", output.display()));
+    }
+    let stack = packed
+        .stack
+        .map_or(String::new(), |s| format!(", stack below {s}"));
+    println!(
+        "packed {}: world {world}, memory {} bytes (data to {}{stack}{}), module {} bytes (was {}), bundle {} bytes",
+        output.display(),
+        packed.memory,
+        packed.data_end,
+        if packed.grows {
+            ", may grow"
+        } else {
+            ", never grows"
+        },
+        packed.module.len(),
+        wasm.len(),
+        bytes.len()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `wasi-hw verify`.
+fn verify(bundle: &Path, key: &Path) -> ExitCode {
+    let public = match pack::read_key(key) {
+        Ok(k) => k,
+        Err(e) => return bad_input(format!("{e:#}")),
+    };
+    let bytes = match std::fs::read(bundle) {
+        Ok(b) => b,
+        Err(e) => return bad_input(format!("{}: cannot read it: {e}", bundle.display())),
+    };
+    match wasi_hw_bundle::open(&bytes, &public) {
+        Ok(b) => {
+            println!(
+                "{}: signed with {}; world {}, memory {} bytes, module {} bytes",
+                bundle.display(),
+                key.display(),
+                b.world,
+                b.memory,
+                b.module.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => bad_input(format!("{}: {e}", bundle.display())),
     }
 }
 

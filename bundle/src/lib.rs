@@ -1,0 +1,255 @@
+//! App bundles: one file that holds an app's core module and what a device
+//! needs to know before it runs it, signed with Ed25519.
+//!
+//! The build machine does the expensive checks (`wasi-hw pack`: the module
+//! is valid WebAssembly, imports only its world, exports what a host
+//! calls) and signs the result; a device checks only the signature
+//! ([`open`]), so it can run the module without validating it again. The
+//! reading side is `no_std` and allocates nothing.
+//!
+//! # Format, version 1
+//!
+//! All numbers little-endian.
+//!
+//! | offset | size | field |
+//! |---:|---:|---|
+//! | 0 | 4 | magic, `WHWB` |
+//! | 4 | 2 | format version, 1 |
+//! | 6 | 2 | world name length `w` |
+//! | 8 | 4 | memory: the bytes of linear memory the app starts with (its data, stack and heap) |
+//! | 12 | 4 | module length `m` |
+//! | 16 | `w` | world name, UTF-8, for example `wasi-hw:hal/app@0.1.0` |
+//! | 16 + `w` | `m` | the core module, without custom sections |
+//! | 16 + `w` + `m` | 64 | Ed25519 signature of every byte before it |
+//!
+//! Nothing follows the signature. A reader refuses a version it does not
+//! know: a later version may add fields.
+#![no_std]
+
+#[cfg(feature = "sign")]
+extern crate alloc;
+
+/// The first four bytes of a bundle.
+pub const MAGIC: [u8; 4] = *b"WHWB";
+/// The format version this crate writes and reads.
+pub const VERSION: u16 = 1;
+/// The bytes before the world's name.
+pub const HEADER_LEN: usize = 16;
+/// The signature's length.
+pub const SIGNATURE_LEN: usize = 64;
+
+/// What a bundle says of its app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bundle<'a> {
+    /// The world the app was checked against, with its version.
+    pub world: &'a str,
+    /// The bytes of linear memory the app starts with.
+    pub memory: u32,
+    /// The core module.
+    pub module: &'a [u8],
+}
+
+/// Why a bundle cannot be read or trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// It does not start with [`MAGIC`].
+    NotABundle,
+    /// A format version this reader does not know.
+    Version(u16),
+    /// Shorter than its header says (or than a header).
+    Truncated,
+    /// Longer than its header says: bytes after the signature.
+    TrailingBytes,
+    /// The world's name is not UTF-8.
+    WorldName,
+    /// The signature does not match the contents and the key: the bundle
+    /// was changed after it was signed, or signed with another key.
+    Signature,
+    /// The public key is not one (32 bytes of a point on the curve).
+    Key,
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::NotABundle => f.write_str("not a wasi-hw bundle (it does not start with WHWB)"),
+            Error::Version(v) => write!(
+                f,
+                "a bundle of format version {v}; this reader knows version {VERSION}"
+            ),
+            Error::Truncated => f.write_str("truncated: shorter than its header says"),
+            Error::TrailingBytes => f.write_str("bytes after the signature"),
+            Error::WorldName => f.write_str("the world's name is not UTF-8"),
+            Error::Signature => f.write_str(
+                "the signature does not match: the bundle was changed after it was signed, or signed with another key",
+            ),
+            Error::Key => f.write_str("not an Ed25519 public key"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+fn u16_at(bytes: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([bytes[at], bytes[at + 1]])
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+/// A bundle's parts: what it says, the signed bytes, the signature. Does
+/// not check the signature.
+pub fn parse(bytes: &[u8]) -> Result<(Bundle<'_>, &[u8], &[u8]), Error> {
+    if bytes.len() < 4 || bytes[..4] != MAGIC {
+        return Err(Error::NotABundle);
+    }
+    if bytes.len() < 6 {
+        return Err(Error::Truncated);
+    }
+    let version = u16_at(bytes, 4);
+    if version != VERSION {
+        return Err(Error::Version(version));
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(Error::Truncated);
+    }
+    let world_len = usize::from(u16_at(bytes, 6));
+    let memory = u32_at(bytes, 8);
+    let module_len = u32_at(bytes, 12) as usize;
+    let signed_len = HEADER_LEN
+        .checked_add(world_len)
+        .and_then(|n| n.checked_add(module_len))
+        .ok_or(Error::Truncated)?;
+    let total = signed_len
+        .checked_add(SIGNATURE_LEN)
+        .ok_or(Error::Truncated)?;
+    if bytes.len() < total {
+        return Err(Error::Truncated);
+    }
+    if bytes.len() > total {
+        return Err(Error::TrailingBytes);
+    }
+    let world = core::str::from_utf8(&bytes[HEADER_LEN..HEADER_LEN + world_len])
+        .map_err(|_| Error::WorldName)?;
+    let module = &bytes[HEADER_LEN + world_len..signed_len];
+    Ok((
+        Bundle {
+            world,
+            memory,
+            module,
+        },
+        &bytes[..signed_len],
+        &bytes[signed_len..],
+    ))
+}
+
+/// The bundle in `bytes`, if it is whole and signed with the secret key of
+/// `public_key` (32 bytes): what a device calls before it runs the module.
+pub fn open<'a>(bytes: &'a [u8], public_key: &[u8]) -> Result<Bundle<'a>, Error> {
+    let (bundle, signed, signature) = parse(bytes)?;
+    let key = ed25519_compact::PublicKey::from_slice(public_key).map_err(|_| Error::Key)?;
+    let signature =
+        ed25519_compact::Signature::from_slice(signature).map_err(|_| Error::Signature)?;
+    key.verify(signed, &signature)
+        .map_err(|_| Error::Signature)?;
+    Ok(bundle)
+}
+
+/// A new key pair from the system's randomness: the 32-byte seed (the
+/// secret, from which the key pair follows) and the 32-byte public key.
+#[cfg(feature = "sign")]
+pub fn keygen() -> ([u8; 32], [u8; 32]) {
+    let seed = ed25519_compact::Seed::generate();
+    let pair = ed25519_compact::KeyPair::from_seed(seed);
+    (*seed, *pair.pk)
+}
+
+/// The public key of the secret `seed`.
+#[cfg(feature = "sign")]
+pub fn public_key(seed: &[u8; 32]) -> [u8; 32] {
+    *ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(*seed)).pk
+}
+
+/// `bundle` written and signed with the secret `seed`. `None` when a field
+/// does not fit the format (a world name of 64 KiB, a module of 4 GiB).
+#[cfg(feature = "sign")]
+pub fn sign(bundle: &Bundle<'_>, seed: &[u8; 32]) -> Option<alloc::vec::Vec<u8>> {
+    let world_len = u16::try_from(bundle.world.len()).ok()?;
+    let module_len = u32::try_from(bundle.module.len()).ok()?;
+    let mut out = alloc::vec::Vec::with_capacity(
+        HEADER_LEN + bundle.world.len() + bundle.module.len() + SIGNATURE_LEN,
+    );
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&world_len.to_le_bytes());
+    out.extend_from_slice(&bundle.memory.to_le_bytes());
+    out.extend_from_slice(&module_len.to_le_bytes());
+    out.extend_from_slice(bundle.world.as_bytes());
+    out.extend_from_slice(bundle.module);
+    let pair = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(*seed));
+    // Deterministic (no noise): the same input and key give the same bundle.
+    let signature = pair.sk.sign(&out, None);
+    out.extend_from_slice(signature.as_ref());
+    Some(out)
+}
+
+#[cfg(all(test, feature = "sign"))]
+mod tests {
+    use super::*;
+
+    const SEED: [u8; 32] = [7; 32];
+
+    fn bundle() -> alloc::vec::Vec<u8> {
+        let b = Bundle {
+            world: "wasi-hw:hal/app@0.1.0",
+            memory: 65536,
+            module: b"\0asm\x01\0\0\0",
+        };
+        sign(&b, &SEED).unwrap()
+    }
+
+    #[test]
+    fn a_signed_bundle_opens_with_its_key_and_says_what_was_packed() {
+        let bytes = bundle();
+        assert_eq!(&bytes[..4], b"WHWB");
+        assert_eq!(bytes.len(), 16 + 21 + 8 + 64);
+        let b = open(&bytes, &public_key(&SEED)).unwrap();
+        assert_eq!(b.world, "wasi-hw:hal/app@0.1.0");
+        assert_eq!(b.memory, 65536);
+        assert_eq!(b.module, b"\0asm\x01\0\0\0");
+    }
+
+    #[test]
+    fn a_changed_byte_anywhere_or_another_key_is_refused() {
+        let bytes = bundle();
+        let key = public_key(&SEED);
+        for at in [8, 16, 40, bytes.len() - 1] {
+            let mut changed = bytes.clone();
+            changed[at] ^= 1;
+            assert_eq!(open(&changed, &key), Err(Error::Signature), "byte {at}");
+        }
+        assert_eq!(open(&bytes, &public_key(&[8; 32])), Err(Error::Signature));
+    }
+
+    #[test]
+    fn what_is_not_a_whole_bundle_of_this_version_is_refused_by_name() {
+        let bytes = bundle();
+        let key = public_key(&SEED);
+        assert_eq!(open(b"\0asm\x01\0\0\0", &key), Err(Error::NotABundle));
+        assert_eq!(open(&bytes[..3], &key), Err(Error::NotABundle));
+        assert_eq!(open(&bytes[..10], &key), Err(Error::Truncated));
+        assert_eq!(open(&bytes[..bytes.len() - 1], &key), Err(Error::Truncated));
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(open(&longer, &key), Err(Error::TrailingBytes));
+        let mut later = bytes.clone();
+        later[4] = 2;
+        assert_eq!(open(&later, &key), Err(Error::Version(2)));
+        // A module length that would wrap past the end of memory.
+        let mut huge = bytes.clone();
+        huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(open(&huge, &key), Err(Error::Truncated));
+        assert_eq!(open(&bytes, &[0; 31]), Err(Error::Key));
+    }
+}

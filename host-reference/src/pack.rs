@@ -1,0 +1,292 @@
+//! `wasi-hw pack`: an app's core module checked and made a signed bundle
+//! (`wasi_hw_bundle`), so that a device checks only the signature.
+//!
+//! The checks are those a host would otherwise make on the device: the
+//! module is valid WebAssembly 1.0 with the extensions guest SDK builds
+//! use; it imports only functions of its world, each with the world's core
+//! signature; it exports `run`, `memory` and `cabi_realloc` with theirs.
+//! Custom sections (names, producers, the world's description) are
+//! dropped: a device does not need them.
+
+use anyhow::{Context, Result, bail};
+use wasi_hw_shim::app::{IMPORTS, ValType};
+use wasmparser::{Parser, Payload, TypeRef, ValType as WasmType, Validator, WasmFeatures};
+
+/// What `pack` found in a module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packed {
+    /// The smallest world of the spec that has every import: `app-small`
+    /// when it uses only poll, timer, log and gpio, else `app`.
+    pub world: &'static str,
+    /// The bytes of linear memory it starts with: its initial pages.
+    pub memory: u32,
+    /// Where its stack ends (the initial `__stack_pointer`), if it has one:
+    /// the stack is below, data and heap above (LLVM's layout).
+    pub stack: Option<u32>,
+    /// The end of its data segments.
+    pub data_end: u32,
+    /// Whether its code can grow memory (`memory.grow`).
+    pub grows: bool,
+    /// The module without custom sections.
+    pub module: Vec<u8>,
+}
+
+/// The interfaces of world `app-small`.
+const SMALL: [&str; 4] = [
+    "wasi-hw:hal/poll@",
+    "wasi-hw:hal/timer@",
+    "wasi-hw:hal/log@",
+    "wasi-hw:hal/gpio@",
+];
+
+fn core_type(t: ValType) -> WasmType {
+    match t {
+        ValType::I32 => WasmType::I32,
+        ValType::I64 => WasmType::I64,
+        ValType::F32 => WasmType::F32,
+        ValType::F64 => WasmType::F64,
+    }
+}
+
+fn signature(params: &[WasmType], results: &[WasmType]) -> String {
+    let list = |v: &[WasmType]| {
+        v.iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!("(func (param {}) (result {}))", list(params), list(results))
+}
+
+/// Checks `wasm` and returns what a bundle records of it.
+pub fn check(wasm: &[u8]) -> Result<Packed> {
+    if wasmparser::Parser::is_component(wasm) {
+        bail!(
+            "a component: pack takes a core module (a wasm32v1-none build; its component is for the reference host)"
+        );
+    }
+    if !Parser::is_core_wasm(wasm) {
+        bail!("not a WebAssembly module");
+    }
+    // What wasm32v1-none builds use: WebAssembly 1.0 with mutable globals,
+    // and what rustc's default features for it add.
+    let features = WasmFeatures::MUTABLE_GLOBAL
+        | WasmFeatures::SATURATING_FLOAT_TO_INT
+        | WasmFeatures::SIGN_EXTENSION
+        | WasmFeatures::MULTI_VALUE
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::FLOATS;
+    Validator::new_with_features(features)
+        .validate_all(wasm)
+        .context("not a valid core module for a device (WebAssembly 1.0 and the extensions wasm32v1-none uses)")?;
+
+    let mut types = Vec::new();
+    let mut funcs: Vec<u32> = Vec::new();
+    let mut imported = 0u32;
+    let mut world = "wasi-hw:hal/app-small";
+    let mut memory = None;
+    let mut stack = None;
+    let mut data_end = 0u32;
+    let mut grows = false;
+    let mut exports = Vec::new();
+    let mut module = wasm[..8].to_vec();
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload?;
+        // Every section but the custom ones, byte for byte.
+        if let Some((id, range)) = payload.as_section()
+            && !matches!(payload, Payload::CustomSection(_))
+        {
+            let range = range.start as usize..range.end as usize;
+            module.push(id);
+            leb128(&mut module, range.len() as u32);
+            module.extend_from_slice(&wasm[range]);
+        }
+        match payload {
+            Payload::TypeSection(r) => {
+                for t in r.into_iter_err_on_gc_types() {
+                    types.push(t?);
+                }
+            }
+            Payload::ImportSection(r) => {
+                for import in r.into_imports() {
+                    let import = import?;
+                    let TypeRef::Func(ty) = import.ty else {
+                        bail!(
+                            "imports `{}` `{}`, which is not a function: a wasi-hw world imports functions only",
+                            import.module,
+                            import.name
+                        );
+                    };
+                    let Some(want) = IMPORTS
+                        .iter()
+                        .find(|i| i.module == import.module && i.name == import.name)
+                    else {
+                        bail!(
+                            "imports `{}` `{}`, which world wasi-hw:hal/app does not have",
+                            import.module,
+                            import.name
+                        );
+                    };
+                    let got = &types[ty as usize];
+                    let params: Vec<WasmType> = want.params.iter().map(|&t| core_type(t)).collect();
+                    let results: Vec<WasmType> = want.result.map(core_type).into_iter().collect();
+                    if got.params() != params.as_slice() || got.results() != results.as_slice() {
+                        bail!(
+                            "imports `{}` `{}` as {}, where the world's is {}",
+                            import.module,
+                            import.name,
+                            signature(got.params(), got.results()),
+                            signature(&params, &results)
+                        );
+                    }
+                    if !SMALL.iter().any(|s| import.module.starts_with(s)) {
+                        world = "wasi-hw:hal/app";
+                    }
+                    funcs.push(ty);
+                    imported += 1;
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for f in r {
+                    funcs.push(f?);
+                }
+            }
+            Payload::MemorySection(r) => {
+                for m in r {
+                    let m = m?;
+                    let page = 1u64 << m.page_size_log2.unwrap_or(16);
+                    memory =
+                        Some(u32::try_from(m.initial * page).context("a memory of 4 GiB or more")?);
+                }
+            }
+            Payload::GlobalSection(r) => {
+                // LLVM's stack pointer is the first global, mutable i32.
+                if let Some(g) = r.into_iter().next() {
+                    let g = g?;
+                    if g.ty.mutable && g.ty.content_type == WasmType::I32 {
+                        let mut ops = g.init_expr.get_operators_reader();
+                        if let Ok(wasmparser::Operator::I32Const { value }) = ops.read() {
+                            stack = Some(value as u32);
+                        }
+                    }
+                }
+            }
+            Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e?;
+                    exports.push((e.name.to_string(), e.kind, e.index));
+                }
+            }
+            Payload::DataSection(r) => {
+                for d in r {
+                    let d = d?;
+                    if let wasmparser::DataKind::Active { offset_expr, .. } = d.kind {
+                        let mut ops = offset_expr.get_operators_reader();
+                        if let Ok(wasmparser::Operator::I32Const { value }) = ops.read() {
+                            data_end =
+                                data_end.max((value as u32).saturating_add(d.data.len() as u32));
+                        }
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let mut ops = body.get_operators_reader()?;
+                while !ops.eof() {
+                    if let wasmparser::Operator::MemoryGrow { .. } = ops.read()? {
+                        grows = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let _ = imported;
+    let export = |name: &str| exports.iter().find(|(n, _, _)| n == name);
+    let func_type = |index: u32| funcs.get(index as usize).map(|&t| &types[t as usize]);
+    for (name, params, results) in [
+        (
+            "run",
+            &[WasmType::I32, WasmType::I32][..],
+            &[WasmType::I32][..],
+        ),
+        (
+            "cabi_realloc",
+            &[WasmType::I32, WasmType::I32, WasmType::I32, WasmType::I32][..],
+            &[WasmType::I32][..],
+        ),
+    ] {
+        let found = export(name).filter(|(_, kind, _)| *kind == wasmparser::ExternalKind::Func);
+        let ok = found
+            .and_then(|(_, _, index)| func_type(*index))
+            .is_some_and(|t| t.params() == params && t.results() == results);
+        if !ok {
+            bail!(
+                "exports no `{name}` {}: a host calls it (a guest SDK build exports it)",
+                signature(params, results)
+            );
+        }
+    }
+    if !export("memory").is_some_and(|(_, kind, _)| *kind == wasmparser::ExternalKind::Memory) {
+        bail!(
+            "exports no memory named `memory`: a host reads and writes the app's memory through it"
+        );
+    }
+    Ok(Packed {
+        world,
+        memory: memory.context("has no memory")?,
+        stack,
+        data_end,
+        grows,
+        module,
+    })
+}
+
+fn leb128(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The world name a bundle records: `world` with the spec's version (the
+/// version of the interfaces this host was generated from).
+pub fn world_with_version(world: &str) -> String {
+    let version = IMPORTS
+        .first()
+        .and_then(|i| i.module.split_once('@'))
+        .map_or("", |(_, v)| v);
+    format!("{world}@{version}")
+}
+
+/// A key file's 32 bytes: 64 hex digits, and a line end or not.
+pub fn read_key(path: &std::path::Path) -> Result<[u8; 32]> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read it", path.display()))?;
+    let hex = text.trim();
+    let bad = || {
+        anyhow::anyhow!(
+            "{}: not a key (64 hex digits, as `wasi-hw keygen` writes)",
+            path.display()
+        )
+    };
+    if hex.len() != 64 || !hex.is_ascii() {
+        return Err(bad());
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
+    }
+    Ok(key)
+}
+
+/// A key as a key file holds it: 64 hex digits and a line end.
+pub fn key_text(key: &[u8; 32]) -> String {
+    let mut s: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    s.push('\n');
+    s
+}
