@@ -1,5 +1,6 @@
 //! Puts `memory.x` where cortex-m-rt's `link.x` finds it, and checks that
-//! the guests to embed were built (`cargo xtask firmware` builds them).
+//! the guests to embed were built and signed (`cargo xtask firmware` does
+//! both).
 
 use std::path::PathBuf;
 
@@ -15,11 +16,15 @@ fn main() {
              (blinky.core.wasm, ...). Build with `cargo xtask firmware`, which sets it."
         );
     };
-    for app in ["blinky", "button", "misbehave", "weather", "eeprom"] {
-        let path = PathBuf::from(&guests).join(format!("{app}.core.wasm"));
+    let files = ["blinky", "button", "misbehave", "weather", "eeprom"]
+        .map(|app| format!("{app}.bundle"))
+        .into_iter()
+        .chain(["tampered.bundle".to_string(), "firmware.pub".to_string()]);
+    for file in files {
+        let path = PathBuf::from(&guests).join(file);
         if !path.exists() {
             panic!(
-                "{} is missing: run `cargo xtask examples` first",
+                "{} is missing: build with `cargo xtask firmware`, which signs the guests",
                 path.display()
             );
         }

@@ -42,6 +42,7 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
         guest_sizes.push((app, core.len()));
         std::fs::write(guests.join(format!("{app}.core.wasm")), core)?;
     }
+    sign_guests(root, &guests)?;
 
     let firmware = root.join("conformance/firmware-qemu");
     let elf = firmware.join("target/thumbv7em-none-eabihf/release/wasi-hw-firmware-qemu");
@@ -335,6 +336,8 @@ fn part(name: &str) -> &'static str {
         "board model: parts and main (the firmware crate)"
     } else if is("wasmi") || is("wasmparser") {
         "wasmi (engine, wasmparser)"
+    } else if is("ed25519_compact") || is("wasi_hw_bundle") {
+        "signature check (wasi-hw-bundle, ed25519-compact)"
     } else if is("embedded_alloc") || is("linked_list_allocator") {
         "heap allocator (embedded-alloc)"
     } else {
@@ -525,6 +528,61 @@ fn report(
         names.join(", ")
     ));
     Ok(out)
+}
+
+/// Packs every guest into a bundle signed with the firmware's key (made
+/// once, in the guests' folder, by `wasi-hw keygen`), and writes
+/// `tampered.bundle`, blinky's with one byte changed after signing: the
+/// firmware runs only bundles signed with the key it was built with, and
+/// must refuse that one.
+fn sign_guests(root: &Path, guests: &Path) -> Result<()> {
+    let wasi_hw = crate::examples::workspace_bin(
+        root,
+        "wasi-hw",
+        "the wasi-hw command, which signs the guests",
+    )?;
+    let key = guests.join("firmware");
+    let [secret, public] = ["key", "pub"].map(|ext| key.with_extension(ext));
+    let run = |args: &[&std::ffi::OsStr]| -> Result<()> {
+        let out = Command::new(&wasi_hw)
+            .args(args)
+            .output()
+            .with_context(|| format!("running {}", wasi_hw.display()))?;
+        if !out.status.success() {
+            bail!(
+                "wasi-hw {:?} failed: {}",
+                args,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(())
+    };
+    if !(secret.exists() && public.exists()) {
+        let _ = std::fs::remove_file(&secret);
+        let _ = std::fs::remove_file(&public);
+        run(&["keygen".as_ref(), key.as_os_str()])?;
+    }
+    for app in GUESTS {
+        let core = guests.join(format!("{app}.core.wasm"));
+        let bundle = guests.join(format!("{app}.bundle"));
+        run(&[
+            "pack".as_ref(),
+            core.as_os_str(),
+            "--key".as_ref(),
+            secret.as_os_str(),
+            "-o".as_ref(),
+            bundle.as_os_str(),
+        ])?;
+    }
+    let mut tampered = std::fs::read(guests.join("blinky.bundle"))?;
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 1;
+    std::fs::write(guests.join("tampered.bundle"), tampered)?;
+    say(&format!(
+        "signed the guests with {} (and changed one byte of tampered.bundle)",
+        secret.display()
+    ));
+    Ok(())
 }
 
 #[cfg(test)]

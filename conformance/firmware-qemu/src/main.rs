@@ -29,12 +29,32 @@ use wasi_hw_shim::run::{Ran, call_run};
 
 use board::{Button, Led, ms};
 
-/// The guests, built by `cargo xtask firmware` as `wasm32v1-none` core modules.
-const BLINKY: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.core.wasm"));
-const BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.core.wasm"));
-const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/misbehave.core.wasm"));
-const WEATHER: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather.core.wasm"));
-const EEPROM: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom.core.wasm"));
+/// The guests, built by `cargo xtask firmware` as `wasm32v1-none` core
+/// modules and packed into bundles signed with the firmware's key
+/// (`wasi-hw pack`): the firmware runs a module only when its bundle's
+/// signature matches [`KEY`].
+const BLINKY: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.bundle"));
+const BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.bundle"));
+const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/misbehave.bundle"));
+const WEATHER: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather.bundle"));
+const EEPROM: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom.bundle"));
+/// Blinky's bundle with one byte changed after it was signed: refused.
+const TAMPERED: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/tampered.bundle"));
+
+/// The public key the bundles must be signed with (`wasi-hw keygen`'s
+/// `.pub`: 64 hex digits).
+const KEY: &str = include_str!(concat!(env!("WASI_HW_GUESTS"), "/firmware.pub"));
+
+/// [`KEY`]'s 32 bytes.
+fn key() -> [u8; 32] {
+    let hex = KEY.trim().as_bytes();
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => 0,
+    };
+    core::array::from_fn(|i| digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]))
+}
 
 /// The reference host's demo board: an LED, a button, a BME280 on
 /// `sensor-bus` (and the sensor `ambient` over it), a 24C02 on
@@ -44,11 +64,13 @@ const DEMO_BOARD: &str = include_str!("../../../host-reference/boards/demo.toml"
 /// The fuel an app gets: ample for the examples, and a bound on one that spins.
 const FUEL: u64 = 20_000_000;
 
-/// What an app is expected to do: return ok, or be stopped.
+/// What an app is expected to do: return ok, be stopped, or not run at all
+/// (its bundle refused).
 #[derive(PartialEq)]
 enum Expect {
     Ok,
     Stopped,
+    Refused,
 }
 
 /// The apps, their arguments and what each should do.
@@ -57,6 +79,7 @@ const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("button", BUTTON, &["4"], Expect::Ok),
     ("misbehave", MISBEHAVE, &["trap"], Expect::Stopped),
     ("misbehave", MISBEHAVE, &["spin"], Expect::Stopped),
+    ("tampered", TAMPERED, &["2"], Expect::Refused),
 ];
 
 /// The button's presses: at 1.2 s for 0.5 s, at 2.5 s for 0.2 s.
@@ -83,9 +106,19 @@ fn main() -> ! {
         conformance::run(case, guest, board);
     }
     let mut failed = 0;
-    for (name, wasm, args, expect) in APPS {
+    for (name, bundle, args, expect) in APPS {
         hprintln!("app {} {:?}", name, args);
         start_measuring();
+        let wasm = match wasi_hw_bundle::open(bundle, &key()) {
+            Ok(b) => b.module,
+            Err(e) => {
+                hprintln!("  bundle refused: {}", e);
+                let ok = *expect == Expect::Refused;
+                failed += usize::from(!ok);
+                report(name, ok);
+                continue;
+            }
+        };
         let stopped = match run(wasm, args) {
             Ok(Ran::Ok) => false,
             Ok(Ran::Err) => true,
@@ -98,14 +131,17 @@ fn main() -> ! {
                 true
             }
         };
-        let ok = stopped == (*expect == Expect::Stopped);
+        let ok = *expect != Expect::Refused && stopped == (*expect == Expect::Stopped);
         failed += usize::from(!ok);
         report(name, ok);
     }
-    for (name, wasm, args, expect) in MODEL_APPS {
+    for (name, bundle, args, expect) in MODEL_APPS {
         hprintln!("app {} {:?} (on the demo board model)", name, args);
         start_measuring();
-        let ok = match run_on_model(wasm, args) {
+        let ok = match wasi_hw_bundle::open(bundle, &key())
+            .map_err(|e| alloc::format!("bundle refused: {e}"))
+            .and_then(|b| run_on_model(b.module, args))
+        {
             Ok(model::Outcome::Ok) => *expect == Expect::Ok,
             Ok(model::Outcome::Err(m) | model::Outcome::Stopped(m)) => {
                 hprintln!("  {}", m);
