@@ -3,18 +3,10 @@
 //! and a message.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn wasi_hw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasi-hw"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{text, wasi_hw};
 
 /// A fresh folder with a key pair `k.key`, `k.pub` in it.
 fn keys(name: &str) -> PathBuf {

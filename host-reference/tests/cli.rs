@@ -2,18 +2,9 @@
 //! input gets.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn wasi_hw(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wasi-hw"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+mod common;
+use common::{text, wasi_hw};
 
 fn demo() -> &'static str {
     concat!(env!("CARGO_MANIFEST_DIR"), "/boards/demo.toml")

@@ -135,33 +135,29 @@ fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
     // Building the runner builds the test guests too.
     let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
     let script = firmware.join("run-case.sh");
-    let status = step(
-        "running the conformance suite on the firmware (one QEMU boot a case)",
-        || {
+    // The cases; then the hostile guests, each of which the firmware must
+    // end as the shim does.
+    for (what, extra) in [
+        (
+            "the conformance suite on the firmware (one QEMU boot a case)",
+            None,
+        ),
+        (
+            "the hostile guests on the firmware (one QEMU boot a guest)",
+            Some("--hostile"),
+        ),
+    ] {
+        let status = step(&format!("running {what}"), || {
             Command::new(&runner)
+                .args(extra)
                 .arg("--host-command")
                 .arg(&script)
                 .status()
                 .with_context(|| format!("running {}", runner.display()))
-        },
-    )?;
-    if !status.success() {
-        return Ok(ExitCode::FAILURE);
-    }
-    // The hostile guests: the firmware must end each as the shim does.
-    let status = step(
-        "running the hostile guests on the firmware (one QEMU boot a guest)",
-        || {
-            Command::new(&runner)
-                .arg("--hostile")
-                .arg("--host-command")
-                .arg(&script)
-                .status()
-                .with_context(|| format!("running {}", runner.display()))
-        },
-    )?;
-    if !status.success() {
-        return Ok(ExitCode::FAILURE);
+        })?;
+        if !status.success() {
+            return Ok(ExitCode::FAILURE);
+        }
     }
     refuses_bad_input(&script, &root.join("conformance/board.toml"))?;
     Ok(ExitCode::SUCCESS)
