@@ -235,12 +235,8 @@ fn describe(
     if let Some(m) = host {
         return format!("the app was stopped: {m}");
     }
-    let realloc_failed = matches!(
-        e.downcast_ref::<s::wasmi::Trap>(),
-        Some(s::wasmi::Trap(wasi_hw_shim::runtime::Error::Realloc))
-    );
     // A cabi_realloc that ran out of fuel ran out of the app's fuel.
-    let cause = realloc.as_ref().filter(|_| realloc_failed);
+    let cause = wasi_hw_shim::run::realloc_cause(e, realloc.as_ref());
     if let Some(wasmi::TrapCode::OutOfFuel) = cause.unwrap_or(e).as_trap_code() {
         return format!(
             "the app used all its fuel ({}) and was stopped (--fuel)",

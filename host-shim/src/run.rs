@@ -30,6 +30,21 @@ impl From<crate::app::wasmi::Trap> for ::wasmi::Error {
     }
 }
 
+/// The guest's own failure behind `e`, an error of a call into the guest,
+/// when the shim trapped because the guest's `cabi_realloc` failed inside
+/// an import: `realloc`, what `Shim::take_realloc_error` kept (its trap, or
+/// running out of fuel). `None` for any other error: `e` says it all.
+pub fn realloc_cause<'a>(
+    e: &::wasmi::Error,
+    realloc: Option<&'a ::wasmi::Error>,
+) -> Option<&'a ::wasmi::Error> {
+    let failed = matches!(
+        e.downcast_ref::<crate::app::wasmi::Trap>(),
+        Some(crate::app::wasmi::Trap(Error::Realloc))
+    );
+    realloc.filter(|_| failed)
+}
+
 /// What a host that runs `run` in slices of fuel does between two of
 /// them: wasmi cannot be interrupted from outside, so a host that must end
 /// an app at a wall-clock limit (or share the CPU) gives it its fuel a

@@ -10,8 +10,8 @@ use alloc::vec::Vec;
 
 use wasi_hw_board::board::Board;
 use wasi_hw_board::host::BoardHost;
-use wasi_hw_shim::app::wasmi::{Shim, Trap};
-use wasi_hw_shim::run::{Ran, call_run};
+use wasi_hw_shim::app::wasmi::Shim;
+use wasi_hw_shim::run::{Ran, call_run, realloc_cause};
 
 /// Handles the app may hold at once, of all kinds together: the reference
 /// host's default (`--max-handles`).
@@ -104,13 +104,15 @@ pub fn run(
     let outcome = match ran {
         Ok(Ran::Ok) => Outcome::Ok,
         Ok(Ran::Err) => Outcome::Err(message.unwrap_or_default()),
-        Err(e) => Outcome::Stopped(match (host.trap.take(), realloc) {
-            (Some(why), _) => format!("the app was stopped: {why}"),
-            (None, Some(cause)) if is_realloc_failure(&e) => {
-                format!("the app trapped in its cabi_realloc, called by the host: {cause}")
-            }
-            (None, _) => format!("the app trapped: {e}"),
-        }),
+        Err(e) => Outcome::Stopped(
+            match (host.trap.take(), realloc_cause(&e, realloc.as_ref())) {
+                (Some(why), _) => format!("the app was stopped: {why}"),
+                (None, Some(cause)) => {
+                    format!("the app trapped in its cabi_realloc, called by the host: {cause}")
+                }
+                (None, None) => format!("the app trapped: {e}"),
+            },
+        ),
     };
     Ok(Ended {
         outcome,
@@ -154,12 +156,4 @@ fn leb128(bytes: &[u8]) -> Option<(usize, usize)> {
         }
     }
     None
-}
-
-/// Whether `e` is the shim's trap for a `cabi_realloc` that failed.
-fn is_realloc_failure(e: &wasmi::Error) -> bool {
-    matches!(
-        e.downcast_ref::<Trap>(),
-        Some(Trap(wasi_hw_shim::runtime::Error::Realloc))
-    )
 }
