@@ -82,7 +82,6 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
 
     let mut types = Vec::new();
     let mut funcs: Vec<u32> = Vec::new();
-    let mut imported = 0u32;
     let mut world = "wasi-hw:hal/app-small";
     let mut memory = None;
     let mut stack = None;
@@ -143,7 +142,6 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
                         world = "wasi-hw:hal/app";
                     }
                     funcs.push(ty);
-                    imported += 1;
                 }
             }
             Payload::FunctionSection(r) => {
@@ -200,7 +198,6 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
             _ => {}
         }
     }
-    let _ = imported;
     let export = |name: &str| exports.iter().find(|(n, _, _)| n == name);
     let func_type = |index: u32| funcs.get(index as usize).map(|&t| &types[t as usize]);
     for (name, params, results) in [
