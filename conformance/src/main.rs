@@ -65,6 +65,13 @@ struct Cli {
     /// limit ends are run by `cargo test` on the in-process hosts.
     #[arg(long, requires = "host_command", conflicts_with_all = ["filter", "junit", "guest", "guest_core", "list"])]
     hostile: bool,
+    /// With --hostile: the host's engine does not say which trap ended a
+    /// guest (wasefire-interpreter does not). Where the shim names a trap
+    /// of the engine (`the app trapped: wasm \`unreachable\` instruction
+    /// executed`), the host's first line need only say `wasm trap` in its
+    /// place (`the app trapped: wasm trap`).
+    #[arg(long, requires = "hostile")]
+    unnamed_traps: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -100,7 +107,12 @@ fn main() -> ExitCode {
         suite.board = b;
     }
     if cli.hostile {
-        return hostile(cli.host_command.as_deref(), &suite);
+        let traps = if cli.unnamed_traps {
+            hostile::Traps::Unnamed
+        } else {
+            hostile::Traps::Named
+        };
+        return hostile(cli.host_command.as_deref(), &suite, traps);
     }
     let selected: Vec<_> = cases()
         .into_iter()
@@ -219,14 +231,14 @@ fn main() -> ExitCode {
 }
 
 /// `--hostile`: the hostile guests on the host command, against the shim.
-fn hostile(command: Option<&str>, suite: &Suite) -> ExitCode {
+fn hostile(command: Option<&str>, suite: &Suite, traps: hostile::Traps) -> ExitCode {
     let Some(cmd) = command else {
         eprintln!("error: --hostile runs on a host command (--host-command CMD)");
         return ExitCode::from(2);
     };
     let host = external(cmd);
     println!("wasi-hw hostile guests on {}", host.name());
-    let checked = match hostile::check(&host, &suite.board, suite.timeout) {
+    let checked = match hostile::check(&host, &suite.board, suite.timeout, traps) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e:#}");

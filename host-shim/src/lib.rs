@@ -8,6 +8,9 @@
 //!   `wasmi` feature `app::wasmi::add_to_linker` (typed, fastest) and
 //!   `app::wasmi::add_to_linker_dispatch` (one trampoline, smallest);
 //! - `run` (with the `wasmi` feature): calling an app's `run` export;
+//! - `wasefire` (with the `wasefire` feature): the same on
+//!   wasefire-interpreter, the in-place engine of the tiny profile, whose
+//!   host calls come back to the embedder (`app::wasefire::serve`);
 //! - `hal` (with the `embedded-hal` feature): a whole host over embedded-hal 1.0
 //!   drivers, for firmware whose HAL implements it;
 //! - [`runtime`]: what the generated code shares (guest memory, handle
@@ -17,7 +20,7 @@
 #![no_std]
 #![warn(missing_docs)]
 
-#[cfg(any(feature = "embedded-hal", feature = "wasmi"))]
+#[cfg(any(feature = "embedded-hal", feature = "wasmi", feature = "wasefire"))]
 extern crate alloc;
 
 pub use wasi_hw_shim_runtime as runtime;
@@ -30,5 +33,18 @@ pub mod app;
 #[cfg(feature = "wasmi")]
 pub mod run;
 
+#[cfg(feature = "wasefire")]
+pub mod wasefire;
+
 #[cfg(feature = "embedded-hal")]
 pub mod hal;
+
+/// How a call of an app's `run` ended, when the guest did not trap (on any
+/// engine: `run` on wasmi, `wasefire` on wasefire-interpreter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// `run` returned `ok`.
+    Ok,
+    /// `run` returned `err`; the message went to `on_error`.
+    Err,
+}

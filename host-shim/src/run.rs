@@ -11,14 +11,7 @@ use ::wasmi::{AsContextMut, Instance, TrapCode, TypedFunc, TypedResumableCall};
 use crate::runtime::Error;
 use crate::runtime::memory::{aligned, load_u8, load_u32, range, read_str, write_bytes, write_u32};
 
-/// How a call of `run` ended, when the guest did not trap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ran {
-    /// `run` returned `ok`.
-    Ok,
-    /// `run` returned `err`; the message went to `on_error`.
-    Err,
-}
+pub use crate::Ran;
 
 fn err(e: Error) -> ::wasmi::Error {
     crate::app::wasmi::Trap(e).into()

@@ -41,6 +41,52 @@ fn to_slot(t: Option<WasmType>) -> TokenStream {
     }
 }
 
+/// One import of the world as a core module sees it.
+pub struct CoreImport {
+    /// Its interface (index into `World::interfaces`).
+    pub interface: usize,
+    /// Its name in that interface, for example `[method]pin.set-high`.
+    pub name: String,
+    /// The glue function that serves it.
+    pub glue: syn::Ident,
+    /// Its core parameters.
+    pub params: Vec<WasmType>,
+    /// Its core result.
+    pub result: Option<WasmType>,
+    /// The size and alignment of its return area, if it has one.
+    pub area: Option<(usize, u32)>,
+}
+
+/// Every import of the world, functions then resource drops, interface by
+/// interface: the order of `IMPORTS`, whose index `dispatch` takes.
+pub fn core_imports(w: &World) -> Vec<CoreImport> {
+    let mut all = Vec::new();
+    for (i, _) in w.interfaces.iter().enumerate() {
+        for f in w.functions(i) {
+            let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
+            all.push(CoreImport {
+                interface: i,
+                name: f.name.clone(),
+                glue: names::glue(&names::method(f)),
+                params: sig.params.clone(),
+                result: sig.results.first().copied(),
+                area: glue::return_area(w, f),
+            });
+        }
+        for r in w.resources.iter().filter(|r| r.interface == i) {
+            all.push(CoreImport {
+                interface: i,
+                name: format!("[resource-drop]{}", r.name),
+                glue: names::glue(&format!("{}_drop", names::snake(&r.name))),
+                params: vec![WasmType::I32],
+                result: None,
+                area: None,
+            });
+        }
+    }
+    all
+}
+
 pub fn dispatch(w: &World) -> Result<TokenStream> {
     let rt = &w.rt;
     let caps = w.capacity_args();
@@ -116,32 +162,18 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
         });
         Ok(())
     };
-    for (i, iface) in w.interfaces.iter().enumerate() {
-        for f in w.functions(i) {
-            let sig = w.resolve.wasm_signature(AbiVariant::GuestImport, f);
-            add(
-                &iface.module,
-                iface.mapped,
-                &iface.import,
-                &f.name,
-                names::glue(&names::method(f)),
-                sig.params.clone(),
-                sig.results.first().copied(),
-                glue::return_area(w, f),
-            )?;
-        }
-        for r in w.resources.iter().filter(|r| r.interface == i) {
-            add(
-                &iface.module,
-                iface.mapped,
-                &iface.import,
-                &format!("[resource-drop]{}", r.name),
-                names::glue(&format!("{}_drop", names::snake(&r.name))),
-                vec![WasmType::I32],
-                None,
-                None,
-            )?;
-        }
+    for i in core_imports(w) {
+        let iface = &w.interfaces[i.interface];
+        add(
+            &iface.module,
+            iface.mapped,
+            &iface.import,
+            &i.name,
+            i.glue,
+            i.params,
+            i.result,
+            i.area,
+        )?;
     }
     let max_params = Literal::usize_unsuffixed(max_params);
     let max_area = Literal::usize_unsuffixed(max_area);

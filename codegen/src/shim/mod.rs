@@ -16,9 +16,11 @@
 //! Beside them: `Host`, the union of the traits; `Tables`, the fixed-capacity
 //! handle tables (a capacity per resource type, a const generic); `IMPORTS`
 //! and `dispatch`, every import by index with raw arguments, for engines
-//! whose native functions take an argument array; and, under
-//! `#[cfg(feature = "wasmi")]`, an adapter that adds every import to a
-//! `wasmi::Linker`.
+//! whose native functions take an argument array; and the engine adapters,
+//! each behind its feature of the including crate: `wasmi` (every import
+//! added to a `wasmi::Linker`), `wasefire` (the in-place interpreter, whose
+//! host calls come back to the embedder: `link` and `serve`) and
+//! `wasmtime` (components).
 //!
 //! A borrowed handle comes to the firmware as `&mut` its resource, looked
 //! up in its table for the call. The guest may pass one handle for two
@@ -50,6 +52,7 @@ mod dispatch;
 mod glue;
 mod names;
 mod types;
+mod wasefire;
 mod wasmi;
 mod wasmtime;
 
@@ -255,6 +258,7 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
     let resource_types = w.resource_types();
     let dispatch = dispatch::dispatch(&w)?;
     let adapter = wasmi::adapter(&w)?;
+    let wasefire = wasefire::adapter(&w);
     let wit = wit_text(package)?;
     let name = &resolve.packages[package.id].name;
     let wasmtime = wasmtime::adapter(
@@ -274,6 +278,7 @@ pub fn rust(package: &Package, world: &str, opts: &ShimOptions) -> Result<String
         #(#modules)*
         #dispatch
         #adapter
+        #wasefire
         #wasmtime
     };
     let parsed: syn::File = syn::parse2(file)

@@ -6864,6 +6864,382 @@ pub mod wasmi {
         Ok(())
     }
 }
+/// The wasefire-interpreter 0.5 adapter: runs apps in place, from
+/// flash, in the tiny profile. A host call suspends the guest and
+/// returns to the embedder (`RunResult::Host`); the embedder calls
+/// [`serve`](wasefire::serve) and resumes with what it returns
+/// (`wasi_hw_shim::wasefire::call_run` does all of it).
+#[cfg(feature = "wasefire")]
+pub mod wasefire {
+    use super::Host;
+    use wasi_hw_shim::runtime as rt;
+    use ::wasefire_interpreter as wi;
+    /// Every import of the world in the order wasefire-interpreter
+    /// links host functions: by module, then by name
+    /// (`Store::link_func_custom` refuses any other order). Each is
+    /// its index in [`super::IMPORTS`] and its core parameters and
+    /// results; a host call's `Call::index()` is a position here.
+    pub const LINKED: &[(u16, &[wi::ValType], &[wi::ValType])] = &[
+        (
+            16u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::F32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[wi::ValType::I32],
+        ),
+        (23u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (
+            19u16,
+            &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32, wi::ValType::I32],
+            &[],
+        ),
+        (24u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (21u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (22u16, &[wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
+        (20u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (18u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (27u16, &[wi::ValType::I32], &[]),
+        (17u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (25u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (
+            26u16,
+            &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32, wi::ValType::I32],
+            &[],
+        ),
+        (8u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (12u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (6u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (
+            7u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (9u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (10u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (14u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (11u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (
+            13u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I64,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (15u16, &[wi::ValType::I32], &[]),
+        (4u16, &[wi::ValType::I32], &[]),
+        (
+            5u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (49u16, &[wi::ValType::I32], &[wi::ValType::I32]),
+        (50u16, &[wi::ValType::I32], &[wi::ValType::I32]),
+        (
+            51u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (55u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (
+            54u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (
+            52u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (
+            53u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (56u16, &[wi::ValType::I32], &[]),
+        (47u16, &[wi::ValType::I32], &[]),
+        (48u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (45u16, &[wi::ValType::I32], &[wi::ValType::I32]),
+        (46u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (1u16, &[wi::ValType::I32], &[]),
+        (0u16, &[wi::ValType::I32], &[wi::ValType::I32]),
+        (3u16, &[wi::ValType::I32], &[]),
+        (
+            2u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I64,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (62u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (59u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (60u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (65u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (
+            61u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I64,
+                wi::ValType::F64,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (63u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (64u16, &[wi::ValType::I32], &[]),
+        (66u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (
+            67u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::F64,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (68u16, &[wi::ValType::I32], &[]),
+        (57u16, &[wi::ValType::I32], &[]),
+        (58u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (34u16, &[wi::ValType::I32], &[wi::ValType::I64]),
+        (35u16, &[wi::ValType::I32], &[wi::ValType::I32]),
+        (37u16, &[wi::ValType::I32], &[wi::ValType::I32]),
+        (36u16, &[wi::ValType::I32], &[]),
+        (40u16, &[wi::ValType::I32], &[wi::ValType::I64]),
+        (39u16, &[wi::ValType::I32], &[wi::ValType::I64]),
+        (42u16, &[wi::ValType::I32], &[wi::ValType::I32]),
+        (41u16, &[wi::ValType::I32], &[wi::ValType::I64]),
+        (43u16, &[wi::ValType::I32], &[]),
+        (44u16, &[wi::ValType::I32], &[]),
+        (33u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
+        (32u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
+        (38u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
+        (28u16, &[], &[wi::ValType::I64]),
+        (29u16, &[], &[wi::ValType::I64]),
+        (30u16, &[wi::ValType::I64], &[]),
+        (31u16, &[wi::ValType::I64], &[]),
+    ];
+    /// Links every import of the world in `store`, which must hold
+    /// no instance yet. A module that imports anything else, or an
+    /// import with another type, then fails to instantiate.
+    pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
+        for &(index, params, results) in LINKED {
+            let Some(import) = super::IMPORTS.get(usize::from(index)) else {
+                return Err(wi::Error::Invalid);
+            };
+            store
+                .link_func_custom(
+                    import.module,
+                    import.name,
+                    wi::FuncType {
+                        params: params.into(),
+                        results: results.into(),
+                    },
+                )?;
+        }
+        Ok(())
+    }
+    /// The guest, suspended in a call to the host.
+    struct Guest<'s, 'm, T> {
+        store: &'s mut wi::Store<'m>,
+        inst: wi::InstId,
+        tables: &'s mut T,
+    }
+    impl<T> rt::Guest<T> for Guest<'_, '_, T> {
+        fn memory(&mut self) -> &mut [u8] {
+            self.store.memory(self.inst).unwrap_or_default()
+        }
+        fn parts(&mut self) -> (&mut [u8], &mut T) {
+            (self.store.memory(self.inst).unwrap_or_default(), &mut *self.tables)
+        }
+        #[inline(never)]
+        fn realloc(
+            &mut self,
+            old_ptr: u32,
+            old_size: u32,
+            align: u32,
+            new_size: u32,
+        ) -> Result<u32, rt::Error> {
+            realloc(self.store, self.inst, [old_ptr, old_size, align, new_size])
+        }
+    }
+    /// Calls the guest's `cabi_realloc` in `store` to completion,
+    /// while a call of the guest may be suspended there: the
+    /// arguments of `run`, or a result of an import. A guest that
+    /// calls the host from it is [`rt::Error::Reentered`] (the call
+    /// stays suspended in the store: the embedder ends the run).
+    pub fn realloc(
+        store: &mut wi::Store<'_>,
+        inst: wi::InstId,
+        args: [u32; 4],
+    ) -> Result<u32, rt::Error> {
+        let args = ::alloc::vec::Vec::from(args.map(wi::Val::I32));
+        match store.invoke(inst, "cabi_realloc", args) {
+            Ok(wi::RunResult::Done(results)) => {
+                match results[..] {
+                    [wi::Val::I32(ptr)] => Ok(ptr),
+                    _ => {
+                        Err(
+                            rt::Error::Trap(
+                                &"the guest's cabi_realloc is not (func (param i32 i32 i32 i32) (result i32))",
+                            ),
+                        )
+                    }
+                }
+            }
+            Ok(wi::RunResult::Host(_)) => Err(rt::Error::Reentered),
+            Err(wi::Error::NotFound) => {
+                Err(
+                    rt::Error::Trap(
+                        &"the guest exports no cabi_realloc (func (param i32 i32 i32 i32) (result i32)), which this call needs",
+                    ),
+                )
+            }
+            Err(wi::Error::Invalid) => {
+                Err(
+                    rt::Error::Trap(
+                        &"the guest's cabi_realloc is not (func (param i32 i32 i32 i32) (result i32))",
+                    ),
+                )
+            }
+            Err(_) => Err(rt::Error::Realloc),
+        }
+    }
+    /// Serves the call to the host that `store` is suspended in
+    /// (after `Store::invoke` or `Call::resume` answered
+    /// `RunResult::Host`): reads its arguments, runs the import's
+    /// glue over `host` and `tables` (which may call the guest's
+    /// `cabi_realloc` meanwhile), and returns the result to resume
+    /// the call with. An error is a trap: the embedder ends the run
+    /// and does not resume.
+    pub fn serve<
+        H: Host,
+        const POLL_POLLABLE: usize,
+        const TIMER_ONE_SHOT: usize,
+        const TIMER_PERIODIC: usize,
+        const GPIO_PIN: usize,
+        const I2C_BUS: usize,
+        const SENSOR_SENSOR: usize,
+        const PROBES_PROBE: usize,
+    >(
+        store: &mut wi::Store<'_>,
+        host: &mut H,
+        tables: &mut super::Tables<
+            H,
+            POLL_POLLABLE,
+            TIMER_ONE_SHOT,
+            TIMER_PERIODIC,
+            GPIO_PIN,
+            I2C_BUS,
+            SENSOR_SENSOR,
+            PROBES_PROBE,
+        >,
+    ) -> Result<Option<wi::Val>, rt::Error> {
+        let mut slots = [0u64; 8];
+        let (index, inst, count) = {
+            let Some(call) = store.last_call() else {
+                return Err(rt::Error::Trap(&"no call to the host is waiting"));
+            };
+            let Some(&(index, ..)) = LINKED.get(call.index()) else {
+                return Err(rt::Error::Trap(&"no import has this index"));
+            };
+            let args = call.args();
+            if args.len() > slots.len() {
+                return Err(rt::Error::Trap(&"wrong number of arguments"));
+            }
+            for (slot, arg) in slots.iter_mut().zip(args) {
+                *slot = match *arg {
+                    wi::Val::I32(v) => u64::from(v),
+                    wi::Val::I64(v) => v,
+                    wi::Val::F32(v) => u64::from(v),
+                    wi::Val::F64(v) => v,
+                    _ => {
+                        return Err(
+                            rt::Error::Trap(&"an argument of a type no import takes"),
+                        );
+                    }
+                };
+            }
+            (usize::from(index), call.inst(), args.len())
+        };
+        let result = super::dispatch(
+            host,
+            &mut Guest { store, inst, tables },
+            index,
+            &slots[..count],
+        )?;
+        Ok(
+            super::IMPORTS
+                .get(index)
+                .and_then(|i| i.result)
+                .map(|t| match t {
+                    super::ValType::I32 => wi::Val::I32(result as u32),
+                    super::ValType::I64 => wi::Val::I64(result),
+                    super::ValType::F32 => wi::Val::F32(result as u32),
+                    super::ValType::F64 => wi::Val::F64(result),
+                }),
+        )
+    }
+}
 /// The world's imports on wasmtime (`add_to_linker`), served by the
 /// same traits as the core-module glue: one implementation of the
 /// traits runs apps as components on wasmtime and as core modules

@@ -1,0 +1,202 @@
+//! The wasefire-interpreter 0.5 adapter, behind `#[cfg(feature =
+//! "wasefire")]`: the in-place interpreter of the tiny profile.
+//!
+//! Its host functions do not run inside the interpreter: a call to the host
+//! suspends the guest and returns `RunResult::Host` to the embedder, which
+//! serves it and resumes. So the adapter is not a set of callbacks but one
+//! function, `serve`, that the embedder calls for each suspended call: it
+//! reads the arguments and runs the engine-agnostic `dispatch` with a
+//! `Guest` over the store. While the guest waits, the store can run another
+//! of its functions to completion (its stack discipline), which is how the
+//! `Guest`'s `cabi_realloc` is called: the glue's abstraction holds as it
+//! is for every engine.
+//!
+//! wasefire links host functions by index in the order they are linked and
+//! refuses any order but (module, name) ascending, so the generator sorts
+//! the imports and emits the permutation (`LINKED`) with each one's core
+//! type.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use wit_bindgen_core::abi::WasmType;
+
+use super::World;
+use super::dispatch::core_imports;
+
+fn val_type(t: WasmType) -> TokenStream {
+    match t {
+        WasmType::I32 | WasmType::Pointer | WasmType::Length => quote!(wi::ValType::I32),
+        WasmType::I64 | WasmType::PointerOrI64 => quote!(wi::ValType::I64),
+        WasmType::F32 => quote!(wi::ValType::F32),
+        WasmType::F64 => quote!(wi::ValType::F64),
+    }
+}
+
+pub fn adapter(w: &World) -> TokenStream {
+    let rt = &w.rt;
+    let caps = w.capacity_args();
+    let plain = w.capacities(None);
+    let tables = quote!(super::Tables<H, #(#caps),*>);
+    let imports = core_imports(w);
+    let mut order: Vec<usize> = (0..imports.len()).collect();
+    let key = |i: &usize| {
+        let import = &imports[*i];
+        (
+            w.interfaces[import.interface].import.as_bytes(),
+            import.name.as_bytes(),
+        )
+    };
+    order.sort_by(|a, b| key(a).cmp(&key(b)));
+    let max_params = imports.iter().map(|i| i.params.len()).max().unwrap_or(0);
+    let max_params = Literal::usize_unsuffixed(max_params.max(1));
+    let linked = order.iter().map(|&i| {
+        let import = &imports[i];
+        let index = u16::try_from(i).expect("a world of fewer than 65536 imports");
+        let params = import.params.iter().map(|t| val_type(*t));
+        let results = import.result.iter().map(|t| val_type(*t));
+        quote!((#index, &[#(#params),*], &[#(#results),*]))
+    });
+    quote! {
+        /// The wasefire-interpreter 0.5 adapter: runs apps in place, from
+        /// flash, in the tiny profile. A host call suspends the guest and
+        /// returns to the embedder (`RunResult::Host`); the embedder calls
+        /// [`serve`](wasefire::serve) and resumes with what it returns
+        /// (`wasi_hw_shim::wasefire::call_run` does all of it).
+        #[cfg(feature = "wasefire")]
+        pub mod wasefire {
+            use super::Host;
+            use #rt as rt;
+            use ::wasefire_interpreter as wi;
+
+            /// Every import of the world in the order wasefire-interpreter
+            /// links host functions: by module, then by name
+            /// (`Store::link_func_custom` refuses any other order). Each is
+            /// its index in [`super::IMPORTS`] and its core parameters and
+            /// results; a host call's `Call::index()` is a position here.
+            pub const LINKED: &[(u16, &[wi::ValType], &[wi::ValType])] = &[#(#linked),*];
+
+            /// Links every import of the world in `store`, which must hold
+            /// no instance yet. A module that imports anything else, or an
+            /// import with another type, then fails to instantiate.
+            pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
+                for &(index, params, results) in LINKED {
+                    let Some(import) = super::IMPORTS.get(usize::from(index)) else {
+                        return Err(wi::Error::Invalid);
+                    };
+                    store.link_func_custom(
+                        import.module,
+                        import.name,
+                        wi::FuncType { params: params.into(), results: results.into() },
+                    )?;
+                }
+                Ok(())
+            }
+
+            /// The guest, suspended in a call to the host.
+            struct Guest<'s, 'm, T> {
+                store: &'s mut wi::Store<'m>,
+                inst: wi::InstId,
+                tables: &'s mut T,
+            }
+
+            impl<T> rt::Guest<T> for Guest<'_, '_, T> {
+                fn memory(&mut self) -> &mut [u8] {
+                    self.store.memory(self.inst).unwrap_or_default()
+                }
+                fn parts(&mut self) -> (&mut [u8], &mut T) {
+                    (self.store.memory(self.inst).unwrap_or_default(), &mut *self.tables)
+                }
+                #[inline(never)]
+                fn realloc(
+                    &mut self,
+                    old_ptr: u32,
+                    old_size: u32,
+                    align: u32,
+                    new_size: u32,
+                ) -> Result<u32, rt::Error> {
+                    realloc(self.store, self.inst, [old_ptr, old_size, align, new_size])
+                }
+            }
+
+            /// Calls the guest's `cabi_realloc` in `store` to completion,
+            /// while a call of the guest may be suspended there: the
+            /// arguments of `run`, or a result of an import. A guest that
+            /// calls the host from it is [`rt::Error::Reentered`] (the call
+            /// stays suspended in the store: the embedder ends the run).
+            pub fn realloc(
+                store: &mut wi::Store<'_>,
+                inst: wi::InstId,
+                args: [u32; 4],
+            ) -> Result<u32, rt::Error> {
+                let args = ::alloc::vec::Vec::from(args.map(wi::Val::I32));
+                match store.invoke(inst, "cabi_realloc", args) {
+                    Ok(wi::RunResult::Done(results)) => match results[..] {
+                        [wi::Val::I32(ptr)] => Ok(ptr),
+                        _ => Err(rt::Error::Trap(
+                            &"the guest's cabi_realloc is not (func (param i32 i32 i32 i32) (result i32))",
+                        )),
+                    },
+                    Ok(wi::RunResult::Host(_)) => Err(rt::Error::Reentered),
+                    Err(wi::Error::NotFound) => Err(rt::Error::Trap(
+                        &"the guest exports no cabi_realloc (func (param i32 i32 i32 i32) (result i32)), which this call needs",
+                    )),
+                    Err(wi::Error::Invalid) => Err(rt::Error::Trap(
+                        &"the guest's cabi_realloc is not (func (param i32 i32 i32 i32) (result i32))",
+                    )),
+                    Err(_) => Err(rt::Error::Realloc),
+                }
+            }
+
+            /// Serves the call to the host that `store` is suspended in
+            /// (after `Store::invoke` or `Call::resume` answered
+            /// `RunResult::Host`): reads its arguments, runs the import's
+            /// glue over `host` and `tables` (which may call the guest's
+            /// `cabi_realloc` meanwhile), and returns the result to resume
+            /// the call with. An error is a trap: the embedder ends the run
+            /// and does not resume.
+            pub fn serve<H: Host, #(#plain),*>(
+                store: &mut wi::Store<'_>,
+                host: &mut H,
+                tables: &mut #tables,
+            ) -> Result<Option<wi::Val>, rt::Error> {
+                let mut slots = [0u64; #max_params];
+                let (index, inst, count) = {
+                    let Some(call) = store.last_call() else {
+                        return Err(rt::Error::Trap(&"no call to the host is waiting"));
+                    };
+                    let Some(&(index, ..)) = LINKED.get(call.index()) else {
+                        return Err(rt::Error::Trap(&"no import has this index"));
+                    };
+                    let args = call.args();
+                    if args.len() > slots.len() {
+                        return Err(rt::Error::Trap(&"wrong number of arguments"));
+                    }
+                    for (slot, arg) in slots.iter_mut().zip(args) {
+                        *slot = match *arg {
+                            wi::Val::I32(v) => u64::from(v),
+                            wi::Val::I64(v) => v,
+                            wi::Val::F32(v) => u64::from(v),
+                            wi::Val::F64(v) => v,
+                            _ => {
+                                return Err(rt::Error::Trap(&"an argument of a type no import takes"));
+                            }
+                        };
+                    }
+                    (usize::from(index), call.inst(), args.len())
+                };
+                let result = super::dispatch(
+                    host,
+                    &mut Guest { store, inst, tables },
+                    index,
+                    &slots[..count],
+                )?;
+                Ok(super::IMPORTS.get(index).and_then(|i| i.result).map(|t| match t {
+                    super::ValType::I32 => wi::Val::I32(result as u32),
+                    super::ValType::I64 => wi::Val::I64(result),
+                    super::ValType::F32 => wi::Val::F32(result as u32),
+                    super::ValType::F64 => wi::Val::F64(result),
+                }))
+            }
+        }
+    }
+}
