@@ -7,34 +7,106 @@
 //! ([`open`]), so it can run the module without validating it again. The
 //! reading side is `no_std` and allocates nothing.
 //!
-//! # Format, version 1
+//! # Format, version 2
 //!
 //! All numbers little-endian.
 //!
 //! | offset | size | field |
 //! |---:|---:|---|
 //! | 0 | 4 | magic, `WHWB` |
-//! | 4 | 2 | format version, 1 |
+//! | 4 | 2 | format version, 2 |
 //! | 6 | 2 | world name length `w` |
-//! | 8 | 4 | memory: the bytes of linear memory the app starts with (its data, stack and heap) |
+//! | 8 | 4 | memory: the bytes of linear memory the app needs (see below) |
 //! | 12 | 4 | module length `m` |
-//! | 16 | `w` | world name, UTF-8, for example `wasi-hw:hal/app@0.1.0` |
-//! | 16 + `w` | `m` | the core module, without custom sections |
-//! | 16 + `w` + `m` | 64 | Ed25519 signature of every byte before it |
+//! | 16 | 1 | the module's form, [`Form`]: 0 plain, 1 custom pages, 2 wasefire |
+//! | 17 | 1 | flags: bit 0 set when the app's memory is fixed; the other bits 0 |
+//! | 18 | 2 | 0 |
+//! | 20 | `w` | world name, UTF-8, for example `wasi-hw:hal/app@0.1.0` |
+//! | 20 + `w` | `m` | the core module, without custom sections (but a wasefire side table) |
+//! | 20 + `w` + `m` | 64 | Ed25519 signature of every byte before it |
+//!
+//! Memory: for an app whose memory is fixed (it cannot grow it, and its
+//! code never asks its size: a guest SDK build with `fixed_heap!`, see
+//! `wasi-hw pack`), the bytes below `__heap_base`: its stack, data and
+//! heap, all it ever touches; a device gives it exactly that. For any
+//! other app, the bytes its memory starts with; it may grow.
 //!
 //! Nothing follows the signature. A reader refuses a version it does not
-//! know: a later version may add fields.
+//! know (version 1 had no form and flags; none was deployed) and a form or
+//! flag it does not know.
 #![no_std]
 
 #[cfg(feature = "sign")]
 extern crate alloc;
+#[cfg(feature = "pack")]
+extern crate std;
+
+/// Checking and packing a module on the build machine (`wasi-hw pack`).
+#[cfg(feature = "pack")]
+pub mod pack;
 
 /// The first four bytes of a bundle.
 pub const MAGIC: [u8; 4] = *b"WHWB";
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 /// The bytes before the world's name.
-pub const HEADER_LEN: usize = 16;
+pub const HEADER_LEN: usize = 20;
+
+/// How a bundle's module is laid out for the engine that runs it. Every
+/// form is the same app, checked the same way; they differ only in the
+/// memory the module declares and in data an engine needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// The module as the guest SDK built it (custom sections dropped): any
+    /// engine runs it.
+    Plain,
+    /// The memory declared as exactly `memory` bytes, in pages of one byte
+    /// (WebAssembly's custom-page-sizes proposal): for an engine that has
+    /// it (wasmi 2.0 with `Config::wasm_custom_page_sizes`), which then
+    /// allocates no more than the app needs. Only for a fixed memory.
+    CustomPages,
+    /// For wasefire-interpreter 0.5, which runs the module in place: the
+    /// memory declared as one 64 KiB page that cannot grow, of which the
+    /// device gives `memory` bytes (the app never asks the size), and the
+    /// module prefixed with the interpreter's side table (a custom section,
+    /// computed when the module was validated on the build machine, so the
+    /// device runs it with `Module::new_unchecked`). Only for a fixed
+    /// memory.
+    Wasefire,
+}
+
+impl Form {
+    /// The byte the header holds.
+    pub const fn byte(self) -> u8 {
+        match self {
+            Form::Plain => 0,
+            Form::CustomPages => 1,
+            Form::Wasefire => 2,
+        }
+    }
+
+    /// The form of header byte `b`.
+    pub const fn from_byte(b: u8) -> Option<Form> {
+        match b {
+            0 => Some(Form::Plain),
+            1 => Some(Form::CustomPages),
+            2 => Some(Form::Wasefire),
+            _ => None,
+        }
+    }
+
+    /// Its name, as `wasi-hw pack --form` takes it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Form::Plain => "plain",
+            Form::CustomPages => "custom-pages",
+            Form::Wasefire => "wasefire",
+        }
+    }
+}
+
+/// The flag of an app whose memory is fixed.
+const FIXED: u8 = 1;
 /// The signature's length.
 pub const SIGNATURE_LEN: usize = 64;
 
@@ -43,8 +115,14 @@ pub const SIGNATURE_LEN: usize = 64;
 pub struct Bundle<'a> {
     /// The world the app was checked against, with its version.
     pub world: &'a str,
-    /// The bytes of linear memory the app starts with.
+    /// The bytes of linear memory the app needs: exactly, when `fixed`;
+    /// what it starts with, otherwise.
     pub memory: u32,
+    /// Whether the app's memory is fixed: it never grows it nor asks its
+    /// size, and touches nothing at or past `memory`.
+    pub fixed: bool,
+    /// How the module is laid out for its engine.
+    pub form: Form,
     /// The core module.
     pub module: &'a [u8],
 }
@@ -67,6 +145,10 @@ pub enum Error {
     Signature,
     /// The public key is not one (32 bytes of a point on the curve).
     Key,
+    /// A form ([`Form`]) this reader does not know.
+    Form(u8),
+    /// Flags or reserved bytes this reader does not know.
+    Flags,
 }
 
 impl core::fmt::Display for Error {
@@ -84,6 +166,8 @@ impl core::fmt::Display for Error {
                 "the signature does not match: the bundle was changed after it was signed, or signed with another key",
             ),
             Error::Key => f.write_str("not an Ed25519 public key"),
+            Error::Form(b) => write!(f, "a module of form {b}, which this reader does not know"),
+            Error::Flags => f.write_str("flags this reader does not know"),
         }
     }
 }
@@ -130,6 +214,10 @@ pub fn parse(bytes: &[u8]) -> Result<(Bundle<'_>, &[u8], &[u8]), Error> {
     if bytes.len() > total {
         return Err(Error::TrailingBytes);
     }
+    let form = Form::from_byte(bytes[16]).ok_or(Error::Form(bytes[16]))?;
+    if bytes[17] & !FIXED != 0 || bytes[18..20] != [0, 0] {
+        return Err(Error::Flags);
+    }
     let world = core::str::from_utf8(&bytes[HEADER_LEN..HEADER_LEN + world_len])
         .map_err(|_| Error::WorldName)?;
     let module = &bytes[HEADER_LEN + world_len..signed_len];
@@ -137,6 +225,8 @@ pub fn parse(bytes: &[u8]) -> Result<(Bundle<'_>, &[u8], &[u8]), Error> {
         Bundle {
             world,
             memory,
+            fixed: bytes[17] & FIXED != 0,
+            form,
             module,
         },
         &bytes[..signed_len],
@@ -185,6 +275,12 @@ pub fn sign(bundle: &Bundle<'_>, seed: &[u8; 32]) -> Option<alloc::vec::Vec<u8>>
     out.extend_from_slice(&world_len.to_le_bytes());
     out.extend_from_slice(&bundle.memory.to_le_bytes());
     out.extend_from_slice(&module_len.to_le_bytes());
+    out.extend_from_slice(&[
+        bundle.form.byte(),
+        if bundle.fixed { FIXED } else { 0 },
+        0,
+        0,
+    ]);
     out.extend_from_slice(bundle.world.as_bytes());
     out.extend_from_slice(bundle.module);
     let pair = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(*seed));
@@ -203,7 +299,9 @@ mod tests {
     fn bundle() -> alloc::vec::Vec<u8> {
         let b = Bundle {
             world: "wasi-hw:hal/app@0.1.0",
-            memory: 65536,
+            memory: 5392,
+            fixed: true,
+            form: Form::CustomPages,
             module: b"\0asm\x01\0\0\0",
         };
         sign(&b, &SEED).unwrap()
@@ -213,10 +311,10 @@ mod tests {
     fn a_signed_bundle_opens_with_its_key_and_says_what_was_packed() {
         let bytes = bundle();
         assert_eq!(&bytes[..4], b"WHWB");
-        assert_eq!(bytes.len(), 16 + 21 + 8 + 64);
+        assert_eq!(bytes.len(), 20 + 21 + 8 + 64);
         let b = open(&bytes, &public_key(&SEED)).unwrap();
         assert_eq!(b.world, "wasi-hw:hal/app@0.1.0");
-        assert_eq!(b.memory, 65536);
+        assert_eq!((b.memory, b.fixed, b.form), (5392, true, Form::CustomPages));
         assert_eq!(b.module, b"\0asm\x01\0\0\0");
     }
 
@@ -244,8 +342,16 @@ mod tests {
         longer.push(0);
         assert_eq!(open(&longer, &key), Err(Error::TrailingBytes));
         let mut later = bytes.clone();
-        later[4] = 2;
-        assert_eq!(open(&later, &key), Err(Error::Version(2)));
+        later[4] = 3;
+        assert_eq!(open(&later, &key), Err(Error::Version(3)));
+        let mut form = bytes.clone();
+        form[16] = 9;
+        assert_eq!(open(&form, &key), Err(Error::Form(9)));
+        for at in [17, 18, 19] {
+            let mut flags = bytes.clone();
+            flags[at] |= 2;
+            assert_eq!(open(&flags, &key), Err(Error::Flags), "byte {at}");
+        }
         // A module length that would wrap past the end of memory.
         let mut huge = bytes.clone();
         huge[12..16].copy_from_slice(&u32::MAX.to_le_bytes());

@@ -175,9 +175,11 @@ edition = "2024"
 
 [features]
 wasmi = ["dep:wasmi"]
-# The generated file's wasmtime adapter is behind this feature (not built
-# here: it needs std and wasmtime); declared so that `cfg` is expected.
+# The generated file's wasmtime and wasefire adapters are behind these
+# features (not built here: they need std and wasmtime, or RUSTC_BOOTSTRAP
+# for wasefire-interpreter); declared so that `cfg` is expected.
 wasmtime = []
+wasefire = []
 
 [dependencies]
 wasi-hw-shim-runtime = {{ path = {runtime:?} }}
@@ -270,9 +272,11 @@ edition = "2024"
 
 [features]
 wasmi = ["dep:wasmi"]
-# The generated file's wasmtime adapter is behind this feature (not built
-# here: it needs std and wasmtime); declared so that `cfg` is expected.
+# The generated file's wasmtime and wasefire adapters are behind these
+# features (not built here: they need std and wasmtime, or RUSTC_BOOTSTRAP
+# for wasefire-interpreter); declared so that `cfg` is expected.
 wasmtime = []
+wasefire = []
 
 [dependencies]
 wasi-hw-shim-runtime = {{ path = {runtime:?} }}
@@ -518,6 +522,7 @@ edition = "2024"
 [features]
 wasmi = ["dep:wasmi", "wasi-hw-shim/wasmi"]
 wasmtime = []
+wasefire = []
 
 [dependencies]
 wasi-hw-shim = {{ path = {shim_crate:?}, features = ["embedded-hal"] }}

@@ -67,7 +67,7 @@ fn conformance(args: &[&str]) -> Output {
 /// The host command of `wasi-hw-wasefire` with `options`.
 fn command(options: &str) -> String {
     format!(
-        "{} \"$WASI_HW_GUEST_CORE\" {options} --board \"$WASI_HW_BOARD\" -- \"$WASI_HW_CASE\"",
+        "{} run \"$WASI_HW_GUEST_CORE\" {options} --board \"$WASI_HW_BOARD\" -- \"$WASI_HW_CASE\"",
         host().display()
     )
 }
@@ -129,14 +129,102 @@ fn a_component_or_a_missing_board_is_refused_with_exit_2() {
     // The header of a component (layer 1), and nothing after it.
     let component = std::env::temp_dir().join(format!("wasefire-{}.wasm", std::process::id()));
     std::fs::write(&component, b"\0asm\x0d\0\x01\0").unwrap();
-    let (code, err) = run(&[component.to_str().unwrap(), "--board", "board.toml"]);
+    let (code, err) = run(&["run", component.to_str().unwrap(), "--board", "board.toml"]);
     let _ = std::fs::remove_file(&component);
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.ends_with(": a component, not a core module: give the app built for wasm32v1-none\n"),
         "{err}"
     );
-    let (code, err) = run(&[wasi_hw_artifacts::CASES_CORE, "--board", "no-such.toml"]);
+    let (code, err) = run(&[
+        "run",
+        wasi_hw_artifacts::CASES_CORE,
+        "--board",
+        "no-such.toml",
+    ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("no-such.toml"), "{err}");
+}
+
+/// Blinky packed for the in-place engine (its fixed memory, one page, the
+/// interpreter's side table, signed) runs from its bundle with the memory
+/// the bundle records, and does on the demo board what the reference host
+/// does with blinky's component, trace line for trace line. A changed
+/// byte is refused.
+#[cfg(feature = "component")]
+#[test]
+fn blinky_packed_for_wasefire_runs_from_its_bundle_as_on_the_reference_host() {
+    let dir = std::env::temp_dir().join(format!("wasefire-pack-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = [7u8; 32];
+    let hex = |k: &[u8; 32]| k.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    std::fs::write(dir.join("k.key"), hex(&seed)).unwrap();
+    std::fs::write(dir.join("k.pub"), hex(&wasi_hw_bundle::public_key(&seed))).unwrap();
+    let bundle = dir.join("blinky.bundle");
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let o = Command::new(host())
+        .args(["pack", wasi_hw_artifacts::BLINKY_CORE, "--key"])
+        .args([path(&dir.join("k.key")), "-o".into(), path(&bundle)])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let said = text(&o.stdout);
+    assert!(
+        said.contains(", fixed (stack below 4096, data and heap below __heap_base); form wasefire"),
+        "{said}"
+    );
+
+    let board = Path::new(env!("CARGO_MANIFEST_DIR")).join("../host-reference/boards/demo.toml");
+    let run = |bundle: &Path| {
+        Command::new(host())
+            .args(["run", &path(bundle), "--key", &path(&dir.join("k.pub"))])
+            .args(["--board", &path(&board), "--", "2"])
+            .output()
+            .unwrap()
+    };
+    let o = run(&bundle);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let got: Vec<serde_json::Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+
+    let reference = wasi_hw_host::host::Runner::from_file(
+        Path::new(wasi_hw_artifacts::BLINKY_COMPONENT),
+        false,
+    )
+    .unwrap();
+    let ran = reference
+        .run(
+            wasi_hw_host::board::file::load(&board, false).unwrap(),
+            &["2".to_string()],
+            &wasi_hw_host::host::Limits::default(),
+            wasi_hw_host::host::Echo::Off,
+        )
+        .unwrap();
+    let want: Vec<serde_json::Value> = ran
+        .host
+        .board
+        .trace
+        .events
+        .iter()
+        .map(|e| e.to_value())
+        .collect();
+    assert_eq!(got.len(), want.len(), "{}", text(&o.stdout));
+    assert_eq!(got, want);
+    assert_eq!(got.iter().filter(|e| e["op"] == "toggle").count(), 4);
+
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 1;
+    let tampered = dir.join("tampered.bundle");
+    std::fs::write(&tampered, bytes).unwrap();
+    let o = run(&tampered);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).ends_with("tampered.bundle: the signature does not match: the bundle was changed after it was signed, or signed with another key\n"),
+        "{}",
+        text(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -50,6 +50,7 @@ mod error;
 pub mod export;
 pub mod gpio;
 pub mod hal;
+pub mod heap;
 pub mod i2c;
 pub mod log;
 pub mod poll;

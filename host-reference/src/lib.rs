@@ -13,7 +13,7 @@
 //! own tests.
 
 pub mod host;
-pub mod pack;
+pub use wasi_hw_bundle::pack;
 pub mod printout;
 pub mod quirks;
 pub mod shim;

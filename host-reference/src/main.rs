@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use wasi_hw_host::board::file as board_file;
 use wasi_hw_host::host::{Echo, Limits, Outcome, RunResult, Runner};
 use wasi_hw_host::shim::CoreRunner;
@@ -111,7 +111,11 @@ enum Command {
     /// builds use); imports only functions of world wasi-hw:hal/app, each
     /// with the world's signature; exports run, memory and cabi_realloc.
     /// Custom sections are dropped. The bundle records the smallest world
-    /// that has the app's imports and the memory it starts with.
+    /// that has the app's imports and the memory it needs: for an app whose
+    /// memory is fixed (linked with --no-growable-memory, a fixed heap, no
+    /// memory.grow or memory.size: the guest SDK's `fixed_heap!`), the bytes
+    /// below its __heap_base, all it ever touches; for any other, what its
+    /// memory starts with.
     ///
     /// Example: wasi-hw pack blinky.core.wasm --key release.key -o blinky.bundle
     Pack {
@@ -123,6 +127,13 @@ enum Command {
         /// Where to write the bundle.
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
+        /// How to lay the module out for the engine that runs it: `plain`,
+        /// as built, for any engine; `custom-pages`, a fixed memory declared
+        /// in pages of one byte, so that an engine with custom page sizes
+        /// (wasmi 2.0) allocates only what the app needs. The in-place
+        /// engine's form, `wasefire`, is made by `wasi-hw-wasefire pack`.
+        #[arg(long, value_enum, default_value = "plain")]
+        form: PackForm,
     },
     /// Checks a bundle's signature with a public key and says what it
     /// holds. Exit 0 when it is whole and signed with the key's secret, 2
@@ -214,7 +225,12 @@ fn main() -> ExitCode {
         Command::Compile { app, output, fuel } => compile(&app, &output, fuel),
         Command::New { dir, sdk } => new_app(&dir, sdk),
         Command::Keygen { name } => keygen(&name),
-        Command::Pack { app, key, output } => pack(&app, &key, &output),
+        Command::Pack {
+            app,
+            key,
+            output,
+            form,
+        } => pack(&app, &key, &output, form.into()),
         Command::Verify { bundle, key } => verify(&bundle, &key),
     }
 }
@@ -252,8 +268,24 @@ fn keygen(name: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// A bundle's form, as `wasi-hw pack --form` takes it.
+#[derive(Clone, Copy, ValueEnum)]
+enum PackForm {
+    Plain,
+    CustomPages,
+}
+
+impl From<PackForm> for wasi_hw_bundle::Form {
+    fn from(f: PackForm) -> Self {
+        match f {
+            PackForm::Plain => wasi_hw_bundle::Form::Plain,
+            PackForm::CustomPages => wasi_hw_bundle::Form::CustomPages,
+        }
+    }
+}
+
 /// `wasi-hw pack`.
-fn pack(app: &Path, key: &Path, output: &Path) -> ExitCode {
+fn pack(app: &Path, key: &Path, output: &Path, form: wasi_hw_bundle::Form) -> ExitCode {
     let seed = match pack::read_key(key) {
         Ok(k) => k,
         Err(e) => return bad_input(format!("{e:#}")),
@@ -266,34 +298,26 @@ fn pack(app: &Path, key: &Path, output: &Path) -> ExitCode {
         Ok(p) => p,
         Err(e) => return bad_input(format!("{}: {e:#}", app.display())),
     };
-    let world = pack::world_with_version(packed.world);
-    let bundle = wasi_hw_bundle::Bundle {
-        world: &world,
-        memory: packed.memory,
-        module: &packed.module,
+    let bytes = match pack::lay_out(&packed, form, None)
+        .and_then(|module| Ok((pack::bundle(&packed, form, &module, &seed)?, module)))
+    {
+        Ok(b) => b,
+        Err(e) => return bad_input(format!("{}: {e:#}", app.display())),
     };
-    let Some(bytes) = wasi_hw_bundle::sign(&bundle, &seed) else {
-        return bad_input(format!("{}: too large for a bundle", app.display()));
-    };
+    let (bytes, module) = bytes;
     if let Err(e) = std::fs::write(output, &bytes) {
         return bad_input(format!("cannot write {}: {e}", output.display()));
     }
-    let stack = packed
-        .stack
-        .map_or(String::new(), |s| format!(", stack below {s}"));
     println!(
-        "packed {}: world {world}, memory {} bytes (data to {}{stack}{}), module {} bytes (was {}), bundle {} bytes",
-        output.display(),
-        packed.memory,
-        packed.data_end,
-        if packed.grows {
-            ", may grow"
-        } else {
-            ", never grows"
-        },
-        packed.module.len(),
-        wasm.len(),
-        bytes.len()
+        "{}",
+        pack::summary(
+            &output.display().to_string(),
+            &packed,
+            form,
+            &module,
+            wasm.len(),
+            bytes.len()
+        )
     );
     ExitCode::SUCCESS
 }
@@ -311,11 +335,13 @@ fn verify(bundle: &Path, key: &Path) -> ExitCode {
     match wasi_hw_bundle::open(&bytes, &public) {
         Ok(b) => {
             println!(
-                "{}: signed with {}; world {}, memory {} bytes, module {} bytes",
+                "{}: signed with {}; world {}, memory {} bytes{}, form {}, module {} bytes",
                 bundle.display(),
                 key.display(),
                 b.world,
                 b.memory,
+                if b.fixed { ", fixed" } else { "" },
+                b.form.name(),
                 b.module.len()
             );
             ExitCode::SUCCESS

@@ -28,11 +28,53 @@ fn refused(o: &Output, message: &str) {
     assert_eq!(text(&o.stderr), format!("error: {message}\n"));
 }
 
+/// The value of the global that `wasm` exports as `name` (an i32
+/// constant), and the limits of its memory: (minimum, maximum, page size).
+fn global_and_memory(wasm: &[u8], name: &str) -> (u32, (u64, Option<u64>, u32)) {
+    let mut globals = Vec::new();
+    let mut index = None;
+    let mut memory = None;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.unwrap() {
+            wasmparser::Payload::GlobalSection(r) => {
+                for g in r {
+                    let mut ops = g.unwrap().init_expr.get_operators_reader();
+                    globals.push(match ops.read().unwrap() {
+                        wasmparser::Operator::I32Const { value } => value as u32,
+                        _ => 0,
+                    });
+                }
+            }
+            wasmparser::Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e.unwrap();
+                    if e.name == name {
+                        index = Some(e.index as usize);
+                    }
+                }
+            }
+            wasmparser::Payload::MemorySection(r) => {
+                let m = r.into_iter().next().unwrap().unwrap();
+                memory = Some((m.initial, m.maximum, 1 << m.page_size_log2.unwrap_or(16)));
+            }
+            _ => {}
+        }
+    }
+    (globals[index.unwrap()], memory.unwrap())
+}
+
+/// Blinky's memory is fixed (guest-sdk's `fixed_heap!`, a 4 KiB stack,
+/// `--no-growable-memory`): its bundle records exactly the bytes below its
+/// `__heap_base`, not the 64 KiB page its module declares.
 #[test]
 fn blinky_packed_verifies_with_its_key_and_records_its_world_and_memory() {
     let dir = keys("blinky");
     let key = std::fs::read_to_string(dir.join("k.pub")).unwrap();
     assert_eq!(key.len(), 65, "64 hex digits and a line end: {key:?}");
+    let core = std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap();
+    let (heap_base, declared) = global_and_memory(&core, "__heap_base");
+    assert_eq!(declared, (1, Some(1), 65536), "one page that cannot grow");
+    assert!(heap_base > 4096 && heap_base < 16384, "{heap_base}");
     let bundle = dir.join("blinky.bundle");
     let o = wasi_hw(&[
         "pack",
@@ -43,18 +85,25 @@ fn blinky_packed_verifies_with_its_key_and_records_its_world_and_memory() {
         s(&bundle),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(
-        text(&o.stdout).contains("world wasi-hw:hal/app-small@0.1.0, memory 65536 bytes"),
-        "{}",
-        text(&o.stdout)
-    );
     let bytes = std::fs::read(&bundle).unwrap();
     let public = wasi_hw_host::pack::read_key(&dir.join("k.pub")).unwrap();
     let b = wasi_hw_bundle::open(&bytes, &public).unwrap();
+    assert_eq!(
+        text(&o.stdout),
+        format!(
+            "packed {}: world wasi-hw:hal/app-small@0.1.0, memory {heap_base} bytes, fixed (stack below 4096, data and heap below __heap_base); form plain, module {} bytes (was {}), bundle {} bytes\n",
+            bundle.display(),
+            b.module.len(),
+            core.len(),
+            bytes.len()
+        )
+    );
     assert_eq!(b.world, "wasi-hw:hal/app-small@0.1.0");
-    assert_eq!(b.memory, 65536);
+    assert_eq!(
+        (b.memory, b.fixed, b.form),
+        (heap_base, true, wasi_hw_bundle::Form::Plain)
+    );
     // The module without its custom sections: smaller, and still valid.
-    let core = std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap();
     assert!(b.module.len() < core.len());
     wasmparser::Validator::new().validate_all(b.module).unwrap();
     assert!(
@@ -67,12 +116,59 @@ fn blinky_packed_verifies_with_its_key_and_records_its_world_and_memory() {
     assert_eq!(
         text(&o.stdout),
         format!(
-            "{}: signed with {}; world wasi-hw:hal/app-small@0.1.0, memory 65536 bytes, module {} bytes\n",
+            "{}: signed with {}; world wasi-hw:hal/app-small@0.1.0, memory {heap_base} bytes, fixed, form plain, module {} bytes\n",
             bundle.display(),
             dir.join("k.pub").display(),
             b.module.len()
         )
     );
+}
+
+/// `--form custom-pages` declares blinky's memory as exactly the bytes it
+/// needs, in pages of one byte, which wasmi (with custom page sizes)
+/// allocates and no more. An app whose memory can grow is refused that
+/// form, with the reason.
+#[test]
+fn custom_pages_declare_a_fixed_memory_of_exactly_what_the_app_needs() {
+    let dir = keys("custom-pages");
+    let bundle = dir.join("blinky.bundle");
+    let pack = |app: &str, out: &Path| {
+        wasi_hw(&[
+            "pack",
+            app,
+            "--key",
+            s(&dir.join("k.key")),
+            "-o",
+            s(out),
+            "--form",
+            "custom-pages",
+        ])
+    };
+    let o = pack(wasi_hw_artifacts::BLINKY_CORE, &bundle);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let bytes = std::fs::read(&bundle).unwrap();
+    let public = wasi_hw_host::pack::read_key(&dir.join("k.pub")).unwrap();
+    let b = wasi_hw_bundle::open(&bytes, &public).unwrap();
+    assert_eq!(b.form, wasi_hw_bundle::Form::CustomPages);
+    let (heap_base, declared) = global_and_memory(b.module, "__heap_base");
+    assert_eq!(b.memory, heap_base);
+    assert_eq!(declared, (heap_base.into(), Some(heap_base.into()), 1));
+    let mut features = wasmparser::WasmFeatures::default();
+    features.insert(wasmparser::WasmFeatures::CUSTOM_PAGE_SIZES);
+    wasmparser::Validator::new_with_features(features)
+        .validate_all(b.module)
+        .unwrap();
+
+    // eeprom allocates with the SDK's free list, which grows memory.
+    let eeprom = dir.join("eeprom.bundle");
+    refused(
+        &pack(wasi_hw_artifacts::EEPROM_CORE, &eeprom),
+        &format!(
+            "{}: form custom-pages needs an app whose memory is fixed, and its memory can grow (link it with --no-growable-memory)",
+            wasi_hw_artifacts::EEPROM_CORE
+        ),
+    );
+    assert!(!eeprom.exists());
 }
 
 #[test]

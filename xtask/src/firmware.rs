@@ -19,6 +19,11 @@ use crate::step::{say, step, with_flags};
 /// The guests the firmware embeds.
 const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"];
 
+/// The guests whose memory is fixed (the guest SDK's `fixed_heap!`): packed
+/// in form `custom-pages`, so that wasmi gives each exactly the memory it
+/// needs instead of a 64 KiB page.
+const FIXED: [&str; 2] = ["blinky", "button"];
+
 /// How long QEMU may run before the firmware counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -561,6 +566,12 @@ fn sign_guests(root: &Path, guests: &Path) -> Result<()> {
     for app in GUESTS {
         let core = guests.join(format!("{app}.core.wasm"));
         let bundle = guests.join(format!("{app}.bundle"));
+        // The apps whose memory is fixed get exactly what they need.
+        let form = if FIXED.contains(&app) {
+            "custom-pages"
+        } else {
+            "plain"
+        };
         run(&[
             "pack".as_ref(),
             core.as_os_str(),
@@ -568,6 +579,8 @@ fn sign_guests(root: &Path, guests: &Path) -> Result<()> {
             secret.as_os_str(),
             "-o".as_ref(),
             bundle.as_os_str(),
+            "--form".as_ref(),
+            form.as_ref(),
         ])?;
     }
     let mut tampered = std::fs::read(guests.join("blinky.bundle"))?;

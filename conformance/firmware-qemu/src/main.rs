@@ -109,8 +109,8 @@ fn main() -> ! {
     for (name, bundle, args, expect) in APPS {
         hprintln!("app {} {:?}", name, args);
         start_measuring();
-        let wasm = match wasi_hw_bundle::open(bundle, &key()) {
-            Ok(b) => b.module,
+        let bundle = match wasi_hw_bundle::open(bundle, &key()) {
+            Ok(b) => b,
             Err(e) => {
                 hprintln!("  bundle refused: {}", e);
                 let ok = *expect == Expect::Refused;
@@ -119,7 +119,7 @@ fn main() -> ! {
                 continue;
             }
         };
-        let stopped = match run(wasm, args) {
+        let stopped = match run(&bundle, args) {
             Ok(Ran::Ok) => false,
             Ok(Ran::Err) => true,
             Err(e) => {
@@ -190,7 +190,8 @@ fn report(name: &str, ok: bool) {
 }
 
 /// Runs one app on a fresh board, at time 0.
-fn run(wasm: &[u8], args: &[&str]) -> Result<Ran, wasmi::Error> {
+fn run(bundle: &wasi_hw_bundle::Bundle, args: &[&str]) -> Result<Ran, wasmi::Error> {
+    let wasm = bundle.module;
     let time = VirtualTime::new();
     let log_time = time.clone();
     let board = hal::Board::new(time.clone(), time.clone())
@@ -214,18 +215,18 @@ fn run(wasm: &[u8], args: &[&str]) -> Result<Ran, wasmi::Error> {
             hprintln!("  [{:>6} ms] {}", ms(&log_time), message)
         });
 
-    let mut config = wasmi::Config::default();
-    config
-        .consume_fuel(true)
-        .compilation_mode(wasmi::CompilationMode::Lazy);
-    let engine = wasmi::Engine::new(&config);
-    let module = wasmi::Module::new(&engine, wasm)?;
+    let engine = wasmi::Engine::new(&model::config());
+    // SAFETY: the bundle's signature is the firmware's key's, and `wasi-hw
+    // pack` signs only a module it validated (WebAssembly 1.0 with the
+    // extensions wasm32v1-none uses, all within `model::config`); validating
+    // it again here would cost 15 KiB of stack and wasmi's validator.
+    let module = unsafe { wasmi::Module::new_unchecked(&engine, wasm)? };
     #[cfg_attr(feature = "size-baseline", allow(unused_mut))]
     let mut linker = wasmi::Linker::new(&engine);
     // One trampoline for every import: the smallest flash. `typed-linker`
     // takes the typed functions instead, the fastest calls.
     #[cfg(not(any(feature = "size-baseline", feature = "typed-linker")))]
-    wasi_hw_shim::app::wasmi::add_to_linker_dispatch(&mut linker, |shim| shim)?;
+    wasi_hw_shim::app::wasmi::add_to_linker_dispatch_for(&mut linker, |shim| shim, &module)?;
     #[cfg(all(feature = "typed-linker", not(feature = "size-baseline")))]
     wasi_hw_shim::app::wasmi::add_to_linker(&mut linker, |shim| shim)?;
     let mut store = wasmi::Store::new(&engine, Shim::<_>::new(board));
@@ -235,6 +236,16 @@ fn run(wasm: &[u8], args: &[&str]) -> Result<Ran, wasmi::Error> {
         .get_memory(&store, "memory")
         .map_or(0, |m| m.data(&store).len());
     hprintln!("  linear memory {} bytes", memory);
+    // A fixed memory, declared in pages of one byte: wasmi gives exactly
+    // what the bundle says the app needs.
+    if bundle.fixed && bundle.form == wasi_hw_bundle::Form::CustomPages {
+        if memory != bundle.memory as usize {
+            return Err(wasmi::Error::new(
+                "the memory differs from what its bundle records",
+            ));
+        }
+        hprintln!("  memory fixed: exactly what its bundle records");
+    }
     call_run(&mut store, &instance, args, |message| {
         hprintln!("  run returned err: {}", message)
     })
@@ -244,7 +255,9 @@ fn run(wasm: &[u8], args: &[&str]) -> Result<Ran, wasmi::Error> {
 fn run_on_model(wasm: &[u8], args: &[&str]) -> Result<model::Outcome, alloc::string::String> {
     let board = wasi_hw_board::board::file::parse_str("demo.toml", DEMO_BOARD)
         .map_err(|e| alloc::format!("{e}"))?;
-    let module = model::compile(wasm).map_err(|e| alloc::format!("{e}"))?;
+    // SAFETY: as in `run`: a signed bundle's module was validated by `wasi-hw
+    // pack`.
+    let module = unsafe { model::compile_signed(wasm) }.map_err(|e| alloc::format!("{e}"))?;
     let ended = model::run(&module, board, args, FUEL).map_err(|e| alloc::format!("{e}"))?;
     hprintln!("  linear memory {} bytes", ended.memory);
     for line in &ended.host.log {

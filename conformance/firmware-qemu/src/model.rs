@@ -41,14 +41,36 @@ pub enum Outcome {
     Stopped(String),
 }
 
-/// A core module compiled (lazily: each function on its first call) for
-/// an engine that counts fuel.
-pub fn compile(wasm: &[u8]) -> Result<(wasmi::Engine, wasmi::Module), wasmi::Error> {
+/// The engine's configuration: fuel counted, each function compiled on
+/// its first call, and custom page sizes, so that a bundle of form
+/// `custom-pages` (an app whose memory is fixed) gets exactly the memory it
+/// declares.
+pub fn config() -> wasmi::Config {
     let mut config = wasmi::Config::default();
     config
         .consume_fuel(true)
-        .compilation_mode(wasmi::CompilationMode::Lazy);
-    let engine = wasmi::Engine::new(&config);
+        .compilation_mode(wasmi::CompilationMode::Lazy)
+        .wasm_custom_page_sizes(true);
+    config
+}
+
+/// A signed bundle's core module compiled for the engine of [`config`],
+/// not validated again.
+///
+/// # Safety
+///
+/// `wasm` is valid for that configuration: `wasi-hw pack` validated it
+/// before it signed the bundle, whose signature the caller checked.
+pub unsafe fn compile_signed(wasm: &[u8]) -> Result<(wasmi::Engine, wasmi::Module), wasmi::Error> {
+    let engine = wasmi::Engine::new(&config());
+    let module = unsafe { wasmi::Module::new_unchecked(&engine, wasm)? };
+    Ok((engine, module))
+}
+
+/// A core module compiled for the engine of [`config`], validated (the
+/// conformance guests, which come unsigned).
+pub fn compile(wasm: &[u8]) -> Result<(wasmi::Engine, wasmi::Module), wasmi::Error> {
+    let engine = wasmi::Engine::new(&config());
     let module = wasmi::Module::new(&engine, wasm)?;
     Ok((engine, module))
 }
@@ -73,7 +95,7 @@ pub fn run(
     #[cfg_attr(feature = "size-baseline", allow(unused_mut))]
     let mut linker = wasmi::Linker::<ModelShim>::new(engine);
     #[cfg(not(any(feature = "size-baseline", feature = "typed-linker")))]
-    wasi_hw_shim::app::wasmi::add_to_linker_dispatch(&mut linker, |shim| shim)?;
+    wasi_hw_shim::app::wasmi::add_to_linker_dispatch_for(&mut linker, |shim| shim, module)?;
     #[cfg(all(feature = "typed-linker", not(feature = "size-baseline")))]
     wasi_hw_shim::app::wasmi::add_to_linker(&mut linker, |shim| shim)?;
     let mut host = BoardHost::new(board, MAX_HANDLES);

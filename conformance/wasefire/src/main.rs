@@ -12,10 +12,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Parser;
 use wasefire_interpreter::{Module, Store};
 use wasi_hw_board::host::BoardHost;
+use wasi_hw_bundle::{Form, pack};
 use wasi_hw_shim::Ran;
 use wasi_hw_shim::app::{self, Tables};
 use wasi_hw_shim::runtime::Error;
@@ -29,9 +30,18 @@ const CAPACITY: usize = 256;
 /// The app's resources, as the shim keeps them.
 type AppTables = Tables<BoardHost, CAPACITY, CAPACITY, CAPACITY, CAPACITY, CAPACITY, CAPACITY>;
 
+/// wasi-hw apps on wasefire-interpreter, the in-place engine of wasi-hw's
+/// tiny profile: `run` one on a mocked board, or `pack` one into a signed
+/// bundle for a device that runs it in place.
+#[derive(Parser)]
+#[command(name = "wasi-hw-wasefire", version)]
+enum Command {
+    Run(RunArgs),
+    Pack(PackArgs),
+}
+
 /// Runs a wasi-hw app (a core module, built for wasm32v1-none) on
-/// wasefire-interpreter, the in-place engine of wasi-hw's tiny profile, on
-/// a mocked board under virtual time.
+/// wasefire-interpreter, on a mocked board under virtual time.
 ///
 /// It prints the trace on standard output, one JSON object a line (as
 /// `wasi-hw run --trace -` does), and the app's log on standard error. It
@@ -40,19 +50,25 @@ type AppTables = Tables<BoardHost, CAPACITY, CAPACITY, CAPACITY, CAPACITY, CAPAC
 /// bad input (a module or board file that cannot be used). For the
 /// conformance runner:
 ///
-///   wasi-hw-conformance --host-command 'wasi-hw-wasefire "$WASI_HW_GUEST_CORE" --board "$WASI_HW_BOARD" -- "$WASI_HW_CASE"'
+///   wasi-hw-conformance --host-command 'wasi-hw-wasefire run "$WASI_HW_GUEST_CORE" --board "$WASI_HW_BOARD" -- "$WASI_HW_CASE"'
 ///
 /// The interpreter has no fuel: an app that never returns runs until the
 /// runner's timeout kills it.
-#[derive(Parser)]
-#[command(name = "wasi-hw-wasefire", version, verbatim_doc_comment)]
-struct Args {
+#[derive(clap::Args)]
+#[command(verbatim_doc_comment)]
+struct RunArgs {
     /// The app: a core module (wasm32v1-none) that imports only wasi-hw's
-    /// `app` world and exports `run`, `memory` and `cabi_realloc`.
+    /// `app` world and exports `run`, `memory` and `cabi_realloc`; or a
+    /// bundle of form `wasefire` (from `pack`), run as a device runs it,
+    /// with the memory it records.
     app: PathBuf,
     /// The board file (see host-reference/README.md).
     #[arg(long)]
     board: PathBuf,
+    /// The public key a bundle must be signed with (`wasi-hw keygen`'s
+    /// NAME.pub).
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
     /// The most linear memory the app may have, in bytes (rounded up to
     /// whole 64 KiB pages), given to the interpreter at the start: the
     /// app's `memory.grow` fails past it. Without it the app's memory is
@@ -72,12 +88,36 @@ struct Args {
     args: Vec<String>,
 }
 
+/// Checks an app's core module as `wasi-hw pack` does, lays it out for
+/// wasefire-interpreter (its fixed memory declared as one page, and the
+/// interpreter's side table, which this validation computes) and signs it:
+/// a bundle of form `wasefire` (bundle/src/lib.rs), which a device runs in
+/// place with `Module::new_unchecked` after checking only its signature.
+/// Only for an app whose memory is fixed (the guest SDK's `fixed_heap!`)
+/// and at most 64 KiB.
+///
+/// Example: wasi-hw-wasefire pack blinky.wasm --key release.key -o blinky.bundle
+#[derive(clap::Args)]
+struct PackArgs {
+    /// The app: a core module (.wasm, a wasm32v1-none build).
+    app: PathBuf,
+    /// The secret key (from `wasi-hw keygen`).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// Where to write the bundle.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+}
+
 /// Bad input: exit 2.
 struct BadInput(anyhow::Error);
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    match run(&args) {
+    let ended = match Command::parse() {
+        Command::Run(args) => run(&args),
+        Command::Pack(args) => pack(&args).map(|()| true),
+    };
+    match ended {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(BadInput(e)) => {
@@ -87,18 +127,67 @@ fn main() -> ExitCode {
     }
 }
 
+/// `pack`: the bundle of form `wasefire`.
+fn pack(args: &PackArgs) -> Result<(), BadInput> {
+    let app = args.app.display();
+    let seed = pack::read_key(&args.key).map_err(BadInput)?;
+    let wasm = std::fs::read(&args.app)
+        .map_err(|e| BadInput(anyhow::anyhow!("{app}: cannot read it: {e}")))?;
+    let packed = pack::check(&wasm).map_err(|e| BadInput(e.context(format!("{app}"))))?;
+    let side_table = |module: &[u8]| -> Result<Vec<u8>> {
+        let prepared = wasefire_interpreter::prepare(module).map_err(|e| {
+            anyhow::anyhow!("wasefire-interpreter refuses it ({e:?}): it uses what the interpreter does not support")
+        })?;
+        // What the device will trust without looking: checked here once more.
+        Module::new(&prepared).map_err(|e| {
+            anyhow::anyhow!("wasefire-interpreter refuses its own side table ({e:?})")
+        })?;
+        Ok(prepared)
+    };
+    let form = Form::Wasefire;
+    let module = pack::lay_out(&packed, form, Some(&side_table))
+        .map_err(|e| BadInput(e.context(format!("{app}"))))?;
+    let bytes = pack::bundle(&packed, form, &module, &seed)
+        .map_err(|e| BadInput(e.context(format!("{app}"))))?;
+    std::fs::write(&args.output, &bytes).map_err(|e| {
+        BadInput(anyhow::anyhow!(
+            "cannot write {}: {e}",
+            args.output.display()
+        ))
+    })?;
+    let output = args.output.display().to_string();
+    println!(
+        "{}",
+        pack::summary(&output, &packed, form, &module, wasm.len(), bytes.len())
+    );
+    Ok(())
+}
+
 /// The module made runnable in place: its memory bounded, validated, with
 /// the interpreter's side table.
-fn prepare(args: &Args) -> Result<(Vec<u8>, usize)> {
-    let wasm = std::fs::read(&args.app)
-        .with_context(|| format!("cannot read the app {}", args.app.display()))?;
+fn prepare(args: &RunArgs) -> Result<(Vec<u8>, usize)> {
+    let app = args.app.display();
+    let wasm = std::fs::read(&args.app).with_context(|| format!("cannot read the app {app}"))?;
+    // A bundle of form `wasefire`: what a device runs, signed.
+    if wasm.starts_with(&wasi_hw_bundle::MAGIC) {
+        let Some(key) = &args.key else {
+            bail!("{app} is a bundle: give the public key it is signed with (--key)");
+        };
+        let key = pack::read_key(key)?;
+        let bundle = wasi_hw_bundle::open(&wasm, &key).with_context(|| format!("{app}"))?;
+        if bundle.form != Form::Wasefire {
+            bail!(
+                "{app}: a bundle of form {}, not wasefire (`wasi-hw-wasefire pack` makes those)",
+                bundle.form.name()
+            );
+        }
+        return Ok((bundle.module.to_vec(), bundle.memory as usize));
+    }
     let pages = args.max_memory.map(|bytes| bytes.div_ceil(memory::PAGE));
-    let (bounded, pages) =
-        memory::bounded(&wasm, pages).with_context(|| format!("{}", args.app.display()))?;
+    let (bounded, pages) = memory::bounded(&wasm, pages).with_context(|| format!("{app}"))?;
     let prepared = wasefire_interpreter::prepare(&bounded).map_err(|e| {
         anyhow::anyhow!(
-            "{}: wasefire-interpreter refuses it ({e:?}): not valid WebAssembly 1.0 with the extensions wasm32v1-none uses",
-            args.app.display()
+            "{app}: wasefire-interpreter refuses it ({e:?}): not valid WebAssembly 1.0 with the extensions wasm32v1-none uses"
         )
     })?;
     let bytes =
@@ -107,7 +196,7 @@ fn prepare(args: &Args) -> Result<(Vec<u8>, usize)> {
 }
 
 /// Runs the app; whether its `run` returned `ok`.
-fn run(args: &Args) -> Result<bool, BadInput> {
+fn run(args: &RunArgs) -> Result<bool, BadInput> {
     let (module, memory_bytes) = prepare(args).map_err(BadInput)?;
     let board = wasi_hw_board::board::file::load(&args.board, false)
         .map_err(|e| BadInput(anyhow::anyhow!("{e}")))?;

@@ -10,6 +10,11 @@ use wasi_hw_guest::{self as hw, gpio, log::Line, poll, timer};
 
 hw::app!(run);
 
+// Its whole heap, which the free list reuses turn after turn (each `poll`
+// allocates its list and its result): with the 4 KiB stack of build.rs,
+// button's memory is fixed and small (guest-sdk README, "Fixed memory").
+hw::fixed_heap!(1024);
+
 fn run(args: &hw::Args) -> Result<(), hw::Error> {
     let wanted: u64 = args.parse(0, 10, "button [TICKS]: TICKS must be a whole number")?;
     let button = gpio::open("button", gpio::Config::input(gpio::Pull::Up).active_low())?;

@@ -1,5 +1,6 @@
-//! `wasi-hw pack`: an app's core module checked and made a signed bundle
-//! (`wasi_hw_bundle`), so that a device checks only the signature.
+//! `wasi-hw pack`: an app's core module checked and made ready for a
+//! signed bundle (`sign`), so that a device checks only the
+//! signature. The build machine's side: with `std`.
 //!
 //! The checks are those a host would otherwise make on the device: the
 //! module is valid WebAssembly 1.0 with the extensions guest SDK builds
@@ -7,8 +8,21 @@
 //! signature; it exports `run`, `memory` and `cabi_realloc` with theirs.
 //! Custom sections (names, producers, the world's description) are
 //! dropped: a device does not need them.
+//!
+//! An app whose memory is fixed (it cannot grow it, its code never asks
+//! its size, and it exports `__heap_base`: a guest SDK build with
+//! `fixed_heap!` and `--no-growable-memory`) needs exactly the bytes below
+//! `__heap_base`. Such an app can be laid out for an engine that then gives
+//! it that and no more (`Form`): `custom_pages` for wasmi, `one_page`
+//! before wasefire-interpreter's side table.
+
+use std::format;
+use std::string::{String, ToString};
+use std::vec::Vec;
 
 use anyhow::{Context, Result, bail};
+
+use crate::{Bundle, Form};
 use wasi_hw_shim::app::{IMPORTS, ValType};
 use wasmparser::{Parser, Payload, TypeRef, ValType as WasmType, Validator, WasmFeatures};
 
@@ -20,6 +34,9 @@ pub struct Packed {
     pub world: &'static str,
     /// The bytes of linear memory it starts with: its initial pages.
     pub memory: u32,
+    /// When its memory is fixed, the bytes it needs: `__heap_base`. When
+    /// not, why not.
+    pub fixed: Result<u32, &'static str>,
     /// Where its stack ends (the initial `__stack_pointer`), if it has one:
     /// the stack is below, data and heap above (LLVM's layout).
     pub stack: Option<u32>,
@@ -27,6 +44,8 @@ pub struct Packed {
     pub data_end: u32,
     /// Whether its code can grow memory (`memory.grow`).
     pub grows: bool,
+    /// Whether its code asks the size of its memory (`memory.size`).
+    pub sizes: bool,
     /// The module without custom sections.
     pub module: Vec<u8>,
 }
@@ -87,6 +106,9 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
     let mut stack = None;
     let mut data_end = 0u32;
     let mut grows = false;
+    let mut sizes = false;
+    let mut growable = true;
+    let mut globals = Vec::new();
     let mut exports = Vec::new();
     let mut module = wasm[..8].to_vec();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -155,18 +177,24 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
                     let page = 1u64 << m.page_size_log2.unwrap_or(16);
                     memory =
                         Some(u32::try_from(m.initial * page).context("a memory of 4 GiB or more")?);
+                    growable = m.maximum != Some(m.initial);
                 }
             }
             Payload::GlobalSection(r) => {
-                // LLVM's stack pointer is the first global, mutable i32.
-                if let Some(g) = r.into_iter().next() {
+                // Each global's initial value, if an i32 constant (LLVM's
+                // stack pointer is the first, mutable; `__heap_base` an
+                // exported immutable one).
+                for g in r {
                     let g = g?;
-                    if g.ty.mutable && g.ty.content_type == WasmType::I32 {
-                        let mut ops = g.init_expr.get_operators_reader();
-                        if let Ok(wasmparser::Operator::I32Const { value }) = ops.read() {
-                            stack = Some(value as u32);
-                        }
+                    let mut ops = g.init_expr.get_operators_reader();
+                    let value = match ops.read() {
+                        Ok(wasmparser::Operator::I32Const { value }) => Some(value as u32),
+                        _ => None,
+                    };
+                    if globals.is_empty() && g.ty.mutable && g.ty.content_type == WasmType::I32 {
+                        stack = value;
                     }
+                    globals.push(value);
                 }
             }
             Payload::ExportSection(r) => {
@@ -190,8 +218,10 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
             Payload::CodeSectionEntry(body) => {
                 let mut ops = body.get_operators_reader()?;
                 while !ops.eof() {
-                    if let wasmparser::Operator::MemoryGrow { .. } = ops.read()? {
-                        grows = true;
+                    match ops.read()? {
+                        wasmparser::Operator::MemoryGrow { .. } => grows = true,
+                        wasmparser::Operator::MemorySize { .. } => sizes = true,
+                        _ => {}
                     }
                 }
             }
@@ -228,14 +258,159 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
             "exports no memory named `memory`: a host reads and writes the app's memory through it"
         );
     }
+    let memory = memory.context("has no memory")?;
+    let heap_base = export("__heap_base")
+        .filter(|(_, kind, _)| *kind == wasmparser::ExternalKind::Global)
+        .and_then(|(_, _, index)| globals.get(*index as usize).copied().flatten());
+    let fixed = if growable {
+        Err("its memory can grow (link it with --no-growable-memory)")
+    } else if grows || sizes {
+        Err("its code grows memory or asks its size (a fixed heap, `fixed_heap!`, does neither)")
+    } else {
+        match heap_base {
+            None => Err("it exports no `__heap_base` (Rust's wasm32 builds do)"),
+            Some(base) if base > memory => Err("its `__heap_base` lies past the end of its memory"),
+            Some(base) => Ok(base),
+        }
+    };
     Ok(Packed {
         world,
-        memory: memory.context("has no memory")?,
+        memory,
+        fixed,
         stack,
         data_end,
         grows,
+        sizes,
         module,
     })
+}
+
+/// What computes wasefire-interpreter's side table: the module it is given,
+/// with the table.
+pub type SideTable = dyn Fn(&[u8]) -> Result<Vec<u8>>;
+
+/// The module of `packed` laid out in `form`. For [`Form::Wasefire`],
+/// `side_table` computes wasefire-interpreter's side table of the module
+/// it is given and returns the module with it (the interpreter's
+/// `prepare`, which only a build with that crate has: `wasi-hw-wasefire
+/// pack`); the other forms do not call it.
+pub fn lay_out(
+    packed: &Packed,
+    form: Form,
+    side_table: Option<&SideTable>,
+) -> Result<Vec<u8>> {
+    let fixed = || {
+        packed.fixed.map_err(|why| {
+            anyhow::anyhow!(
+                "form {} needs an app whose memory is fixed, and {why}",
+                form.name()
+            )
+        })
+    };
+    match form {
+        Form::Plain => Ok(packed.module.clone()),
+        Form::CustomPages => custom_pages(&packed.module, fixed()?),
+        Form::Wasefire => {
+            let bytes = fixed()?;
+            if bytes > 65536 {
+                bail!(
+                    "form wasefire needs an app of at most 64 KiB of memory, and it needs {bytes} bytes"
+                );
+            }
+            let Some(side_table) = side_table else {
+                bail!(
+                    "form wasefire needs wasefire-interpreter's side table: `wasi-hw-wasefire pack` makes it (conformance/wasefire)"
+                );
+            };
+            side_table(&one_page(&packed.module)?)
+        }
+    }
+}
+
+/// The bundle of `packed`, its module laid out in `form` as `module`,
+/// signed with the secret `seed`.
+pub fn bundle(packed: &Packed, form: Form, module: &[u8], seed: &[u8; 32]) -> Result<Vec<u8>> {
+    let world = world_with_version(packed.world);
+    let bundle = Bundle {
+        world: &world,
+        memory: packed.fixed.unwrap_or(packed.memory),
+        fixed: packed.fixed.is_ok(),
+        form,
+        module,
+    };
+    crate::sign(&bundle, seed).context("too large for a bundle")
+}
+
+/// What `pack` says of the bundle `bytes` it wrote to `output` from a
+/// module of `built` bytes: one line.
+pub fn summary(
+    output: &str,
+    packed: &Packed,
+    form: Form,
+    module: &[u8],
+    built: usize,
+    bytes: usize,
+) -> String {
+    let world = world_with_version(packed.world);
+    let memory = match packed.fixed {
+        Ok(needs) => format!(
+            "memory {needs} bytes, fixed (stack{}, data and heap below __heap_base)",
+            packed
+                .stack
+                .map_or(String::new(), |s| format!(" below {s}"))
+        ),
+        Err(why) => format!(
+            "memory {} bytes to start with, not fixed: {why}",
+            packed.memory
+        ),
+    };
+    format!(
+        "packed {output}: world {world}, {memory}; form {}, module {} bytes (was {built}), bundle {bytes} bytes",
+        form.name(),
+        module.len()
+    )
+}
+
+/// `module` (one that [`check`] found fixed) with its memory declared as
+/// exactly `bytes` bytes that cannot grow, in pages of one byte
+/// ([`crate::Form::CustomPages`]).
+pub fn custom_pages(module: &[u8], bytes: u32) -> Result<Vec<u8>> {
+    with_memory(module, u64::from(bytes), Some(0))
+}
+
+/// `module` (one that [`check`] found fixed, needing at most 64 KiB) with
+/// its memory declared as one 64 KiB page that cannot grow: what
+/// wasefire-interpreter, which has no custom pages, is given before its
+/// side table is computed ([`crate::Form::Wasefire`]). The device gives it
+/// the bytes it needs; the app never asks the size.
+pub fn one_page(module: &[u8]) -> Result<Vec<u8>> {
+    with_memory(module, 1, None)
+}
+
+/// `module` with its one memory of `pages` pages of `2^page_size_log2`
+/// bytes (64 KiB when `None`), minimum and maximum.
+fn with_memory(module: &[u8], pages: u64, page_size_log2: Option<u32>) -> Result<Vec<u8>> {
+    let mut out = wasm_encoder::Module::new();
+    for payload in Parser::new(0).parse_all(module) {
+        let payload = payload?;
+        if let Payload::MemorySection(_) = payload {
+            let mut section = wasm_encoder::MemorySection::new();
+            section.memory(wasm_encoder::MemoryType {
+                minimum: pages,
+                maximum: Some(pages),
+                memory64: false,
+                shared: false,
+                page_size_log2,
+            });
+            out.section(&section);
+        } else if let Some((id, range)) = payload.as_section() {
+            let data = module
+                .get(range.start as usize..range.end as usize)
+                .context("a section past the end of the module")?;
+            out.section(&wasm_encoder::RawSection { id, data });
+        }
+    }
+    Ok(out.finish())
 }
 
 fn leb128(out: &mut Vec<u8>, mut v: u32) {

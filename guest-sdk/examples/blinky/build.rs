@@ -1,0 +1,13 @@
+//! Fixed memory (guest-sdk README, "Fixed memory"): a 4 KiB stack and a
+//! memory that cannot grow, so that blinky needs exactly its stack, data and
+//! heap (`wasi_hw_guest::fixed_heap!`), about 5 KiB instead of a 64 KiB page
+//! after a 16 KiB stack. For the size baseline (`free-list`), the SDK's
+//! defaults.
+fn main() {
+    let target = std::env::var("TARGET").unwrap_or_default();
+    if target.starts_with("wasm32") && std::env::var_os("CARGO_FEATURE_FREE_LIST").is_none() {
+        for arg in ["-zstack-size=4096", "--no-growable-memory"] {
+            println!("cargo:rustc-link-arg-cdylib={arg}");
+        }
+    }
+}
