@@ -1,5 +1,5 @@
 //! `cargo xtask firmware`: builds the QEMU firmware
-//! (conformance/firmware-qemu) with the example apps' core modules inside,
+//! (firmware/qemu-wasmi) with the example apps' core modules inside,
 //! reports where its flash and RAM go, boots it on QEMU's MPS2-AN386 to run
 //! the apps, then runs the conformance suite on it (`run-case.sh`, one boot
 //! a case) against the reference host, and the hostile guests against the
@@ -49,8 +49,8 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
     }
     sign_guests(root, &guests)?;
 
-    let firmware = root.join("conformance/firmware-qemu");
-    let elf = firmware.join("target/thumbv7em-none-eabihf/release/wasi-hw-firmware-qemu");
+    let firmware = root.join("firmware/qemu-wasmi");
+    let elf = firmware.join("target/thumbv7em-none-eabihf/release/wasi-hw-firmware-wasmi");
     match (which("arm-none-eabi-size"), which("arm-none-eabi-nm")) {
         _ if !size_report => {
             build_firmware(&firmware, &guests, &[])?;
@@ -122,7 +122,7 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
     let expected = std::fs::read_to_string(firmware.join("expected.txt"))?;
     if let Some(missing) = first_missing(&expected, &output) {
         eprintln!(
-            "the firmware's output lacks, at its place: {missing:?} (see conformance/firmware-qemu/expected.txt)"
+            "the firmware's output lacks, at its place: {missing:?} (see firmware/qemu-wasmi/expected.txt)"
         );
         return Ok(ExitCode::FAILURE);
     }
@@ -243,7 +243,7 @@ fn run_build(mut cargo: Command, what: &str) -> Result<()> {
 
 /// Builds the firmware.
 fn build_firmware(firmware: &Path, guests: &Path, args: &[&str]) -> Result<()> {
-    let cargo = firmware_build(firmware, guests, "wasi-hw-firmware-qemu", args);
+    let cargo = firmware_build(firmware, guests, "wasi-hw-firmware-wasmi", args);
     run_build(cargo, &with_flags("the firmware", args))
 }
 
@@ -333,7 +333,7 @@ fn part(name: &str) -> &'static str {
         "board model: JSON, TOML, floating point (serde_json, toml, libm)"
     } else if is("shim_size") {
         "size probe: its host that does nothing, and main"
-    } else if is("wasi_hw_firmware_qemu") {
+    } else if is("wasi_hw_firmware_wasmi") {
         "board model: parts and main (the firmware crate)"
     } else if is("wasmi") || is("wasmparser") {
         "wasmi (engine, wasmparser)"

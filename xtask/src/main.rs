@@ -62,7 +62,7 @@ enum Command {
     /// on the reference host's demo board, printing what happened with its
     /// (virtual) times: the LED's toggles and the sensor's readings.
     Demo,
-    /// Builds the Cortex-M4 firmware (conformance/firmware-qemu) with the
+    /// Builds the Cortex-M4 firmware (firmware/qemu-wasmi) with the
     /// example apps' core modules inside, prints where its flash goes
     /// (with binutils-arm-none-eabi), runs the apps on QEMU's MPS2-AN386
     /// (qemu-system-arm), then the conformance suite on it, one boot a case,

@@ -4,13 +4,13 @@
 # guest and the board named by the runner through semihosting, prints the
 # trace on standard output, and QEMU exits with the firmware's code.
 #
-#   wasi-hw-conformance --host-command conformance/firmware-qemu/run-case.sh
+#   wasi-hw-conformance --host-command firmware/qemu-wasmi/run-case.sh
 #
 # FIRMWARE names the firmware's ELF (default: the release build next to this
 # script). QEMU splits its options on commas: a comma in a path is doubled.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-firmware=${FIRMWARE:-$here/target/thumbv7em-none-eabihf/release/wasi-hw-firmware-qemu}
+firmware=${FIRMWARE:-$here/target/thumbv7em-none-eabihf/release/wasi-hw-firmware-wasmi}
 : "${WASI_HW_CASE:?run me through wasi-hw-conformance --host-command}"
 quote() { printf '%s' "$1" | sed 's/,/,,/g'; }
 case "$WASI_HW_CASE$WASI_HW_GUEST_CORE$WASI_HW_BOARD" in

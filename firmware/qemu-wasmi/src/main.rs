@@ -10,12 +10,8 @@
 #![no_std]
 #![no_main]
 
-mod board;
 mod conformance;
-mod heap;
 mod model;
-mod semihosting;
-mod stack;
 
 extern crate alloc;
 
@@ -27,7 +23,20 @@ use wasi_hw_shim::app::wasmi::{Shim, Trap};
 use wasi_hw_shim::hal::{self, Input, Output, Pin, VirtualTime};
 use wasi_hw_shim::run::{Ran, call_run};
 
-use board::{Button, Led, ms};
+use core::mem::MaybeUninit;
+
+use wasi_hw_mps2::board::{Button, Led, ms};
+use wasi_hw_mps2::heap::Counting;
+use wasi_hw_mps2::{semihosting, stack};
+
+/// The heap: a 64 KiB page for each page of linear memory (twice while
+/// wasmi grows it), the engine's own, and for a conformance case the test
+/// guest's module as read (before the engine takes its copy). The apps'
+/// peaks are reported, and far lower.
+const HEAP_SIZE: usize = 1536 * 1024;
+
+#[global_allocator]
+static HEAP: Counting = Counting::new();
 
 /// The guests, built by `cargo xtask firmware` as `wasm32v1-none` core
 /// modules and packed into bundles signed with the firmware's key
@@ -96,7 +105,9 @@ const MODEL_APPS: &[(&str, &[u8], &[&str], Expect)] = &[
 
 #[entry]
 fn main() -> ! {
-    heap::init();
+    // `#[entry]` makes this a `&'static mut`, borrowed once.
+    static mut ARENA: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
+    HEAP.init(ARENA);
     stack::paint();
     // `firmware case NAME GUEST BOARD`: one conformance case. Otherwise the
     // example apps.
@@ -158,8 +169,8 @@ fn main() -> ! {
     hprintln!(
         "stack {} bytes; heap {} bytes, {} in use",
         stack::size(),
-        heap::SIZE,
-        heap::HEAP.used()
+        HEAP.size(),
+        HEAP.used()
     );
     debug::exit(if failed == 0 {
         debug::EXIT_SUCCESS
@@ -173,7 +184,7 @@ fn main() -> ! {
 
 /// Resets the heap's peak and paints the stack, before an app.
 fn start_measuring() {
-    heap::HEAP.reset_peak();
+    HEAP.reset_peak();
     stack::paint();
 }
 
@@ -184,7 +195,7 @@ fn report(name: &str, ok: bool) {
         "{} {}: heap peak {} bytes, stack peak {} bytes",
         if ok { "PASS" } else { "FAIL" },
         name,
-        heap::HEAP.peak(),
+        HEAP.peak(),
         stack::peak()
     );
 }

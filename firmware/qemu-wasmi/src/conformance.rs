@@ -13,7 +13,7 @@ use cortex_m_semihosting::{heprintln, hprintln};
 use wasi_hw_board::board::file::parse_str;
 
 use crate::model::{self, Outcome};
-use crate::semihosting::{exit, read_file};
+use wasi_hw_mps2::semihosting::{exit, read_file};
 
 /// Fuel for a case: the reference host's default, so that a case that
 /// spins ends the same way on both.

@@ -1,0 +1,18 @@
+//! What the firmwares for QEMU's MPS2-AN386 (Cortex-M4) share, written once:
+//!
+//! - [`board`]: the emulated board's parts, an LED and a push button with a
+//!   script of presses, on virtual time, as embedded-hal 1.0 parts;
+//! - [`heap`]: a global allocator that counts its peak, for the RAM budget;
+//! - [`stack`]: the stack's high-water mark;
+//! - [`semihosting`]: the command line, files on the machine that runs
+//!   QEMU, and an exit code.
+//!
+//! `firmware/qemu-wasmi` and `firmware/qemu-tiny` are built on it.
+#![no_std]
+
+extern crate alloc;
+
+pub mod board;
+pub mod heap;
+pub mod semihosting;
+pub mod stack;
