@@ -19,7 +19,7 @@
 //! | 8 | 4 | memory: the bytes of linear memory the app needs (see below) |
 //! | 12 | 4 | module length `m` |
 //! | 16 | 1 | the module's form, [`Form`]: 0 plain, 1 custom pages, 2 wasefire |
-//! | 17 | 1 | flags: bit 0 set when the app's memory is fixed; the other bits 0 |
+//! | 17 | 1 | flags: bit 0 set when the app's memory is fixed, bit 1 when its module uses floating point; the other bits 0 |
 //! | 18 | 2 | 0 |
 //! | 20 | `w` | world name, UTF-8, for example `wasi-hw:hal/app@0.1.0` |
 //! | 20 + `w` | `m` | the core module, without custom sections (but a wasefire side table) |
@@ -30,6 +30,12 @@
 //! `wasi-hw pack`), the bytes below `__heap_base`: its stack, data and
 //! heap, all it ever touches; a device gives it exactly that. For any
 //! other app, the bytes its memory starts with; it may grow.
+//!
+//! Floating point: a module that has an `f32` or `f64` anywhere (a type, a
+//! local, a global, an instruction) has bit 1 set, so that a firmware whose
+//! engine was built without floats (wasefire-interpreter without
+//! `float-types`, 12 KiB less flash) refuses it rather than meet an
+//! instruction it cannot run.
 //!
 //! Nothing follows the signature. A reader refuses a version it does not
 //! know (version 1 had no form and flags; none was deployed) and a form or
@@ -107,6 +113,8 @@ impl Form {
 
 /// The flag of an app whose memory is fixed.
 const FIXED: u8 = 1;
+/// The flag of a module that uses floating point.
+const FLOATS: u8 = 2;
 /// The signature's length.
 pub const SIGNATURE_LEN: usize = 64;
 
@@ -121,6 +129,8 @@ pub struct Bundle<'a> {
     /// Whether the app's memory is fixed: it never grows it nor asks its
     /// size, and touches nothing at or past `memory`.
     pub fixed: bool,
+    /// Whether the module uses floating point (`f32` or `f64` anywhere).
+    pub floats: bool,
     /// How the module is laid out for its engine.
     pub form: Form,
     /// The core module.
@@ -215,7 +225,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Bundle<'_>, &[u8], &[u8]), Error> {
         return Err(Error::TrailingBytes);
     }
     let form = Form::from_byte(bytes[16]).ok_or(Error::Form(bytes[16]))?;
-    if bytes[17] & !FIXED != 0 || bytes[18..20] != [0, 0] {
+    if bytes[17] & !(FIXED | FLOATS) != 0 || bytes[18..20] != [0, 0] {
         return Err(Error::Flags);
     }
     let world = core::str::from_utf8(&bytes[HEADER_LEN..HEADER_LEN + world_len])
@@ -226,6 +236,7 @@ pub fn parse(bytes: &[u8]) -> Result<(Bundle<'_>, &[u8], &[u8]), Error> {
             world,
             memory,
             fixed: bytes[17] & FIXED != 0,
+            floats: bytes[17] & FLOATS != 0,
             form,
             module,
         },
@@ -275,12 +286,8 @@ pub fn sign(bundle: &Bundle<'_>, seed: &[u8; 32]) -> Option<alloc::vec::Vec<u8>>
     out.extend_from_slice(&world_len.to_le_bytes());
     out.extend_from_slice(&bundle.memory.to_le_bytes());
     out.extend_from_slice(&module_len.to_le_bytes());
-    out.extend_from_slice(&[
-        bundle.form.byte(),
-        if bundle.fixed { FIXED } else { 0 },
-        0,
-        0,
-    ]);
+    let flags = (if bundle.fixed { FIXED } else { 0 }) | (if bundle.floats { FLOATS } else { 0 });
+    out.extend_from_slice(&[bundle.form.byte(), flags, 0, 0]);
     out.extend_from_slice(bundle.world.as_bytes());
     out.extend_from_slice(bundle.module);
     let pair = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(*seed));
@@ -301,6 +308,7 @@ mod tests {
             world: "wasi-hw:hal/app@0.1.0",
             memory: 5392,
             fixed: true,
+            floats: true,
             form: Form::CustomPages,
             module: b"\0asm\x01\0\0\0",
         };
@@ -314,7 +322,10 @@ mod tests {
         assert_eq!(bytes.len(), 20 + 21 + 8 + 64);
         let b = open(&bytes, &public_key(&SEED)).unwrap();
         assert_eq!(b.world, "wasi-hw:hal/app@0.1.0");
-        assert_eq!((b.memory, b.fixed, b.form), (5392, true, Form::CustomPages));
+        assert_eq!(
+            (b.memory, b.fixed, b.floats, b.form),
+            (5392, true, true, Form::CustomPages)
+        );
         assert_eq!(b.module, b"\0asm\x01\0\0\0");
     }
 
@@ -349,7 +360,7 @@ mod tests {
         assert_eq!(open(&form, &key), Err(Error::Form(9)));
         for at in [17, 18, 19] {
             let mut flags = bytes.clone();
-            flags[at] |= 2;
+            flags[at] |= 4;
             assert_eq!(open(&flags, &key), Err(Error::Flags), "byte {at}");
         }
         // A module length that would wrap past the end of memory.

@@ -46,6 +46,9 @@ pub struct Packed {
     pub grows: bool,
     /// Whether its code asks the size of its memory (`memory.size`).
     pub sizes: bool,
+    /// Whether it uses floating point: an `f32` or `f64` in a type, a
+    /// local, a global or an instruction.
+    pub floats: bool,
     /// The module without custom sections.
     pub module: Vec<u8>,
 }
@@ -107,6 +110,8 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
     let mut data_end = 0u32;
     let mut grows = false;
     let mut sizes = false;
+    let mut floats = false;
+    let is_float = |t: &WasmType| matches!(t, WasmType::F32 | WasmType::F64);
     let mut growable = true;
     let mut globals = Vec::new();
     let mut exports = Vec::new();
@@ -125,7 +130,9 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
         match payload {
             Payload::TypeSection(r) => {
                 for t in r.into_iter_err_on_gc_types() {
-                    types.push(t?);
+                    let t = t?;
+                    floats |= t.params().iter().chain(t.results()).any(is_float);
+                    types.push(t);
                 }
             }
             Payload::ImportSection(r) => {
@@ -186,6 +193,7 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
                 // exported immutable one).
                 for g in r {
                     let g = g?;
+                    floats |= is_float(&g.ty.content_type);
                     let mut ops = g.init_expr.get_operators_reader();
                     let value = match ops.read() {
                         Ok(wasmparser::Operator::I32Const { value }) => Some(value as u32),
@@ -216,11 +224,20 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
                 }
             }
             Payload::CodeSectionEntry(body) => {
+                for local in body.get_locals_reader()? {
+                    floats |= is_float(&local?.1);
+                }
                 let mut ops = body.get_operators_reader()?;
                 while !ops.eof() {
                     match ops.read()? {
                         wasmparser::Operator::MemoryGrow { .. } => grows = true,
                         wasmparser::Operator::MemorySize { .. } => sizes = true,
+                        // Every instruction that makes, takes or converts
+                        // a float names its type: `F64Add`, `I32TruncF32S`.
+                        op if !floats => {
+                            let name = format!("{op:?}");
+                            floats = name.contains("F32") || name.contains("F64");
+                        }
                         _ => {}
                     }
                 }
@@ -281,6 +298,7 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
         data_end,
         grows,
         sizes,
+        floats,
         module,
     })
 }
@@ -294,11 +312,7 @@ pub type SideTable = dyn Fn(&[u8]) -> Result<Vec<u8>>;
 /// it is given and returns the module with it (the interpreter's
 /// `prepare`, which only a build with that crate has: `wasi-hw-wasefire
 /// pack`); the other forms do not call it.
-pub fn lay_out(
-    packed: &Packed,
-    form: Form,
-    side_table: Option<&SideTable>,
-) -> Result<Vec<u8>> {
+pub fn lay_out(packed: &Packed, form: Form, side_table: Option<&SideTable>) -> Result<Vec<u8>> {
     let fixed = || {
         packed.fixed.map_err(|why| {
             anyhow::anyhow!(
@@ -335,6 +349,7 @@ pub fn bundle(packed: &Packed, form: Form, module: &[u8], seed: &[u8; 32]) -> Re
         world: &world,
         memory: packed.fixed.unwrap_or(packed.memory),
         fixed: packed.fixed.is_ok(),
+        floats: packed.floats,
         form,
         module,
     };
@@ -365,7 +380,12 @@ pub fn summary(
         ),
     };
     format!(
-        "packed {output}: world {world}, {memory}; form {}, module {} bytes (was {built}), bundle {bytes} bytes",
+        "packed {output}: world {world}, {memory}; {}; form {}, module {} bytes (was {built}), bundle {bytes} bytes",
+        if packed.floats {
+            "uses floating point"
+        } else {
+            "no floating point"
+        },
         form.name(),
         module.len()
     )

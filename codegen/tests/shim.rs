@@ -180,6 +180,7 @@ wasmi = ["dep:wasmi"]
 # for wasefire-interpreter); declared so that `cfg` is expected.
 wasmtime = []
 wasefire = []
+wasefire-float = []
 
 [dependencies]
 wasi-hw-shim-runtime = {{ path = {runtime:?} }}
@@ -277,6 +278,7 @@ wasmi = ["dep:wasmi"]
 # for wasefire-interpreter); declared so that `cfg` is expected.
 wasmtime = []
 wasefire = []
+wasefire-float = []
 
 [dependencies]
 wasi-hw-shim-runtime = {{ path = {runtime:?} }}
@@ -523,6 +525,7 @@ edition = "2024"
 wasmi = ["dep:wasmi", "wasi-hw-shim/wasmi"]
 wasmtime = []
 wasefire = []
+wasefire-float = []
 
 [dependencies]
 wasi-hw-shim = {{ path = {shim_crate:?}, features = ["embedded-hal"] }}

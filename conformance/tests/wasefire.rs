@@ -170,7 +170,7 @@ fn blinky_packed_for_wasefire_runs_from_its_bundle_as_on_the_reference_host() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let said = text(&o.stdout);
     assert!(
-        said.contains(", fixed (stack below 4096, data and heap below __heap_base); form wasefire"),
+        said.contains(", fixed (stack below 4096, data and heap below __heap_base); no floating point; form wasefire"),
         "{said}"
     );
 

@@ -335,12 +335,13 @@ fn verify(bundle: &Path, key: &Path) -> ExitCode {
     match wasi_hw_bundle::open(&bytes, &public) {
         Ok(b) => {
             println!(
-                "{}: signed with {}; world {}, memory {} bytes{}, form {}, module {} bytes",
+                "{}: signed with {}; world {}, memory {} bytes{}{}, form {}, module {} bytes",
                 bundle.display(),
                 key.display(),
                 b.world,
                 b.memory,
                 if b.fixed { ", fixed" } else { "" },
+                if b.floats { ", floating point" } else { "" },
                 b.form.name(),
                 b.module.len()
             );

@@ -91,7 +91,7 @@ fn blinky_packed_verifies_with_its_key_and_records_its_world_and_memory() {
     assert_eq!(
         text(&o.stdout),
         format!(
-            "packed {}: world wasi-hw:hal/app-small@0.1.0, memory {heap_base} bytes, fixed (stack below 4096, data and heap below __heap_base); form plain, module {} bytes (was {}), bundle {} bytes\n",
+            "packed {}: world wasi-hw:hal/app-small@0.1.0, memory {heap_base} bytes, fixed (stack below 4096, data and heap below __heap_base); no floating point; form plain, module {} bytes (was {}), bundle {} bytes\n",
             bundle.display(),
             b.module.len(),
             core.len(),
@@ -169,6 +169,25 @@ fn custom_pages_declare_a_fixed_memory_of_exactly_what_the_app_needs() {
         ),
     );
     assert!(!eeprom.exists());
+    // A module that uses floating point says so, for a firmware without
+    // floats to refuse it; blinky does not.
+    let weather = dir.join("weather.bundle");
+    let o = wasi_hw(&[
+        "pack",
+        wasi_hw_artifacts::WEATHER_CORE,
+        "--key",
+        s(&dir.join("k.key")),
+        "-o",
+        s(&weather),
+    ]);
+    assert!(
+        text(&o.stdout).contains("; uses floating point; form plain,"),
+        "{}",
+        text(&o.stdout)
+    );
+    let w = std::fs::read(&weather).unwrap();
+    assert!(wasi_hw_bundle::open(&w, &public).unwrap().floats);
+    assert!(!b.floats);
 }
 
 #[test]

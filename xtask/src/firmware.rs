@@ -85,12 +85,34 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
         }
     }
 
+    if !boot_and_check(&qemu, &elf, &firmware)? {
+        return Ok(ExitCode::FAILURE);
+    }
+    if conformance(root, &firmware)? != ExitCode::SUCCESS {
+        return Ok(ExitCode::FAILURE);
+    }
+    crate::tiny::run(root, &qemu, &guests, size_report, markdown)
+}
+
+/// Boots `elf` on QEMU's MPS2-AN386, prints what it printed, and checks it
+/// against `firmware`'s expected.txt and its exit code: whether both were
+/// right. Also gives the output back through `output`.
+pub(crate) fn boot_and_check(qemu: &Path, elf: &Path, firmware: &Path) -> Result<bool> {
+    Ok(boot_and_check_output(qemu, elf, firmware)?.is_some())
+}
+
+/// [`boot_and_check`], with the firmware's output when it was right.
+pub(crate) fn boot_and_check_output(
+    qemu: &Path,
+    elf: &Path,
+    firmware: &Path,
+) -> Result<Option<String>> {
     say("running the apps on QEMU's MPS2-AN386 (Cortex-M4)");
     let qemu_started = std::time::Instant::now();
     let mut child = Command::new(qemu)
         .args(["-machine", "mps2-an386", "-cpu", "cortex-m4", "-nographic"])
         .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
-        .arg(&elf)
+        .arg(elf)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
@@ -119,18 +141,20 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
         "the firmware ran the apps in {}",
         crate::step::seconds(qemu_started.elapsed())
     ));
-    let expected = std::fs::read_to_string(firmware.join("expected.txt"))?;
+    let expected_path = firmware.join("expected.txt");
+    let expected = std::fs::read_to_string(&expected_path)?;
     if let Some(missing) = first_missing(&expected, &output) {
         eprintln!(
-            "the firmware's output lacks, at its place: {missing:?} (see firmware/qemu-wasmi/expected.txt)"
+            "the firmware's output lacks, at its place: {missing:?} (see {})",
+            expected_path.display()
         );
-        return Ok(ExitCode::FAILURE);
+        return Ok(None);
     }
     if !status.success() {
         eprintln!("the firmware reported a failure ({status})");
-        return Ok(ExitCode::FAILURE);
+        return Ok(None);
     }
-    conformance(root, &firmware)
+    Ok(Some(output))
 }
 
 /// The conformance suite on the firmware: every case in its own QEMU boot
@@ -229,7 +253,7 @@ fn firmware_build(firmware: &Path, guests: &Path, bin: &str, args: &[&str]) -> C
 }
 
 /// Runs a build as a step; `what` names it.
-fn run_build(mut cargo: Command, what: &str) -> Result<()> {
+pub(crate) fn run_build(mut cargo: Command, what: &str) -> Result<()> {
     step(&format!("building {what}"), || {
         let status = cargo
             .status()
@@ -266,14 +290,14 @@ fn build_probe(firmware: &Path, guests: &Path, args: &[&str]) -> Result<std::pat
 
 /// The sizes of the sections that matter, from `arm-none-eabi-size -A`.
 #[derive(Debug, Clone, Copy, Default)]
-struct Sections {
-    text: u64,
-    rodata: u64,
-    data: u64,
-    bss: u64,
+pub(crate) struct Sections {
+    pub(crate) text: u64,
+    pub(crate) rodata: u64,
+    pub(crate) data: u64,
+    pub(crate) bss: u64,
 }
 
-fn sections(size: &Path, elf: &Path) -> Result<Sections> {
+pub(crate) fn sections(size: &Path, elf: &Path) -> Result<Sections> {
     let out = Command::new(size).arg("-A").arg(elf).output()?;
     if !out.status.success() {
         bail!("arm-none-eabi-size failed on {}", elf.display());
@@ -316,6 +340,14 @@ fn part(name: &str) -> &'static str {
     let is = |prefix: &str| owner.starts_with(prefix);
     if is("wasi_hw_shim_runtime") {
         "shim runtime (wasi-hw-shim-runtime)"
+    } else if is("wasi_hw_shim::app::wasefire") || is("wasi_hw_shim::wasefire") {
+        "shim: wasefire adapter and run (wasi_hw_shim::app::wasefire, ::wasefire)"
+    } else if is("wasefire") {
+        "wasefire-interpreter (engine)"
+    } else if is("wasi_hw_mps2") {
+        "board: the emulated parts, heap, stack, semihosting (firmware/mps2)"
+    } else if is("wasi_hw_firmware_tiny") {
+        "firmware: main, with what LTO inlined into it (firmware/qemu-tiny)"
     } else if is("wasi_hw_shim::hal") {
         "board model: embedded-hal adapter (wasi_hw_shim::hal)"
     } else if is("wasi_hw_shim::app::wasmi") || is("wasi_hw_shim::run") {
@@ -348,16 +380,16 @@ fn part(name: &str) -> &'static str {
 
 /// Bytes by [`part`], from the symbols `arm-none-eabi-nm` lists.
 #[derive(Default)]
-struct Parts {
+pub(crate) struct Parts {
     /// Code.
-    text: BTreeMap<&'static str, u64>,
+    pub(crate) text: BTreeMap<&'static str, u64>,
     /// Named read-only data.
-    rodata: BTreeMap<&'static str, u64>,
+    pub(crate) rodata: BTreeMap<&'static str, u64>,
     /// Static RAM (.data and .bss).
-    ram: BTreeMap<&'static str, u64>,
+    pub(crate) ram: BTreeMap<&'static str, u64>,
 }
 
-fn by_part(nm: &Path, elf: &Path) -> Result<Parts> {
+pub(crate) fn by_part(nm: &Path, elf: &Path) -> Result<Parts> {
     let symbols = Command::new(nm)
         .args(["--print-size", "--size-sort", "--demangle", "--radix=d"])
         .arg(elf)

@@ -12,6 +12,7 @@ mod firmware;
 mod readme;
 mod setup;
 mod step;
+mod tiny;
 
 /// Project automation for wasi-hw.
 #[derive(Parser)]

@@ -11,6 +11,12 @@
 //! `Guest`'s `cabi_realloc` is called: the glue's abstraction holds as it
 //! is for every engine.
 //!
+//! Floating point is a feature of the interpreter (`float-types`, about
+//! 12 KiB of flash on a Cortex-M4 with its soft-float `f64`), so it is one
+//! of the including crate's too: `wasefire-float`. Without it a float
+//! argument or result traps; `wasi-hw pack` marks a bundle whose module
+//! uses floats, for a firmware built without them to refuse.
+//!
 //! wasefire links host functions by index in the order they are linked and
 //! refuses any order but (module, name) ascending, so the generator sorts
 //! the imports and emits the permutation (`LINKED`) with each one's core
@@ -175,7 +181,9 @@ pub fn adapter(w: &World) -> TokenStream {
                         *slot = match *arg {
                             wi::Val::I32(v) => u64::from(v),
                             wi::Val::I64(v) => v,
+                            #[cfg(feature = "wasefire-float")]
                             wi::Val::F32(v) => u64::from(v),
+                            #[cfg(feature = "wasefire-float")]
                             wi::Val::F64(v) => v,
                             _ => {
                                 return Err(rt::Error::Trap(&"an argument of a type no import takes"));
@@ -190,11 +198,22 @@ pub fn adapter(w: &World) -> TokenStream {
                     index,
                     &slots[..count],
                 )?;
-                Ok(super::IMPORTS.get(index).and_then(|i| i.result).map(|t| match t {
+                let Some(kind) = super::IMPORTS.get(index).and_then(|i| i.result) else {
+                    return Ok(None);
+                };
+                Ok(Some(match kind {
                     super::ValType::I32 => wi::Val::I32(result as u32),
                     super::ValType::I64 => wi::Val::I64(result),
+                    #[cfg(feature = "wasefire-float")]
                     super::ValType::F32 => wi::Val::F32(result as u32),
+                    #[cfg(feature = "wasefire-float")]
                     super::ValType::F64 => wi::Val::F64(result),
+                    #[cfg(not(feature = "wasefire-float"))]
+                    super::ValType::F32 | super::ValType::F64 => {
+                        return Err(rt::Error::Trap(
+                            &"a floating-point result, and the interpreter was built without floats (feature `wasefire-float`)",
+                        ));
+                    }
                 }))
             }
         }

@@ -7302,7 +7302,9 @@ pub mod wasefire {
                 *slot = match *arg {
                     wi::Val::I32(v) => u64::from(v),
                     wi::Val::I64(v) => v,
+                    #[cfg(feature = "wasefire-float")]
                     wi::Val::F32(v) => u64::from(v),
+                    #[cfg(feature = "wasefire-float")]
                     wi::Val::F64(v) => v,
                     _ => {
                         return Err(
@@ -7319,16 +7321,28 @@ pub mod wasefire {
             index,
             &slots[..count],
         )?;
+        let Some(kind) = super::IMPORTS.get(index).and_then(|i| i.result) else {
+            return Ok(None);
+        };
         Ok(
-            super::IMPORTS
-                .get(index)
-                .and_then(|i| i.result)
-                .map(|t| match t {
+            Some(
+                match kind {
                     super::ValType::I32 => wi::Val::I32(result as u32),
                     super::ValType::I64 => wi::Val::I64(result),
+                    #[cfg(feature = "wasefire-float")]
                     super::ValType::F32 => wi::Val::F32(result as u32),
+                    #[cfg(feature = "wasefire-float")]
                     super::ValType::F64 => wi::Val::F64(result),
-                }),
+                    #[cfg(not(feature = "wasefire-float"))]
+                    super::ValType::F32 | super::ValType::F64 => {
+                        return Err(
+                            rt::Error::Trap(
+                                &"a floating-point result, and the interpreter was built without floats (feature `wasefire-float`)",
+                            ),
+                        );
+                    }
+                },
+            ),
         )
     }
 }

@@ -1,0 +1,33 @@
+//! Puts `memory.x` where cortex-m-rt's `link.x` finds it, and checks that
+//! the bundles to embed were made (`cargo xtask firmware` makes them).
+
+use std::path::PathBuf;
+
+fn main() {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    std::fs::copy("memory.x", out.join("memory.x")).unwrap();
+    println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-env-changed=WASI_HW_GUESTS");
+    let Some(guests) = std::env::var_os("WASI_HW_GUESTS") else {
+        panic!(
+            "WASI_HW_GUESTS is not set: it names the folder of the apps' bundles \
+             (blinky.wasefire.bundle, ...). Build with `cargo xtask firmware`, which sets it."
+        );
+    };
+    for file in [
+        "blinky.wasefire.bundle",
+        "button.wasefire.bundle",
+        "tampered.wasefire.bundle",
+        "firmware.pub",
+    ] {
+        let path = PathBuf::from(&guests).join(file);
+        if !path.exists() {
+            panic!(
+                "{} is missing: build with `cargo xtask firmware`, which packs the apps",
+                path.display()
+            );
+        }
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+}

@@ -1,0 +1,229 @@
+//! The tiny profile: a firmware for QEMU's MPS2-AN386 (Cortex-M4) that runs
+//! wasi-hw apps in place, from flash, on wasefire-interpreter, through the
+//! generated no_std shim (`wasi_hw_shim::app::wasefire`) over a board of
+//! embedded-hal parts (`wasi_hw_shim::hal::Board`: an LED and a button on
+//! virtual time).
+//!
+//! It runs an app only from a bundle signed with its key, laid out for the
+//! interpreter (`wasi-hw-wasefire pack`: the module validated and its side
+//! table computed on the build machine), so it checks the signature and
+//! nothing else before it runs the module as it lies in flash. Each app
+//! gets the linear memory its bundle records, from one buffer of
+//! [`MEMORY_SIZE`] bytes. A trap or a refused bundle is reported and the
+//! firmware goes on to the next app; the exit code is 0 when every app
+//! ended as expected. All of it lives in 32 KiB of RAM (memory.x).
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+use core::mem::MaybeUninit;
+
+use cortex_m_rt::entry;
+use cortex_m_semihosting::hprintln;
+use wasefire_interpreter::{Module, Store};
+use wasi_hw_bundle::{Bundle, Form};
+use wasi_hw_mps2::board::{Button, Led, ms};
+use wasi_hw_mps2::heap::Counting;
+use wasi_hw_mps2::{semihosting, stack};
+use wasi_hw_shim::Ran;
+use wasi_hw_shim::app::gpio::Capabilities as Caps;
+use wasi_hw_shim::app::log::Level;
+use wasi_hw_shim::app::{self, Tables};
+use wasi_hw_shim::hal::{self, Input, Output, Pin, VirtualTime};
+
+/// The apps, packed by `cargo xtask firmware` with `wasi-hw-wasefire pack`
+/// and signed with the firmware's key.
+static BLINKY: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.wasefire.bundle"));
+static BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.wasefire.bundle"));
+/// Blinky's bundle with one byte changed after it was signed: refused.
+static TAMPERED: &[u8] =
+    include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/tampered.wasefire.bundle"));
+
+/// The public key the bundles must be signed with (`wasi-hw keygen`'s
+/// `.pub`: 64 hex digits).
+const KEY: &str = include_str!(concat!(env!("WASI_HW_GUESTS"), "/firmware.pub"));
+
+/// The heap: the interpreter's store (its instance, the call stack and
+/// values of the running code), the board's pins, the app's arguments.
+const HEAP_SIZE: usize = 6 * 1024;
+
+/// The most linear memory an app may have: a bundle that needs more is
+/// refused. Blinky needs about 5.4 KiB.
+const MEMORY_SIZE: usize = 6 * 1024;
+
+/// The capacity of each of the shim's handle tables.
+const HANDLES: usize = 4;
+
+#[global_allocator]
+static HEAP: Counting = Counting::new();
+
+/// The apps' linear memory, aligned as the interpreter requires.
+#[repr(C, align(16))]
+struct LinearMemory([u8; MEMORY_SIZE]);
+
+/// What an app is expected to do.
+#[derive(PartialEq)]
+enum Expect {
+    /// Return ok.
+    Ok,
+    /// Not run at all: its bundle refused.
+    Refused,
+}
+
+/// The apps, their arguments and what each should do.
+const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
+    ("blinky", BLINKY, &["2"], Expect::Ok),
+    ("button", BUTTON, &["4"], Expect::Ok),
+    ("tampered", TAMPERED, &["2"], Expect::Refused),
+];
+
+/// The button's presses: at 1.2 s for 0.5 s, at 2.5 s for 0.2 s.
+const PRESSES: &[(u64, u64)] = &[
+    (1_200_000_000, 1_700_000_000),
+    (2_500_000_000, 2_700_000_000),
+];
+
+/// [`KEY`]'s 32 bytes.
+fn key() -> [u8; 32] {
+    let hex = KEY.trim().as_bytes();
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => 0,
+    };
+    core::array::from_fn(|i| digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]))
+}
+
+#[entry]
+fn main() -> ! {
+    // `#[entry]` makes these `&'static mut`, borrowed once.
+    static mut ARENA: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
+    static mut MEMORY: LinearMemory = LinearMemory([0; MEMORY_SIZE]);
+    HEAP.init(ARENA);
+    let mut failed = 0;
+    for (name, bundle, args, expect) in APPS {
+        hprintln!("app {} {:?}", name, args);
+        HEAP.reset_peak();
+        stack::paint();
+        let ok = match wasi_hw_bundle::open(bundle, &key()) {
+            Err(e) => {
+                hprintln!("  bundle refused: {}", e);
+                *expect == Expect::Refused
+            }
+            Ok(bundle) => match run(&bundle, args, &mut MEMORY.0) {
+                Ok(Ran::Ok) => *expect == Expect::Ok,
+                Ok(Ran::Err) => false,
+                Err(why) => {
+                    hprintln!("  stopped: {}", why);
+                    false
+                }
+            },
+        };
+        failed += usize::from(!ok);
+        hprintln!(
+            "{} {}: heap peak {} bytes, stack peak {} bytes",
+            if ok { "PASS" } else { "FAIL" },
+            name,
+            HEAP.peak(),
+            stack::peak()
+        );
+    }
+    hprintln!(
+        "RAM {} bytes: stack {} bytes, heap {} bytes, linear memory {} bytes",
+        32 * 1024,
+        stack::size(),
+        HEAP.size(),
+        MEMORY_SIZE
+    );
+    semihosting::exit(u32::from(failed != 0))
+}
+
+/// Why an app did not run to its end.
+enum Why {
+    /// Its bundle is not one this firmware runs.
+    Bundle(&'static str),
+    /// The interpreter refused to link or instantiate it.
+    Engine(wasefire_interpreter::Error),
+    /// It trapped, or the shim stopped it.
+    Stopped(wasi_hw_shim::wasefire::Stop),
+}
+
+impl core::fmt::Display for Why {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Why::Bundle(why) => f.write_str(why),
+            Why::Engine(e) => write!(f, "the interpreter refused it ({e:?})"),
+            Why::Stopped(stop) => write!(f, "the app trapped: {stop}"),
+        }
+    }
+}
+
+/// Runs the app of `bundle` on a fresh board, at time 0, in `memory`.
+fn run(bundle: &Bundle<'static>, args: &[&str], memory: &mut [u8]) -> Result<Ran, Why> {
+    if bundle.form != Form::Wasefire {
+        return Err(Why::Bundle(
+            "its module is not laid out for this engine (pack it with `wasi-hw-wasefire pack`)",
+        ));
+    }
+    if bundle.floats {
+        return Err(Why::Bundle(
+            "it uses floating point, and this firmware's interpreter was built without it",
+        ));
+    }
+    let Some(memory) = memory
+        .get_mut(..bundle.memory as usize)
+        .filter(|_| bundle.fixed)
+    else {
+        return Err(Why::Bundle(
+            "it needs more linear memory than this firmware has, or may grow it",
+        ));
+    };
+    hprintln!("  linear memory {} bytes", memory.len());
+    // SAFETY: the bundle's signature is the firmware's key's, and
+    // `wasi-hw-wasefire pack` signs only a module that wasefire-interpreter
+    // validated and whose side table it computed: what `new_unchecked`
+    // requires. The module runs where it lies, in flash.
+    let module = unsafe { Module::new_unchecked(bundle.module) };
+    let mut store = Store::default();
+    app::wasefire::link(&mut store).map_err(Why::Engine)?;
+    let inst = store.instantiate(module, memory).map_err(Why::Engine)?;
+
+    let time = VirtualTime::new();
+    let log_time = time.clone();
+    let mut board = hal::Board::new(time.clone(), time.clone())
+        .pin(Pin::new(
+            "led",
+            Caps::PUSH_PULL_OUTPUT,
+            Output(Led {
+                time: time.clone(),
+                lit: false,
+            }),
+        ))
+        .pin(Pin::new(
+            "button",
+            Caps::INPUT | Caps::PULL_UP | Caps::EDGE_EVENTS,
+            Input(Button {
+                time,
+                presses: PRESSES,
+            }),
+        ))
+        .log_to(Level::Info, move |_, message| {
+            hprintln!("  [{:>6} ms] {}", ms(&log_time), message)
+        });
+    let mut tables = Tables::<_, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES>::new();
+    wasi_hw_shim::wasefire::call_run(
+        &mut store,
+        inst,
+        args,
+        |message| hprintln!("  run returned err: {}", message),
+        |store| app::wasefire::serve(store, &mut board, &mut tables),
+    )
+    .map_err(Why::Stopped)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    hprintln!("firmware panic: {}", info);
+    semihosting::exit(1)
+}
