@@ -1,13 +1,22 @@
-//! Puts `memory.x` where cortex-m-rt's `link.x` finds it, and checks that
+//! Puts `memory-tiny.x` (or `memory-conformance.x`, for the build with the
+//! `conformance` feature) where cortex-m-rt's `link.x` finds it (as `memory.x`), and checks that
 //! the bundles to embed were made (`cargo xtask firmware` makes them).
 
 use std::path::PathBuf;
 
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
-    std::fs::copy("memory.x", out.join("memory.x")).unwrap();
+    // The conformance build has the board model and the test guest's
+    // memory to hold: 4 MiB of RAM; the measured build, 32 KiB.
+    let memory = if std::env::var_os("CARGO_FEATURE_CONFORMANCE").is_some() {
+        "memory-conformance.x"
+    } else {
+        "memory-tiny.x"
+    };
+    std::fs::copy(memory, out.join("memory.x")).unwrap();
     println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    println!("cargo:rerun-if-changed=memory-tiny.x");
+    println!("cargo:rerun-if-changed=memory-conformance.x");
     println!("cargo:rerun-if-env-changed=WASI_HW_GUESTS");
     let Some(guests) = std::env::var_os("WASI_HW_GUESTS") else {
         panic!(

@@ -2,7 +2,9 @@
 //! firmware`: packs blinky and button for wasefire-interpreter with
 //! `wasi-hw-wasefire pack` (conformance/wasefire), builds the firmware,
 //! boots it on QEMU, and reports its flash and RAM against the tiny
-//! profile's budget: 64 KiB of flash and 32 KiB of RAM with blinky.
+//! profile's budget: 64 KiB of flash and 32 KiB of RAM with blinky; then
+//! builds it with the `conformance` feature and runs the conformance cases
+//! and the hostile guests on it, one QEMU boot each.
 //!
 //! wasefire-interpreter needs `RUSTC_BOOTSTRAP=1`: both crates set it in
 //! their own `.cargo/config.toml`, which cargo reads from the folder it
@@ -13,9 +15,9 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-use crate::examples::{nested_cargo, which};
+use crate::examples::{nested_cargo, which, workspace_bin};
 use crate::firmware::{Sections, boot_and_check_output, by_part, run_build, sections};
-use crate::step::say;
+use crate::step::{say, step};
 
 /// The apps the tiny firmware embeds, packed for wasefire.
 const APPS: [&str; 2] = ["blinky", "button"];
@@ -103,6 +105,56 @@ pub fn run(
             print!("{}", report(&size, &nm, &elf, guests, &output, markdown)?);
         }
         _ => say("no size report of the tiny firmware"),
+    }
+    conformance(root, &firmware, guests)
+}
+
+/// The build with the `conformance` feature (firmware/qemu-tiny/run-case.sh
+/// boots it once a case): every case, its memory bounded at 1 MiB (the test
+/// guest grows its own), against the reference host; then the hostile
+/// guests, in a fixed memory, against the shim on wasmi, but that the
+/// interpreter does not name its traps.
+fn conformance(root: &Path, firmware: &Path, guests: &Path) -> Result<ExitCode> {
+    let mut cargo = bootstrapped_cargo(firmware);
+    cargo
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--features",
+            "conformance",
+        ])
+        .args(["--target-dir", "target/conformance"])
+        .env("WASI_HW_GUESTS", guests);
+    run_build(cargo, "the tiny firmware with the conformance cases")?;
+    let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
+    let script = firmware.join("run-case.sh");
+    for (what, args, max_memory) in [
+        (
+            "the conformance suite on the tiny firmware (one QEMU boot a case)",
+            &[][..],
+            Some("1048576"),
+        ),
+        (
+            "the hostile guests on the tiny firmware (one QEMU boot a guest)",
+            &["--hostile", "--unnamed-traps"][..],
+            None,
+        ),
+    ] {
+        let status = step(&format!("running {what}"), || {
+            let mut command = Command::new(&runner);
+            command.args(args).arg("--host-command").arg(&script);
+            match max_memory {
+                Some(bytes) => command.env("WASI_HW_MAX_MEMORY", bytes),
+                None => command.env_remove("WASI_HW_MAX_MEMORY"),
+            };
+            command
+                .status()
+                .with_context(|| format!("running {}", runner.display()))
+        })?;
+        if !status.success() {
+            return Ok(ExitCode::FAILURE);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

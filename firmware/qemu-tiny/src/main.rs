@@ -11,11 +11,14 @@
 //! gets the linear memory its bundle records, from one buffer of
 //! [`MEMORY_SIZE`] bytes. A trap or a refused bundle is reported and the
 //! firmware goes on to the next app; the exit code is 0 when every app
-//! ended as expected. All of it lives in 32 KiB of RAM (memory.x).
+//! ended as expected. All of it lives in 32 KiB of RAM (memory-tiny.x).
 #![no_std]
 #![no_main]
 
 extern crate alloc;
+
+#[cfg(feature = "conformance")]
+mod conformance;
 
 use core::mem::MaybeUninit;
 
@@ -46,11 +49,23 @@ const KEY: &str = include_str!(concat!(env!("WASI_HW_GUESTS"), "/firmware.pub"))
 
 /// The heap: the interpreter's store (its instance, the call stack and
 /// values of the running code), the board's pins, the app's arguments.
+#[cfg(not(feature = "conformance"))]
 const HEAP_SIZE: usize = 6 * 1024;
+/// With the conformance cases: also the test guest as read, validated and
+/// with its side table, its linear memory (up to 1 MiB) and the board
+/// model (memory-conformance.x gives this build 4 MiB of RAM).
+#[cfg(feature = "conformance")]
+const HEAP_SIZE: usize = 3 * 1024 * 1024;
 
 /// The most linear memory an app may have: a bundle that needs more is
 /// refused. Blinky needs about 5.4 KiB.
 const MEMORY_SIZE: usize = 6 * 1024;
+
+/// The RAM memory.x gives the firmware.
+#[cfg(not(feature = "conformance"))]
+const RAM: usize = 32 * 1024;
+#[cfg(feature = "conformance")]
+const RAM: usize = 4 * 1024 * 1024;
 
 /// The capacity of each of the shim's handle tables.
 const HANDLES: usize = 4;
@@ -101,6 +116,18 @@ fn main() -> ! {
     static mut ARENA: [MaybeUninit<u8>; HEAP_SIZE] = [MaybeUninit::uninit(); HEAP_SIZE];
     static mut MEMORY: LinearMemory = LinearMemory([0; MEMORY_SIZE]);
     HEAP.init(ARENA);
+    // `firmware case NAME GUEST BOARD [MAX_MEMORY]`: one conformance case
+    // (a build with the `conformance` feature). Otherwise the apps.
+    #[cfg(feature = "conformance")]
+    {
+        let line = semihosting::command_line().unwrap_or_default();
+        let args: alloc::vec::Vec<&str> = line.split_whitespace().collect();
+        match args[..] {
+            [_, "case", case, guest, board] => conformance::run(case, guest, board, None),
+            [_, "case", case, guest, board, max] => conformance::run(case, guest, board, Some(max)),
+            _ => {}
+        }
+    }
     let mut failed = 0;
     for (name, bundle, args, expect) in APPS {
         hprintln!("app {} {:?}", name, args);
@@ -131,7 +158,7 @@ fn main() -> ! {
     }
     hprintln!(
         "RAM {} bytes: stack {} bytes, heap {} bytes, linear memory {} bytes",
-        32 * 1024,
+        RAM,
         stack::size(),
         HEAP.size(),
         MEMORY_SIZE

@@ -1,0 +1,196 @@
+//! One conformance case, in the runner's external-host protocol
+//! (conformance/README.md), with the `conformance` feature: the firmware
+//! reads the test guest's core module and the board file from the machine
+//! that runs QEMU, validates the module here (it comes unsigned) and
+//! computes the interpreter's side table, runs the case on the board model
+//! (`wasi_hw_board::host::BoardHost`) through the same wasefire adapter as
+//! the apps, prints the trace as JSON lines on standard output, and exits 0
+//! when the guest's `run` returned ok, 1 when it returned an error or was
+//! stopped (the message on standard error), 2 when the firmware could not
+//! run it at all.
+//!
+//! Memory, as `wasi-hw-wasefire run` on the build machine: fixed at what
+//! the module starts with, as the tiny profile runs apps, unless the
+//! command line gives a maximum in bytes (`run-case.sh` passes
+//! `WASI_HW_MAX_MEMORY`): then the module's maximum is rewritten to it, so
+//! that `memory.grow` past it fails, and the buffer is that large. The test
+//! guest allocates with a free-list allocator that grows memory and needs
+//! the maximum; the hostile guests run fixed, since the glue sees the whole
+//! buffer (host-shim/README.md, "With wasefire-interpreter").
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use cortex_m_semihosting::{heprintln, hprintln};
+use wasefire_interpreter::{Module, Store};
+use wasi_hw_board::board::file::parse_str;
+use wasi_hw_board::host::BoardHost;
+use wasi_hw_mps2::semihosting::{exit, read_file};
+use wasi_hw_shim::Ran;
+use wasi_hw_shim::app::{self, Tables};
+use wasi_hw_shim::runtime::Error;
+use wasi_hw_shim::wasefire::Stop;
+
+/// Handles the guest may hold at once: the reference host's default.
+const MAX_HANDLES: usize = 64;
+/// The most bytes of trace and of log messages the host keeps (as the wasmi
+/// firmware: the board model's defaults are larger than the heap).
+const MAX_TRACE_BYTES: usize = 128 << 10;
+const MAX_LOG_BYTES: usize = 16 << 10;
+
+type CaseTables =
+    Tables<BoardHost, MAX_HANDLES, MAX_HANDLES, MAX_HANDLES, MAX_HANDLES, MAX_HANDLES, MAX_HANDLES>;
+
+/// Runs `case` of the test guest at `guest` on the board file at `board`,
+/// with at most `max_memory` bytes of linear memory (`None`: what the
+/// module starts with).
+pub fn run(case: &str, guest: &str, board: &str, max_memory: Option<&str>) -> ! {
+    let max_pages = max_memory.map(|bytes| match bytes.parse::<u32>() {
+        Ok(bytes) => bytes.div_ceil(65536),
+        Err(_) => failed(&format!(
+            "the maximum memory {bytes:?} is not a number of bytes"
+        )),
+    });
+    let wasm = read_file(guest).unwrap_or_else(|why| failed(&format!("{guest}: {why}")));
+    let (bounded, pages) = bounded(&wasm, max_pages)
+        .unwrap_or_else(|| failed(&format!("{guest}: not a module with one memory of its own")));
+    drop(wasm);
+    let prepared = wasefire_interpreter::prepare(&bounded)
+        .unwrap_or_else(|e| failed(&format!("{guest}: wasefire-interpreter refuses it ({e:?})")));
+    drop(bounded);
+    let module = Module::new(&prepared)
+        .unwrap_or_else(|e| failed(&format!("{guest}: refused after its side table ({e:?})")));
+    let text = read_file(board).unwrap_or_else(|why| failed(&format!("{board}: {why}")));
+    let text =
+        String::from_utf8(text).unwrap_or_else(|_| failed(&format!("{board}: not UTF-8 text")));
+    let board = parse_str(board, &text).unwrap_or_else(|e| failed(&format!("{e}")));
+    drop(text);
+
+    // The interpreter wants its memory aligned to 16 bytes.
+    let bytes = pages as usize * 65536;
+    let mut buffer: Vec<u8> = alloc::vec![0; bytes + wasefire_interpreter::MEMORY_ALIGN];
+    let offset = buffer
+        .as_ptr()
+        .align_offset(wasefire_interpreter::MEMORY_ALIGN);
+    let memory = &mut buffer[offset..offset + bytes];
+    let mut store = Store::default();
+    app::wasefire::link(&mut store)
+        .unwrap_or_else(|e| failed(&format!("linking the world's imports ({e:?})")));
+    let inst = store.instantiate(module, memory).unwrap_or_else(|e| {
+        failed(&format!(
+            "{guest}: cannot be instantiated ({e:?}): it imports what the world does not have"
+        ))
+    });
+    let mut host = BoardHost::new(board, MAX_HANDLES);
+    host.board.trace.max_bytes = MAX_TRACE_BYTES;
+    host.max_log_bytes = MAX_LOG_BYTES;
+    let mut tables = CaseTables::new();
+    let mut message = None;
+    let ran = wasi_hw_shim::wasefire::call_run(
+        &mut store,
+        inst,
+        &[case],
+        |m| message = Some(String::from(m)),
+        |store| app::wasefire::serve(store, &mut host, &mut tables),
+    );
+    drop(store);
+    for event in &host.board.trace.events {
+        hprintln!("{}", event.to_json());
+    }
+    match ran {
+        Ok(Ran::Ok) => exit(0),
+        Ok(Ran::Err) => {
+            heprintln!("{}", message.unwrap_or_default());
+            exit(1)
+        }
+        Err(stop) => {
+            match (host.trap.take(), stop) {
+                (Some(why), _) => heprintln!("the app was stopped: {}", why),
+                // As the reference host's shim on wasmi says it, but that
+                // the interpreter does not name the trap.
+                (None, Stop::Shim(Error::Realloc)) => {
+                    heprintln!("the app trapped in its cabi_realloc, called by the host: wasm trap")
+                }
+                (None, stop) => heprintln!("the app trapped: {}", stop),
+            }
+            exit(1)
+        }
+    }
+}
+
+/// The firmware cannot run the case: says why, exits 2.
+fn failed(why: &str) -> ! {
+    heprintln!("firmware: {}", why);
+    exit(2)
+}
+
+/// An unsigned LEB128 number at `at` in `bytes`, and the index after it.
+fn leb(bytes: &[u8], mut at: usize) -> Option<(u32, usize)> {
+    let mut value: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let b = *bytes.get(at)?;
+        at += 1;
+        value |= u32::from(b & 0x7f).checked_shl(shift)?;
+        if b & 0x80 == 0 {
+            return Some((value, at));
+        }
+    }
+    None
+}
+
+fn push_leb(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// `module` with its one memory's maximum at most `max` pages (`None`: its
+/// minimum), and that maximum; custom sections dropped. `None` for what is
+/// not a module with one 32-bit memory of its own (the interpreter then
+/// refuses it anyway).
+fn bounded(module: &[u8], max: Option<u32>) -> Option<(Vec<u8>, u32)> {
+    let mut out = Vec::with_capacity(module.len());
+    out.extend_from_slice(module.get(..8)?);
+    let mut at = 8;
+    let mut found = None;
+    while at < module.len() {
+        let id = module[at];
+        let (size, start) = leb(module, at + 1)?;
+        let end = start.checked_add(size as usize)?;
+        let body = module.get(start..end)?;
+        at = end;
+        match id {
+            0 => {}
+            5 => {
+                let (count, i) = leb(body, 0)?;
+                let flags = *body.get(i)?;
+                if count != 1 || flags > 1 {
+                    return None;
+                }
+                let (min, i) = leb(body, i + 1)?;
+                let declared = if flags == 1 { leb(body, i)?.0 } else { 65536 };
+                let max = declared.min(max.unwrap_or(min)).max(min);
+                let mut section = alloc::vec![1, 1];
+                push_leb(&mut section, min);
+                push_leb(&mut section, max);
+                out.push(5);
+                push_leb(&mut out, section.len() as u32);
+                out.extend_from_slice(&section);
+                found = Some(max);
+            }
+            _ => {
+                out.push(id);
+                push_leb(&mut out, size);
+                out.extend_from_slice(body);
+            }
+        }
+    }
+    Some((out, found?))
+}
