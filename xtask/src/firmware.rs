@@ -3,7 +3,8 @@
 //! reports where its flash and RAM go, boots it on QEMU's MPS2-AN386 to run
 //! the apps, then runs the conformance suite on it (`run-case.sh`, one boot
 //! a case) against the reference host, and the hostile guests against the
-//! shim on wasmi.
+//! shim on wasmi; then the same for the tiny firmware (`tiny`), and with
+//! the size report the cost of a host call on each engine (`cost`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -91,7 +92,22 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
     if conformance(root, &firmware)? != ExitCode::SUCCESS {
         return Ok(ExitCode::FAILURE);
     }
-    crate::tiny::run(root, &qemu, &guests, size_report, markdown)
+    if crate::tiny::run(root, &qemu, &guests, size_report, markdown)? != ExitCode::SUCCESS {
+        return Ok(ExitCode::FAILURE);
+    }
+    if size_report {
+        let bench = guests.join("bench.core.wasm");
+        std::fs::write(&bench, build(&examples, "bench", "wasm32v1-none", &[])?)?;
+        let tiny = root.join(
+            "firmware/qemu-tiny/target/conformance/thumbv7em-none-eabihf/release/wasi-hw-firmware-tiny",
+        );
+        let board = root.join("host-reference/boards/demo.toml");
+        print!(
+            "{}",
+            crate::cost::report(&qemu, &elf, &tiny, &bench, &board, markdown)?
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Boots `elf` on QEMU's MPS2-AN386, prints what it printed, and checks it

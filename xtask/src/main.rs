@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod checked_in;
+mod cost;
 mod examples;
 mod firmware;
 mod readme;

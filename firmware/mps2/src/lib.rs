@@ -4,6 +4,7 @@
 //!   script of presses, on virtual time, as embedded-hal 1.0 parts;
 //! - [`heap`]: a global allocator that counts its peak, for the RAM budget;
 //! - [`stack`]: the stack's high-water mark;
+//! - [`clock`]: SysTick, to count instructions on QEMU with `-icount`;
 //! - [`semihosting`]: the command line, files on the machine that runs
 //!   QEMU, and an exit code.
 //!
@@ -13,6 +14,7 @@
 extern crate alloc;
 
 pub mod board;
+pub mod clock;
 pub mod heap;
 pub mod semihosting;
 pub mod stack;

@@ -52,6 +52,67 @@ pub fn run(case: &str, guest: &str, board: &str, max_memory: Option<&str>) -> ! 
             "the maximum memory {bytes:?} is not a number of bytes"
         )),
     });
+    let (ran, message, host) = execute(guest, board, &[case], max_pages, false);
+    for event in &host.board.trace.events {
+        hprintln!("{}", event.to_json());
+    }
+    end(ran, message, host)
+}
+
+/// Runs the guest at `guest` with `args` on the board file at `board`, in
+/// up to 1 MiB of memory, counting SysTick ticks over the run
+/// (instantiation included), and prints them with the ticks a loop of a
+/// million instructions takes: on QEMU with `-icount shift=0`, the cost of
+/// a host call in instructions is the difference between two counts, over
+/// the calls (`cargo xtask firmware` does this with the `bench` guest).
+pub fn bench(guest: &str, board: &str, args: &[&str]) -> ! {
+    let calibration = wasi_hw_mps2::clock::calibrate(1_000_000);
+    let (ran, message, host) = execute(guest, board, args, Some(16), true);
+    let ticks = wasi_hw_mps2::clock::ticks();
+    if let Ok(Ran::Ok) = ran {
+        hprintln!(
+            "bench {:?}: {} ticks; a million instructions: {} ticks",
+            args,
+            ticks,
+            calibration
+        );
+    }
+    end(ran, message, host)
+}
+
+/// Exits as the protocol says for how `run` ended.
+fn end(ran: Result<Ran, Stop>, message: Option<String>, mut host: BoardHost) -> ! {
+    match ran {
+        Ok(Ran::Ok) => exit(0),
+        Ok(Ran::Err) => {
+            heprintln!("{}", message.unwrap_or_default());
+            exit(1)
+        }
+        Err(stop) => {
+            match (host.trap.take(), stop) {
+                (Some(why), _) => heprintln!("the app was stopped: {}", why),
+                // As the reference host's shim on wasmi says it, but that
+                // the interpreter does not name the trap.
+                (None, Stop::Shim(Error::Realloc)) => {
+                    heprintln!("the app trapped in its cabi_realloc, called by the host: wasm trap")
+                }
+                (None, stop) => heprintln!("the app trapped: {}", stop),
+            }
+            exit(1)
+        }
+    }
+}
+
+/// Reads, validates and runs the guest with `args`: how `run` ended, its
+/// error message, and the host. With `measure`, SysTick starts counting
+/// just before the module is instantiated.
+fn execute(
+    guest: &str,
+    board: &str,
+    args: &[&str],
+    max_pages: Option<u32>,
+    measure: bool,
+) -> (Result<Ran, Stop>, Option<String>, BoardHost) {
     let wasm = read_file(guest).unwrap_or_else(|why| failed(&format!("{guest}: {why}")));
     let (bounded, pages) = bounded(&wasm, max_pages)
         .unwrap_or_else(|| failed(&format!("{guest}: not a module with one memory of its own")));
@@ -74,6 +135,9 @@ pub fn run(case: &str, guest: &str, board: &str, max_memory: Option<&str>) -> ! 
         .as_ptr()
         .align_offset(wasefire_interpreter::MEMORY_ALIGN);
     let memory = &mut buffer[offset..offset + bytes];
+    if measure {
+        wasi_hw_mps2::clock::start();
+    }
     let mut store = Store::default();
     app::wasefire::link(&mut store)
         .unwrap_or_else(|e| failed(&format!("linking the world's imports ({e:?})")));
@@ -90,33 +154,11 @@ pub fn run(case: &str, guest: &str, board: &str, max_memory: Option<&str>) -> ! 
     let ran = wasi_hw_shim::wasefire::call_run(
         &mut store,
         inst,
-        &[case],
+        args,
         |m| message = Some(String::from(m)),
         |store| app::wasefire::serve(store, &mut host, &mut tables),
     );
-    drop(store);
-    for event in &host.board.trace.events {
-        hprintln!("{}", event.to_json());
-    }
-    match ran {
-        Ok(Ran::Ok) => exit(0),
-        Ok(Ran::Err) => {
-            heprintln!("{}", message.unwrap_or_default());
-            exit(1)
-        }
-        Err(stop) => {
-            match (host.trap.take(), stop) {
-                (Some(why), _) => heprintln!("the app was stopped: {}", why),
-                // As the reference host's shim on wasmi says it, but that
-                // the interpreter does not name the trap.
-                (None, Stop::Shim(Error::Realloc)) => {
-                    heprintln!("the app trapped in its cabi_realloc, called by the host: wasm trap")
-                }
-                (None, stop) => heprintln!("the app trapped: {}", stop),
-            }
-            exit(1)
-        }
-    }
+    (ran, message, host)
 }
 
 /// The firmware cannot run the case: says why, exits 2.

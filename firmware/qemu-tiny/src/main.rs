@@ -125,6 +125,9 @@ fn main() -> ! {
         match args[..] {
             [_, "case", case, guest, board] => conformance::run(case, guest, board, None),
             [_, "case", case, guest, board, max] => conformance::run(case, guest, board, Some(max)),
+            // `firmware bench GUEST BOARD ARGS...`: a run counted in SysTick
+            // ticks, for the cost of a call (QEMU with -icount).
+            [_, "bench", guest, board, ref rest @ ..] => conformance::bench(guest, board, rest),
             _ => {}
         }
     }

@@ -19,8 +19,37 @@ use wasi_hw_mps2::semihosting::{exit, read_file};
 /// spins ends the same way on both.
 const FUEL: u64 = 4_000_000_000;
 
-/// Runs `case` of the test guest at `guest` on the board file at `board`.
-pub fn run(case: &str, guest: &str, board: &str) -> ! {
+/// Runs the guest at `guest` with `args` on the board file at `board`,
+/// counting SysTick ticks over the run (instantiation included), and
+/// prints them with the ticks a loop of a million instructions takes: on
+/// QEMU with `-icount shift=0`, the cost of a host call in instructions is
+/// the difference between two counts, over the calls (`cargo xtask
+/// firmware` does this with the `bench` guest).
+pub fn bench(guest: &str, board: &str, args: &[&str]) -> ! {
+    let calibration = wasi_hw_mps2::clock::calibrate(1_000_000);
+    let (module, board) = load(guest, board);
+    wasi_hw_mps2::clock::start();
+    let ended = model::run(&module, board, args, FUEL);
+    let ticks = wasi_hw_mps2::clock::ticks();
+    match ended {
+        Ok(model::Ended {
+            outcome: Outcome::Ok,
+            ..
+        }) => {
+            hprintln!(
+                "bench {:?}: {} ticks; a million instructions: {} ticks",
+                args,
+                ticks,
+                calibration
+            );
+            exit(0)
+        }
+        _ => failed("the bench guest failed"),
+    }
+}
+
+/// The guest's module, compiled, and the board file's board.
+fn load(guest: &str, board: &str) -> ((wasmi::Engine, wasmi::Module), wasi_hw_board::board::Board) {
     let mut wasm = read_file(guest).unwrap_or_else(|why| failed(&format!("{guest}: {why}")));
     model::strip_custom_sections(&mut wasm);
     let module = model::compile(&wasm).unwrap_or_else(|e| failed(&format!("{guest}: {e}")));
@@ -30,7 +59,12 @@ pub fn run(case: &str, guest: &str, board: &str) -> ! {
     let text =
         String::from_utf8(text).unwrap_or_else(|_| failed(&format!("{board}: not UTF-8 text")));
     let board = parse_str(board, &text).unwrap_or_else(|e| failed(&format!("{e}")));
-    drop(text);
+    (module, board)
+}
+
+/// Runs `case` of the test guest at `guest` on the board file at `board`.
+pub fn run(case: &str, guest: &str, board: &str) -> ! {
+    let (module, board) = load(guest, board);
     let model::Ended { outcome, host, .. } = model::run(&module, board, &[case], FUEL)
         .unwrap_or_else(|e| failed(&format!("{guest}: {e}")));
     for event in &host.board.trace.events {

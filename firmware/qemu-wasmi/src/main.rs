@@ -113,8 +113,12 @@ fn main() -> ! {
     // example apps.
     let line = semihosting::command_line().unwrap_or_default();
     let args: alloc::vec::Vec<&str> = line.split_whitespace().collect();
-    if let [_, "case", case, guest, board] = args[..] {
-        conformance::run(case, guest, board);
+    match args[..] {
+        [_, "case", case, guest, board] => conformance::run(case, guest, board),
+        // `firmware bench GUEST BOARD ARGS...`: a run counted in SysTick
+        // ticks, for the cost of a call (QEMU with -icount).
+        [_, "bench", guest, board, ref rest @ ..] => conformance::bench(guest, board, rest),
+        _ => {}
     }
     let mut failed = 0;
     for (name, bundle, args, expect) in APPS {
