@@ -7,7 +7,42 @@ use core::convert::Infallible;
 
 use cortex_m_semihosting::hprintln;
 use embedded_hal::digital::{ErrorType, InputPin, OutputPin, StatefulOutputPin};
-use wasi_hw_shim::hal::VirtualTime;
+use wasi_hw_shim::app::gpio::Capabilities as Caps;
+use wasi_hw_shim::app::log::Level;
+use wasi_hw_shim::hal::{self, Input, Output, Pin, VirtualTime};
+
+/// The button's presses: at 1.2 s for 0.5 s, at 2.5 s for 0.2 s.
+pub const PRESSES: &[(u64, u64)] = &[
+    (1_200_000_000, 1_700_000_000),
+    (2_500_000_000, 2_700_000_000),
+];
+
+/// The board both firmwares give an app, fresh at `time`: "led" (a
+/// push-pull output) and "button" (an input with a pull-up and edge events,
+/// pressed as [`PRESSES`] says), the app's log printed with its time.
+pub fn parts(time: &VirtualTime) -> hal::Board<'static, VirtualTime, VirtualTime> {
+    let log_time = time.clone();
+    hal::Board::new(time.clone(), time.clone())
+        .pin(Pin::new(
+            "led",
+            Caps::PUSH_PULL_OUTPUT,
+            Output(Led {
+                time: time.clone(),
+                lit: false,
+            }),
+        ))
+        .pin(Pin::new(
+            "button",
+            Caps::INPUT | Caps::PULL_UP | Caps::EDGE_EVENTS,
+            Input(Button {
+                time: time.clone(),
+                presses: PRESSES,
+            }),
+        ))
+        .log_to(Level::Info, move |_, message| {
+            hprintln!("  [{:>6} ms] {}", ms(&log_time), message)
+        })
+}
 
 /// Milliseconds of virtual time, for printing.
 pub fn ms(time: &VirtualTime) -> u64 {

@@ -26,14 +26,11 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::hprintln;
 use wasefire_interpreter::{Module, Store};
 use wasi_hw_bundle::{Bundle, Form};
-use wasi_hw_mps2::board::{Button, Led, ms};
 use wasi_hw_mps2::heap::Counting;
 use wasi_hw_mps2::{semihosting, stack};
 use wasi_hw_shim::Ran;
-use wasi_hw_shim::app::gpio::Capabilities as Caps;
-use wasi_hw_shim::app::log::Level;
 use wasi_hw_shim::app::{self, Tables};
-use wasi_hw_shim::hal::{self, Input, Output, Pin, VirtualTime};
+use wasi_hw_shim::hal::VirtualTime;
 
 /// The apps, packed by `cargo xtask firmware` with `wasi-hw-wasefire pack`
 /// and signed with the firmware's key.
@@ -91,12 +88,6 @@ const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("blinky", BLINKY, &["2"], Expect::Ok),
     ("button", BUTTON, &["4"], Expect::Ok),
     ("tampered", TAMPERED, &["2"], Expect::Refused),
-];
-
-/// The button's presses: at 1.2 s for 0.5 s, at 2.5 s for 0.2 s.
-const PRESSES: &[(u64, u64)] = &[
-    (1_200_000_000, 1_700_000_000),
-    (2_500_000_000, 2_700_000_000),
 ];
 
 /// [`KEY`]'s 32 bytes.
@@ -219,28 +210,7 @@ fn run(bundle: &Bundle<'static>, args: &[&str], memory: &mut [u8]) -> Result<Ran
     app::wasefire::link(&mut store).map_err(Why::Engine)?;
     let inst = store.instantiate(module, memory).map_err(Why::Engine)?;
 
-    let time = VirtualTime::new();
-    let log_time = time.clone();
-    let mut board = hal::Board::new(time.clone(), time.clone())
-        .pin(Pin::new(
-            "led",
-            Caps::PUSH_PULL_OUTPUT,
-            Output(Led {
-                time: time.clone(),
-                lit: false,
-            }),
-        ))
-        .pin(Pin::new(
-            "button",
-            Caps::INPUT | Caps::PULL_UP | Caps::EDGE_EVENTS,
-            Input(Button {
-                time,
-                presses: PRESSES,
-            }),
-        ))
-        .log_to(Level::Info, move |_, message| {
-            hprintln!("  [{:>6} ms] {}", ms(&log_time), message)
-        });
+    let mut board = wasi_hw_mps2::board::parts(&VirtualTime::new());
     let mut tables = Tables::<_, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES>::new();
     wasi_hw_shim::wasefire::call_run(
         &mut store,

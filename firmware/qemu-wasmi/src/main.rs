@@ -17,15 +17,12 @@ extern crate alloc;
 
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use wasi_hw_shim::app::gpio::Capabilities as Caps;
-use wasi_hw_shim::app::log::Level;
 use wasi_hw_shim::app::wasmi::{Shim, Trap};
-use wasi_hw_shim::hal::{self, Input, Output, Pin, VirtualTime};
+use wasi_hw_shim::hal::VirtualTime;
 use wasi_hw_shim::run::{Ran, call_run};
 
 use core::mem::MaybeUninit;
 
-use wasi_hw_mps2::board::{Button, Led, ms};
 use wasi_hw_mps2::heap::Counting;
 use wasi_hw_mps2::{semihosting, stack};
 
@@ -89,12 +86,6 @@ const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("misbehave", MISBEHAVE, &["trap"], Expect::Stopped),
     ("misbehave", MISBEHAVE, &["spin"], Expect::Stopped),
     ("tampered", TAMPERED, &["2"], Expect::Refused),
-];
-
-/// The button's presses: at 1.2 s for 0.5 s, at 2.5 s for 0.2 s.
-const PRESSES: &[(u64, u64)] = &[
-    (1_200_000_000, 1_700_000_000),
-    (2_500_000_000, 2_700_000_000),
 ];
 
 /// The apps on the demo board model, their arguments and what each should do.
@@ -207,28 +198,7 @@ fn report(name: &str, ok: bool) {
 /// Runs one app on a fresh board, at time 0.
 fn run(bundle: &wasi_hw_bundle::Bundle, args: &[&str]) -> Result<Ran, wasmi::Error> {
     let wasm = bundle.module;
-    let time = VirtualTime::new();
-    let log_time = time.clone();
-    let board = hal::Board::new(time.clone(), time.clone())
-        .pin(Pin::new(
-            "led",
-            Caps::PUSH_PULL_OUTPUT,
-            Output(Led {
-                time: time.clone(),
-                lit: false,
-            }),
-        ))
-        .pin(Pin::new(
-            "button",
-            Caps::INPUT | Caps::PULL_UP | Caps::EDGE_EVENTS,
-            Input(Button {
-                time,
-                presses: PRESSES,
-            }),
-        ))
-        .log_to(Level::Info, move |_, message| {
-            hprintln!("  [{:>6} ms] {}", ms(&log_time), message)
-        });
+    let board = wasi_hw_mps2::board::parts(&VirtualTime::new());
 
     let engine = wasmi::Engine::new(&model::config());
     // SAFETY: the bundle's signature is the firmware's key's, and `wasi-hw
