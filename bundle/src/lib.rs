@@ -245,6 +245,23 @@ pub fn parse(bytes: &[u8]) -> Result<(Bundle<'_>, &[u8], &[u8]), Error> {
     ))
 }
 
+/// A key as a key file holds it (`wasi-hw keygen`'s `NAME.pub` or
+/// `NAME.key`): 64 hex digits, with white space around them or not. `None`
+/// for anything else. For a firmware that embeds its `.pub` with
+/// `include_str!`.
+pub fn key_from_hex(text: &str) -> Option<[u8; 32]> {
+    let hex = text.trim().as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let digit = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = (digit(hex[2 * i])? << 4) | digit(hex[2 * i + 1])?;
+    }
+    Some(key)
+}
+
 /// The bundle in `bytes`, if it is whole and signed with the secret key of
 /// `public_key` (32 bytes): what a device calls before it runs the module.
 pub fn open<'a>(bytes: &'a [u8], public_key: &[u8]) -> Result<Bundle<'a>, Error> {
@@ -327,6 +344,17 @@ mod tests {
             (5392, true, true, Form::CustomPages)
         );
         assert_eq!(b.module, b"\0asm\x01\0\0\0");
+    }
+
+    #[test]
+    fn a_key_is_64_hex_digits_and_nothing_else() {
+        let text = alloc::format!("{}\n", "00ff10Aa".repeat(8));
+        let key = key_from_hex(&text).unwrap();
+        assert_eq!(key[..4], [0x00, 0xff, 0x10, 0xaa]);
+        assert_eq!(key_from_hex(&text[..63]), None);
+        assert_eq!(key_from_hex(&alloc::format!("g{}", &text[1..])), None);
+        assert_eq!(key_from_hex(""), None);
+        assert_eq!(key_from_hex(&"é".repeat(32)), None);
     }
 
     #[test]

@@ -459,21 +459,12 @@ pub fn world_with_version(world: &str) -> String {
 pub fn read_key(path: &std::path::Path) -> Result<[u8; 32]> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read it", path.display()))?;
-    let hex = text.trim();
-    let bad = || {
-        anyhow::anyhow!(
+    crate::key_from_hex(&text).with_context(|| {
+        format!(
             "{}: not a key (64 hex digits, as `wasi-hw keygen` writes)",
             path.display()
         )
-    };
-    if hex.len() != 64 || !hex.is_ascii() {
-        return Err(bad());
-    }
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-    }
-    Ok(key)
+    })
 }
 
 /// A key as a key file holds it: 64 hex digits and a line end.

@@ -90,15 +90,10 @@ const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("tampered", TAMPERED, &["2"], Expect::Refused),
 ];
 
-/// [`KEY`]'s 32 bytes.
+/// [`KEY`]'s 32 bytes; none if the build embedded something else, and
+/// then every bundle is refused as not signed with a key.
 fn key() -> [u8; 32] {
-    let hex = KEY.trim().as_bytes();
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => 0,
-    };
-    core::array::from_fn(|i| digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]))
+    wasi_hw_bundle::key_from_hex(KEY).unwrap_or([0; 32])
 }
 
 #[entry]
