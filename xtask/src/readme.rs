@@ -52,7 +52,7 @@ fn as_binary(command: &str) -> Option<String> {
             |pair| matches!(pair, ["-p", package] if BINARIES.iter().any(|(p, _, _)| p == package)),
         );
         if built && !words.is_empty() {
-            return Some(": built above, with the workspace's binaries".to_string());
+            return Some(": built above with the other workspace binaries".to_string());
         }
     }
     let rest = command.strip_prefix("cargo run ")?;
@@ -263,7 +263,7 @@ mod tests {
         assert_eq!(
             as_binary("cargo build -p wasi-hw-conformance -p wasi-hw-host   # the runner")
                 .as_deref(),
-            Some(": built above, with the workspace's binaries")
+            Some(": built above with the other workspace binaries")
         );
         assert_eq!(
             as_binary("cargo build -p wasi-hw-conformance --no-default-features"),
