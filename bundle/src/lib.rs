@@ -266,27 +266,54 @@ pub fn key_from_hex(text: &str) -> Option<[u8; 32]> {
 /// `public_key` (32 bytes): what a device calls before it runs the module.
 pub fn open<'a>(bytes: &'a [u8], public_key: &[u8]) -> Result<Bundle<'a>, Error> {
     let (bundle, signed, signature) = parse(bytes)?;
-    let key = ed25519_compact::PublicKey::from_slice(public_key).map_err(|_| Error::Key)?;
-    let signature =
-        ed25519_compact::Signature::from_slice(signature).map_err(|_| Error::Signature)?;
-    key.verify(signed, &signature)
+    let key = <&[u8; 32]>::try_from(public_key)
+        .ok()
+        .and_then(|key| salty::PublicKey::try_from(key).ok())
+        .ok_or(Error::Key)?;
+    let signature = <&[u8; SIGNATURE_LEN]>::try_from(signature)
+        .ok()
+        .filter(|s| canonical(s))
+        .ok_or(Error::Signature)?;
+    key.verify(signed, &salty::Signature::from(signature))
         .map_err(|_| Error::Signature)?;
     Ok(bundle)
 }
 
+/// The group's order, L = 2^252 + 27742317777372353535851937790883648493,
+/// little-endian.
+const ORDER: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// Whether the signature's `S` (its last 32 bytes, little-endian) is below
+/// L, as RFC 8032 (5.1.7) requires: salty does not check it, and without
+/// it `S + L` would pass for `S`, a second valid signature of the same
+/// bundle.
+fn canonical(signature: &[u8; SIGNATURE_LEN]) -> bool {
+    let s = &signature[32..];
+    for (byte, order) in s.iter().zip(&ORDER).rev() {
+        if byte != order {
+            return byte < order;
+        }
+    }
+    false
+}
+
 /// A new key pair from the system's randomness: the 32-byte seed (the
 /// secret, from which the key pair follows) and the 32-byte public key.
+/// An error when the system gives no randomness.
 #[cfg(feature = "sign")]
-pub fn keygen() -> ([u8; 32], [u8; 32]) {
-    let seed = ed25519_compact::Seed::generate();
-    let pair = ed25519_compact::KeyPair::from_seed(seed);
-    (*seed, *pair.pk)
+pub fn keygen() -> Result<([u8; 32], [u8; 32]), getrandom::Error> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed)?;
+    Ok((seed, public_key(&seed)))
 }
 
 /// The public key of the secret `seed`.
 #[cfg(feature = "sign")]
 pub fn public_key(seed: &[u8; 32]) -> [u8; 32] {
-    *ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(*seed)).pk
+    salty::Keypair::from(seed).public.to_bytes()
 }
 
 /// `bundle` written and signed with the secret `seed`. `None` when a field
@@ -307,10 +334,9 @@ pub fn sign(bundle: &Bundle<'_>, seed: &[u8; 32]) -> Option<alloc::vec::Vec<u8>>
     out.extend_from_slice(&[bundle.form.byte(), flags, 0, 0]);
     out.extend_from_slice(bundle.world.as_bytes());
     out.extend_from_slice(bundle.module);
-    let pair = ed25519_compact::KeyPair::from_seed(ed25519_compact::Seed::new(*seed));
-    // Deterministic (no noise): the same input and key give the same bundle.
-    let signature = pair.sk.sign(&out, None);
-    out.extend_from_slice(signature.as_ref());
+    // Deterministic (RFC 8032): the same input and key give the same bundle.
+    let signature = salty::Keypair::from(seed).sign(&out);
+    out.extend_from_slice(&signature.to_bytes());
     Some(out)
 }
 
@@ -367,6 +393,45 @@ mod tests {
             assert_eq!(open(&changed, &key), Err(Error::Signature), "byte {at}");
         }
         assert_eq!(open(&bytes, &public_key(&[8; 32])), Err(Error::Signature));
+    }
+
+    #[test]
+    fn keys_are_rfc_8032_seeds_and_public_keys() {
+        // RFC 8032, 7.1, TEST 1: the seed (its "SECRET KEY") and its public
+        // key. A key made by an earlier `wasi-hw keygen` stays valid.
+        let seed = key_from_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+        let public =
+            key_from_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        assert_eq!(public_key(&seed.unwrap()), public.unwrap());
+    }
+
+    #[test]
+    fn a_signature_whose_s_is_not_below_the_order_is_refused() {
+        let bytes = bundle();
+        let key = public_key(&SEED);
+        // S + L is a second signature of the same bundle, which the curve
+        // arithmetic alone accepts (L times the base point is the
+        // identity): `open` refuses it.
+        let at = bytes.len() - 32;
+        let mut s = [0u8; 32];
+        s.copy_from_slice(&bytes[at..]);
+        let mut carry = 0u16;
+        for (byte, order) in s.iter_mut().zip(ORDER) {
+            let sum = u16::from(*byte) + u16::from(order) + carry;
+            *byte = sum as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0, "S + L fits in 32 bytes for this bundle");
+        let mut other = bytes.clone();
+        other[at..].copy_from_slice(&s);
+        let signed = &other[..at - 32];
+        let raw = salty::Signature::from(<&[u8; 64]>::try_from(&other[at - 32..]).unwrap());
+        let curve = salty::PublicKey::try_from(&key)
+            .unwrap()
+            .verify(signed, &raw);
+        assert!(curve.is_ok(), "the arithmetic alone takes S + L");
+        assert_eq!(open(&other, &key), Err(Error::Signature));
+        assert!(open(&bytes, &key).is_ok());
     }
 
     #[test]

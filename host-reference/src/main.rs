@@ -246,7 +246,10 @@ fn keygen(name: &Path) -> ExitCode {
             ));
         }
     }
-    let (seed, public_key) = wasi_hw_bundle::keygen();
+    let (seed, public_key) = match wasi_hw_bundle::keygen() {
+        Ok(pair) => pair,
+        Err(e) => return bad_input(format!("no randomness from the system for a key: {e}")),
+    };
     let write = |path: &Path, text: String| {
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };

@@ -385,8 +385,8 @@ fn part(name: &str) -> &'static str {
         "board model: parts and main (the firmware crate)"
     } else if is("wasmi") || is("wasmparser") {
         "wasmi (engine, wasmparser)"
-    } else if is("ed25519_compact") || is("wasi_hw_bundle") {
-        "signature check (wasi-hw-bundle, ed25519-compact)"
+    } else if is("salty") || is("wasi_hw_bundle") {
+        "signature check (wasi-hw-bundle, salty)"
     } else if is("embedded_alloc") || is("linked_list_allocator") {
         "heap allocator (embedded-alloc)"
     } else {
