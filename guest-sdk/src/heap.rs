@@ -35,7 +35,7 @@ struct Bytes<const N: usize>([u8; N]);
 /// most 4 GiB; a remainder below 8 bytes is not used).
 pub struct FixedHeap<const N: usize> {
     heap: UnsafeCell<Bytes<N>>,
-    /// The offset of the first free block, or [`NONE`].
+    /// The offset of the first free block, or [`NONE`]; 0 until `ready`.
     free: Cell<u32>,
     /// Whether the whole heap was made one free block (at the first
     /// allocation: a `const` initialiser cannot write into the array).
@@ -53,12 +53,14 @@ fn units(size: usize) -> Option<usize> {
 }
 
 impl<const N: usize> FixedHeap<N> {
-    /// An empty heap.
+    /// An empty heap: all zero bytes, so that it lies in the app's
+    /// zero-initialised data and takes no bytes of its module (a field
+    /// that is not zero would put the whole array into a data segment).
     #[allow(clippy::new_without_default)]
     pub const fn new() -> Self {
         FixedHeap {
             heap: UnsafeCell::new(Bytes([0; N])),
-            free: Cell::new(NONE),
+            free: Cell::new(0),
             ready: Cell::new(false),
             used: Cell::new(0),
         }
@@ -114,6 +116,8 @@ unsafe impl<const N: usize> GlobalAlloc for FixedHeap<N> {
             if whole >= UNIT {
                 unsafe { self.set(0, whole as u32, NONE) };
                 self.free.set(0);
+            } else {
+                self.free.set(NONE);
             }
         }
         let Some(size) = units(layout.size()) else {
@@ -211,6 +215,25 @@ mod tests {
 
     fn layout(size: usize, align: usize) -> Layout {
         Layout::from_size_align(size, align).unwrap()
+    }
+
+    #[test]
+    fn a_new_heap_is_all_zero_bytes_so_it_costs_the_module_nothing() {
+        // Every field zero (in blinky, `free` at u32::MAX put 1,040 bytes
+        // of zeros into a data segment).
+        let heap = FixedHeap::<64>::new();
+        assert_eq!(
+            (heap.free.get(), heap.ready.get(), heap.used.get()),
+            (0, false, 0)
+        );
+        assert!(unsafe { &*heap.heap.get() }.0.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn a_heap_smaller_than_a_block_gives_nothing() {
+        let heap = FixedHeap::<4>::new();
+        assert!(unsafe { heap.alloc(layout(1, 1)) }.is_null());
+        assert!(unsafe { heap.alloc(layout(1, 1)) }.is_null());
     }
 
     #[test]
