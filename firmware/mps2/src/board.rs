@@ -5,11 +5,12 @@
 
 use core::convert::Infallible;
 
-use cortex_m_semihosting::hprintln;
 use embedded_hal::digital::{ErrorType, InputPin, OutputPin, StatefulOutputPin};
 use wasi_hw_shim::app::gpio::Capabilities as Caps;
 use wasi_hw_shim::app::log::Level;
 use wasi_hw_shim::hal::{self, Input, Output, Pin, VirtualTime};
+
+use crate::say::{self, Part};
 
 /// The button's presses: at 1.2 s for 0.5 s, at 2.5 s for 0.2 s.
 pub const PRESSES: &[(u64, u64)] = &[
@@ -40,7 +41,12 @@ pub fn parts(time: &VirtualTime) -> hal::Board<'static, VirtualTime, VirtualTime
             }),
         ))
         .log_to(Level::Info, move |_, message| {
-            hprintln!("  [{:>6} ms] {}", ms(&log_time), message)
+            say::line(&[
+                "  [".into(),
+                Part::Number(ms(&log_time), 6),
+                " ms] ".into(),
+                message.into(),
+            ])
         })
 }
 
@@ -83,11 +89,12 @@ impl StatefulOutputPin for Led {
 impl Led {
     fn set(&mut self, lit: bool) {
         if lit != self.lit {
-            hprintln!(
-                "  [{:>6} ms] led {}",
-                ms(&self.time),
-                if lit { "on" } else { "off" }
-            );
+            say::line(&[
+                "  [".into(),
+                Part::Number(ms(&self.time), 6),
+                " ms] led ".into(),
+                if lit { "on" } else { "off" }.into(),
+            ]);
         }
         self.lit = lit;
     }

@@ -7,6 +7,8 @@
 //! - [`clock`]: SysTick, to count instructions on QEMU with `-icount`;
 //! - [`semihosting`]: the command line, files on the machine that runs
 //!   QEMU, and an exit code.
+//! - [`say`]: lines on the console without `core::fmt`'s padding and
+//!   number formatting, which the tiny firmware's flash cannot afford.
 //!
 //! `firmware/qemu-wasmi` and `firmware/qemu-tiny` are built on it.
 #![no_std]
@@ -16,5 +18,6 @@ extern crate alloc;
 pub mod board;
 pub mod clock;
 pub mod heap;
+pub mod say;
 pub mod semihosting;
 pub mod stack;

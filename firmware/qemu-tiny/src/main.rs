@@ -22,15 +22,18 @@ mod conformance;
 
 use core::mem::MaybeUninit;
 
+use core::fmt;
 use cortex_m_rt::entry;
-use cortex_m_semihosting::hprintln;
+
 use wasefire_interpreter::{Module, Store};
 use wasi_hw_bundle::{Bundle, Form};
 use wasi_hw_mps2::heap::Counting;
+use wasi_hw_mps2::say::{self, Part};
 use wasi_hw_mps2::{semihosting, stack};
 use wasi_hw_shim::Ran;
 use wasi_hw_shim::app::{self, Tables};
 use wasi_hw_shim::hal::VirtualTime;
+use wasi_hw_shim::wasefire::Stop;
 
 /// The apps, packed by `cargo xtask firmware` with `wasi-hw-wasefire pack`
 /// and signed with the firmware's key.
@@ -119,39 +122,50 @@ fn main() -> ! {
     }
     let mut failed = 0;
     for (name, bundle, args, expect) in APPS {
-        hprintln!("app {} {:?}", name, args);
+        say::line(&[
+            "app ".into(),
+            (*name).into(),
+            " ".into(),
+            Part::Shown(&Args(args)),
+        ]);
         HEAP.reset_peak();
         stack::paint();
         let ok = match wasi_hw_bundle::open(bundle, &key()) {
             Err(e) => {
-                hprintln!("  bundle refused: {}", e);
+                say::line(&["  bundle refused: ".into(), Part::Shown(&e)]);
                 *expect == Expect::Refused
             }
             Ok(bundle) => match run(&bundle, args, &mut MEMORY.0) {
                 Ok(Ran::Ok) => *expect == Expect::Ok,
                 Ok(Ran::Err) => false,
                 Err(why) => {
-                    hprintln!("  stopped: {}", why);
+                    say::line(&["  stopped: ".into(), Part::Shown(&why)]);
                     false
                 }
             },
         };
         failed += usize::from(!ok);
-        hprintln!(
-            "{} {}: heap peak {} bytes, stack peak {} bytes",
-            if ok { "PASS" } else { "FAIL" },
-            name,
-            HEAP.peak(),
-            stack::peak()
-        );
+        say::line(&[
+            if ok { "PASS " } else { "FAIL " }.into(),
+            (*name).into(),
+            ": heap peak ".into(),
+            HEAP.peak().into(),
+            " bytes, stack peak ".into(),
+            stack::peak().into(),
+            " bytes".into(),
+        ]);
     }
-    hprintln!(
-        "RAM {} bytes: stack {} bytes, heap {} bytes, linear memory {} bytes",
-        RAM,
-        stack::size(),
-        HEAP.size(),
-        MEMORY_SIZE
-    );
+    say::line(&[
+        "RAM ".into(),
+        RAM.into(),
+        " bytes: stack ".into(),
+        stack::size().into(),
+        " bytes, heap ".into(),
+        HEAP.size().into(),
+        " bytes, linear memory ".into(),
+        MEMORY_SIZE.into(),
+        " bytes".into(),
+    ]);
     semihosting::exit(u32::from(failed != 0))
 }
 
@@ -162,15 +176,21 @@ enum Why {
     /// The interpreter refused to link or instantiate it.
     Engine(wasefire_interpreter::Error),
     /// It trapped, or the shim stopped it.
-    Stopped(wasi_hw_shim::wasefire::Stop),
+    Stopped(Stop),
 }
 
-impl core::fmt::Display for Why {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl fmt::Display for Why {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Why::Bundle(why) => f.write_str(why),
-            Why::Engine(e) => write!(f, "the interpreter refused it ({e:?})"),
-            Why::Stopped(stop) => write!(f, "the app trapped: {stop}"),
+            Why::Engine(e) => {
+                f.write_str("the interpreter refused it: ")?;
+                fmt::Display::fmt(&Stop::Engine(*e), f)
+            }
+            Why::Stopped(stop) => {
+                f.write_str("the app trapped: ")?;
+                fmt::Display::fmt(stop, f)
+            }
         }
     }
 }
@@ -195,7 +215,11 @@ fn run(bundle: &Bundle<'static>, args: &[&str], memory: &mut [u8]) -> Result<Ran
             "it needs more linear memory than this firmware has, or may grow it",
         ));
     };
-    hprintln!("  linear memory {} bytes", memory.len());
+    say::line(&[
+        "  linear memory ".into(),
+        memory.len().into(),
+        " bytes".into(),
+    ]);
     // SAFETY: the bundle's signature is the firmware's key's, and
     // `wasi-hw-wasefire pack` signs only a module that wasefire-interpreter
     // validated and whose side table it computed: what `new_unchecked`
@@ -211,14 +235,40 @@ fn run(bundle: &Bundle<'static>, args: &[&str], memory: &mut [u8]) -> Result<Ran
         &mut store,
         inst,
         args,
-        |message| hprintln!("  run returned err: {}", message),
+        |message| say::line(&["  run returned err: ".into(), message.into()]),
         |store| app::wasefire::serve(store, &mut board, &mut tables),
     )
     .map_err(Why::Stopped)
 }
 
+/// The app's arguments as a list of quoted strings: `["2"]`.
+struct Args<'a>(&'a [&'a str]);
+
+impl fmt::Display for Args<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, arg) in self.0.iter().enumerate() {
+            f.write_str(if i == 0 { "\"" } else { ", \"" })?;
+            f.write_str(arg)?;
+            f.write_str("\"")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// The measured build says only that it panicked: the message and its
+/// place would bring in `core::fmt`'s formatting and every panic's file
+/// name (and `-Zlocation-detail=none` drops those anyway, .cargo/config.toml).
+#[cfg(not(feature = "conformance"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    say::line(&["firmware panic".into()]);
+    semihosting::exit(1)
+}
+
+#[cfg(feature = "conformance")]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    hprintln!("firmware panic: {}", info);
+    cortex_m_semihosting::hprintln!("firmware panic: {}", info);
     semihosting::exit(1)
 }
