@@ -62,12 +62,17 @@ impl fmt::Display for Stop {
                             .copied()
                             .unwrap_or("another resource type")
                     };
-                    write!(
-                        f,
-                        ": a `{}` handle used as a `{}`",
+                    // Text by text: `{}` would pad, which the tiny
+                    // firmware's flash does without.
+                    for part in [
+                        ": a `",
                         name(found),
-                        name(expected)
-                    )?;
+                        "` handle used as a `",
+                        name(expected),
+                        "`",
+                    ] {
+                        f.write_str(part)?;
+                    }
                 }
                 Ok(())
             }
