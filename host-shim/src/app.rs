@@ -8555,14 +8555,72 @@ pub mod wasefire {
     /// Every import of the world in the order wasefire-interpreter
     /// links host functions: by module, then by name
     /// (`Store::link_func_custom` refuses any other order). Each is
-    /// its index in [`super::IMPORTS`] and its core parameters and
-    /// results; a host call's `Call::index()` is a position here.
-    pub const LINKED: &[(u16, &[wi::ValType], &[wi::ValType])] = &[
-        (27u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (31u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (25u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+    /// its index in [`super::IMPORTS`] and its core type's index in
+    /// [`TYPES`]; a host call's `Call::index()` is a position here.
+    pub const LINKED: &[(u16, u8)] = &[
+        (27u16, 0u8),
+        (31u16, 0u8),
+        (25u16, 0u8),
+        (26u16, 1u8),
+        (28u16, 0u8),
+        (29u16, 0u8),
+        (33u16, 2u8),
+        (30u16, 0u8),
+        (32u16, 3u8),
+        (34u16, 4u8),
+        (23u16, 5u8),
+        (24u16, 6u8),
+        (37u16, 7u8),
+        (38u16, 7u8),
+        (39u16, 8u8),
+        (43u16, 0u8),
+        (42u16, 9u8),
+        (40u16, 9u8),
+        (41u16, 10u8),
+        (44u16, 4u8),
+        (35u16, 5u8),
+        (36u16, 11u8),
+        (21u16, 7u8),
+        (22u16, 12u8),
+        (1u16, 4u8),
+        (0u16, 7u8),
+        (3u16, 4u8),
+        (2u16, 13u8),
+        (50u16, 2u8),
+        (47u16, 0u8),
+        (48u16, 0u8),
+        (53u16, 2u8),
+        (49u16, 14u8),
+        (51u16, 0u8),
+        (52u16, 4u8),
+        (54u16, 0u8),
+        (55u16, 15u8),
+        (56u16, 4u8),
+        (45u16, 5u8),
+        (46u16, 11u8),
+        (10u16, 16u8),
+        (11u16, 7u8),
+        (13u16, 7u8),
+        (12u16, 4u8),
+        (16u16, 16u8),
+        (15u16, 16u8),
+        (18u16, 7u8),
+        (17u16, 16u8),
+        (19u16, 4u8),
+        (20u16, 4u8),
+        (9u16, 17u8),
+        (8u16, 17u8),
+        (14u16, 17u8),
+        (4u16, 18u8),
+        (5u16, 18u8),
+        (6u16, 19u8),
+        (7u16, 19u8),
+    ];
+    /// The distinct core types of the world's imports, as
+    /// parameters and results.
+    pub const TYPES: &[(&[wi::ValType], &[wi::ValType])] = &[
+        (&[wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            26u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -8573,97 +8631,8 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (28u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (29u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (33u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (30u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            32u16,
-            &[
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I64,
-                wi::ValType::I32,
-            ],
-            &[],
-        ),
-        (34u16, &[wi::ValType::I32], &[]),
-        (23u16, &[wi::ValType::I32], &[]),
-        (
-            24u16,
-            &[
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-            ],
-            &[],
-        ),
-        (37u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (38u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (
-            39u16,
-            &[
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-            ],
-            &[],
-        ),
-        (43u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (
-            42u16,
-            &[
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-            ],
-            &[],
-        ),
-        (
-            40u16,
-            &[
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-            ],
-            &[],
-        ),
-        (
-            41u16,
-            &[
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-            ],
-            &[],
-        ),
-        (44u16, &[wi::ValType::I32], &[]),
-        (35u16, &[wi::ValType::I32], &[]),
-        (36u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (21u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (22u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (1u16, &[wi::ValType::I32], &[]),
-        (0u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (3u16, &[wi::ValType::I32], &[]),
-        (
-            2u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -8673,12 +8642,67 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (50u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (47u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (48u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (53u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32], &[]),
+        (&[wi::ValType::I32], &[]),
         (
-            49u16,
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (&[wi::ValType::I32], &[wi::ValType::I32]),
+        (
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (
+            &[
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I32,
+                wi::ValType::I64,
+                wi::ValType::I32,
+            ],
+            &[],
+        ),
+        (
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -8688,11 +8712,7 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (51u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (52u16, &[wi::ValType::I32], &[]),
-        (54u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            55u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -8702,32 +8722,19 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (56u16, &[wi::ValType::I32], &[]),
-        (45u16, &[wi::ValType::I32], &[]),
-        (46u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (10u16, &[wi::ValType::I32], &[wi::ValType::I64]),
-        (11u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (13u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (12u16, &[wi::ValType::I32], &[]),
-        (16u16, &[wi::ValType::I32], &[wi::ValType::I64]),
-        (15u16, &[wi::ValType::I32], &[wi::ValType::I64]),
-        (18u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (17u16, &[wi::ValType::I32], &[wi::ValType::I64]),
-        (19u16, &[wi::ValType::I32], &[]),
-        (20u16, &[wi::ValType::I32], &[]),
-        (9u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
-        (8u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
-        (14u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
-        (4u16, &[], &[wi::ValType::I64]),
-        (5u16, &[], &[wi::ValType::I64]),
-        (6u16, &[wi::ValType::I64], &[]),
-        (7u16, &[wi::ValType::I64], &[]),
+        (&[wi::ValType::I32], &[wi::ValType::I64]),
+        (&[wi::ValType::I64, wi::ValType::I32], &[]),
+        (&[], &[wi::ValType::I64]),
+        (&[wi::ValType::I64], &[]),
     ];
     /// Links every import of the world in `store`, which must hold
     /// no instance yet. A module that imports anything else, or an
     /// import with another type, then fails to instantiate.
     pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
-        for &(index, params, results) in LINKED {
+        for &(index, ty) in LINKED {
+            let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
+                return Err(wi::Error::Invalid);
+            };
             let Some(import) = super::IMPORTS.get(usize::from(index)) else {
                 return Err(wi::Error::Invalid);
             };

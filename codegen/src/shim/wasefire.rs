@@ -20,7 +20,8 @@
 //! wasefire links host functions by index in the order they are linked and
 //! refuses any order but (module, name) ascending, so the generator sorts
 //! the imports and emits the permutation (`LINKED`) with each one's core
-//! type.
+//! type, an index into the world's distinct core types (`TYPES`): a few
+//! hundred bytes of flash fewer than a type written out for each import.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -55,12 +56,27 @@ pub fn adapter(w: &World) -> TokenStream {
     order.sort_by(|a, b| key(a).cmp(&key(b)));
     let max_params = imports.iter().map(|i| i.params.len()).max().unwrap_or(0);
     let max_params = Literal::usize_unsuffixed(max_params.max(1));
-    let linked = order.iter().map(|&i| {
-        let import = &imports[i];
-        let index = u16::try_from(i).expect("a world of fewer than 65536 imports");
-        let params = import.params.iter().map(|t| val_type(*t));
-        let results = import.result.iter().map(|t| val_type(*t));
-        quote!((#index, &[#(#params),*], &[#(#results),*]))
+    // The distinct core types, in the order the linked imports first use
+    // them.
+    let mut types: Vec<(&[WasmType], Option<WasmType>)> = Vec::new();
+    let linked: Vec<TokenStream> = order
+        .iter()
+        .map(|&i| {
+            let import = &imports[i];
+            let index = u16::try_from(i).expect("a world of fewer than 65536 imports");
+            let ty = (&import.params[..], import.result);
+            let at = types.iter().position(|t| *t == ty).unwrap_or_else(|| {
+                types.push(ty);
+                types.len() - 1
+            });
+            let at = u8::try_from(at).expect("a world of fewer than 256 core types");
+            quote!((#index, #at))
+        })
+        .collect();
+    let types = types.iter().map(|(params, result)| {
+        let params = params.iter().map(|t| val_type(*t));
+        let results = result.iter().map(|t| val_type(*t));
+        quote!((&[#(#params),*], &[#(#results),*]))
     });
     quote! {
         /// The wasefire-interpreter 0.5 adapter: runs apps in place, from
@@ -77,15 +93,22 @@ pub fn adapter(w: &World) -> TokenStream {
             /// Every import of the world in the order wasefire-interpreter
             /// links host functions: by module, then by name
             /// (`Store::link_func_custom` refuses any other order). Each is
-            /// its index in [`super::IMPORTS`] and its core parameters and
-            /// results; a host call's `Call::index()` is a position here.
-            pub const LINKED: &[(u16, &[wi::ValType], &[wi::ValType])] = &[#(#linked),*];
+            /// its index in [`super::IMPORTS`] and its core type's index in
+            /// [`TYPES`]; a host call's `Call::index()` is a position here.
+            pub const LINKED: &[(u16, u8)] = &[#(#linked),*];
+
+            /// The distinct core types of the world's imports, as
+            /// parameters and results.
+            pub const TYPES: &[(&[wi::ValType], &[wi::ValType])] = &[#(#types),*];
 
             /// Links every import of the world in `store`, which must hold
             /// no instance yet. A module that imports anything else, or an
             /// import with another type, then fails to instantiate.
             pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
-                for &(index, params, results) in LINKED {
+                for &(index, ty) in LINKED {
+                    let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
+                        return Err(wi::Error::Invalid);
+                    };
                     let Some(import) = super::IMPORTS.get(usize::from(index)) else {
                         return Err(wi::Error::Invalid);
                     };

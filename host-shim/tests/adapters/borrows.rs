@@ -1298,34 +1298,39 @@ pub mod wasefire {
     /// Every import of the world in the order wasefire-interpreter
     /// links host functions: by module, then by name
     /// (`Store::link_func_custom` refuses any other order). Each is
-    /// its index in [`super::IMPORTS`] and its core parameters and
-    /// results; a host call's `Call::index()` is a position here.
-    pub const LINKED: &[(u16, &[wi::ValType], &[wi::ValType])] = &[
-        (4u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (0u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (7u16, &[wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
-        (5u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (6u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (
-            2u16,
-            &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32],
-            &[wi::ValType::I32],
-        ),
-        (1u16, &[wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
-        (
-            3u16,
-            &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32],
-            &[wi::ValType::I32],
-        ),
-        (10u16, &[wi::ValType::I32], &[]),
-        (9u16, &[wi::ValType::I32], &[]),
-        (8u16, &[wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
+    /// its index in [`super::IMPORTS`] and its core type's index in
+    /// [`TYPES`]; a host call's `Call::index()` is a position here.
+    pub const LINKED: &[(u16, u8)] = &[
+        (4u16, 0u8),
+        (0u16, 0u8),
+        (7u16, 1u8),
+        (5u16, 0u8),
+        (6u16, 2u8),
+        (2u16, 3u8),
+        (1u16, 1u8),
+        (3u16, 4u8),
+        (10u16, 5u8),
+        (9u16, 5u8),
+        (8u16, 1u8),
+    ];
+    /// The distinct core types of the world's imports, as
+    /// parameters and results.
+    pub const TYPES: &[(&[wi::ValType], &[wi::ValType])] = &[
+        (&[wi::ValType::I32], &[wi::ValType::I32]),
+        (&[wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
+        (&[wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
+        (&[wi::ValType::I32], &[]),
     ];
     /// Links every import of the world in `store`, which must hold
     /// no instance yet. A module that imports anything else, or an
     /// import with another type, then fails to instantiate.
     pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
-        for &(index, params, results) in LINKED {
+        for &(index, ty) in LINKED {
+            let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
+                return Err(wi::Error::Invalid);
+            };
             let Some(import) = super::IMPORTS.get(usize::from(index)) else {
                 return Err(wi::Error::Invalid);
             };

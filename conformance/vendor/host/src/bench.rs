@@ -6969,11 +6969,83 @@ pub mod wasefire {
     /// Every import of the world in the order wasefire-interpreter
     /// links host functions: by module, then by name
     /// (`Store::link_func_custom` refuses any other order). Each is
-    /// its index in [`super::IMPORTS`] and its core parameters and
-    /// results; a host call's `Call::index()` is a position here.
-    pub const LINKED: &[(u16, &[wi::ValType], &[wi::ValType])] = &[
+    /// its index in [`super::IMPORTS`] and its core type's index in
+    /// [`TYPES`]; a host call's `Call::index()` is a position here.
+    pub const LINKED: &[(u16, u8)] = &[
+        (16u16, 0u8),
+        (23u16, 1u8),
+        (19u16, 2u8),
+        (24u16, 3u8),
+        (21u16, 3u8),
+        (22u16, 4u8),
+        (20u16, 5u8),
+        (18u16, 5u8),
+        (27u16, 6u8),
+        (17u16, 7u8),
+        (25u16, 7u8),
+        (26u16, 2u8),
+        (8u16, 5u8),
+        (12u16, 5u8),
+        (6u16, 5u8),
+        (7u16, 8u8),
+        (9u16, 5u8),
+        (10u16, 5u8),
+        (14u16, 3u8),
+        (11u16, 5u8),
+        (13u16, 9u8),
+        (15u16, 6u8),
+        (4u16, 10u8),
+        (5u16, 11u8),
+        (49u16, 12u8),
+        (50u16, 12u8),
+        (51u16, 13u8),
+        (55u16, 5u8),
+        (54u16, 14u8),
+        (52u16, 14u8),
+        (53u16, 15u8),
+        (56u16, 6u8),
+        (47u16, 10u8),
+        (48u16, 7u8),
+        (45u16, 12u8),
+        (46u16, 16u8),
+        (1u16, 6u8),
+        (0u16, 12u8),
+        (3u16, 6u8),
+        (2u16, 17u8),
+        (62u16, 3u8),
+        (59u16, 5u8),
+        (60u16, 5u8),
+        (65u16, 3u8),
+        (61u16, 18u8),
+        (63u16, 5u8),
+        (64u16, 6u8),
+        (66u16, 5u8),
+        (67u16, 19u8),
+        (68u16, 6u8),
+        (57u16, 10u8),
+        (58u16, 7u8),
+        (34u16, 20u8),
+        (35u16, 12u8),
+        (37u16, 12u8),
+        (36u16, 6u8),
+        (40u16, 20u8),
+        (39u16, 20u8),
+        (42u16, 12u8),
+        (41u16, 20u8),
+        (43u16, 6u8),
+        (44u16, 6u8),
+        (33u16, 21u8),
+        (32u16, 21u8),
+        (38u16, 21u8),
+        (28u16, 22u8),
+        (29u16, 22u8),
+        (30u16, 23u8),
+        (31u16, 23u8),
+    ];
+    /// The distinct core types of the world's imports, as
+    /// parameters and results.
+    pub const TYPES: &[(&[wi::ValType], &[wi::ValType])] = &[
         (
-            16u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -6986,30 +7058,14 @@ pub mod wasefire {
             ],
             &[wi::ValType::I32],
         ),
-        (23u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
+        (&[wi::ValType::I32, wi::ValType::I32], &[]),
+        (&[wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            19u16,
-            &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32, wi::ValType::I32],
-            &[],
-        ),
-        (24u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (21u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (22u16, &[wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
-        (20u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (18u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (27u16, &[wi::ValType::I32], &[]),
-        (17u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (25u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (
-            26u16,
-            &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32, wi::ValType::I32],
-            &[],
-        ),
-        (8u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (12u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (6u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (
-            7u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7020,12 +7076,7 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (9u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (10u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (14u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (11u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            13u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7035,10 +7086,8 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (15u16, &[wi::ValType::I32], &[]),
-        (4u16, &[wi::ValType::I32], &[]),
+        (&[wi::ValType::I32], &[]),
         (
-            5u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7050,10 +7099,8 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (49u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (50u16, &[wi::ValType::I32], &[wi::ValType::I32]),
+        (&[wi::ValType::I32], &[wi::ValType::I32]),
         (
-            51u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7063,21 +7110,7 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (55u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            54u16,
-            &[
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-                wi::ValType::I32,
-            ],
-            &[],
-        ),
-        (
-            52u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7089,7 +7122,6 @@ pub mod wasefire {
             &[],
         ),
         (
-            53u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7101,16 +7133,8 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (56u16, &[wi::ValType::I32], &[]),
-        (47u16, &[wi::ValType::I32], &[]),
-        (48u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (45u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (46u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (1u16, &[wi::ValType::I32], &[]),
-        (0u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (3u16, &[wi::ValType::I32], &[]),
+        (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            2u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7120,12 +7144,7 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (62u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (59u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (60u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (65u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            61u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7135,11 +7154,7 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (63u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
-        (64u16, &[wi::ValType::I32], &[]),
-        (66u16, &[wi::ValType::I32, wi::ValType::I32], &[]),
         (
-            67u16,
             &[
                 wi::ValType::I32,
                 wi::ValType::I32,
@@ -7149,32 +7164,19 @@ pub mod wasefire {
             ],
             &[],
         ),
-        (68u16, &[wi::ValType::I32], &[]),
-        (57u16, &[wi::ValType::I32], &[]),
-        (58u16, &[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[]),
-        (34u16, &[wi::ValType::I32], &[wi::ValType::I64]),
-        (35u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (37u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (36u16, &[wi::ValType::I32], &[]),
-        (40u16, &[wi::ValType::I32], &[wi::ValType::I64]),
-        (39u16, &[wi::ValType::I32], &[wi::ValType::I64]),
-        (42u16, &[wi::ValType::I32], &[wi::ValType::I32]),
-        (41u16, &[wi::ValType::I32], &[wi::ValType::I64]),
-        (43u16, &[wi::ValType::I32], &[]),
-        (44u16, &[wi::ValType::I32], &[]),
-        (33u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
-        (32u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
-        (38u16, &[wi::ValType::I64, wi::ValType::I32], &[]),
-        (28u16, &[], &[wi::ValType::I64]),
-        (29u16, &[], &[wi::ValType::I64]),
-        (30u16, &[wi::ValType::I64], &[]),
-        (31u16, &[wi::ValType::I64], &[]),
+        (&[wi::ValType::I32], &[wi::ValType::I64]),
+        (&[wi::ValType::I64, wi::ValType::I32], &[]),
+        (&[], &[wi::ValType::I64]),
+        (&[wi::ValType::I64], &[]),
     ];
     /// Links every import of the world in `store`, which must hold
     /// no instance yet. A module that imports anything else, or an
     /// import with another type, then fails to instantiate.
     pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
-        for &(index, params, results) in LINKED {
+        for &(index, ty) in LINKED {
+            let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
+                return Err(wi::Error::Invalid);
+            };
             let Some(import) = super::IMPORTS.get(usize::from(index)) else {
                 return Err(wi::Error::Invalid);
             };
