@@ -165,10 +165,12 @@ impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Error::NotABundle => f.write_str("not a wasi-hw bundle (it does not start with WHWB)"),
-            Error::Version(v) => write!(
-                f,
-                "a bundle of format version {v}; this reader knows version {VERSION}"
-            ),
+            Error::Version(v) => {
+                f.write_str("a bundle of format version ")?;
+                decimal(f, *v)?;
+                f.write_str("; this reader knows version ")?;
+                decimal(f, VERSION)
+            }
             Error::Truncated => f.write_str("truncated: shorter than its header says"),
             Error::TrailingBytes => f.write_str("bytes after the signature"),
             Error::WorldName => f.write_str("the world's name is not UTF-8"),
@@ -176,13 +178,34 @@ impl core::fmt::Display for Error {
                 "the signature does not match: the bundle was changed after it was signed, or signed with another key",
             ),
             Error::Key => f.write_str("not an Ed25519 public key"),
-            Error::Form(b) => write!(f, "a module of form {b}, which this reader does not know"),
+            Error::Form(b) => {
+                f.write_str("a module of form ")?;
+                decimal(f, u16::from(*b))?;
+                f.write_str(", which this reader does not know")
+            }
             Error::Flags => f.write_str("flags this reader does not know"),
         }
     }
 }
 
 impl core::error::Error for Error {}
+
+/// `n` in decimal, written without `{}`: core::fmt's integer formatting
+/// and padding would cost a device that prints these messages about 700
+/// bytes of code (the tiny firmware has none of it otherwise).
+fn decimal(f: &mut core::fmt::Formatter<'_>, mut n: u16) -> core::fmt::Result {
+    let mut digits = [0u8; 5];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    f.write_str(core::str::from_utf8(&digits[at..]).unwrap_or("?"))
+}
 
 fn u16_at(bytes: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([bytes[at], bytes[at + 1]])
@@ -393,6 +416,23 @@ mod tests {
             assert_eq!(open(&changed, &key), Err(Error::Signature), "byte {at}");
         }
         assert_eq!(open(&bytes, &public_key(&[8; 32])), Err(Error::Signature));
+    }
+
+    #[test]
+    fn the_messages_name_the_numbers() {
+        use alloc::string::ToString;
+        assert_eq!(
+            Error::Version(300).to_string(),
+            "a bundle of format version 300; this reader knows version 2"
+        );
+        assert_eq!(
+            Error::Version(0).to_string(),
+            "a bundle of format version 0; this reader knows version 2"
+        );
+        assert_eq!(
+            Error::Form(255).to_string(),
+            "a module of form 255, which this reader does not know"
+        );
     }
 
     #[test]
