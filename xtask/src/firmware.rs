@@ -23,7 +23,7 @@ const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"]
 /// The guests whose memory is fixed (the guest SDK's `fixed_heap!`): packed
 /// in form `custom-pages`, so that wasmi gives each exactly the memory it
 /// needs instead of a 64 KiB page.
-const FIXED: [&str; 2] = ["blinky", "button"];
+const FIXED: [&str; 4] = ["blinky", "button", "eeprom", "weather"];
 
 /// How long QEMU may run before the firmware counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -307,6 +307,8 @@ fn build_probe(firmware: &Path, guests: &Path, args: &[&str]) -> Result<std::pat
 /// The sizes of the sections that matter, from `arm-none-eabi-size -A`.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Sections {
+    /// The reset vector, the exceptions' and the interrupts' (flash).
+    pub(crate) vector_table: u64,
     pub(crate) text: u64,
     pub(crate) rodata: u64,
     pub(crate) data: u64,
@@ -330,6 +332,7 @@ pub(crate) fn sections(size: &Path, elf: &Path) -> Result<Sections> {
             .unwrap_or(0)
     };
     Ok(Sections {
+        vector_table: section(".vector_table"),
         text: section(".text"),
         rodata: section(".rodata"),
         data: section(".data"),

@@ -13,6 +13,12 @@ use wasi_hw_guest::{self as hw, Context, i2c, log::Line, timer};
 
 hw::app!(run);
 
+// Its whole heap: the arguments, the bus's resource, the page read back
+// (a list the host writes into the app's memory) and error messages. With
+// the 4 KiB stack of build.rs its memory is fixed (guest-sdk README, "Fixed
+// memory"), so the tiny firmware can run it.
+hw::fixed_heap!(1024);
+
 const PAGE_SIZE: u32 = 8;
 
 fn run(args: &hw::Args) -> Result<(), hw::Error> {

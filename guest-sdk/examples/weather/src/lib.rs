@@ -11,6 +11,11 @@ use wasi_hw_guest::{self as hw, Context, i2c, log::Line, sensor, timer};
 
 hw::app!(run);
 
+// Its whole heap: the arguments, the resources, the sensor's readings and
+// its log lines. With the 4 KiB stack of build.rs its memory is fixed
+// (guest-sdk README, "Fixed memory").
+hw::fixed_heap!(2048);
+
 fn run(args: &hw::Args) -> Result<(), hw::Error> {
     let count: u32 = args.parse(
         0,
