@@ -14,6 +14,9 @@ fn main() {
         "memory-tiny.x"
     };
     std::fs::copy(memory, out.join("memory.x")).unwrap();
+    // cortex-m-rt's `device` feature includes a device.x that names the
+    // device's interrupt handlers: this firmware has none (main.rs).
+    std::fs::write(out.join("device.x"), "/* no interrupt handlers */\n").unwrap();
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory-tiny.x");
     println!("cargo:rerun-if-changed=memory-conformance.x");
@@ -27,7 +30,10 @@ fn main() {
     for file in [
         "blinky.wasefire.bundle",
         "button.wasefire.bundle",
+        "eeprom.wasefire.bundle",
+        "weather.wasefire.bundle",
         "tampered.wasefire.bundle",
+        "blinky.bundle",
         "firmware.pub",
     ] {
         let path = PathBuf::from(&guests).join(file);

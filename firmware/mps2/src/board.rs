@@ -1,15 +1,23 @@
-//! The emulated board: an LED and a push button with a script of presses,
-//! on virtual time (`hal::VirtualTime`: a sleep advances it at once). Each
-//! part implements embedded-hal 1.0, as a real HAL's would, and
-//! `wasi_hw_shim::hal::Board` turns them into a host.
+//! The emulated board: an LED, a push button with a script of presses and
+//! a 24C02 EEPROM on an I2C bus, on virtual time (`hal::VirtualTime`: a
+//! sleep advances it at once). Each part implements embedded-hal 1.0, as a
+//! real HAL's would, and `wasi_hw_shim::hal::Board` turns them into a host.
 
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::convert::Infallible;
 
 use embedded_hal::digital::{ErrorType, InputPin, OutputPin, StatefulOutputPin};
+use wasi_hw_board::board::eeprom::{Eeprom, Geometry};
+use wasi_hw_board::board::i2c::{Address, Bus, Device};
 use wasi_hw_shim::app::gpio::Capabilities as Caps;
+use wasi_hw_shim::app::i2c::Address as AppAddress;
 use wasi_hw_shim::app::log::Level;
-use wasi_hw_shim::hal::{self, Input, Output, Pin, VirtualTime};
+use wasi_hw_shim::hal::{self, Input, Output, Pin, SevenBit, VirtualTime};
 
+use crate::i2c::ModelBus;
 use crate::say::{self, Part};
 
 /// The button's presses: at 1.2 s for 0.5 s, at 2.5 s for 0.2 s.
@@ -18,9 +26,15 @@ pub const PRESSES: &[(u64, u64)] = &[
     (2_500_000_000, 2_700_000_000),
 ];
 
+/// The EEPROM's address on "storage-bus", the one address apps may use.
+pub const EEPROM_ADDRESS: u8 = 0x50;
+const STORAGE: &[AppAddress] = &[AppAddress::SevenBit(EEPROM_ADDRESS)];
+
 /// The board both firmwares give an app, fresh at `time`: "led" (a
-/// push-pull output) and "button" (an input with a pull-up and edge events,
-/// pressed as [`PRESSES`] says), the app's log printed with its time.
+/// push-pull output), "button" (an input with a pull-up and edge events,
+/// pressed as [`PRESSES`] says) and "storage-bus" (I2C at 100 kHz, a 24C02
+/// at 0x50 with a 5 ms write cycle, blank: as in the reference host's
+/// boards/demo.toml), the app's log printed with its time.
 pub fn parts(time: &VirtualTime) -> hal::Board<'static, VirtualTime, VirtualTime> {
     let log_time = time.clone();
     hal::Board::new(time.clone(), time.clone())
@@ -40,6 +54,15 @@ pub fn parts(time: &VirtualTime) -> hal::Board<'static, VirtualTime, VirtualTime
                 presses: PRESSES,
             }),
         ))
+        .bus(hal::Bus::new(
+            "storage-bus",
+            FREQUENCY_HZ,
+            STORAGE,
+            SevenBit(ModelBus {
+                bus: storage_bus(),
+                time: time.clone(),
+            }),
+        ))
         .log_to(Level::Info, move |_, message| {
             say::line(&[
                 "  [".into(),
@@ -48,6 +71,33 @@ pub fn parts(time: &VirtualTime) -> hal::Board<'static, VirtualTime, VirtualTime
                 message.into(),
             ])
         })
+}
+
+/// The I2C bus's clock.
+const FREQUENCY_HZ: u32 = 100_000;
+
+/// The board model's bus with the EEPROM on it.
+fn storage_bus() -> Bus {
+    let eeprom: Box<dyn Device> = Box::new(Eeprom::new(
+        "24c02",
+        Geometry {
+            size: 256,
+            page: 8,
+            address_bytes: 1,
+        },
+        5_000_000,
+        &[],
+    ));
+    Bus {
+        name: String::from("storage-bus"),
+        frequency_hz: FREQUENCY_HZ,
+        max_transfer: 255,
+        devices: BTreeMap::from([(Address::Seven(EEPROM_ADDRESS), eeprom)]),
+        faults: Vec::new(),
+        transfers: 0,
+        stuck: false,
+        stop_between_operations: false,
+    }
 }
 
 /// Milliseconds of virtual time, for printing.

@@ -8,7 +8,7 @@
 //! say::line(&["PASS ".into(), name.into(), ": heap peak ".into(), peak.into()]);
 //! ```
 
-use core::cell::RefCell;
+use core::cell::Cell;
 use core::fmt;
 
 use cortex_m::interrupt::{self, Mutex};
@@ -45,23 +45,24 @@ impl From<u64> for Part<'_> {
 }
 
 /// The host's stdout, opened at the first line.
-static OUT: Mutex<RefCell<Option<HostStream>>> = Mutex::new(RefCell::new(None));
+static OUT: Mutex<Cell<Option<HostStream>>> = Mutex::new(Cell::new(None));
 
 /// Writes `parts` and a newline. Nothing is written if the host has no
 /// stdout (QEMU without semihosting does not reach here at all).
 pub fn line(parts: &[Part<'_>]) {
-    interrupt::free(|cs| {
-        let mut out = OUT.borrow(cs).borrow_mut();
-        if out.is_none() {
-            *out = hio::hstdout().ok();
+    let out = interrupt::free(|cs| {
+        let out = OUT.borrow(cs);
+        if out.get().is_none() {
+            out.set(hio::hstdout().ok());
         }
-        if let Some(out) = out.as_mut() {
-            for part in parts {
-                write(out, part);
-            }
-            let _ = out.write_all(b"\n");
+        out.get()
+    });
+    if let Some(mut out) = out {
+        for part in parts {
+            write(&mut out, part);
         }
-    })
+        let _ = out.write_all(b"\n");
+    }
 }
 
 fn write(out: &mut HostStream, part: &Part<'_>) {

@@ -39,6 +39,12 @@ use wasi_hw_shim::wasefire::Stop;
 /// and signed with the firmware's key.
 static BLINKY: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.wasefire.bundle"));
 static BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.wasefire.bundle"));
+static EEPROM: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom.wasefire.bundle"));
+/// Bundles signed with the firmware's key that it must refuse, each for
+/// its own reason: weather uses floating point, and `blinky.bundle` is laid
+/// out for wasmi (form `custom-pages`).
+static WEATHER: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather.wasefire.bundle"));
+static FOR_WASMI: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.bundle"));
 /// Blinky's bundle with one byte changed after it was signed: refused.
 static TAMPERED: &[u8] =
     include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/tampered.wasefire.bundle"));
@@ -48,9 +54,10 @@ static TAMPERED: &[u8] =
 const KEY: &str = include_str!(concat!(env!("WASI_HW_GUESTS"), "/firmware.pub"));
 
 /// The heap: the interpreter's store (its instance, the call stack and
-/// values of the running code), the board's pins, the app's arguments.
+/// values of the running code), the board's parts (the EEPROM's model
+/// holds its 256 bytes), the app's arguments.
 #[cfg(not(feature = "conformance"))]
-const HEAP_SIZE: usize = 6 * 1024;
+const HEAP_SIZE: usize = 8 * 1024;
 /// With the conformance cases: also the test guest as read, validated and
 /// with its side table, its linear memory (up to 1 MiB) and the board
 /// model (memory-conformance.x gives this build 4 MiB of RAM).
@@ -58,8 +65,8 @@ const HEAP_SIZE: usize = 6 * 1024;
 const HEAP_SIZE: usize = 3 * 1024 * 1024;
 
 /// The most linear memory an app may have: a bundle that needs more is
-/// refused. Blinky needs about 5.4 KiB.
-const MEMORY_SIZE: usize = 6 * 1024;
+/// refused. Blinky needs about 5.4 KiB, eeprom about 7 KiB.
+const MEMORY_SIZE: usize = 8 * 1024;
 
 /// The RAM memory.x gives the firmware.
 #[cfg(not(feature = "conformance"))]
@@ -72,6 +79,21 @@ const HANDLES: usize = 4;
 
 #[global_allocator]
 static HEAP: Counting = Counting::new();
+
+/// The interrupt vectors after the exceptions': the firmware enables no
+/// interrupt (it prints through semihosting and counts time with SysTick,
+/// an exception), so it gives one, the fewest cortex-m-rt accepts, instead
+/// of the Cortex-M4's 240 (960 bytes of flash). A firmware that enables an
+/// interrupt lists the device's vectors here, up to that one.
+#[unsafe(link_section = ".vector_table.interrupts")]
+#[unsafe(no_mangle)]
+static __INTERRUPTS: [unsafe extern "C" fn(); 1] = [default_interrupt];
+
+/// An interrupt nobody enabled: the firmware stops.
+unsafe extern "C" fn default_interrupt() {
+    say::line(&["firmware: an unexpected interrupt".into()]);
+    semihosting::exit(1)
+}
 
 /// The apps' linear memory, aligned as the interpreter requires.
 #[repr(C, align(16))]
@@ -90,7 +112,10 @@ enum Expect {
 const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("blinky", BLINKY, &["2"], Expect::Ok),
     ("button", BUTTON, &["4"], Expect::Ok),
+    ("eeprom", EEPROM, &[], Expect::Ok),
     ("tampered", TAMPERED, &["2"], Expect::Refused),
+    ("weather", WEATHER, &[], Expect::Refused),
+    ("blinky for wasmi", FOR_WASMI, &["2"], Expect::Refused),
 ];
 
 /// [`KEY`]'s 32 bytes; none if the build embedded something else, and
@@ -138,8 +163,20 @@ fn main() -> ! {
             Ok(bundle) => match run(&bundle, args, &mut MEMORY.0) {
                 Ok(Ran::Ok) => *expect == Expect::Ok,
                 Ok(Ran::Err) => false,
-                Err(why) => {
-                    say::line(&["  stopped: ".into(), Part::Shown(&why)]);
+                Err(Why::Bundle(why)) => {
+                    say::line(&["  bundle refused: ".into(), why.into()]);
+                    *expect == Expect::Refused
+                }
+                Err(Why::Engine(e)) => {
+                    let e = Stop::Engine(e);
+                    say::line(&[
+                        "  stopped: the interpreter refused it: ".into(),
+                        Part::Shown(&e),
+                    ]);
+                    false
+                }
+                Err(Why::Stopped(stop)) => {
+                    say::line(&["  stopped: the app trapped: ".into(), Part::Shown(&stop)]);
                     false
                 }
             },
@@ -179,22 +216,6 @@ enum Why {
     Stopped(Stop),
 }
 
-impl fmt::Display for Why {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Why::Bundle(why) => f.write_str(why),
-            Why::Engine(e) => {
-                f.write_str("the interpreter refused it: ")?;
-                fmt::Display::fmt(&Stop::Engine(*e), f)
-            }
-            Why::Stopped(stop) => {
-                f.write_str("the app trapped: ")?;
-                fmt::Display::fmt(stop, f)
-            }
-        }
-    }
-}
-
 /// Runs the app of `bundle` on a fresh board, at time 0, in `memory`.
 fn run(bundle: &Bundle<'static>, args: &[&str], memory: &mut [u8]) -> Result<Ran, Why> {
     if bundle.form != Form::Wasefire {
@@ -207,12 +228,14 @@ fn run(bundle: &Bundle<'static>, args: &[&str], memory: &mut [u8]) -> Result<Ran
             "it uses floating point, and this firmware's interpreter was built without it",
         ));
     }
-    let Some(memory) = memory
-        .get_mut(..bundle.memory as usize)
-        .filter(|_| bundle.fixed)
-    else {
+    if !bundle.fixed {
         return Err(Why::Bundle(
-            "it needs more linear memory than this firmware has, or may grow it",
+            "its memory may grow, and this firmware runs only apps of fixed memory (the guest SDK's `fixed_heap!`)",
+        ));
+    }
+    let Some(memory) = memory.get_mut(..bundle.memory as usize) else {
+        return Err(Why::Bundle(
+            "it needs more linear memory than this firmware has",
         ));
     };
     say::line(&[

@@ -1,8 +1,8 @@
 //! A firmware for QEMU's MPS2-AN386 (Cortex-M4) that hosts wasi-hw apps:
 //! each app's core module runs in wasmi through the generated no_std shim
 //! (`wasi_hw_shim`), on a board made of embedded-hal parts
-//! (`wasi_hw_shim::hal::Board`: blinky, button, misbehave) or on the
-//! reference host's demo board model (`wasi_hw_board`: weather, eeprom). A
+//! (`wasi_hw_shim::hal::Board`: blinky, button, eeprom, misbehave) or on
+//! the reference host's demo board model (`wasi_hw_board`: weather). A
 //! trap or running out of fuel is reported and the firmware goes on to the
 //! next app. Output goes through semihosting; the exit code is 0 when every
 //! app ended as expected. With `case NAME GUEST BOARD` on its semihosting
@@ -78,16 +78,15 @@ enum Expect {
 const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("blinky", BLINKY, &["2"], Expect::Ok),
     ("button", BUTTON, &["4"], Expect::Ok),
+    ("eeprom", EEPROM, &[], Expect::Ok),
     ("misbehave", MISBEHAVE, &["trap"], Expect::Stopped),
     ("misbehave", MISBEHAVE, &["spin"], Expect::Stopped),
     ("tampered", TAMPERED, &["2"], Expect::Refused),
 ];
 
 /// The apps on the demo board model, their arguments and what each should do.
-const MODEL_APPS: &[(&str, &[u8], &[&str], Expect)] = &[
-    ("weather", WEATHER, &["3", "10"], Expect::Ok),
-    ("eeprom", EEPROM, &[], Expect::Ok),
-];
+const MODEL_APPS: &[(&str, &[u8], &[&str], Expect)] =
+    &[("weather", WEATHER, &["3", "10"], Expect::Ok)];
 
 #[entry]
 fn main() -> ! {
