@@ -159,16 +159,16 @@ fn custom_pages_declare_a_fixed_memory_of_exactly_what_the_app_needs() {
         .validate_all(b.module)
         .unwrap();
 
-    // eeprom allocates with the SDK's free list, which grows memory.
-    let eeprom = dir.join("eeprom.bundle");
+    // misbehave allocates with the SDK's free list, which grows memory.
+    let misbehave = dir.join("misbehave.bundle");
     refused(
-        &pack(wasi_hw_artifacts::EEPROM_CORE, &eeprom),
+        &pack(wasi_hw_artifacts::MISBEHAVE_CORE, &misbehave),
         &format!(
             "{}: form custom-pages needs an app whose memory is fixed, and its memory can grow (link it with --no-growable-memory)",
-            wasi_hw_artifacts::EEPROM_CORE
+            wasi_hw_artifacts::MISBEHAVE_CORE
         ),
     );
-    assert!(!eeprom.exists());
+    assert!(!misbehave.exists());
     // A module that uses floating point says so, for a firmware without
     // floats to refuse it; blinky does not.
     let weather = dir.join("weather.bundle");
