@@ -24,6 +24,10 @@
 //! it, whole: give a module whose memory cannot grow (its maximum is its
 //! minimum, as `wasi-hw pack` leaves it) exactly the bytes it needs, or the
 //! glue accepts pointers past what the guest can reach.
+//!
+//! [`bounded`] rewrites a module's memory so that `memory.grow` stops at
+//! what the embedder gives (a test host's guest that grows its memory);
+//! [`Stop::report`] says how a run ended in the reference host's words.
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -87,6 +91,34 @@ impl fmt::Display for Stop {
             }
             Stop::Engine(wi::Error::Unsupported(_)) => {
                 f.write_str("the guest used what the interpreter does not support")
+            }
+        }
+    }
+}
+
+impl Stop {
+    /// How a host reports a run that ended this way, in the reference
+    /// host's words: `the app trapped: ...`, and for a trap in the guest's
+    /// `cabi_realloc` while the host called it, `the app trapped in its
+    /// cabi_realloc, called by the host: wasm trap` (the interpreter does not
+    /// say which trap, where wasmi would).
+    pub fn report(&self) -> Report<'_> {
+        Report(self)
+    }
+}
+
+/// [`Stop::report`].
+pub struct Report<'a>(&'a Stop);
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Stop::Shim(Error::Realloc) => {
+                f.write_str("the app trapped in its cabi_realloc, called by the host: wasm trap")
+            }
+            stop => {
+                f.write_str("the app trapped: ")?;
+                fmt::Display::fmt(stop, f)
             }
         }
     }
@@ -221,4 +253,150 @@ pub fn call_run<'m>(
         }
     };
     lift(store, inst, ret, on_error)
+}
+
+/// Why [`bounded`] refused a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unbounded {
+    /// Not a WebAssembly module at all, or cut short.
+    NotAModule,
+    /// A component, not the core module the interpreter runs.
+    Component,
+    /// A start function: a call to the host from it cannot be served.
+    Start,
+    /// No memory of its own, or more than one.
+    Memories,
+    /// A 64-bit or shared memory, or one of custom pages.
+    NotAnAppMemory,
+    /// It starts with more pages than are given.
+    StartsAbove {
+        /// The pages it starts with.
+        initial: u32,
+        /// The pages given.
+        given: u32,
+    },
+}
+
+impl fmt::Display for Unbounded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unbounded::NotAModule => f.write_str("not a WebAssembly module"),
+            Unbounded::Component => {
+                f.write_str("a component, not a core module: give the app built for wasm32v1-none")
+            }
+            Unbounded::Start => f.write_str(
+                "has a start function, which wasi-hw apps do not have (a call to the host from it cannot be served)",
+            ),
+            Unbounded::Memories => {
+                f.write_str("has no memory of its own or more than one; an app exports one named `memory`")
+            }
+            Unbounded::NotAnAppMemory => {
+                f.write_str("its memory is 64-bit, shared or of custom pages: an app's is none of these")
+            }
+            Unbounded::StartsAbove { initial, given } => write!(
+                f,
+                "its memory starts at {initial} pages ({} KiB), more than the {given} given",
+                u64::from(*initial) * 64
+            ),
+        }
+    }
+}
+
+/// `module` with its one memory's maximum rewritten to `pages` pages (or
+/// its own maximum, if lower; with `None`, what it starts with: a fixed
+/// memory), and that maximum; custom sections dropped.
+///
+/// The interpreter runs a module in the memory its embedder gives, and its
+/// `memory.grow` succeeds up to the module's declared maximum whether or
+/// not the embedder gave that much (an access past what it gave then
+/// traps). With the maximum rewritten to the pages given, `memory.grow`
+/// past them fails, as an app expects of a full memory. The glue still
+/// sees all the memory given (see the module's documentation).
+pub fn bounded(module: &[u8], pages: Option<u32>) -> Result<(Vec<u8>, u32), Unbounded> {
+    match module.get(..8) {
+        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => {}
+        Some([0, b'a', b's', b'm', _, _, 1, 0]) => return Err(Unbounded::Component),
+        _ => return Err(Unbounded::NotAModule),
+    }
+    let mut out = Vec::with_capacity(module.len());
+    out.extend_from_slice(&module[..8]);
+    let mut at = 8;
+    let mut found = None;
+    while at < module.len() {
+        let id = module[at];
+        let (size, start) = leb(module, at + 1).ok_or(Unbounded::NotAModule)?;
+        let body = start
+            .checked_add(size as usize)
+            .and_then(|end| module.get(start..end))
+            .ok_or(Unbounded::NotAModule)?;
+        at = start + body.len();
+        match id {
+            0 => {}
+            8 => return Err(Unbounded::Start),
+            5 => {
+                let (count, i) = leb(body, 0).ok_or(Unbounded::NotAModule)?;
+                if count != 1 || found.is_some() {
+                    return Err(Unbounded::Memories);
+                }
+                let flags = *body.get(i).ok_or(Unbounded::NotAModule)?;
+                if flags > 1 {
+                    return Err(Unbounded::NotAnAppMemory);
+                }
+                let (initial, i) = leb(body, i + 1).ok_or(Unbounded::NotAModule)?;
+                let own = match flags {
+                    1 => Some(leb(body, i).ok_or(Unbounded::NotAModule)?.0),
+                    _ => None,
+                };
+                let given = pages.unwrap_or(initial);
+                if initial > given {
+                    return Err(Unbounded::StartsAbove { initial, given });
+                }
+                let max = own.map_or(given, |own| own.min(given));
+                let mut section = alloc::vec![1, 1];
+                push_leb(&mut section, initial);
+                push_leb(&mut section, max);
+                out.push(5);
+                push_leb(&mut out, section.len() as u32);
+                out.extend_from_slice(&section);
+                found = Some(max);
+            }
+            _ => {
+                out.push(id);
+                push_leb(&mut out, size);
+                out.extend_from_slice(body);
+            }
+        }
+    }
+    let max = found.ok_or(Unbounded::Memories)?;
+    Ok((out, max))
+}
+
+/// An unsigned LEB128 number of at most 32 bits at `at` in `bytes`, and
+/// the index after it.
+fn leb(bytes: &[u8], mut at: usize) -> Option<(u32, usize)> {
+    let mut value: u32 = 0;
+    for shift in (0..35).step_by(7) {
+        let b = *bytes.get(at)?;
+        at += 1;
+        if shift == 28 && b & 0x70 != 0 {
+            return None;
+        }
+        value |= u32::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some((value, at));
+        }
+    }
+    None
+}
+
+fn push_leb(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
 }

@@ -19,8 +19,7 @@ use wasi_hw_board::host::BoardHost;
 use wasi_hw_bundle::{Form, pack};
 use wasi_hw_shim::Ran;
 use wasi_hw_shim::app::{self, Tables};
-use wasi_hw_shim::runtime::Error;
-use wasi_hw_shim::wasefire::{Stop, call_run};
+use wasi_hw_shim::wasefire::call_run;
 
 /// The capacity of every resource table: above the board host's own limit
 /// on handles, so that the limit the app meets is the spec's
@@ -241,10 +240,7 @@ fn run(args: &RunArgs) -> Result<bool, BadInput> {
             (Some(why), _) => format!("the app was stopped: {why}"),
             // As the reference host's shim on wasmi says it, but that the
             // interpreter does not name the trap.
-            (None, Stop::Shim(Error::Realloc)) => {
-                "the app trapped in its cabi_realloc, called by the host: wasm trap".to_string()
-            }
-            (None, stop) => format!("the app trapped: {stop}"),
+            (None, stop) => stop.report().to_string(),
         }),
     };
     if let Some(failure) = &failure {

@@ -1,5 +1,7 @@
 //! A module's memory bounded by what the embedder gives it: what the
-//! in-place engine needs.
+//! in-place engine needs (`wasi_hw_shim::wasefire::bounded`, which the tiny
+//! firmware's conformance build uses too; its tests are here, where std
+//! and wasm-encoder are at hand).
 //!
 //! wasefire-interpreter runs a module in memory its embedder gives, and its
 //! `memory.grow` succeeds up to the module's declared maximum whether or not
@@ -13,89 +15,30 @@
 //! profile, whose memory is fixed (its minimum is its maximum), does not
 //! see it.
 
-use anyhow::{Context, Result, bail};
-use wasm_encoder::{MemorySection, MemoryType, RawSection};
-use wasmparser::{Parser, Payload};
+use anyhow::{Result, anyhow};
 
 /// The bytes of a WebAssembly page.
 pub const PAGE: u64 = 65536;
 
 /// `module` with its one memory bounded at `pages` pages (or its own
 /// maximum, if lower; with `None`, at what it starts with: a fixed
-/// memory), and that bound. A module that starts with more memory than
-/// that, a module with no
-/// memory, with more than one, with a 64-bit or shared memory, or with a
-/// start function (the interpreter cannot serve a host call made from
-/// one), is refused with the reason.
+/// memory), and that bound; custom sections dropped. A module that starts
+/// with more memory than that, a module with no memory, with more than
+/// one, with a 64-bit or shared memory, or with a start function (the
+/// interpreter cannot serve a host call made from one), is refused with the
+/// reason.
 pub fn bounded(module: &[u8], pages: Option<u64>) -> Result<(Vec<u8>, u64)> {
-    let mut out = wasm_encoder::Module::new();
-    let mut found = None;
-    for payload in Parser::new(0).parse_all(module) {
-        let payload = payload.context("not a WebAssembly module")?;
-        match &payload {
-            Payload::Version {
-                encoding: wasmparser::Encoding::Component,
-                ..
-            } => bail!("a component, not a core module: give the app built for wasm32v1-none"),
-            Payload::Version { .. } | Payload::End(_) => continue,
-            Payload::StartSection { .. } => {
-                bail!(
-                    "has a start function, which wasi-hw apps do not have (a call to the host from it cannot be served)"
-                )
-            }
-            Payload::MemorySection(reader) => {
-                let memories: Vec<_> = reader
-                    .clone()
-                    .into_iter()
-                    .collect::<Result<_, _>>()
-                    .context("its memory section")?;
-                let [memory] = memories[..] else {
-                    bail!("has {} memories; an app has one", memories.len())
-                };
-                if memory.memory64 || memory.shared || memory.page_size_log2.is_some() {
-                    bail!(
-                        "its memory is 64-bit, shared or of custom pages: an app's is none of these"
-                    )
-                }
-                let pages = pages.unwrap_or(memory.initial);
-                if memory.initial > pages {
-                    bail!(
-                        "its memory starts at {} pages ({} KiB), more than the {pages} given",
-                        memory.initial,
-                        memory.initial * PAGE / 1024
-                    )
-                }
-                let pages = memory.maximum.map_or(pages, |max| max.min(pages));
-                let mut section = MemorySection::new();
-                section.memory(MemoryType {
-                    minimum: memory.initial,
-                    maximum: Some(pages),
-                    memory64: false,
-                    shared: false,
-                    page_size_log2: None,
-                });
-                out.section(&section);
-                found = Some(pages);
-                continue;
-            }
-            _ => {}
-        }
-        if let Some((id, range)) = payload.as_section() {
-            let data = usize::try_from(range.start)
-                .ok()
-                .zip(usize::try_from(range.end).ok())
-                .and_then(|(start, end)| module.get(start..end))
-                .context("a section past the end of the module")?;
-            out.section(&RawSection { id, data });
-        }
-    }
-    let pages = found.context("has no memory of its own; an app exports one named `memory`")?;
-    Ok((out.finish(), pages))
+    let pages = pages.map(|p| u32::try_from(p).unwrap_or(u32::MAX));
+    let (module, pages) =
+        wasi_hw_shim::wasefire::bounded(module, pages).map_err(|e| anyhow!("{e}"))?;
+    Ok((module, u64::from(pages)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_encoder::{MemorySection, MemoryType};
+    use wasmparser::{Parser, Payload};
 
     fn memory_of(module: &[u8]) -> (u64, Option<u64>) {
         for payload in Parser::new(0).parse_all(module) {
@@ -145,6 +88,46 @@ mod tests {
             e,
             "its memory starts at 17 pages (1088 KiB), more than the 16 given"
         );
+    }
+
+    #[test]
+    fn a_start_function_or_a_second_memory_is_refused() {
+        let mut m = wasm_encoder::Module::new();
+        let mut types = wasm_encoder::TypeSection::new();
+        types.ty().function([], []);
+        m.section(&types);
+        let mut funcs = wasm_encoder::FunctionSection::new();
+        funcs.function(0);
+        m.section(&funcs);
+        let mut memories = MemorySection::new();
+        memories.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        m.section(&memories);
+        m.section(&wasm_encoder::StartSection { function_index: 0 });
+        let e = bounded(&m.finish(), None).unwrap_err().to_string();
+        assert!(e.starts_with("has a start function"), "{e}");
+        let mut two = module(1, None);
+        let memory_section = two.iter().rposition(|&b| b == 5).unwrap();
+        two[memory_section + 2] = 2;
+        let e = bounded(&two, None).unwrap_err().to_string();
+        assert!(
+            e.starts_with("has no memory of its own or more than one"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_cut_module_is_refused() {
+        let whole = module(1, Some(2));
+        let e = bounded(&whole[..whole.len() - 1], None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "not a WebAssembly module");
     }
 
     #[test]

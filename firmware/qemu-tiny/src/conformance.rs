@@ -29,8 +29,7 @@ use wasi_hw_board::host::BoardHost;
 use wasi_hw_mps2::semihosting::{exit, read_file};
 use wasi_hw_shim::Ran;
 use wasi_hw_shim::app::{self, Tables};
-use wasi_hw_shim::runtime::Error;
-use wasi_hw_shim::wasefire::Stop;
+use wasi_hw_shim::wasefire::{self, Stop};
 
 /// Handles the guest may hold at once: the reference host's default.
 const MAX_HANDLES: usize = 64;
@@ -91,12 +90,7 @@ fn end(ran: Result<Ran, Stop>, message: Option<String>, mut host: BoardHost) -> 
         Err(stop) => {
             match (host.trap.take(), stop) {
                 (Some(why), _) => heprintln!("the app was stopped: {}", why),
-                // As the reference host's shim on wasmi says it, but that
-                // the interpreter does not name the trap.
-                (None, Stop::Shim(Error::Realloc)) => {
-                    heprintln!("the app trapped in its cabi_realloc, called by the host: wasm trap")
-                }
-                (None, stop) => heprintln!("the app trapped: {}", stop),
+                (None, stop) => heprintln!("{}", stop.report()),
             }
             exit(1)
         }
@@ -114,8 +108,8 @@ fn execute(
     measure: bool,
 ) -> (Result<Ran, Stop>, Option<String>, BoardHost) {
     let wasm = read_file(guest).unwrap_or_else(|why| failed(&format!("{guest}: {why}")));
-    let (bounded, pages) = bounded(&wasm, max_pages)
-        .unwrap_or_else(|| failed(&format!("{guest}: not a module with one memory of its own")));
+    let (bounded, pages) = wasefire::bounded(&wasm, max_pages)
+        .unwrap_or_else(|why| failed(&format!("{guest}: {why}")));
     drop(wasm);
     let prepared = wasefire_interpreter::prepare(&bounded)
         .unwrap_or_else(|e| failed(&format!("{guest}: wasefire-interpreter refuses it ({e:?})")));
@@ -165,74 +159,4 @@ fn execute(
 fn failed(why: &str) -> ! {
     heprintln!("firmware: {}", why);
     exit(2)
-}
-
-/// An unsigned LEB128 number at `at` in `bytes`, and the index after it.
-fn leb(bytes: &[u8], mut at: usize) -> Option<(u32, usize)> {
-    let mut value: u32 = 0;
-    for shift in (0..35).step_by(7) {
-        let b = *bytes.get(at)?;
-        at += 1;
-        value |= u32::from(b & 0x7f).checked_shl(shift)?;
-        if b & 0x80 == 0 {
-            return Some((value, at));
-        }
-    }
-    None
-}
-
-fn push_leb(out: &mut Vec<u8>, mut v: u32) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// `module` with its one memory's maximum at most `max` pages (`None`: its
-/// minimum), and that maximum; custom sections dropped. `None` for what is
-/// not a module with one 32-bit memory of its own (the interpreter then
-/// refuses it anyway).
-fn bounded(module: &[u8], max: Option<u32>) -> Option<(Vec<u8>, u32)> {
-    let mut out = Vec::with_capacity(module.len());
-    out.extend_from_slice(module.get(..8)?);
-    let mut at = 8;
-    let mut found = None;
-    while at < module.len() {
-        let id = module[at];
-        let (size, start) = leb(module, at + 1)?;
-        let end = start.checked_add(size as usize)?;
-        let body = module.get(start..end)?;
-        at = end;
-        match id {
-            0 => {}
-            5 => {
-                let (count, i) = leb(body, 0)?;
-                let flags = *body.get(i)?;
-                if count != 1 || flags > 1 {
-                    return None;
-                }
-                let (min, i) = leb(body, i + 1)?;
-                let declared = if flags == 1 { leb(body, i)?.0 } else { 65536 };
-                let max = declared.min(max.unwrap_or(min)).max(min);
-                let mut section = alloc::vec![1, 1];
-                push_leb(&mut section, min);
-                push_leb(&mut section, max);
-                out.push(5);
-                push_leb(&mut out, section.len() as u32);
-                out.extend_from_slice(&section);
-                found = Some(max);
-            }
-            _ => {
-                out.push(id);
-                push_leb(&mut out, size);
-                out.extend_from_slice(body);
-            }
-        }
-    }
-    Some((out, found?))
 }
