@@ -176,7 +176,7 @@ fn main() -> ! {
                     false
                 }
                 Err(Why::Stopped(stop)) => {
-                    say::line(&["  stopped: ".into(), Part::Shown(&stop.report())]);
+                    say::line(&["  stopped: the app trapped: ".into(), Part::Shown(&stop)]);
                     false
                 }
             },
