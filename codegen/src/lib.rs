@@ -5,6 +5,8 @@
 //! - [`guest`]: the Rust bindings of a world for apps, in one file, through
 //!   wit-bindgen's Rust generator used as a library (so the output can be read,
 //!   diffed and checked in);
+//! - [`guest_c`]: the C bindings of a world for apps in C, through
+//!   wit-bindgen's C generator, the world's component type written as C;
 //! - [`guest_crate`]: a whole SDK crate for a vendor's WIT package that depends
 //!   on `wasi-hw:hal`, reusing the types of `wasi-hw-guest`;
 //! - [`shim`]: a `no_std` host shim of a world for firmware: traits,
@@ -16,6 +18,7 @@
 
 pub mod conventions;
 pub mod guest;
+pub mod guest_c;
 pub mod guest_crate;
 pub mod output;
 pub mod package;

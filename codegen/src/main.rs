@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use wasi_hw_codegen::conventions;
 use wasi_hw_codegen::guest::{self, GuestOptions};
+use wasi_hw_codegen::guest_c;
 use wasi_hw_codegen::guest_crate::{self, CrateOptions, SdkDependency};
 use wasi_hw_codegen::output::Output;
 use wasi_hw_codegen::package::Package;
@@ -48,6 +49,23 @@ enum Command {
         /// the world's component-type section (for export glue of your own).
         #[arg(long, value_name = "NAME")]
         world_section_macro: Option<String>,
+        #[command(flatten)]
+        check: Check,
+    },
+    /// C bindings of a world, for apps in C: WORLD.h, WORLD.c and
+    /// WORLD_component_type.c (the world's component type, as C) in a folder.
+    ///
+    /// Compile all three with the app (clang --target=wasm32); see
+    /// guest-sdk/c/README.md.
+    ///
+    /// Example: wasi-hw-codegen guest-c --wit wit --world app --out-dir
+    /// guest-sdk/c/bindings
+    GuestC {
+        #[command(flatten)]
+        input: Input,
+        /// The folder to write the three files into.
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
         #[command(flatten)]
         check: Check,
     },
@@ -167,6 +185,18 @@ fn run(command: Command) -> Result<ExitCode> {
             };
             let mut output = Output::new();
             output.add(out, guest::rust(&package, &input.world, &opts)?);
+            finish(&output, check.check)
+        }
+        Command::GuestC {
+            input,
+            out_dir,
+            check,
+        } => {
+            let package = Package::load(&input.wit)?;
+            let mut output = Output::new();
+            for (name, contents) in guest_c::c(&package, &input.world)? {
+                output.add(out_dir.join(name), contents);
+            }
             finish(&output, check.check)
         }
         Command::GuestCrate {

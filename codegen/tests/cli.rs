@@ -225,3 +225,50 @@ fn host_shim_with_takes_package_eq_path_and_names_a_malformed_one() {
         assert!(stderr(&o).starts_with(expected), "{}", stderr(&o));
     }
 }
+
+/// `guest-c` writes the three files of the C bindings; `--check` passes on
+/// them, names a changed one and exits 1.
+#[test]
+fn guest_c_writes_the_header_the_source_and_the_component_type_and_checks_them() {
+    let dir = scratch("guest-c");
+    let args = |check: bool| {
+        let mut a = vec![
+            "guest-c",
+            "--wit",
+            "wit",
+            "--world",
+            "app-small",
+            "--out-dir",
+            dir.to_str().unwrap(),
+        ];
+        if check {
+            a.push("--check");
+        }
+        codegen(&a)
+    };
+    let o = args(false);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["app_small.c", "app_small.h", "app_small_component_type.c"]
+    );
+    let header = std::fs::read_to_string(dir.join("app_small.h")).unwrap();
+    assert!(header.starts_with("// C bindings of world `app-small` of wasi-hw:hal@0.1.0.\n"));
+    assert!(header.contains(
+        "bool exports_app_small_run(app_small_list_string_t *args, app_small_string_t *err);"
+    ));
+    assert!(!header.contains("i2c"), "app-small has no I2C");
+    let ty = std::fs::read_to_string(dir.join("app_small_component_type.c")).unwrap();
+    assert!(ty.contains(".custom_section.component-type:app-small"));
+    assert!(ty.contains("void __component_type_object_force_link_app_small(void) {}"));
+    assert_eq!(args(true).status.code(), Some(0));
+    std::fs::write(dir.join("app_small.c"), "changed").unwrap();
+    let o = args(true);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("app_small.c"), "{}", stderr(&o));
+}

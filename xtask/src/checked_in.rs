@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use wasi_hw_codegen::guest::{self, GuestOptions};
+use wasi_hw_codegen::guest_c;
 use wasi_hw_codegen::guest_crate::{self, CrateOptions, SdkDependency};
 use wasi_hw_codegen::output::Output;
 use wasi_hw_codegen::package::Package;
@@ -30,6 +31,11 @@ pub fn outputs(root: &Path) -> Result<Output> {
             },
         )?,
     );
+    // The C bindings of the same world (guest-sdk/c), so that a C author
+    // needs no cargo.
+    for (name, contents) in guest_c::c(&spec, "app")? {
+        out.add(root.join("guest-sdk/c/bindings").join(name), contents);
+    }
     out.add(
         root.join("host-shim/src/app.rs"),
         shim::rust(&spec, "app", &ShimOptions::default())?,
