@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod c;
 mod checked_in;
 mod cost;
 mod examples;
@@ -64,6 +65,11 @@ enum Command {
     /// on the reference host's demo board, printing what happened with its
     /// (virtual) times: the LED's toggles and the sensor's readings.
     Demo,
+    /// Builds the example apps in C (guest-sdk/c/examples, with the SDK's
+    /// Makefile, Debian's clang and lld) and runs each on the reference
+    /// host beside its Rust twin: the same trace and exit code, on success
+    /// and on a bad argument. Reports their sizes. Exits 1 if one differs.
+    C,
     /// Builds the Cortex-M4 firmware (firmware/qemu-wasmi) with the
     /// example apps' core modules inside, prints where its flash goes
     /// (with binutils-arm-none-eabi), runs the apps on QEMU's MPS2-AN386
@@ -97,6 +103,7 @@ fn main() -> ExitCode {
             examples::run(&root, markdown).map(|()| ExitCode::SUCCESS)
         }
         Command::Demo => examples::demo(&root),
+        Command::C => c::run(&root),
         Command::Firmware {
             markdown,
             no_size_report,

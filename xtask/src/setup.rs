@@ -41,7 +41,7 @@ struct Tool {
     install: &'static str,
 }
 
-const TOOLS: [Tool; 3] = [
+const TOOLS: [Tool; 5] = [
     Tool {
         binary: "wasm-opt",
         needed_by: "the -Oz column of `cargo xtask examples` (optional)",
@@ -51,6 +51,16 @@ const TOOLS: [Tool; 3] = [
         binary: "qemu-system-arm",
         needed_by: "`cargo xtask firmware` (the Cortex-M4 under QEMU)",
         install: "apt-get install qemu-system-arm",
+    },
+    Tool {
+        binary: "clang",
+        needed_by: "`cargo xtask c` and guest-sdk/c (apps in C)",
+        install: "apt-get install clang lld make",
+    },
+    Tool {
+        binary: "wasm-ld",
+        needed_by: "`cargo xtask c` and guest-sdk/c (apps in C)",
+        install: "apt-get install lld",
     },
     Tool {
         binary: "arm-none-eabi-size",

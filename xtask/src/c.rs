@@ -1,0 +1,191 @@
+//! `cargo xtask c`: the apps in C (guest-sdk/c), built with Debian's clang
+//! and lld through the SDK's Makefile, run on the reference host beside
+//! their Rust twins: the same printout and the same trace, line for line,
+//! on success and on a bad argument. Then their sizes against the Rust
+//! apps', and the SDK's tests in C (its heap).
+
+use std::path::Path;
+use std::process::{Command, ExitCode, Output};
+
+use anyhow::{Context, Result, bail};
+
+use crate::examples::{build, strip_custom_sections, which, workspace_bin};
+use crate::setup;
+use crate::step::{say, step};
+
+/// The C examples (guest-sdk/c/examples/NAME: NAME.c and a Makefile that
+/// includes the SDK's), each with its Rust
+/// twin of the same name (guest-sdk/examples/NAME), the arguments of a run
+/// that succeeds and of one that fails.
+const APPS: &[(&str, &[&str], &[&str])] = &[("blinky", &["2"], &["x"])];
+
+/// The SDK's own tests in C (guest-sdk/c/tests/NAME), apps run on the
+/// reference host: arguments, the exit code and a line its output must
+/// hold.
+const TESTS: &[(&str, &[&str], i32, &str)] = &[
+    (
+        "heap",
+        &[],
+        0,
+        "info  heap: carved, reused, merged, whole again, realloc kept, literal left alone",
+    ),
+    (
+        "heap",
+        &["overflow"],
+        1,
+        "error: the app trapped: wasm `unreachable` instruction executed",
+    ),
+];
+
+/// What the issue asks of the C blinky: at most 1.5 KiB, custom sections
+/// stripped.
+const BLINKY_GOAL: usize = 1536;
+
+pub fn run(root: &Path) -> Result<ExitCode> {
+    for tool in ["clang", "wasm-ld", "make"] {
+        if which(tool).is_none() {
+            bail!(
+                "{tool} is not installed, and the apps in C are built with it: \
+                 `apt-get install clang lld make` (Debian)"
+            );
+        }
+    }
+    setup::targets(root)?;
+    let wasi_hw = workspace_bin(root, "wasi-hw", "the reference host")?;
+    let out = root.join("target/c");
+    std::fs::create_dir_all(&out)?;
+    let board = root.join("host-reference/boards/demo.toml");
+    let mut failed = false;
+    for &(app, ok_args, bad_args) in APPS {
+        make(&root.join("guest-sdk/c/examples").join(app), app, &out)?;
+        let c_app = out.join(format!("{app}.wasm"));
+        let rust = strip_custom_sections(&build(
+            &root.join("guest-sdk/examples"),
+            app,
+            "wasm32v1-none",
+            &[],
+        )?)?;
+        let rust_app = out.join(format!("{app}.rust.wasm"));
+        std::fs::write(&rust_app, &rust)?;
+        for args in [ok_args, bad_args] {
+            let [c, r] = [&c_app, &rust_app].map(|m| {
+                Command::new(&wasi_hw)
+                    .arg("run")
+                    .arg(m)
+                    .arg("--board")
+                    .arg(&board)
+                    .args(["--trace", "-", "--"])
+                    .args(args)
+                    .output()
+            });
+            let (c, r) = (c?, r?);
+            if let Some(why) = differs(&c, &r) {
+                eprintln!("{app} in C {args:?}: {why}");
+                failed = true;
+            } else {
+                say(&format!(
+                    "{app} in C {args:?}: the same trace and exit code as the Rust {app} ({} lines, exit {})",
+                    text(&c.stdout).lines().count(),
+                    c.status.code().unwrap_or(-1)
+                ));
+            }
+        }
+        let c_size = strip_custom_sections(&std::fs::read(&c_app)?)?.len();
+        say(&format!(
+            "{app}: {c_size} bytes in C, {} in Rust (custom sections stripped)",
+            rust.len()
+        ));
+        if app == "blinky" && c_size > BLINKY_GOAL {
+            eprintln!("blinky in C is {c_size} bytes, over its goal of {BLINKY_GOAL}");
+            failed = true;
+        }
+    }
+    for &(test, args, code, expected) in TESTS {
+        let dir = root.join("guest-sdk/c/tests").join(test);
+        make(&dir, test, &out)?;
+        let o = Command::new(&wasi_hw)
+            .arg("run")
+            .arg(out.join(format!("{test}.wasm")))
+            .arg("--board")
+            .arg(&board)
+            .arg("--")
+            .args(args)
+            .output()?;
+        let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+        if o.status.code() != Some(code) || !all.contains(expected) {
+            eprintln!(
+                "the C test {test} {args:?} ended with {:?}, where {code} and {expected:?} were expected:\n{all}",
+                o.status.code()
+            );
+            failed = true;
+        } else {
+            say(&format!("the C test {test} {args:?}: {expected}"));
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `make` in `dir` (an app's folder, whose Makefile includes the SDK's),
+/// writing `app.wasm` into `out`.
+fn make(dir: &Path, app: &str, out: &Path) -> Result<()> {
+    step(&format!("building {app} in C (make)"), || {
+        let status = Command::new("make")
+            .current_dir(dir)
+            .args(["-s", "-B"])
+            .arg(format!("OUT={}", out.display()))
+            .status()
+            .context("running make")?;
+        if !status.success() {
+            bail!("make failed for {app} in C");
+        }
+        Ok(())
+    })
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// How the C app's run differs from the Rust app's, if it does: exit code,
+/// trace (standard output) or message (standard error).
+fn differs(c: &Output, rust: &Output) -> Option<String> {
+    if c.status.code() != rust.status.code() {
+        return Some(format!(
+            "exit {:?}, where Rust's is {:?}: {}",
+            c.status.code(),
+            rust.status.code(),
+            text(&c.stderr)
+        ));
+    }
+    let (ct, rt) = (text(&c.stdout), text(&rust.stdout));
+    if let Some((i, (a, b))) = ct
+        .lines()
+        .zip(rt.lines())
+        .enumerate()
+        .find(|(_, (a, b))| a != b)
+    {
+        return Some(format!(
+            "trace line {}: {a:?}, where Rust's is {b:?}",
+            i + 1
+        ));
+    }
+    if ct.lines().count() != rt.lines().count() {
+        return Some(format!(
+            "{} trace lines, where Rust's has {}",
+            ct.lines().count(),
+            rt.lines().count()
+        ));
+    }
+    if c.stderr != rust.stderr {
+        return Some(format!(
+            "says {:?}, where Rust's says {:?}",
+            text(&c.stderr),
+            text(&rust.stderr)
+        ));
+    }
+    None
+}
