@@ -17,7 +17,11 @@ use crate::step::{say, step};
 /// includes the SDK's), each with its Rust
 /// twin of the same name (guest-sdk/examples/NAME), the arguments of a run
 /// that succeeds and of one that fails.
-const APPS: &[(&str, &[&str], &[&str])] = &[("blinky", &["2"], &["x"])];
+const APPS: &[(&str, &[&str], &[&str])] = &[
+    ("blinky", &["2"], &["x"]),
+    ("button", &["4"], &["x"]),
+    ("eeprom", &[], &["40"]),
+];
 
 /// The SDK's own tests in C (guest-sdk/c/tests/NAME), apps run on the
 /// reference host: arguments, the exit code and a line its output must

@@ -50,6 +50,41 @@ static inline void hw_log_info(const char *message) {
     hw_log(WASI_HW_HAL_LOG_LEVEL_INFO, message);
 }
 
+/* A log line put together from text and numbers, as the Rust SDK's
+ * `log::Line`, in a buffer of HW_LINE_SIZE bytes (what does not fit is cut):
+ *
+ *     hw_line_t line = {0};
+ *     hw_line_text(&line, "tick ");
+ *     hw_line_u64(&line, ticks);
+ *     hw_line_log(&line, WASI_HW_HAL_LOG_LEVEL_INFO);
+ */
+#ifndef HW_LINE_SIZE
+#define HW_LINE_SIZE 128
+#endif
+typedef struct hw_line_t {
+    uint8_t bytes[HW_LINE_SIZE];
+    size_t len;
+} hw_line_t;
+
+static inline void hw_line_text(hw_line_t *line, const char *text) {
+    while (*text && line->len < HW_LINE_SIZE) line->bytes[line->len++] = (uint8_t)*text++;
+}
+
+static inline void hw_line_u64(hw_line_t *line, uint64_t n) {
+    char digits[20];
+    size_t count = 0;
+    do {
+        digits[count++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    while (count && line->len < HW_LINE_SIZE) line->bytes[line->len++] = (uint8_t)digits[--count];
+}
+
+static inline void hw_line_log(hw_line_t *line, wasi_hw_hal_log_level_t level) {
+    app_string_t m = {line->bytes, line->len};
+    wasi_hw_hal_log_log(level, &m);
+}
+
 /* Argument `index` as a whole number in `*out`, or `fallback` when there
  * is no such argument. False when it is there and not a whole number below
  * 2^32 (digits only). */
