@@ -12,6 +12,7 @@
 //! board host into deliberately broken hosts for the conformance suite's
 //! own tests.
 
+pub mod component;
 pub mod host;
 pub use wasi_hw_bundle::pack;
 pub mod printout;

@@ -147,6 +147,19 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
     },
+    /// Makes a component of an app's core module (a wasm32v1-none build, or
+    /// an app in C built with guest-sdk/c), from the description of its
+    /// world that the SDK's bindings put in it, so that `run` runs it on
+    /// wasmtime as a component.
+    ///
+    /// Example: wasi-hw component blinky.wasm -o blinky.component.wasm
+    Component {
+        /// The app's core module (.wasm), its custom sections kept.
+        app: PathBuf,
+        /// Where to write the component (.wasm).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Compiles an app ahead of time, so that `run` starts it at once.
     Compile {
         /// The app: a component (.wasm).
@@ -222,6 +235,7 @@ fn main() -> ExitCode {
             )
         }
         Command::Check { app, board } => check(&app, &board.board),
+        Command::Component { app, output } => component(&app, &output),
         Command::Compile { app, output, fuel } => compile(&app, &output, fuel),
         Command::New { dir, sdk } => new_app(&dir, sdk),
         Command::Keygen { name } => keygen(&name),
@@ -649,6 +663,26 @@ fn granted(what: &str, names: Vec<String>) -> Result<String, String> {
     } else {
         Ok(format!("granted {what}: {}", names.join(", ")))
     }
+}
+
+fn component(app: &Path, output: &Path) -> ExitCode {
+    let bytes = match std::fs::read(app) {
+        Ok(b) => b,
+        Err(e) => return bad_input(format!("cannot read {}: {e}", app.display())),
+    };
+    let component = match wasi_hw_host::component::from_module(&bytes) {
+        Ok(c) => c,
+        Err(e) => return bad_input(format!("{}: {e:#}", app.display())),
+    };
+    if let Err(e) = std::fs::write(output, &component) {
+        return bad_input(format!("cannot write {}: {e}", output.display()));
+    }
+    println!(
+        "wrote {} ({} bytes, a component of the world its module describes)",
+        output.display(),
+        component.len()
+    );
+    ExitCode::SUCCESS
 }
 
 fn compile(app: &Path, output: &Path, fuel: bool) -> ExitCode {

@@ -1,7 +1,8 @@
 //! `cargo xtask c`: the apps in C (guest-sdk/c), built with Debian's clang
 //! and lld through the SDK's Makefile, run on the reference host beside
-//! their Rust twins: the same printout and the same trace, line for line,
-//! on success and on a bad argument. Then their sizes against the Rust
+//! their Rust twins, as core modules (the shim on wasmi) and as components
+//! (`make component`, on wasmtime): the same printout and the same trace,
+//! line for line, on success and on a bad argument. Then their sizes against the Rust
 //! apps', and the SDK's tests in C (its heap).
 
 use std::path::Path;
@@ -61,8 +62,14 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     let board = root.join("host-reference/boards/demo.toml");
     let mut failed = false;
     for &(app, ok_args, bad_args) in APPS {
-        make(&root.join("guest-sdk/c/examples").join(app), app, &out)?;
+        make(
+            &root.join("guest-sdk/c/examples").join(app),
+            app,
+            &out,
+            &wasi_hw,
+        )?;
         let c_app = out.join(format!("{app}.wasm"));
+        let c_component = out.join(format!("{app}.component.wasm"));
         let rust = strip_custom_sections(&build(
             &root.join("guest-sdk/examples"),
             app,
@@ -71,8 +78,18 @@ pub fn run(root: &Path) -> Result<ExitCode> {
         )?)?;
         let rust_app = out.join(format!("{app}.rust.wasm"));
         std::fs::write(&rust_app, &rust)?;
-        for args in [ok_args, bad_args] {
-            let [c, r] = [&c_app, &rust_app].map(|m| {
+        for (args, c_form) in [
+            (ok_args, &c_app),
+            (bad_args, &c_app),
+            (ok_args, &c_component),
+            (bad_args, &c_component),
+        ] {
+            let form = if c_form == &c_app {
+                "core module"
+            } else {
+                "component"
+            };
+            let [c, r] = [c_form, &rust_app].map(|m| {
                 Command::new(&wasi_hw)
                     .arg("run")
                     .arg(m)
@@ -84,11 +101,11 @@ pub fn run(root: &Path) -> Result<ExitCode> {
             });
             let (c, r) = (c?, r?);
             if let Some(why) = differs(&c, &r) {
-                eprintln!("{app} in C {args:?}: {why}");
+                eprintln!("{app} in C ({form}) {args:?}: {why}");
                 failed = true;
             } else {
                 say(&format!(
-                    "{app} in C {args:?}: the same trace and exit code as the Rust {app} ({} lines, exit {})",
+                    "{app} in C ({form}) {args:?}: the same trace and exit code as the Rust {app} ({} lines, exit {})",
                     text(&c.stdout).lines().count(),
                     c.status.code().unwrap_or(-1)
                 ));
@@ -106,7 +123,7 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     }
     for &(test, args, code, expected) in TESTS {
         let dir = root.join("guest-sdk/c/tests").join(test);
-        make(&dir, test, &out)?;
+        make(&dir, test, &out, &wasi_hw)?;
         let o = Command::new(&wasi_hw)
             .arg("run")
             .arg(out.join(format!("{test}.wasm")))
@@ -133,14 +150,15 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     })
 }
 
-/// `make` in `dir` (an app's folder, whose Makefile includes the SDK's),
-/// writing `app.wasm` into `out`.
-fn make(dir: &Path, app: &str, out: &Path) -> Result<()> {
-    step(&format!("building {app} in C (make)"), || {
+/// `make component` in `dir` (an app's folder, whose Makefile includes
+/// the SDK's), writing `app.wasm` and `app.component.wasm` into `out`.
+fn make(dir: &Path, app: &str, out: &Path, wasi_hw: &Path) -> Result<()> {
+    step(&format!("building {app} in C (make component)"), || {
         let status = Command::new("make")
             .current_dir(dir)
-            .args(["-s", "-B"])
+            .args(["-s", "-B", "component"])
             .arg(format!("OUT={}", out.display()))
+            .arg(format!("WASI_HW={}", wasi_hw.display()))
             .status()
             .context("running make")?;
         if !status.success() {
