@@ -19,6 +19,7 @@ fn main() {
     let files = ["blinky", "button", "misbehave", "weather", "eeprom"]
         .map(|app| format!("{app}.bundle"))
         .into_iter()
+        .chain(["blinky", "button", "eeprom"].map(|app| format!("{app}-c.bundle")))
         .chain(["tampered.bundle".to_string(), "firmware.pub".to_string()]);
     for file in files {
         let path = PathBuf::from(&guests).join(file);

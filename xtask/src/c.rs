@@ -47,14 +47,7 @@ const TESTS: &[(&str, &[&str], i32, &str)] = &[
 const BLINKY_GOAL: usize = 1536;
 
 pub fn run(root: &Path) -> Result<ExitCode> {
-    for tool in ["clang", "wasm-ld", "make"] {
-        if which(tool).is_none() {
-            bail!(
-                "{tool} is not installed, and the apps in C are built with it: \
-                 `apt-get install clang lld make` (Debian)"
-            );
-        }
-    }
+    check_tools()?;
     setup::targets(root)?;
     let wasi_hw = workspace_bin(root, "wasi-hw", "the reference host")?;
     let out = root.join("target/c");
@@ -62,12 +55,7 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     let board = root.join("host-reference/boards/demo.toml");
     let mut failed = false;
     for &(app, ok_args, bad_args) in APPS {
-        make(
-            &root.join("guest-sdk/c/examples").join(app),
-            app,
-            &out,
-            &wasi_hw,
-        )?;
+        make(&example(root, app), app, &out, Some(&wasi_hw))?;
         let c_app = out.join(format!("{app}.wasm"));
         let c_component = out.join(format!("{app}.component.wasm"));
         let rust = strip_custom_sections(&build(
@@ -123,7 +111,7 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     }
     for &(test, args, code, expected) in TESTS {
         let dir = root.join("guest-sdk/c/tests").join(test);
-        make(&dir, test, &out, &wasi_hw)?;
+        make(&dir, test, &out, Some(&wasi_hw))?;
         let o = Command::new(&wasi_hw)
             .arg("run")
             .arg(out.join(format!("{test}.wasm")))
@@ -150,17 +138,43 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     })
 }
 
-/// `make component` in `dir` (an app's folder, whose Makefile includes
-/// the SDK's), writing `app.wasm` and `app.component.wasm` into `out`.
-fn make(dir: &Path, app: &str, out: &Path, wasi_hw: &Path) -> Result<()> {
-    step(&format!("building {app} in C (make component)"), || {
-        let status = Command::new("make")
-            .current_dir(dir)
-            .args(["-s", "-B", "component"])
-            .arg(format!("OUT={}", out.display()))
-            .arg(format!("WASI_HW={}", wasi_hw.display()))
-            .status()
-            .context("running make")?;
+/// The folder of the C example `app`.
+pub(crate) fn example(root: &Path, app: &str) -> std::path::PathBuf {
+    root.join("guest-sdk/c/examples").join(app)
+}
+
+/// Names the tools that building apps in C needs, if one is missing.
+pub(crate) fn check_tools() -> Result<()> {
+    for tool in ["clang", "wasm-ld", "make"] {
+        if which(tool).is_none() {
+            bail!(
+                "{tool} is not installed, and the apps in C are built with it: \
+                 `apt-get install clang lld make` (Debian)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `make` in `dir` (an app's folder, whose Makefile includes the SDK's),
+/// writing `app.wasm` into `out`; with `wasi_hw`, `make component`, which
+/// also writes `app.component.wasm`.
+pub(crate) fn make(dir: &Path, app: &str, out: &Path, wasi_hw: Option<&Path>) -> Result<()> {
+    let what = if wasi_hw.is_some() {
+        "make component"
+    } else {
+        "make"
+    };
+    step(&format!("building {app} in C ({what})"), || {
+        let mut make = Command::new("make");
+        make.current_dir(dir)
+            .args(["-s", "-B"])
+            .arg(format!("OUT={}", out.display()));
+        if let Some(wasi_hw) = wasi_hw {
+            make.arg("component")
+                .arg(format!("WASI_HW={}", wasi_hw.display()));
+        }
+        let status = make.status().context("running make")?;
         if !status.success() {
             bail!("make failed for {app} in C");
         }

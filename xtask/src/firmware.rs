@@ -25,6 +25,10 @@ const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"]
 /// needs instead of a 64 KiB page.
 const FIXED: [&str; 4] = ["blinky", "button", "eeprom", "weather"];
 
+/// The apps in C (guest-sdk/c/examples) the wasmi firmware also embeds, as
+/// `NAME-c.bundle`: each must print what its Rust twin prints.
+pub(crate) const C_GUESTS: [&str; 3] = ["blinky", "button", "eeprom"];
+
 /// How long QEMU may run before the firmware counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -38,6 +42,7 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
              `apt-get install qemu-system-arm` (Debian)"
         );
     };
+    crate::c::check_tools()?;
     setup::targets(root)?;
     let examples = root.join("guest-sdk/examples");
     let guests = root.join("target/firmware-guests");
@@ -45,8 +50,16 @@ pub fn run(root: &Path, markdown: bool, size_report: bool) -> Result<ExitCode> {
     let mut guest_sizes = Vec::new();
     for app in GUESTS {
         let core = strip_custom_sections(&build(&examples, app, "wasm32v1-none", &[])?)?;
-        guest_sizes.push((app, core.len()));
+        guest_sizes.push((app.to_string(), core.len()));
         std::fs::write(guests.join(format!("{app}.core.wasm")), core)?;
+    }
+    let c_out = guests.join("c");
+    std::fs::create_dir_all(&c_out)?;
+    for app in C_GUESTS {
+        crate::c::make(&crate::c::example(root, app), app, &c_out, None)?;
+        let core = strip_custom_sections(&std::fs::read(c_out.join(format!("{app}.wasm")))?)?;
+        guest_sizes.push((format!("{app} in C"), core.len()));
+        std::fs::write(guests.join(format!("{app}-c.core.wasm")), core)?;
     }
     sign_guests(root, &guests)?;
 
@@ -516,7 +529,7 @@ fn report(
     elf: &Path,
     baseline: &Sections,
     typed: &Sections,
-    guests: &[(&str, usize)],
+    guests: &[(String, usize)],
     markdown: bool,
 ) -> Result<String> {
     let full = sections(size, elf)?;
@@ -614,11 +627,17 @@ fn sign_guests(root: &Path, guests: &Path) -> Result<()> {
         let _ = std::fs::remove_file(&public);
         run(&["keygen".as_ref(), key.as_os_str()])?;
     }
-    for app in GUESTS {
+    let c_apps = C_GUESTS.map(|app| format!("{app}-c"));
+    for app in GUESTS
+        .iter()
+        .copied()
+        .chain(c_apps.iter().map(String::as_str))
+    {
         let core = guests.join(format!("{app}.core.wasm"));
         let bundle = guests.join(format!("{app}.bundle"));
-        // The apps whose memory is fixed get exactly what they need.
-        let form = if FIXED.contains(&app) {
+        // The apps whose memory is fixed get exactly what they need (the
+        // apps in C all fix theirs).
+        let form = if FIXED.contains(&app) || app.ends_with("-c") {
             "custom-pages"
         } else {
             "plain"

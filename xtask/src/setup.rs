@@ -54,12 +54,12 @@ const TOOLS: [Tool; 5] = [
     },
     Tool {
         binary: "clang",
-        needed_by: "`cargo xtask c` and guest-sdk/c (apps in C)",
+        needed_by: "`cargo xtask c`, `cargo xtask firmware` and guest-sdk/c (apps in C)",
         install: "apt-get install clang lld make",
     },
     Tool {
         binary: "wasm-ld",
-        needed_by: "`cargo xtask c` and guest-sdk/c (apps in C)",
+        needed_by: "`cargo xtask c`, `cargo xtask firmware` and guest-sdk/c (apps in C)",
         install: "apt-get install lld",
     },
     Tool {

@@ -44,6 +44,11 @@ const BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.bu
 const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/misbehave.bundle"));
 const WEATHER: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather.bundle"));
 const EEPROM: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom.bundle"));
+/// The apps in C (guest-sdk/c/examples), the twins of the three above:
+/// each must print what its Rust twin prints.
+const BLINKY_C: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky-c.bundle"));
+const BUTTON_C: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button-c.bundle"));
+const EEPROM_C: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom-c.bundle"));
 /// Blinky's bundle with one byte changed after it was signed: refused.
 const TAMPERED: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/tampered.bundle"));
 
@@ -79,6 +84,9 @@ const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("blinky", BLINKY, &["2"], Expect::Ok),
     ("button", BUTTON, &["4"], Expect::Ok),
     ("eeprom", EEPROM, &[], Expect::Ok),
+    ("blinky in C", BLINKY_C, &["2"], Expect::Ok),
+    ("button in C", BUTTON_C, &["4"], Expect::Ok),
+    ("eeprom in C", EEPROM_C, &[], Expect::Ok),
     ("misbehave", MISBEHAVE, &["trap"], Expect::Stopped),
     ("misbehave", MISBEHAVE, &["spin"], Expect::Stopped),
     ("tampered", TAMPERED, &["2"], Expect::Refused),
