@@ -24,6 +24,20 @@ const APPS: &[(&str, &[&str], &[&str])] = &[
     ("eeprom", &[], &["40"]),
 ];
 
+/// The conformance cases the C guest (conformance/guests/c) has: each must
+/// end as the Rust guest's (conformance/guests/cases) does, with its trace.
+const CASES: &[&str] = &[
+    "gpio-open-not-found",
+    "gpio-open-busy",
+    "gpio-toggle",
+    "i2c-open-errors",
+    "i2c-write-read",
+    "sensor-open-errors",
+    "timer-sleep",
+    "poll-timeout-zero",
+    "log-log",
+];
+
 /// The SDK's own tests in C (guest-sdk/c/tests/NAME), apps run on the
 /// reference host: arguments, the exit code and a line its output must
 /// hold.
@@ -109,6 +123,56 @@ pub fn run(root: &Path) -> Result<ExitCode> {
             failed = true;
         }
     }
+    // The conformance cases in C, on the conformance board, against the
+    // Rust guest's, as a core module and as a component.
+    let cases_dir = root.join("conformance/guests/c");
+    make(&cases_dir, "cases", &out, Some(&wasi_hw))?;
+    let rust_cases = out.join("cases.rust.wasm");
+    std::fs::write(
+        &rust_cases,
+        strip_custom_sections(&build(
+            &root.join("guest-sdk/examples"),
+            "cases",
+            "wasm32v1-none",
+            &[],
+        )?)?,
+    )?;
+    let conformance_board = root.join("conformance/board.toml");
+    let mut same = 0;
+    for case in CASES {
+        for c_form in ["cases.wasm", "cases.component.wasm"] {
+            let [c, r] = [&out.join(c_form), &rust_cases].map(|m| {
+                Command::new(&wasi_hw)
+                    .arg("run")
+                    .arg(m)
+                    .arg("--board")
+                    .arg(&conformance_board)
+                    .args(["--trace", "-", "--", case])
+                    .output()
+            });
+            let (c, r) = (c?, r?);
+            match differs(&c, &r) {
+                Some(why) => {
+                    eprintln!("the C conformance case {case} ({c_form}): {why}");
+                    failed = true;
+                }
+                None if !c.status.success() => {
+                    eprintln!(
+                        "the conformance case {case} fails in both guests: {}",
+                        text(&c.stderr)
+                    );
+                    failed = true;
+                }
+                None => same += 1,
+            }
+        }
+    }
+    say(&format!(
+        "the C conformance guest: {} cases, each passing with the Rust guest's trace as a core module and as a component ({same} runs of {})",
+        CASES.len(),
+        2 * CASES.len()
+    ));
+
     for &(test, args, code, expected) in TESTS {
         let dir = root.join("guest-sdk/c/tests").join(test);
         make(&dir, test, &out, Some(&wasi_hw))?;
