@@ -123,9 +123,13 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
             && !matches!(payload, Payload::CustomSection(_))
         {
             let range = range.start as usize..range.end as usize;
-            module.push(id);
-            leb128(&mut module, range.len() as u32);
-            module.extend_from_slice(&wasm[range]);
+            // Its id, its size as wasm-encoder writes one (LEB128), its bytes.
+            use wasm_encoder::Section as _;
+            wasm_encoder::RawSection {
+                id,
+                data: &wasm[range],
+            }
+            .append_to(&mut module);
         }
         match payload {
             Payload::TypeSection(r) => {
@@ -431,18 +435,6 @@ fn with_memory(module: &[u8], pages: u64, page_size_log2: Option<u32>) -> Result
         }
     }
     Ok(out.finish())
-}
-
-fn leb128(out: &mut Vec<u8>, mut v: u32) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 /// The world name a bundle records: `world` with the spec's version (the
