@@ -2,8 +2,9 @@
 //! and lld through the SDK's Makefile, run on the reference host beside
 //! their Rust twins, as core modules (the shim on wasmi) and as components
 //! (`make component`, on wasmtime): the same printout and the same trace,
-//! line for line, on success and on a bad argument. Then their sizes against the Rust
-//! apps', and the SDK's tests in C (its heap).
+//! line for line, on success and on a bad argument. Then their sizes
+//! against the Rust apps', the conformance cases in C against the Rust
+//! guest's, and the SDK's tests in C (its heap).
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Output};
@@ -15,9 +16,9 @@ use crate::setup;
 use crate::step::{say, step};
 
 /// The C examples (guest-sdk/c/examples/NAME: NAME.c and a Makefile that
-/// includes the SDK's), each with its Rust
-/// twin of the same name (guest-sdk/examples/NAME), the arguments of a run
-/// that succeeds and of one that fails.
+/// includes the SDK's), each with its Rust twin of the same name
+/// (guest-sdk/examples/NAME), the arguments of a run that succeeds and of
+/// one that fails.
 const APPS: &[(&str, &[&str], &[&str])] = &[
     ("blinky", &["2"], &["x"]),
     ("button", &["4"], &["x"]),
@@ -80,37 +81,20 @@ pub fn run(root: &Path) -> Result<ExitCode> {
         )?)?;
         let rust_app = out.join(format!("{app}.rust.wasm"));
         std::fs::write(&rust_app, &rust)?;
-        for (args, c_form) in [
-            (ok_args, &c_app),
-            (bad_args, &c_app),
-            (ok_args, &c_component),
-            (bad_args, &c_component),
-        ] {
-            let form = if c_form == &c_app {
-                "core module"
-            } else {
-                "component"
-            };
-            let [c, r] = [c_form, &rust_app].map(|m| {
-                Command::new(&wasi_hw)
-                    .arg("run")
-                    .arg(m)
-                    .arg("--board")
-                    .arg(&board)
-                    .args(["--trace", "-", "--"])
-                    .args(args)
-                    .output()
-            });
-            let (c, r) = (c?, r?);
-            if let Some(why) = differs(&c, &r) {
-                eprintln!("{app} in C ({form}) {args:?}: {why}");
-                failed = true;
-            } else {
-                say(&format!(
-                    "{app} in C ({form}) {args:?}: the same trace and exit code as the Rust {app} ({} lines, exit {})",
-                    text(&c.stdout).lines().count(),
-                    c.status.code().unwrap_or(-1)
-                ));
+        for (form, c_form) in [("core module", &c_app), ("component", &c_component)] {
+            for args in [ok_args, bad_args] {
+                let c = run_app(&wasi_hw, c_form, &board, true, args)?;
+                let r = run_app(&wasi_hw, &rust_app, &board, true, args)?;
+                if let Some(why) = differs(&c, &r) {
+                    eprintln!("{app} in C ({form}) {args:?}: {why}");
+                    failed = true;
+                } else {
+                    say(&format!(
+                        "{app} in C ({form}) {args:?}: the same trace and exit code as the Rust {app} ({} lines, exit {})",
+                        text(&c.stdout).lines().count(),
+                        c.status.code().unwrap_or(-1)
+                    ));
+                }
             }
         }
         let c_size = strip_custom_sections(&std::fs::read(&c_app)?)?.len();
@@ -141,16 +125,14 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     let mut same = 0;
     for case in CASES {
         for c_form in ["cases.wasm", "cases.component.wasm"] {
-            let [c, r] = [&out.join(c_form), &rust_cases].map(|m| {
-                Command::new(&wasi_hw)
-                    .arg("run")
-                    .arg(m)
-                    .arg("--board")
-                    .arg(&conformance_board)
-                    .args(["--trace", "-", "--", case])
-                    .output()
-            });
-            let (c, r) = (c?, r?);
+            let c = run_app(
+                &wasi_hw,
+                &out.join(c_form),
+                &conformance_board,
+                true,
+                &[case],
+            )?;
+            let r = run_app(&wasi_hw, &rust_cases, &conformance_board, true, &[case])?;
             match differs(&c, &r) {
                 Some(why) => {
                     eprintln!("the C conformance case {case} ({c_form}): {why}");
@@ -176,14 +158,13 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     for &(test, args, code, expected) in TESTS {
         let dir = root.join("guest-sdk/c/tests").join(test);
         make(&dir, test, &out, Some(&wasi_hw))?;
-        let o = Command::new(&wasi_hw)
-            .arg("run")
-            .arg(out.join(format!("{test}.wasm")))
-            .arg("--board")
-            .arg(&board)
-            .arg("--")
-            .args(args)
-            .output()?;
+        let o = run_app(
+            &wasi_hw,
+            &out.join(format!("{test}.wasm")),
+            &board,
+            false,
+            args,
+        )?;
         let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
         if o.status.code() != Some(code) || !all.contains(expected) {
             eprintln!(
@@ -244,6 +225,20 @@ pub(crate) fn make(dir: &Path, app: &str, out: &Path, wasi_hw: Option<&Path>) ->
         }
         Ok(())
     })
+}
+
+/// `wasi-hw run APP --board BOARD [--trace -] -- ARGS`: the app's
+/// printout, or with `trace` its trace, on standard output.
+fn run_app(wasi_hw: &Path, app: &Path, board: &Path, trace: bool, args: &[&str]) -> Result<Output> {
+    let mut run = Command::new(wasi_hw);
+    run.arg("run").arg(app).arg("--board").arg(board);
+    if trace {
+        run.args(["--trace", "-"]);
+    }
+    run.arg("--")
+        .args(args)
+        .output()
+        .with_context(|| format!("running {} on {}", wasi_hw.display(), app.display()))
 }
 
 fn text(b: &[u8]) -> String {
