@@ -20,25 +20,34 @@ pub struct Geometry {
     pub address_bytes: usize,
 }
 
+/// The 24C02: 256 bytes in pages of 8, one address byte.
+pub const GEOMETRY_24C02: Geometry = Geometry {
+    size: 256,
+    page: 8,
+    address_bytes: 1,
+};
+
+/// The 24C32: 4 KiB in pages of 32, two address bytes.
+pub const GEOMETRY_24C32: Geometry = Geometry {
+    size: 4096,
+    page: 32,
+    address_bytes: 2,
+};
+
+/// The 24C256: 32 KiB in pages of 64, two address bytes.
+pub const GEOMETRY_24C256: Geometry = Geometry {
+    size: 32768,
+    page: 64,
+    address_bytes: 2,
+};
+
 impl Geometry {
     /// The part called `model`, if we model it.
     pub fn of(model: &str) -> Option<Geometry> {
         Some(match model {
-            "24c02" => Geometry {
-                size: 256,
-                page: 8,
-                address_bytes: 1,
-            },
-            "24c32" => Geometry {
-                size: 4096,
-                page: 32,
-                address_bytes: 2,
-            },
-            "24c256" => Geometry {
-                size: 32768,
-                page: 64,
-                address_bytes: 2,
-            },
+            "24c02" => GEOMETRY_24C02,
+            "24c32" => GEOMETRY_24C32,
+            "24c256" => GEOMETRY_24C256,
             _ => return None,
         })
     }

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use core::convert::Infallible;
 
 use embedded_hal::digital::{ErrorType, InputPin, OutputPin, StatefulOutputPin};
-use wasi_hw_board::board::eeprom::{Eeprom, Geometry};
+use wasi_hw_board::board::eeprom::{Eeprom, GEOMETRY_24C02};
 use wasi_hw_board::board::i2c::{Address, Bus, Device};
 use wasi_hw_shim::app::gpio::Capabilities as Caps;
 use wasi_hw_shim::app::i2c::Address as AppAddress;
@@ -78,16 +78,7 @@ const FREQUENCY_HZ: u32 = 100_000;
 
 /// The board model's bus with the EEPROM on it.
 fn storage_bus() -> Bus {
-    let eeprom: Box<dyn Device> = Box::new(Eeprom::new(
-        "24c02",
-        Geometry {
-            size: 256,
-            page: 8,
-            address_bytes: 1,
-        },
-        5_000_000,
-        &[],
-    ));
+    let eeprom: Box<dyn Device> = Box::new(Eeprom::new("24c02", GEOMETRY_24C02, 5_000_000, &[]));
     Bus {
         name: String::from("storage-bus"),
         frequency_hz: FREQUENCY_HZ,
