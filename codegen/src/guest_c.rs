@@ -11,17 +11,25 @@
 //! `WORLD_component_type.c`, a file-scope `__asm__` that puts the bytes in a
 //! custom section (clang puts a C array with a section attribute in a data
 //! segment, not a custom section), with the symbol that `WORLD.c` refers to
-//! so that the linker keeps it.
+//! so that the linker keeps it. And it writes `WORLD_names.h`, the spec's
+//! name of each value of the world's enums (and variants of enums), for
+//! error messages worded as the Rust SDK's.
+
+use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use heck::ToSnakeCase;
+use heck::{ToShoutySnakeCase, ToSnakeCase};
+use wit_bindgen_c::{owner_namespace, to_c_ident};
 use wit_bindgen_core::Files;
+use wit_bindgen_core::wit_parser::{
+    Enum, InterfaceId, Resolve, Type, TypeDefKind, TypeId, TypeOwner, WorldId, WorldItem, WorldKey,
+};
 use wit_component::StringEncoding;
 
 use crate::package::Package;
 
 /// The files of the C bindings of `world`: names (`app.h`, `app.c`,
-/// `app_component_type.c`) and contents, each headed by a comment that says
+/// `app_component_type.c`, `app_names.h`) and contents, each headed by a comment that says
 /// how it was made.
 pub fn c(package: &Package, world: &str) -> Result<Vec<(String, String)>> {
     let world_id = package.world(world)?;
@@ -60,8 +68,142 @@ pub fn c(package: &Package, world: &str) -> Result<Vec<(String, String)>> {
         format!("{snake}_component_type.c"),
         format!("{head}{}", component_type(world, &snake, &bytes)),
     ));
+    out.push((
+        format!("{snake}_names.h"),
+        format!("{head}{}", names(&package.resolve, world_id, &snake)),
+    ));
     out.sort();
     Ok(out)
+}
+
+/// `WORLD_names.h`: for every enum of the world's imported interfaces, and
+/// every variant whose cases carry nothing or an enum, a function that
+/// gives a value's name as the spec spells it, the way the Rust SDK names
+/// errors in its messages: `wasi_hw_hal_gpio_error_code_name(e)` gives
+/// `"not-found"`, and a variant's case with an enum payload gives both,
+/// `"no-acknowledge(address)"`. The names of types and constants are
+/// wit-bindgen-c's ([`wit_bindgen_c::owner_namespace`]).
+fn names(resolve: &Resolve, world: WorldId, snake: &str) -> String {
+    let imports: HashMap<InterfaceId, &WorldKey> = resolve.worlds[world]
+        .imports
+        .iter()
+        .filter_map(|(key, item)| match item {
+            WorldItem::Interface { id, .. } => Some((*id, key)),
+            _ => None,
+        })
+        .collect();
+    // wit-bindgen-c's prefix of a type's C names: `wasi_hw_hal_gpio`.
+    let namespace = |id: TypeId| -> Option<String> {
+        let TypeOwner::Interface(owner) = resolve.types[id].owner else {
+            return None;
+        };
+        let key = imports.get(&owner)?;
+        Some(owner_namespace(
+            Some((owner, key)),
+            true,
+            snake.to_string(),
+            resolve,
+            id,
+            &HashMap::new(),
+        ))
+    };
+    // The enum a payload is, through `use` and type aliases.
+    let enum_of = |ty: &Type| -> Option<(TypeId, &Enum)> {
+        let Type::Id(mut id) = *ty else { return None };
+        loop {
+            match &resolve.types[id].kind {
+                TypeDefKind::Type(Type::Id(next)) => id = *next,
+                TypeDefKind::Enum(e) => return Some((id, e)),
+                _ => return None,
+            }
+        }
+    };
+    let guard = format!("{}_NAMES_H", snake.to_shouty_snake_case());
+    let mut out = format!(
+        "\n// The spec's names of the values of the world's enums, and of its\n\
+         // variants whose cases carry nothing or an enum, as the Rust SDK writes\n\
+         // them in error messages (`not-found`, `no-acknowledge(address)`).\n\
+         #ifndef {guard}\n#define {guard}\n\n#include \"{snake}.h\"\n"
+    );
+    let mut ordered: Vec<(&WorldKey, InterfaceId)> =
+        imports.iter().map(|(id, key)| (*key, *id)).collect();
+    ordered.sort_by_key(|(key, _)| resolve.worlds[world].imports.get_index_of(*key));
+    for (_, interface) in ordered {
+        let iface = &resolve.interfaces[interface];
+        for (name, &id) in &iface.types {
+            let Some(ns) = namespace(id) else { continue };
+            let spec = format!("{}.{name}", iface.name.as_deref().unwrap_or_default());
+            let c_type = format!("{ns}_{}_t", name.to_snake_case());
+            let function = format!("{ns}_{}_name", name.to_snake_case());
+            let constant = |ns: &str, ty: &str, case: &str| {
+                format!(
+                    "{}_{}_{}",
+                    ns.to_shouty_snake_case(),
+                    ty.to_shouty_snake_case(),
+                    case.to_shouty_snake_case()
+                )
+            };
+            match &resolve.types[id].kind {
+                TypeDefKind::Enum(e) => {
+                    out.push_str(&format!(
+                        "\n// The spec's name of the {spec} `e`; \"?\" for no such value.\n\
+                         static inline const char *{function}({c_type} e) {{\n    switch (e) {{\n"
+                    ));
+                    for case in &e.cases {
+                        out.push_str(&format!(
+                            "    case {}: return \"{}\";\n",
+                            constant(&ns, name, &case.name),
+                            case.name
+                        ));
+                    }
+                    out.push_str("    default: return \"?\";\n    }\n}\n");
+                }
+                TypeDefKind::Variant(v)
+                    if v.cases
+                        .iter()
+                        .all(|c| c.ty.as_ref().is_none_or(|t| enum_of(t).is_some())) =>
+                {
+                    out.push_str(&format!(
+                        "\n// The spec's name of the {spec} `*e`, with its payload's in\n\
+                         // parentheses; \"?\" for no such value.\n\
+                         static inline const char *{function}(const {c_type} *e) {{\n    switch (e->tag) {{\n"
+                    ));
+                    for case in &v.cases {
+                        let tag = constant(&ns, name, &case.name);
+                        match case.ty.as_ref().and_then(enum_of) {
+                            None => out
+                                .push_str(&format!("    case {tag}: return \"{}\";\n", case.name)),
+                            Some((payload, e)) => {
+                                let payload_ns = namespace(payload).unwrap_or_else(|| ns.clone());
+                                let payload_name =
+                                    resolve.types[payload].name.clone().unwrap_or_default();
+                                out.push_str(&format!(
+                                    "    case {tag}:\n        switch (e->val.{}) {{\n",
+                                    to_c_ident(&case.name.to_snake_case())
+                                ));
+                                for inner in &e.cases {
+                                    out.push_str(&format!(
+                                        "        case {}: return \"{}({})\";\n",
+                                        constant(&payload_ns, &payload_name, &inner.name),
+                                        case.name,
+                                        inner.name
+                                    ));
+                                }
+                                out.push_str(&format!(
+                                    "        default: return \"{}(?)\";\n        }}\n",
+                                    case.name
+                                ));
+                            }
+                        }
+                    }
+                    out.push_str("    default: return \"?\";\n    }\n}\n");
+                }
+                _ => {}
+            }
+        }
+    }
+    out.push_str(&format!("\n#endif // {guard}\n"));
+    out
 }
 
 /// C source that puts `bytes` in the custom section

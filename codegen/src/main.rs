@@ -52,10 +52,12 @@ enum Command {
         #[command(flatten)]
         check: Check,
     },
-    /// C bindings of a world, for apps in C: WORLD.h, WORLD.c and
-    /// WORLD_component_type.c (the world's component type, as C) in a folder.
+    /// C bindings of a world, for apps in C: WORLD.h, WORLD.c,
+    /// WORLD_component_type.c (the world's component type, as C) and
+    /// WORLD_names.h (the spec's names of enum values, for messages) in a
+    /// folder.
     ///
-    /// Compile all three with the app (clang --target=wasm32); see
+    /// Compile both .c files with the app (clang --target=wasm32); see
     /// guest-sdk/c/README.md.
     ///
     /// Example: wasi-hw-codegen guest-c --wit wit --world app --out-dir
@@ -63,7 +65,7 @@ enum Command {
     GuestC {
         #[command(flatten)]
         input: Input,
-        /// The folder to write the three files into.
+        /// The folder to write the four files into.
         #[arg(long, value_name = "DIR")]
         out_dir: PathBuf,
         #[command(flatten)]

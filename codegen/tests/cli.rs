@@ -226,7 +226,7 @@ fn host_shim_with_takes_package_eq_path_and_names_a_malformed_one() {
     }
 }
 
-/// `guest-c` writes the three files of the C bindings; `--check` passes on
+/// `guest-c` writes the four files of the C bindings; `--check` passes on
 /// them, names a changed one and exits 1.
 #[test]
 fn guest_c_writes_the_header_the_source_and_the_component_type_and_checks_them() {
@@ -255,8 +255,21 @@ fn guest_c_writes_the_header_the_source_and_the_component_type_and_checks_them()
     names.sort();
     assert_eq!(
         names,
-        ["app_small.c", "app_small.h", "app_small_component_type.c"]
+        [
+            "app_small.c",
+            "app_small.h",
+            "app_small_component_type.c",
+            "app_small_names.h"
+        ]
     );
+    let names = std::fs::read_to_string(dir.join("app_small_names.h")).unwrap();
+    assert!(
+        names.contains(
+            "static inline const char *wasi_hw_hal_gpio_error_code_name(wasi_hw_hal_gpio_error_code_t e) {\n    switch (e) {\n    case WASI_HW_HAL_GPIO_ERROR_CODE_NOT_FOUND: return \"not-found\";\n"
+        ),
+        "{names}"
+    );
+    assert!(names.contains("#include \"app_small.h\"\n"), "{names}");
     let header = std::fs::read_to_string(dir.join("app_small.h")).unwrap();
     assert!(header.starts_with("// C bindings of world `app-small` of wasi-hw:hal@0.1.0.\n"));
     assert!(header.contains(

@@ -36,6 +36,12 @@ struct Cli {
     /// Run only the cases whose name or spec item contains this text.
     #[arg(long, value_name = "TEXT")]
     filter: Option<String>,
+    /// Run the case named NAME (exactly; repeat for more): with a guest of
+    /// your own (--guest, --guest-core) that has only some of the cases,
+    /// such as the guest in C (conformance/guests/c). With --filter, a case
+    /// must match both.
+    #[arg(long = "case", value_name = "NAME")]
+    cases: Vec<String>,
     /// Also write the results as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
@@ -63,7 +69,7 @@ struct Cli {
     /// as the shim on wasmi does in this process: the same first line of
     /// its message and the same trace. Those that only fuel or a time
     /// limit ends are run by `cargo test` on the in-process hosts.
-    #[arg(long, requires = "host_command", conflicts_with_all = ["filter", "junit", "guest", "guest_core", "list"])]
+    #[arg(long, requires = "host_command", conflicts_with_all = ["filter", "cases", "junit", "guest", "guest_core", "list"])]
     hostile: bool,
     /// With --hostile: the host's engine does not say which trap ended a
     /// guest (wasefire-interpreter does not). Where the shim names a trap
@@ -114,8 +120,18 @@ fn main() -> ExitCode {
         };
         return hostile(cli.host_command.as_deref(), &suite, traps);
     }
-    let selected: Vec<_> = cases()
+    let catalog = cases();
+    if let Some(unknown) = cli
+        .cases
+        .iter()
+        .find(|name| !catalog.iter().any(|c| c.name == name.as_str()))
+    {
+        eprintln!("error: no case is named `{unknown}` (--case; --list names them)");
+        return ExitCode::from(2);
+    }
+    let selected: Vec<_> = catalog
         .into_iter()
+        .filter(|c| cli.cases.is_empty() || cli.cases.iter().any(|n| n == c.name))
         .filter(|c| {
             cli.filter
                 .as_deref()
@@ -129,8 +145,13 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if selected.is_empty() {
+        let which = if cli.cases.is_empty() {
+            "no case's name or spec item contains"
+        } else {
+            "no case given with --case has a name or spec item that contains"
+        };
         eprintln!(
-            "error: no case's name or spec item contains `{}` (--filter)",
+            "error: {which} `{}` (--filter)",
             cli.filter.unwrap_or_default()
         );
         return ExitCode::from(2);

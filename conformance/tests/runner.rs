@@ -236,6 +236,25 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     );
     let o = conformance(&["--host", "reference", "--guest", "/etc/hostname"]);
     assert_eq!(o.status.code(), Some(2));
+    let o = conformance(&["--host", "reference", "--case", "log-log", "--case", "gpio"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "error: no case is named `gpio` (--case; --list names them)\n"
+    );
+    let o = conformance(&[
+        "--host",
+        "reference",
+        "--case",
+        "log-log",
+        "--filter",
+        "gpio",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        text(&o.stderr),
+        "error: no case given with --case has a name or spec item that contains `gpio` (--filter)\n"
+    );
 }
 
 #[test]
@@ -298,6 +317,17 @@ fn list_and_filter_select_cases_by_name_or_item() {
             "timer-periodic-subscribe"
         ]
     );
+}
+
+#[test]
+fn case_selects_cases_by_exact_name_in_the_catalogs_order() {
+    let o = conformance(&["--list", "--case", "log-log", "--case", "gpio-toggle"]);
+    assert_eq!(o.status.code(), Some(0));
+    let names: Vec<String> = text(&o.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["gpio-toggle", "log-log"]);
 }
 
 /// The commands of an `sh` block of `markdown`, a line continued by a

@@ -6,6 +6,7 @@
 //! against the Rust apps', the conformance cases in C against the Rust
 //! guest's, and the SDK's tests in C (its heap).
 
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, ExitCode, Output};
 
@@ -18,12 +19,17 @@ use crate::step::{say, step};
 /// The C examples (guest-sdk/c/examples/NAME: NAME.c and a Makefile that
 /// includes the SDK's), each with its Rust twin of the same name
 /// (guest-sdk/examples/NAME), the arguments of a run that succeeds and of
-/// one that fails.
+/// one that fails on its arguments. Each also runs on [`BROKEN_BOARD`],
+/// where its first call to the hardware fails.
 const APPS: &[(&str, &[&str], &[&str])] = &[
     ("blinky", &["2"], &["x"]),
     ("button", &["4"], &["x"]),
     ("eeprom", &[], &["40"]),
 ];
+
+/// A board on which each example fails on its first call to the hardware:
+/// the C app's message must be its Rust twin's.
+const BROKEN_BOARD: &str = "guest-sdk/c/tests/broken.toml";
 
 /// The conformance cases the C guest (conformance/guests/c) has: each must
 /// end as the Rust guest's (conformance/guests/cases) does, with its trace.
@@ -55,6 +61,12 @@ const TESTS: &[(&str, &[&str], i32, &str)] = &[
         1,
         "error: the app trapped: wasm `unreachable` instruction executed",
     ),
+    (
+        "messages",
+        &[],
+        0,
+        "info  messages: as the Rust SDK words them; arguments parsed to the last u32",
+    ),
 ];
 
 /// What the issue asks of the C blinky: at most 1.5 KiB, custom sections
@@ -81,16 +93,22 @@ pub fn run(root: &Path) -> Result<ExitCode> {
         )?)?;
         let rust_app = out.join(format!("{app}.rust.wasm"));
         std::fs::write(&rust_app, &rust)?;
+        let broken = root.join(BROKEN_BOARD);
         for (form, c_form) in [("core module", &c_app), ("component", &c_component)] {
-            for args in [ok_args, bad_args] {
-                let c = run_app(&wasi_hw, c_form, &board, true, args)?;
-                let r = run_app(&wasi_hw, &rust_app, &board, true, args)?;
+            for (board, args) in [(&board, ok_args), (&board, bad_args), (&broken, ok_args)] {
+                let c = run_app(&wasi_hw, c_form, board, true, args)?;
+                let r = run_app(&wasi_hw, &rust_app, board, true, args)?;
+                let on = board.file_stem().unwrap_or_default().to_string_lossy();
                 if let Some(why) = differs(&c, &r) {
-                    eprintln!("{app} in C ({form}) {args:?}: {why}");
+                    eprintln!("{app} in C ({form}) {args:?} on {on}: {why}");
                     failed = true;
                 } else {
+                    let end = match text(&c.stderr).lines().last() {
+                        Some(line) if !c.status.success() => format!(": {line}"),
+                        _ => String::new(),
+                    };
                     say(&format!(
-                        "{app} in C ({form}) {args:?}: the same trace and exit code as the Rust {app} ({} lines, exit {})",
+                        "{app} in C ({form}) {args:?} on {on}: the same trace and exit code as the Rust {app} ({} lines, exit {}){end}",
                         text(&c.stdout).lines().count(),
                         c.status.code().unwrap_or(-1)
                     ));
@@ -109,8 +127,7 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     }
     // The conformance cases in C, on the conformance board, against the
     // Rust guest's, as a core module and as a component.
-    let cases_dir = root.join("conformance/guests/c");
-    make(&cases_dir, "cases", &out, Some(&wasi_hw))?;
+    let guest = conformance_guest(root, &out, &wasi_hw)?;
     let rust_cases = out.join("cases.rust.wasm");
     std::fs::write(
         &rust_cases,
@@ -154,10 +171,45 @@ pub fn run(root: &Path) -> Result<ExitCode> {
         CASES.len(),
         2 * CASES.len()
     ));
+    // Then the runner, with the C guest in the Rust guest's place, on the
+    // in-process hosts and on the wasefire adapter: each host's trace
+    // against the reference host's (the firmwares: `cargo xtask firmware`).
+    let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
+    let wasefire = crate::tiny::wasefire_host(root)?;
+    let wasefire = format!(
+        "{} run \"$WASI_HW_GUEST_CORE\" --board \"$WASI_HW_BOARD\" -- \"$WASI_HW_CASE\"",
+        wasefire.display()
+    );
+    for host in [
+        ["--host", "reference"],
+        ["--host", "shim-wasmi"],
+        ["--host", "shim-wasmi-dispatch"],
+        ["--host-command", &wasefire],
+    ] {
+        let status = Command::new(&runner)
+            .args(host)
+            .args(&guest)
+            .status()
+            .with_context(|| format!("running {}", runner.display()))?;
+        if !status.success() {
+            eprintln!("the C conformance guest failed on {}", host[1]);
+            failed = true;
+        }
+    }
 
+    failed |= !makefile_refuses_bad_variables(root)?;
+
+    let mut built = Vec::new();
     for &(test, args, code, expected) in TESTS {
-        let dir = root.join("guest-sdk/c/tests").join(test);
-        make(&dir, test, &out, Some(&wasi_hw))?;
+        if !built.contains(&test) {
+            make(
+                &root.join("guest-sdk/c/tests").join(test),
+                test,
+                &out,
+                Some(&wasi_hw),
+            )?;
+            built.push(test);
+        }
         let o = run_app(
             &wasi_hw,
             &out.join(format!("{test}.wasm")),
@@ -181,6 +233,70 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The conformance guest in C (conformance/guests/c), built into `out` as
+/// a core module and a component: the runner's arguments that put it in
+/// the Rust guest's place and select its cases.
+pub(crate) fn conformance_guest(root: &Path, out: &Path, wasi_hw: &Path) -> Result<Vec<OsString>> {
+    make(
+        &root.join("conformance/guests/c"),
+        "cases",
+        out,
+        Some(wasi_hw),
+    )?;
+    let mut args: Vec<OsString> = vec![
+        "--guest".into(),
+        out.join("cases.component.wasm").into(),
+        "--guest-core".into(),
+        out.join("cases.wasm").into(),
+    ];
+    for case in CASES {
+        args.push("--case".into());
+        args.push(case.into());
+    }
+    Ok(args)
+}
+
+/// The SDK's Makefile stops, with exit 2 and a message that says what to
+/// set, when included without `APP` or given an unknown `ALLOCATOR`.
+fn makefile_refuses_bad_variables(root: &Path) -> Result<bool> {
+    let sdk = root.join("guest-sdk/c");
+    let cases: [(&Path, &[&str], &str); 2] = [
+        (
+            &sdk,
+            &["-f", "Makefile"],
+            "Makefile:34: *** set APP, the app's name, before including this Makefile.  Stop.",
+        ),
+        (
+            &example(root, "blinky"),
+            &["ALLOCATOR=bogus"],
+            "../../Makefile:48: *** ALLOCATOR is free-list or bump, not bogus.  Stop.",
+        ),
+    ];
+    let mut ok = true;
+    for (dir, args, want) in cases {
+        let o = Command::new("make")
+            .current_dir(dir)
+            .args(["-s", "-n"])
+            .args(args)
+            .output()
+            .context("running make")?;
+        let err = text(&o.stderr);
+        if o.status.code() != Some(2) || err.trim_end() != want {
+            eprintln!(
+                "make {} in {}: expected exit 2 and {want:?}, got {:?} and {err:?}",
+                args.join(" "),
+                dir.display(),
+                o.status.code()
+            );
+            ok = false;
+        }
+    }
+    if ok {
+        say("the SDK's Makefile refuses a missing APP and an unknown ALLOCATOR, with exit 2");
+    }
+    Ok(ok)
 }
 
 /// The folder of the C example `app`.

@@ -193,21 +193,30 @@ fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
     // Building the runner builds the test guests too.
     let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
     let script = firmware.join("run-case.sh");
-    // The cases; then the hostile guests, each of which the firmware must
-    // end as the shim does.
+    let c_guest = crate::c::conformance_guest(
+        root,
+        &root.join("target/c"),
+        &runner.with_file_name("wasi-hw"),
+    )?;
+    // The cases; the cases in C; then the hostile guests, each of which the
+    // firmware must end as the shim does.
     for (what, extra) in [
         (
             "the conformance suite on the firmware (one QEMU boot a case)",
-            None,
+            vec![],
+        ),
+        (
+            "the conformance cases in C on the firmware (one QEMU boot a case)",
+            c_guest,
         ),
         (
             "the hostile guests on the firmware (one QEMU boot a guest)",
-            Some("--hostile"),
+            vec!["--hostile".into()],
         ),
     ] {
         let status = step(&format!("running {what}"), || {
             Command::new(&runner)
-                .args(extra)
+                .args(&extra)
                 .arg("--host-command")
                 .arg(&script)
                 .status()

@@ -48,8 +48,9 @@ fn bootstrapped_cargo(dir: &Path) -> Command {
     cargo
 }
 
-/// Builds `wasi-hw-wasefire` and returns its path.
-fn packer(root: &Path) -> Result<PathBuf> {
+/// Builds `wasi-hw-wasefire` (the shim's wasefire adapter on this machine,
+/// and the packer of wasefire bundles) and returns its path.
+pub(crate) fn wasefire_host(root: &Path) -> Result<PathBuf> {
     let dir = root.join("conformance/wasefire");
     let mut cargo = bootstrapped_cargo(&dir);
     cargo.args(["build", "--locked", "--quiet"]);
@@ -102,7 +103,7 @@ pub fn run(
     size_report: bool,
     markdown: bool,
 ) -> Result<ExitCode> {
-    let packer = packer(root)?;
+    let packer = wasefire_host(root)?;
     pack(&packer, guests)?;
     let firmware = root.join("firmware/qemu-tiny");
     let mut cargo = bootstrapped_cargo(&firmware);
@@ -143,21 +144,31 @@ fn conformance(root: &Path, firmware: &Path, guests: &Path) -> Result<ExitCode> 
     run_build(cargo, "the tiny firmware with the conformance cases")?;
     let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
     let script = firmware.join("run-case.sh");
+    let c_guest = crate::c::conformance_guest(
+        root,
+        &root.join("target/c"),
+        &runner.with_file_name("wasi-hw"),
+    )?;
     for (what, args, max_memory) in [
         (
             "the conformance suite on the tiny firmware (one QEMU boot a case)",
-            &[][..],
+            vec![],
             Some("1048576"),
         ),
         (
+            "the conformance cases in C on the tiny firmware (their memory fixed; one QEMU boot a case)",
+            c_guest,
+            None,
+        ),
+        (
             "the hostile guests on the tiny firmware (one QEMU boot a guest)",
-            &["--hostile", "--unnamed-traps"][..],
+            vec!["--hostile".into(), "--unnamed-traps".into()],
             None,
         ),
     ] {
         let status = step(&format!("running {what}"), || {
             let mut command = Command::new(&runner);
-            command.args(args).arg("--host-command").arg(&script);
+            command.args(&args).arg("--host-command").arg(&script);
             match max_memory {
                 Some(bytes) => command.env("WASI_HW_MAX_MEMORY", bytes),
                 None => command.env_remove("WASI_HW_MAX_MEMORY"),

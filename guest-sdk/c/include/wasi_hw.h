@@ -1,6 +1,6 @@
 /* Conveniences for wasi-hw apps in C, over the generated bindings (app.h,
  * guest-sdk/c/bindings): string literals, logging, time units, arguments,
- * the names of errors as the spec spells them, and the entry point.
+ * error messages worded as the Rust SDK's, and the entry point.
  *
  *     #include "wasi_hw.h"
  *
@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "app.h"
+#include "app_names.h"
 
 /* A string of the spec from a C string literal, without a copy:
  * `HW_STR("led")`. */
@@ -96,14 +97,13 @@ static inline bool hw_arg_u32(const hw_args_t *args, size_t index, uint32_t fall
     }
     const app_string_t *a = &args->ptr[index];
     if (a->len == 0) return false;
-    uint64_t n = 0;
+    uint32_t n = 0;
     for (size_t i = 0; i < a->len; i++) {
-        uint8_t c = a->ptr[i];
-        if (c < '0' || c > '9') return false;
-        n = n * 10 + (c - '0');
-        if (n > UINT32_MAX) return false;
+        uint32_t digit = (uint32_t)a->ptr[i] - '0';
+        if (digit > 9 || n > (UINT32_MAX - digit) / 10) return false;
+        n = n * 10 + digit;
     }
-    *out = (uint32_t)n;
+    *out = n;
     return true;
 }
 
@@ -111,11 +111,94 @@ static inline bool hw_arg_u32(const hw_args_t *args, size_t index, uint32_t fall
  * HW_USAGE("blinky [CYCLES]: CYCLES must be a whole number");`. */
 #define HW_USAGE(literal) ("usage: " literal)
 
-/* The spec's name of a GPIO error: "not-found", ... */
-static inline const char *hw_gpio_error_name(wasi_hw_hal_gpio_error_code_t e) {
-    static const char *const names[] = {"not-found",   "not-permitted", "busy", "unsupported",
-                                        "wrong-mode",  "limit-reached", "other"};
-    return e < sizeof names / sizeof names[0] ? names[e] : "other";
+/* Error messages worded as the Rust SDK's (guest-sdk/src/error.rs):
+ *
+ *     [CONTEXT: ]INTERFACE[ CALL SUBJECT]: SPEC-ERROR
+ *
+ * with the spec's name of the error from app_names.h (generated with the
+ * bindings): `wasi_hw_hal_gpio_error_code_name(e)` is "not-found", and
+ * `wasi_hw_hal_i2c_error_code_name(&e)` "no-acknowledge(address)".
+ *
+ *     return hw_error_on("gpio open", "led", wasi_hw_hal_gpio_error_code_name(error));
+ *         // gpio open "led": not-found
+ *     return hw_error("gpio", wasi_hw_hal_gpio_error_code_name(error));
+ *         // gpio: wrong-mode (a call on a pin: the SDK names the interface only)
+ *     return hw_i2c_error("write", 0x50, "storage-bus", &error);
+ *         // i2c write 0x50 on "storage-bus": no-acknowledge(address)
+ *     return hw_error_context("writing the EEPROM page", hw_i2c_error(...));
+ *         // writing the EEPROM page: i2c write 0x50 on ...
+ *
+ * The message is written into one buffer of HW_MESSAGE_SIZE bytes (what
+ * does not fit is cut), in the app's data, not its heap: there is one
+ * message, the last one made, which `run` returns. */
+#ifndef HW_MESSAGE_SIZE
+#define HW_MESSAGE_SIZE 128
+#endif
+static char hw_message[HW_MESSAGE_SIZE];
+static size_t hw_message_len;
+
+/* Appends `text` to the message. Not inlined: each part of a message is
+ * then a call, the smallest code at each place an app fails. */
+__attribute__((noinline)) static void hw_message_add(const char *text) {
+    while (*text && hw_message_len < HW_MESSAGE_SIZE - 1) hw_message[hw_message_len++] = *text++;
+    hw_message[hw_message_len] = 0;
+}
+
+/* `INTERFACE: ERROR`, for an error of a call on a resource. */
+static inline const char *hw_error(const char *interface, const char *error) {
+    hw_message_len = 0;
+    hw_message_add(interface);
+    hw_message_add(": ");
+    hw_message_add(error);
+    return hw_message;
+}
+
+/* `CALL "NAME": ERROR`, for an error of a call on a named thing. */
+static inline const char *hw_error_on(const char *call, const char *name, const char *error) {
+    hw_message_len = 0;
+    hw_message_add(call);
+    hw_message_add(" \"");
+    hw_message_add(name);
+    hw_message_add("\": ");
+    hw_message_add(error);
+    return hw_message;
+}
+
+/* `i2c OP 0xADDRESS on "BUS": ERROR`, for an error of a transfer (`read`,
+ * `write`, `write-read`, `transaction`) to the 7-bit `address` (two hex
+ * digits: `0x05`). */
+static inline const char *hw_i2c_error(const char *op, uint8_t address, const char *bus,
+                                       const wasi_hw_hal_i2c_error_code_t *error) {
+    static const char digits[] = "0123456789abcdef";
+    char hex[3] = {digits[address >> 4 & 15], digits[address & 15], 0};
+    hw_message_len = 0;
+    hw_message_add("i2c ");
+    hw_message_add(op);
+    hw_message_add(" 0x");
+    hw_message_add(hex);
+    hw_message_add(" on \"");
+    hw_message_add(bus);
+    hw_message_add("\": ");
+    hw_message_add(wasi_hw_hal_i2c_error_code_name(error));
+    return hw_message;
+}
+
+/* `WHAT: MESSAGE`: what the app was doing, in front of the message just
+ * made (`message` is that message, as one of the calls above returned it,
+ * or any other string, which replaces it). */
+static inline const char *hw_error_context(const char *what, const char *message) {
+    char rest[HW_MESSAGE_SIZE];
+    size_t n = 0;
+    while (message[n] && n < HW_MESSAGE_SIZE - 1) {
+        rest[n] = message[n];
+        n++;
+    }
+    rest[n] = 0;
+    hw_message_len = 0;
+    hw_message_add(what);
+    hw_message_add(": ");
+    hw_message_add(rest);
+    return hw_message;
 }
 
 /* The app's entry point: `HW_APP(run)` exports the world's `run` and calls

@@ -22,12 +22,12 @@ static const char *run(const hw_args_t *args) {
     wasi_hw_hal_gpio_own_pin_t led;
     wasi_hw_hal_gpio_error_code_t error;
     if (!wasi_hw_hal_gpio_open(&name, &config, &led, &error)) {
-        return "blinky: gpio open \"led\" failed";
+        return hw_error_on("gpio open", "led", wasi_hw_hal_gpio_error_code_name(error));
     }
     wasi_hw_hal_gpio_borrow_pin_t pin = wasi_hw_hal_gpio_borrow_pin(led);
     for (uint32_t i = 0; i < 2 * cycles; i++) {
         if (!wasi_hw_hal_gpio_method_pin_toggle(pin, &error)) {
-            return "blinky: gpio toggle failed";
+            return hw_error("gpio", wasi_hw_hal_gpio_error_code_name(error));
         }
         wasi_hw_hal_timer_sleep(HALF_PERIOD);
     }

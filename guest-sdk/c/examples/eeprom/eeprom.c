@@ -9,6 +9,9 @@
 #include "eeprom24c02.h"
 #include "string.h"
 
+#define BUS "storage-bus"
+#define PART 0x50 /* A0 to A2 low */
+
 static void log_number(const char *before, uint64_t n, const char *after) {
     hw_line_t line = {0};
     hw_line_text(&line, before);
@@ -26,18 +29,22 @@ static const char *run(const hw_args_t *args) {
         return HW_USAGE("eeprom [PAGE]: PAGE must be 0 to 31");
     }
     uint8_t at = (uint8_t)(page * EEPROM24C02_PAGE);
-    app_string_t name = HW_STR("storage-bus");
+    app_string_t name = HW_STR(BUS);
     wasi_hw_hal_i2c_own_bus_t bus;
     wasi_hw_hal_i2c_error_code_t error;
     if (!wasi_hw_hal_i2c_open(&name, &bus, &error)) {
-        return "eeprom: i2c open \"storage-bus\" failed";
+        return hw_error_on("i2c open", BUS, wasi_hw_hal_i2c_error_code_name(&error));
     }
-    eeprom24c02_t part = eeprom24c02(wasi_hw_hal_i2c_borrow_bus(bus), 0x50);
+    eeprom24c02_t part = eeprom24c02(wasi_hw_hal_i2c_borrow_bus(bus), PART);
+    /* From here on, the bus is given back on every way out. */
+    const char *message = NULL;
 
     uint8_t data[EEPROM24C02_PAGE];
     for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(page << 4 | i);
     if (!eeprom24c02_write_page(&part, at, data, sizeof data, &error)) {
-        return "writing the EEPROM page failed";
+        message = hw_error_context("writing the EEPROM page",
+                                   hw_i2c_error("write", PART, BUS, &error));
+        goto drop_bus;
     }
     log_number("eeprom: wrote page ", page, "");
 
@@ -45,18 +52,22 @@ static const char *run(const hw_args_t *args) {
     uint32_t busy = 0;
     while (!eeprom24c02_read(&part, at, back, sizeof back, &error)) {
         if (!eeprom24c02_busy(&error) || busy >= 20) {
-            return "reading the EEPROM page back failed";
+            message = hw_error_context("reading the EEPROM page back",
+                                       hw_i2c_error("write-read", PART, BUS, &error));
+            goto drop_bus;
         }
         busy++;
         wasi_hw_hal_timer_sleep(HW_MILLISECOND);
     }
     log_number("eeprom: write cycle took ", busy, " retries (no-acknowledge while busy)");
     if (memcmp(back, data, sizeof data) != 0) {
-        return "eeprom: the page read back differs from the page written";
+        message = "eeprom: the page read back differs from the page written";
+        goto drop_bus;
     }
     log_number("eeprom: read back ", sizeof back, " bytes, all equal");
+drop_bus:
     wasi_hw_hal_i2c_bus_drop_own(bus);
-    return NULL;
+    return message;
 }
 
 HW_APP(run)
