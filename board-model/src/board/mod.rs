@@ -12,8 +12,10 @@ pub mod eeprom;
 pub mod file;
 pub mod gpio;
 pub mod i2c;
+pub mod nor_flash;
 pub mod registers;
 pub mod sensor;
+pub mod spi;
 
 use alloc::{format, string::String, vec::Vec};
 use serde_json::{Value, json};
