@@ -1,5 +1,5 @@
-//! What an app may touch: the pins, buses (and on each bus the addresses)
-//! and sensors that the board file grants. Deny by default: anything not
+//! What an app may touch: the pins, buses (and on each bus the addresses),
+//! SPI devices and sensors that the board file grants. Deny by default: anything not
 //! granted is `not-permitted`, never a trap.
 
 use alloc::collections::BTreeMap;
@@ -14,6 +14,8 @@ pub struct Policy {
     /// Bus name and the addresses granted on it.
     pub buses: BTreeMap<String, Vec<Address>>,
     pub sensors: Vec<String>,
+    /// SPI devices granted, by name.
+    pub spi: Vec<String>,
 }
 
 impl Policy {
@@ -25,6 +27,9 @@ impl Policy {
     }
     pub fn address(&self, bus: &str, address: Address) -> bool {
         self.buses.get(bus).is_some_and(|a| a.contains(&address))
+    }
+    pub fn spi(&self, name: &str) -> bool {
+        self.spi.iter().any(|d| d == name)
     }
     pub fn sensor(&self, name: &str) -> bool {
         self.sensors.iter().any(|s| s == name)

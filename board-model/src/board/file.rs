@@ -23,8 +23,10 @@ use super::bme280::{Bme280, Environment};
 use super::eeprom::{Eeprom, Geometry};
 use super::gpio::{Capabilities, Drive, Gpio, Pin, Pull, ScriptEvent};
 use super::i2c::{Address, Bus, BusError, Device, Fault, NackSource};
+use super::nor_flash::NorFlash;
 use super::registers::{Behaviour, ByteOrder, PastEnd, Register, Registers, Unwritable};
 use super::sensor::{self, Channel, ChannelInfo, Sensor, Source, Waveform};
+use super::spi::{self, SpiDevice};
 use crate::policy::Policy;
 use crate::time::{Clock, Nanos, parse_duration};
 use crate::trace::Trace;
@@ -69,6 +71,8 @@ struct BoardFile {
     wire: Vec<WireFile>,
     #[serde(default)]
     bus: Vec<BusFile>,
+    #[serde(default)]
+    spi: Vec<SpiFile>,
     #[serde(default)]
     sensor: Vec<SensorFile>,
     policy: Option<PolicyFile>,
@@ -162,6 +166,36 @@ struct FaultFile {
     count: Option<u32>,
 }
 
+/// An SPI device: a part behind its chip select, and how the host drives it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SpiFile {
+    name: Spanned<String>,
+    bus: Option<String>,
+    model: Spanned<String>,
+    mode: Option<Spanned<String>>,
+    bit_order: Option<Spanned<String>>,
+    frequency_hz: Option<Spanned<u32>>,
+    max_transfer: Option<Spanned<u32>>,
+    // bme280
+    temperature: Option<Spanned<f64>>,
+    pressure: Option<Spanned<f64>>,
+    humidity: Option<Spanned<f64>>,
+    // w25q32jv, w25q64jv, w25q128jv
+    unique_id: Option<Spanned<Vec<u8>>>,
+    #[serde(default)]
+    fault: Vec<SpiFaultFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SpiFaultFile {
+    error: Spanned<String>,
+    on_transaction: Option<u64>,
+    at: Option<Spanned<String>>,
+    count: Option<u32>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct SensorFile {
@@ -226,6 +260,8 @@ struct PolicyFile {
     buses: BTreeMap<String, Vec<Spanned<i64>>>,
     #[serde(default)]
     sensors: Vec<Spanned<String>>,
+    #[serde(default)]
+    spi: Vec<Spanned<String>>,
 }
 
 /// Reads the board file at `path`; `real_time` picks the clock.
@@ -515,6 +551,18 @@ impl Cx<'_> {
             });
         }
 
+        // SPI devices.
+        let mut spi: Vec<SpiDevice> = Vec::new();
+        for d in &file.spi {
+            if spi.iter().any(|q| q.name == *d.name.get_ref()) {
+                return Err(self.error(
+                    d.name.span(),
+                    format!("a second SPI device called `{}`", d.name.get_ref()),
+                ));
+            }
+            spi.push(self.spi_device(d)?);
+        }
+
         // Sensors.
         let mut sensors = Vec::new();
         for s in &file.sensor {
@@ -566,6 +614,18 @@ impl Cx<'_> {
                 granted.sort();
                 policy.buses.insert(bus.clone(), granted);
             }
+            for d in &p.spi {
+                if !spi.iter().any(|q| q.name == *d.get_ref()) {
+                    return Err(self.error(
+                        d.span(),
+                        format!(
+                            "`policy.spi`: there is no SPI device called `{}`",
+                            d.get_ref()
+                        ),
+                    ));
+                }
+                policy.spi.push(d.get_ref().clone());
+            }
             for s in &p.sensors {
                 if !sensors.iter().any(|q| q.name == *s.get_ref()) {
                     return Err(self.error(
@@ -585,6 +645,7 @@ impl Cx<'_> {
             clock: clock(real_time),
             gpio: Gpio::new(pins, &wires, script),
             buses,
+            spi,
             sensors,
             policy,
             trace: Trace::new(true),
@@ -663,32 +724,7 @@ impl Cx<'_> {
             }
         }
         Ok(match model {
-            "bme280" => {
-                let env = Environment {
-                    temperature: d.temperature.as_ref().map_or(20.0, |v| *v.get_ref()),
-                    pressure: d.pressure.as_ref().map_or(101_325.0, |v| *v.get_ref()),
-                    humidity: d.humidity.as_ref().map_or(50.0, |v| *v.get_ref()),
-                };
-                let checks = [
-                    (&d.temperature, -40.0, 85.0, "temperature", "°C"),
-                    (&d.pressure, 30_000.0, 110_000.0, "pressure", "Pa"),
-                    (&d.humidity, 0.0, 100.0, "humidity", "%RH"),
-                ];
-                for (v, lo, hi, key, unit) in checks {
-                    if let Some(v) = v
-                        && !(lo..=hi).contains(v.get_ref())
-                    {
-                        return Err(self.error(
-                            v.span(),
-                            format!(
-                                "`{key}` {} is outside the BME280's range, {lo} to {hi} {unit}",
-                                v.get_ref()
-                            ),
-                        ));
-                    }
-                }
-                Box::new(Bme280::new(env))
-            }
+            "bme280" => Box::new(self.bme280(&d.temperature, &d.pressure, &d.humidity)?),
             "24c02" | "24c32" | "24c256" => {
                 let geometry = Geometry::of(model).expect("listed models");
                 let cycle = d
@@ -723,6 +759,202 @@ impl Cx<'_> {
             other => {
                 return Err(self.error(d.model.span(), format!("`model`: unknown device model `{other}` (bme280, 24c02, 24c32, 24c256, registers)")));
             }
+        })
+    }
+
+    /// A BME280 with the environment the board file sets (20 °C,
+    /// 101325 Pa and 50 %RH where it sets none), each within the part's
+    /// range.
+    fn bme280(
+        &self,
+        temperature: &Option<Spanned<f64>>,
+        pressure: &Option<Spanned<f64>>,
+        humidity: &Option<Spanned<f64>>,
+    ) -> Result<Bme280, BoardError> {
+        let env = Environment {
+            temperature: temperature.as_ref().map_or(20.0, |v| *v.get_ref()),
+            pressure: pressure.as_ref().map_or(101_325.0, |v| *v.get_ref()),
+            humidity: humidity.as_ref().map_or(50.0, |v| *v.get_ref()),
+        };
+        let checks = [
+            (temperature, -40.0, 85.0, "temperature", "°C"),
+            (pressure, 30_000.0, 110_000.0, "pressure", "Pa"),
+            (humidity, 0.0, 100.0, "humidity", "%RH"),
+        ];
+        for (v, lo, hi, key, unit) in checks {
+            if let Some(v) = v
+                && !(lo..=hi).contains(v.get_ref())
+            {
+                return Err(self.error(
+                    v.span(),
+                    format!(
+                        "`{key}` {} is outside the BME280's range, {lo} to {hi} {unit}",
+                        v.get_ref()
+                    ),
+                ));
+            }
+        }
+        Ok(Bme280::new(env))
+    }
+
+    /// An `[[spi]]` device: its part, the mode (which the part must work
+    /// in; the part's first by default), bit order, frequency, the longest
+    /// transfer, and its faults.
+    fn spi_device(&self, d: &SpiFile) -> Result<SpiDevice, BoardError> {
+        let model = d.model.get_ref().as_str();
+        type Rule<'a> = (&'a str, Option<Range<usize>>, &'a [&'a str]);
+        let keys: [Rule; 4] = [
+            (
+                "temperature",
+                d.temperature.as_ref().map(Spanned::span),
+                &["bme280"],
+            ),
+            (
+                "pressure",
+                d.pressure.as_ref().map(Spanned::span),
+                &["bme280"],
+            ),
+            (
+                "humidity",
+                d.humidity.as_ref().map(Spanned::span),
+                &["bme280"],
+            ),
+            (
+                "unique-id",
+                d.unique_id.as_ref().map(Spanned::span),
+                &["w25q32jv", "w25q64jv", "w25q128jv"],
+            ),
+        ];
+        for (key, span, models) in keys {
+            if let Some(span) = span
+                && !models.contains(&model)
+            {
+                return Err(self.error(span, format!("`{key}` does not apply to model `{model}`")));
+            }
+        }
+        let part: Box<dyn spi::Part> = match model {
+            "loopback" => Box::new(spi::Loopback),
+            "bme280" => Box::new(spi::RegistersOverSpi::new(Box::new(self.bme280(
+                &d.temperature,
+                &d.pressure,
+                &d.humidity,
+            )?))),
+            "w25q32jv" | "w25q64jv" | "w25q128jv" => {
+                let id = match &d.unique_id {
+                    None => [0; 8],
+                    Some(id) => id.get_ref().as_slice().try_into().map_err(|_| {
+                        self.error(
+                            id.span(),
+                            format!(
+                                "`unique-id`: {} bytes, where the part has 8",
+                                id.get_ref().len()
+                            ),
+                        )
+                    })?,
+                };
+                Box::new(NorFlash::new(model, id).expect("listed models"))
+            }
+            other => {
+                return Err(self.error(
+                    d.model.span(),
+                    format!("`model`: unknown SPI part `{other}` (loopback, bme280, w25q32jv, w25q64jv, w25q128jv)"),
+                ));
+            }
+        };
+        let mode = match &d.mode {
+            None => part.modes()[0],
+            Some(m) => {
+                let mode = match m.get_ref().as_str() {
+                    "mode0" => spi::Mode::Mode0,
+                    "mode1" => spi::Mode::Mode1,
+                    "mode2" => spi::Mode::Mode2,
+                    "mode3" => spi::Mode::Mode3,
+                    other => {
+                        return Err(self.error(
+                            m.span(),
+                            format!("`mode`: `{other}` is not mode0, mode1, mode2 or mode3"),
+                        ));
+                    }
+                };
+                if !part.modes().contains(&mode) {
+                    let modes: Vec<&str> = part.modes().iter().map(|m| m.name()).collect();
+                    return Err(self.error(
+                        m.span(),
+                        format!(
+                            "`mode`: a {model} does not work in {} (only {})",
+                            mode.name(),
+                            modes.join(" and ")
+                        ),
+                    ));
+                }
+                mode
+            }
+        };
+        let bit_order = match d
+            .bit_order
+            .as_ref()
+            .map(|b| (b.get_ref().as_str(), b.span()))
+        {
+            None | Some(("msb-first", _)) => spi::BitOrder::MsbFirst,
+            Some(("lsb-first", _)) => spi::BitOrder::LsbFirst,
+            Some((other, span)) => {
+                return Err(self.error(
+                    span,
+                    format!("`bit-order`: `{other}` is not msb-first or lsb-first"),
+                ));
+            }
+        };
+        let frequency_hz = d.frequency_hz.as_ref().map_or(1_000_000, |f| *f.get_ref());
+        if frequency_hz == 0 {
+            let span = d.frequency_hz.as_ref().map_or(0..0, Spanned::span);
+            return Err(self.error(span, "`frequency-hz` must be more than 0"));
+        }
+        let max_transfer = d.max_transfer.as_ref().map_or(64, |m| *m.get_ref());
+        if max_transfer < 32 {
+            let span = d.max_transfer.as_ref().map_or(0..0, Spanned::span);
+            return Err(self.error(
+                span,
+                "`max-transfer` must be at least 32 (the spec's minimum)",
+            ));
+        }
+        let mut faults = Vec::new();
+        for f in &d.fault {
+            let error = match f.error.get_ref().as_str() {
+                "overrun" => spi::WireError::Overrun,
+                "mode-fault" => spi::WireError::ModeFault,
+                "frame-format" => spi::WireError::FrameFormat,
+                "chip-select-fault" => spi::WireError::ChipSelectFault,
+                "other" => spi::WireError::Other,
+                other => return Err(self.error(f.error.span(), format!(
+                    "`error`: unknown fault `{other}` (overrun, mode-fault, frame-format, chip-select-fault, other)"
+                ))),
+            };
+            let at = f.at.as_ref().map(|a| self.duration(a, "at")).transpose()?;
+            if at.is_none() && f.on_transaction.is_none() {
+                return Err(self.error(
+                    f.error.span(),
+                    "a fault needs `on-transaction` (a transaction number, 0 first) or `at` (a time)",
+                ));
+            }
+            faults.push(spi::Fault {
+                error,
+                on_transaction: f.on_transaction,
+                at,
+                count: f.count.unwrap_or(1),
+            });
+        }
+        Ok(SpiDevice {
+            name: d.name.get_ref().clone(),
+            bus: d.bus.clone().unwrap_or_else(|| "spi".into()),
+            config: spi::Config {
+                mode,
+                bit_order,
+                frequency_hz,
+            },
+            max_transfer,
+            part,
+            faults,
+            transactions: 0,
         })
     }
 
@@ -1152,6 +1384,106 @@ mod tests {
         error(&alloc::format!(
             "[[bus]]\nname = \"b\"\n\n[[bus.device]]\naddress = 0x48\nmodel = \"registers\"\n{rest}"
         ))
+    }
+
+    /// An `[[spi]]` device called `flash`, its keys `rest`.
+    fn spi(rest: &str) -> String {
+        error(&alloc::format!("[[spi]]\nname = \"flash\"\n{rest}"))
+    }
+
+    #[test]
+    fn an_spi_device_is_read_with_its_part_mode_and_defaults() {
+        let text = "[[spi]]\nname = \"flash\"\nbus = \"spi1\"\nmodel = \"w25q32jv\"\nmode = \"mode3\"\nfrequency-hz = 8000000\nmax-transfer = 260\nunique-id = [1, 2, 3, 4, 5, 6, 7, 8]\n\n[[spi]]\nname = \"env\"\nmodel = \"bme280\"\ntemperature = 18.0\n\n[policy]\nspi = [\"env\"]\n";
+        let board = parse_str("b.toml", text).unwrap();
+        let flash = &board.spi[0];
+        assert_eq!(
+            (flash.name.as_str(), flash.bus.as_str(), flash.part.model()),
+            ("flash", "spi1", "w25q32jv")
+        );
+        assert_eq!(
+            (
+                flash.config.mode,
+                flash.config.bit_order,
+                flash.config.frequency_hz,
+                flash.max_transfer
+            ),
+            (
+                super::spi::Mode::Mode3,
+                super::spi::BitOrder::MsbFirst,
+                8_000_000,
+                260
+            )
+        );
+        // The defaults: the bus "spi", the part's first mode, 1 MHz, 64.
+        let env = &board.spi[1];
+        assert_eq!(
+            (
+                env.bus.as_str(),
+                env.config.mode,
+                env.config.frequency_hz,
+                env.max_transfer
+            ),
+            ("spi", super::spi::Mode::Mode0, 1_000_000, 64)
+        );
+        assert_eq!(board.policy.spi, ["env"]);
+    }
+
+    #[test]
+    fn a_bad_spi_device_names_its_line_and_what_is_wrong() {
+        assert_eq!(
+            spi("model = \"w25q80\"\n"),
+            "b.toml:3:9: `model`: unknown SPI part `w25q80` (loopback, bme280, w25q32jv, w25q64jv, w25q128jv)"
+        );
+        assert_eq!(
+            spi("model = \"w25q32jv\"\nmode = \"mode1\"\n"),
+            "b.toml:4:8: `mode`: a w25q32jv does not work in mode1 (only mode0 and mode3)"
+        );
+        assert_eq!(
+            spi("model = \"loopback\"\nmode = \"mode4\"\n"),
+            "b.toml:4:8: `mode`: `mode4` is not mode0, mode1, mode2 or mode3"
+        );
+        assert_eq!(
+            spi("model = \"loopback\"\nbit-order = \"lsb\"\n"),
+            "b.toml:4:13: `bit-order`: `lsb` is not msb-first or lsb-first"
+        );
+        assert_eq!(
+            spi("model = \"loopback\"\nmax-transfer = 16\n"),
+            "b.toml:4:16: `max-transfer` must be at least 32 (the spec's minimum)"
+        );
+        assert_eq!(
+            spi("model = \"loopback\"\nfrequency-hz = 0\n"),
+            "b.toml:4:16: `frequency-hz` must be more than 0"
+        );
+        assert_eq!(
+            spi("model = \"loopback\"\ntemperature = 20.0\n"),
+            "b.toml:4:15: `temperature` does not apply to model `loopback`"
+        );
+        assert_eq!(
+            spi("model = \"w25q32jv\"\nunique-id = [1, 2]\n"),
+            "b.toml:4:13: `unique-id`: 2 bytes, where the part has 8"
+        );
+        assert_eq!(
+            spi("model = \"bme280\"\nhumidity = 120.0\n"),
+            "b.toml:4:12: `humidity` 120 is outside the BME280's range, 0 to 100 %RH"
+        );
+        assert_eq!(
+            spi("model = \"loopback\"\n[[spi.fault]]\nerror = \"timeout\"\non-transaction = 1\n"),
+            "b.toml:5:9: `error`: unknown fault `timeout` (overrun, mode-fault, frame-format, chip-select-fault, other)"
+        );
+        assert_eq!(
+            spi("model = \"loopback\"\n[[spi.fault]]\nerror = \"overrun\"\n"),
+            "b.toml:5:9: a fault needs `on-transaction` (a transaction number, 0 first) or `at` (a time)"
+        );
+        assert_eq!(
+            error(
+                "[[spi]]\nname = \"a\"\nmodel = \"loopback\"\n[[spi]]\nname = \"a\"\nmodel = \"loopback\"\n"
+            ),
+            "b.toml:5:8: a second SPI device called `a`"
+        );
+        assert_eq!(
+            error("[policy]\nspi = [\"flash\"]\n"),
+            "b.toml:2:8: `policy.spi`: there is no SPI device called `flash`"
+        );
     }
 
     #[test]

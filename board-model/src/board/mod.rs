@@ -26,6 +26,7 @@ use crate::trace::{self, Trace};
 use gpio::{Config, Gpio, Mode, Pull};
 use i2c::{Address, Bus, BusError, Op};
 use sensor::{Sample, Sensor, Source};
+use spi::SpiDevice;
 
 /// The spec's `gpio.error-code`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,30 @@ impl I2cError {
             I2cError::InvalidArgument => "invalid-argument",
             I2cError::LimitReached => "limit-reached",
             I2cError::Other => "other",
+        }
+    }
+}
+
+/// The spec's `spi.error-code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpiError {
+    Wire(spi::WireError),
+    NotFound,
+    NotPermitted,
+    InvalidArgument,
+    LimitReached,
+    Other,
+}
+
+impl SpiError {
+    pub fn name(self) -> &'static str {
+        match self {
+            SpiError::Wire(e) => e.name(),
+            SpiError::NotFound => "not-found",
+            SpiError::NotPermitted => "not-permitted",
+            SpiError::InvalidArgument => "invalid-argument",
+            SpiError::LimitReached => "limit-reached",
+            SpiError::Other => "other",
         }
     }
 }
@@ -126,6 +151,8 @@ pub struct Board {
     pub clock: Clock,
     pub gpio: Gpio,
     pub buses: Vec<Bus>,
+    /// SPI devices, each a part behind its chip select.
+    pub spi: Vec<SpiDevice>,
     pub sensors: Vec<Sensor>,
     pub policy: Policy,
     pub trace: Trace,
@@ -527,6 +554,90 @@ impl Board {
             );
         }
         r
+    }
+
+    // ---- spi ----
+
+    /// The SPI devices the policy grants, in the board's order, with how
+    /// the host drives each.
+    pub fn spi_granted(&self) -> Vec<(String, spi::Config)> {
+        self.spi
+            .iter()
+            .filter(|d| self.policy.spi(&d.name))
+            .map(|d| (d.name.clone(), d.config))
+            .collect()
+    }
+
+    pub fn spi_open(&mut self, name: &str) -> Result<usize, SpiError> {
+        let t = self.now();
+        let result = match self.spi.iter().position(|d| d.name == name) {
+            None => Err(SpiError::NotFound),
+            Some(_) if !self.policy.spi(name) => Err(SpiError::NotPermitted),
+            Some(i) => Ok(i),
+        };
+        if self.trace.on {
+            self.trace.record(
+                t,
+                "spi",
+                "open",
+                json!({"device": name}),
+                unit_result(result.map(drop), SpiError::name),
+            );
+        }
+        result
+    }
+
+    /// One spec call on an SPI device (`op`: `read`, `write`, `transfer`,
+    /// `transfer-in-place`, `transaction`): checks the arguments, runs the
+    /// transaction, advances the clock by its duration, traces it.
+    pub fn spi_transaction(
+        &mut self,
+        device: usize,
+        op: &str,
+        ops: &[spi::Op<'_>],
+    ) -> Result<Vec<Vec<u8>>, SpiError> {
+        let t = self.now();
+        let max = self.spi[device].max_transfer;
+        // At most `max` operations, each of at most `max` words; a read or
+        // transfer of at least one (the spec's `max-transfer-length`).
+        let valid = ops.len() as u64 <= u64::from(max)
+            && ops.iter().all(|o| match o {
+                spi::Op::Read(n) => *n >= 1 && *n <= max,
+                spi::Op::Write(d) => d.len() as u64 <= u64::from(max),
+                spi::Op::Transfer(d) => !d.is_empty() && d.len() as u64 <= u64::from(max),
+                spi::Op::DelayNs(_) => true,
+            });
+        let (result, wire) = if valid {
+            let (r, wire, end) = self.spi[device].transaction(t, ops, self.trace.on);
+            self.advance_to(end);
+            (r.map_err(SpiError::Wire), wire)
+        } else {
+            (Err(SpiError::InvalidArgument), Vec::new())
+        };
+        if self.trace.on {
+            let ops_json: Vec<Value> = ops
+                .iter()
+                .map(|o| match o {
+                    spi::Op::Read(n) => json!({"read": n}),
+                    spi::Op::Write(d) => json!({"write": i2c::hex(d)}),
+                    spi::Op::Transfer(d) => json!({"transfer": i2c::hex(d)}),
+                    spi::Op::DelayNs(ns) => json!({"delay-ns": ns}),
+                })
+                .collect();
+            self.trace.record(
+                t,
+                "spi",
+                op,
+                json!({"device": self.spi[device].name, "operations": ops_json, "wire": wire}),
+                match &result {
+                    Ok(reads) => {
+                        trace::ok_value(reads.iter().map(|r| i2c::hex(r)).collect::<Vec<_>>())
+                    }
+                    Err(e) => trace::err(e.name()),
+                },
+            );
+        }
+        result
     }
 
     // ---- sensors ----
