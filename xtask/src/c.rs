@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, ExitCode, Output};
 
 use anyhow::{Context, Result, bail};
+use wasmparser::{Validator, WasmFeatures};
 
 use crate::examples::{build, strip_custom_sections, which, workspace_bin};
 use crate::setup;
@@ -318,8 +319,8 @@ pub(crate) fn check_tools() -> Result<()> {
 }
 
 /// `make` in `dir` (an app's folder, whose Makefile includes the SDK's),
-/// writing `app.wasm` into `out`; with `wasi_hw`, `make component`, which
-/// also writes `app.component.wasm`.
+/// writing `app.wasm` into `out` (then validated as WebAssembly 1.0); with
+/// `wasi_hw`, `make component`, which also writes `app.component.wasm`.
 pub(crate) fn make(dir: &Path, app: &str, out: &Path, wasi_hw: Option<&Path>) -> Result<()> {
     let what = if wasi_hw.is_some() {
         "make component"
@@ -339,6 +340,14 @@ pub(crate) fn make(dir: &Path, app: &str, out: &Path, wasi_hw: Option<&Path>) ->
         if !status.success() {
             bail!("make failed for {app} in C");
         }
+        // -mcpu=mvp should give WebAssembly 1.0 and nothing later, which
+        // every engine of the project runs: checked, not assumed.
+        let module = out.join(format!("{app}.wasm"));
+        let bytes = std::fs::read(&module)
+            .with_context(|| format!("make wrote no {}", module.display()))?;
+        Validator::new_with_features(WasmFeatures::WASM1)
+            .validate_all(&bytes)
+            .with_context(|| format!("{app} in C, {}, is not WebAssembly 1.0", module.display()))?;
         Ok(())
     })
 }
