@@ -325,9 +325,9 @@ impl Trace {
         s
     }
 
-    /// The pins' levels as a VCD file (one 1-bit wire per pin, 1 ns
-    /// timescale), which PulseView and GTKWave open. `initial` is each pin's
-    /// level at time 0.
+    /// The lines' levels as a VCD file (one 1-bit wire per line named in
+    /// `pins`, 1 ns timescale), which PulseView and GTKWave open. `initial`
+    /// is each line's level at time 0.
     pub fn vcd(&self, pins: &[String], initial: &[bool]) -> String {
         let id = |i: usize| {
             // Printable identifiers: ! " # ... then two characters.
@@ -354,8 +354,12 @@ impl Trace {
             let _ = writeln!(s, "{}{}", u8::from(*high), id(i));
         }
         s.push_str("$end\n");
+        // In time order: a transaction's bits are recorded before the pin
+        // changes that the clock's advance over them brings.
+        let mut levels: alloc::vec::Vec<&(Nanos, usize, bool)> = self.levels.iter().collect();
+        levels.sort_by_key(|l| l.0);
         let mut last = None;
-        for &(t, pin, high) in &self.levels {
+        for &&(t, pin, high) in &levels {
             if last != Some(t) {
                 let _ = writeln!(s, "#{t}");
                 last = Some(t);

@@ -142,3 +142,53 @@ fn the_documented_spi_example_reads_as_documented() {
     assert_eq!(b.spi[1].part.model(), "bme280");
     assert_eq!(b.spi[1].faults.len(), 1);
 }
+
+/// `--vcd` shows each SPI device's chip select, clock, MOSI and MISO, bit
+/// by bit: here 0xA5 written to the loopback in mode 0 at 1 MHz (a bit per
+/// µs, data set at the bit's start, the clock's rising edge in its
+/// middle), so that PulseView's SPI decoder reads the word back.
+#[test]
+fn the_waveform_shows_an_spi_transaction_bit_by_bit() {
+    let mut b = board();
+    let d = b.spi_open("loop").unwrap();
+    b.spi_transaction(d, "write", &[Op::Write(&[0xa5])])
+        .unwrap();
+    let vcd = b.vcd();
+    assert!(
+        vcd.contains(
+            "$var wire 1 ! loop.cs $end\n$var wire 1 \" loop.sck $end\n$var wire 1 # loop.mosi $end\n$var wire 1 $ loop.miso $end\n$var wire 1 % flash.cs $end\n"
+        ),
+        "{vcd}"
+    );
+    // Idle before: chip select high, clock low (mode 0), MOSI low, MISO
+    // high (not driven).
+    assert!(vcd.contains("$dumpvars\n1!\n0\"\n0#\n1$\n1%\n"), "{vcd}");
+    // Bit 7 (1): chip select low and MOSI high at 0 (MISO already high),
+    // the clock up at 500 ns and down at 1 µs, where bit 6 (0) is set.
+    assert!(
+        vcd.contains(
+            "$end\n#0\n0!\n1#\n#500\n1\"\n#1000\n0\"\n0#\n0$\n#1500\n1\"\n#2000\n0\"\n1#\n1$\n"
+        ),
+        "{vcd}"
+    );
+    // Bit 0 (1) clocked in at 7.5 µs; the chip select high after 8 µs.
+    assert!(vcd.ends_with("#7500\n1\"\n#8000\n0\"\n1!\n"), "{vcd}");
+}
+
+/// In mode 3 the clock idles high and data change on its first (falling)
+/// edge: 0x80 written at 1 MHz.
+#[test]
+fn in_mode_3_the_clock_idles_high_and_data_change_on_its_first_edge() {
+    let text = "[[spi]]\nname = \"m3\"\nmodel = \"loopback\"\nmode = \"mode3\"\n[policy]\nspi = [\"m3\"]\n";
+    let mut b = file::parse_str("m3.toml", text).unwrap();
+    let d = b.spi_open("m3").unwrap();
+    b.spi_transaction(d, "write", &[Op::Write(&[0x80])])
+        .unwrap();
+    let vcd = b.vcd();
+    assert!(vcd.contains("$dumpvars\n1!\n1\"\n0#\n1$\n$end\n"), "{vcd}");
+    assert!(
+        vcd.contains("#0\n0!\n1#\n0\"\n#500\n1\"\n#1000\n0#\n0$\n0\"\n#1500\n1\"\n"),
+        "{vcd}"
+    );
+    assert!(vcd.ends_with("#7500\n1\"\n#8000\n1!\n"), "{vcd}");
+}

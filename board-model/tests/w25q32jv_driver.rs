@@ -91,19 +91,17 @@ impl OutputPin for Tied {
 
 fn flash() -> ModelDevice {
     ModelDevice {
-        device: SpiDevice {
-            name: "flash".into(),
-            bus: "spi0".into(),
-            config: Config {
+        device: SpiDevice::new(
+            "flash",
+            "spi0",
+            Config {
                 mode: Mode::Mode0,
                 bit_order: BitOrder::MsbFirst,
                 frequency_hz: 8_000_000,
             },
-            max_transfer: 4096,
-            part: Box::new(NorFlash::new("w25q32jv", *b"wasi-hw!").unwrap()),
-            faults: Vec::new(),
-            transactions: 0,
-        },
+            4096,
+            Box::new(NorFlash::new("w25q32jv", *b"wasi-hw!").unwrap()),
+        ),
         now: 0,
         transactions: Vec::new(),
     }

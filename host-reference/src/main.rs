@@ -535,28 +535,14 @@ fn run(
         eprintln!("error: cannot write the trace to {}: {e}", path.display());
         return ExitCode::from(2);
     }
-    if let (Some(path), Some(mut file)) = (vcd, vcd_file) {
-        let names: Vec<String> = state
-            .board
-            .gpio
-            .pins
-            .iter()
-            .map(|p| p.name.clone())
-            .collect();
-        // Each line's level before its first change, or now if it never changed.
-        let initial: Vec<bool> = (0..names.len())
-            .map(|pin| {
-                let first = state.board.trace.levels.iter().find(|(_, p, _)| *p == pin);
-                first.map_or(state.board.gpio.line_high(pin), |(_, _, high)| !high)
-            })
-            .collect();
-        if let Err(e) = file.write_all(state.board.trace.vcd(&names, &initial).as_bytes()) {
-            eprintln!(
-                "error: cannot write the waveform to {}: {e}",
-                path.display()
-            );
-            return ExitCode::from(2);
-        }
+    if let (Some(path), Some(mut file)) = (vcd, vcd_file)
+        && let Err(e) = file.write_all(state.board.vcd().as_bytes())
+    {
+        eprintln!(
+            "error: cannot write the waveform to {}: {e}",
+            path.display()
+        );
+        return ExitCode::from(2);
     }
     let trace = &state.board.trace;
     if (trace.dropped_events, trace.dropped_levels) != (0, 0) {

@@ -943,19 +943,15 @@ impl Cx<'_> {
                 count: f.count.unwrap_or(1),
             });
         }
-        Ok(SpiDevice {
-            name: d.name.get_ref().clone(),
-            bus: d.bus.clone().unwrap_or_else(|| "spi".into()),
-            config: spi::Config {
-                mode,
-                bit_order,
-                frequency_hz,
-            },
-            max_transfer,
-            part,
-            faults,
-            transactions: 0,
-        })
+        let config = spi::Config {
+            mode,
+            bit_order,
+            frequency_hz,
+        };
+        let bus = d.bus.as_deref().unwrap_or("spi");
+        let mut device = SpiDevice::new(d.name.get_ref(), bus, config, max_transfer, part);
+        device.faults = faults;
+        Ok(device)
     }
 
     /// A `registers` device: a file of registers (`size`, `values`,

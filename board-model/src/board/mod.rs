@@ -608,7 +608,16 @@ impl Board {
                 spi::Op::DelayNs(_) => true,
             });
         let (result, wire) = if valid {
-            let (r, wire, end) = self.spi[device].transaction(t, ops, self.trace.on);
+            let mut words = Vec::new();
+            let sink = if self.trace.on {
+                Some(&mut words)
+            } else {
+                None
+            };
+            let (r, wire, end) = self.spi[device].transaction_words(t, ops, self.trace.on, sink);
+            if self.trace.on && r.is_ok() {
+                self.spi_waveform(device, t, &words, end);
+            }
             self.advance_to(end);
             (r.map_err(SpiError::Wire), wire)
         } else {
@@ -638,6 +647,76 @@ impl Board {
             );
         }
         result
+    }
+
+    /// The waveform of one transaction of `device` from `start` to `end`
+    /// with `words`: the chip select low around it, and each bit on the
+    /// clock, MOSI and MISO, as the device's mode and bit order put it
+    /// (CPHA 0: data set half a bit before the clock's first edge; CPHA 1:
+    /// set on the first edge). Only changes are recorded.
+    fn spi_waveform(&mut self, device: usize, start: Nanos, words: &[spi::Word], end: Nanos) {
+        let base = self.gpio.pins.len() + 4 * device;
+        let d = &mut self.spi[device];
+        let config = d.config;
+        let hz = u64::from(config.frequency_hz.max(1));
+        let active = !config.mode.clock_idles_high();
+        let second = config.mode.samples_on_second_edge();
+        let mut changes = Vec::new();
+        let mut set = |lines: &mut [bool; 4], at: Nanos, line: usize, high: bool| {
+            if lines[line] != high {
+                lines[line] = high;
+                changes.push((at, base + line, high));
+            }
+        };
+        let (cs, sck, mosi, miso) = (0, 1, 2, 3);
+        set(&mut d.lines, start, cs, false);
+        for &(t, out, back) in words {
+            for i in 0..8u64 {
+                let bit = match config.bit_order {
+                    spi::BitOrder::MsbFirst => 7 - i,
+                    spi::BitOrder::LsbFirst => i,
+                };
+                let at = t + i * 1_000_000_000 / hz;
+                let half = at + 500_000_000 / hz;
+                let next = at + 1_000_000_000 / hz;
+                let (o, b) = (out >> bit & 1 == 1, back >> bit & 1 == 1);
+                let (data_at, first, second_edge) = if second {
+                    (at, at, half)
+                } else {
+                    (at, half, next)
+                };
+                set(&mut d.lines, data_at, mosi, o);
+                set(&mut d.lines, data_at, miso, b);
+                set(&mut d.lines, first, sck, active);
+                set(&mut d.lines, second_edge, sck, !active);
+            }
+        }
+        set(&mut d.lines, end, cs, true);
+        for (at, line, high) in changes {
+            self.trace.level(at, line, high);
+        }
+    }
+
+    /// The waveform as a VCD file (`--vcd`): each pin's line, then each SPI
+    /// device's `NAME.cs`, `NAME.sck`, `NAME.mosi` and `NAME.miso`, each
+    /// from its level before its first recorded change (or its level now,
+    /// if it never changed).
+    pub fn vcd(&self) -> String {
+        let mut names: Vec<String> = self.gpio.pins.iter().map(|p| p.name.clone()).collect();
+        let mut now: Vec<bool> = (0..names.len()).map(|p| self.gpio.line_high(p)).collect();
+        for d in &self.spi {
+            for (line, level) in ["cs", "sck", "mosi", "miso"].iter().zip(d.lines) {
+                names.push(format!("{}.{line}", d.name));
+                now.push(level);
+            }
+        }
+        let initial: Vec<bool> = (0..names.len())
+            .map(|line| {
+                let first = self.trace.levels.iter().find(|(_, l, _)| *l == line);
+                first.map_or(now[line], |(_, _, high)| !high)
+            })
+            .collect();
+        self.trace.vcd(&names, &initial)
     }
 
     // ---- sensors ----

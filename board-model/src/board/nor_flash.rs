@@ -294,19 +294,13 @@ mod tests {
     use alloc::vec;
 
     fn flash() -> SpiDevice {
-        SpiDevice {
-            name: "flash".into(),
-            bus: "spi0".into(),
-            config: Config {
-                mode: Mode::Mode0,
-                bit_order: BitOrder::MsbFirst,
-                frequency_hz: 8_000_000,
-            },
-            max_transfer: 4096,
-            part: Box::new(NorFlash::new("w25q32jv", [1, 2, 3, 4, 5, 6, 7, 8]).unwrap()),
-            faults: Vec::new(),
-            transactions: 0,
-        }
+        let config = Config {
+            mode: Mode::Mode0,
+            bit_order: BitOrder::MsbFirst,
+            frequency_hz: 8_000_000,
+        };
+        let part = NorFlash::new("w25q32jv", [1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+        SpiDevice::new("flash", "spi0", config, 4096, Box::new(part))
     }
 
     /// One transaction of `out` written and `n` bytes read after it.

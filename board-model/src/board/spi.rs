@@ -28,6 +28,17 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// CPOL: whether the clock idles high (modes 2 and 3).
+    pub fn clock_idles_high(self) -> bool {
+        matches!(self, Mode::Mode2 | Mode::Mode3)
+    }
+
+    /// CPHA: whether data are sampled on the clock's second edge, and so
+    /// change on its first (modes 1 and 3).
+    pub fn samples_on_second_edge(self) -> bool {
+        matches!(self, Mode::Mode1 | Mode::Mode3)
+    }
+
     /// The spec's name: `mode0`...
     pub fn name(self) -> &'static str {
         match self {
@@ -156,7 +167,15 @@ pub struct SpiDevice {
     pub faults: Vec<Fault>,
     /// Transactions begun with this device.
     pub transactions: u64,
+    /// The levels of its chip select, clock, MOSI and MISO now (for the
+    /// waveform): between transactions the chip select is high and the
+    /// clock at its idle level.
+    pub lines: [bool; 4],
 }
+
+/// One word on the wire: when it began, what went out on MOSI and what
+/// came in on MISO (for the waveform).
+pub type Word = (Nanos, u8, u8);
 
 impl core::fmt::Debug for SpiDevice {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -174,6 +193,26 @@ impl core::fmt::Debug for SpiDevice {
 pub type Wire = Vec<String>;
 
 impl SpiDevice {
+    /// A device with no faults and no transactions yet.
+    pub fn new(
+        name: &str,
+        bus: &str,
+        config: Config,
+        max_transfer: u32,
+        part: Box<dyn Part>,
+    ) -> SpiDevice {
+        SpiDevice {
+            name: name.into(),
+            bus: bus.into(),
+            config,
+            max_transfer,
+            part,
+            faults: Vec::new(),
+            transactions: 0,
+            lines: [true, config.mode.clock_idles_high(), false, true],
+        }
+    }
+
     /// The time `words` words take at the device's frequency.
     pub fn duration(&self, words: u64) -> Nanos {
         words * 8 * 1_000_000_000 / u64::from(self.config.frequency_hz.max(1))
@@ -187,6 +226,18 @@ impl SpiDevice {
         now: Nanos,
         ops: &[Op<'_>],
         log: bool,
+    ) -> (Result<Vec<Vec<u8>>, WireError>, Wire, Nanos) {
+        self.transaction_words(now, ops, log, None)
+    }
+
+    /// [`transaction`](SpiDevice::transaction), also putting each word
+    /// exchanged into `words`.
+    pub fn transaction_words(
+        &mut self,
+        now: Nanos,
+        ops: &[Op<'_>],
+        log: bool,
+        mut words: Option<&mut Vec<Word>>,
     ) -> (Result<Vec<Vec<u8>>, WireError>, Wire, Nanos) {
         let index = self.transactions;
         self.transactions += 1;
@@ -208,7 +259,11 @@ impl SpiDevice {
                 Op::Read(n) => {
                     let mut data = Vec::with_capacity(n as usize);
                     for _ in 0..n {
-                        data.push(self.part.exchange(t, 0));
+                        let miso = self.part.exchange(t, 0);
+                        if let Some(w) = words.as_deref_mut() {
+                            w.push((t, 0, miso));
+                        }
+                        data.push(miso);
                         t = t.saturating_add(self.duration(1));
                     }
                     if log {
@@ -218,7 +273,10 @@ impl SpiDevice {
                 }
                 Op::Write(data) => {
                     for &b in data {
-                        self.part.exchange(t, b);
+                        let miso = self.part.exchange(t, b);
+                        if let Some(w) = words.as_deref_mut() {
+                            w.push((t, b, miso));
+                        }
                         t = t.saturating_add(self.duration(1));
                     }
                     if log {
@@ -228,7 +286,11 @@ impl SpiDevice {
                 Op::Transfer(data) => {
                     let mut back = Vec::with_capacity(data.len());
                     for &b in data {
-                        back.push(self.part.exchange(t, b));
+                        let miso = self.part.exchange(t, b);
+                        if let Some(w) = words.as_deref_mut() {
+                            w.push((t, b, miso));
+                        }
+                        back.push(miso);
                         t = t.saturating_add(self.duration(1));
                     }
                     if log {
@@ -372,19 +434,12 @@ mod tests {
     use alloc::{string::ToString, vec};
 
     fn device(part: Box<dyn Part>) -> SpiDevice {
-        SpiDevice {
-            name: "dev".into(),
-            bus: "spi0".into(),
-            config: Config {
-                mode: Mode::Mode0,
-                bit_order: BitOrder::MsbFirst,
-                frequency_hz: 1_000_000,
-            },
-            max_transfer: 64,
-            part,
-            faults: Vec::new(),
-            transactions: 0,
-        }
+        let config = Config {
+            mode: Mode::Mode0,
+            bit_order: BitOrder::MsbFirst,
+            frequency_hz: 1_000_000,
+        };
+        SpiDevice::new("dev", "spi0", config, 64, part)
     }
 
     #[test]
