@@ -67,14 +67,7 @@ pub fn guest(body: &str, realloc: &str) -> Result<Vec<u8>> {
     let cases = std::fs::read(wasi_hw_artifacts::CASES_CORE).context(
         "the test guest's core module (build it with `cargo build -p wasi-hw-conformance`)",
     )?;
-    let (_, app) = wit_component::metadata::decode(&cases).context("the test guest's world")?;
-    wit_component::embed_component_metadata(
-        &mut module,
-        &app.resolve,
-        app.world,
-        wit_component::StringEncoding::UTF8,
-        false,
-    )?;
+    wasi_hw_host::component::describe_as(&mut module, &cases).context("the test guest's world")?;
     Ok(module)
 }
 

@@ -50,21 +50,9 @@ fn guest(body: &str) -> Vec<u8> {
 /// hostile tests do.
 fn component(core: &[u8]) -> Vec<u8> {
     let blinky = std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap();
-    let (_, app) = wit_component::metadata::decode(&blinky).unwrap();
     let mut module = core.to_vec();
-    wit_component::embed_component_metadata(
-        &mut module,
-        &app.resolve,
-        app.world,
-        wit_component::StringEncoding::UTF8,
-        false,
-    )
-    .unwrap();
-    wit_component::ComponentEncoder::default()
-        .module(&module)
-        .unwrap()
-        .encode()
-        .unwrap()
+    wasi_hw_host::component::describe_as(&mut module, &blinky).unwrap();
+    wasi_hw_host::component::from_module(&module).unwrap()
 }
 
 /// Seconds a run took, and how it ended.

@@ -20,6 +20,33 @@ pub fn from_module(module: &[u8]) -> Result<Vec<u8>> {
         }
         _ => bail!("not a WebAssembly module"),
     }
+    has_world(module)?;
+    wit_component::ComponentEncoder::default()
+        .validate(true)
+        .module(module)?
+        .encode()
+}
+
+/// Puts into `module`, a core module written by hand (a test's hostile
+/// guest, a fuzz target's interpreter), the description of the world that
+/// `app` carries (a core module built with a guest SDK), so that
+/// [`from_module`] makes it a component of that world. Errors: `app`
+/// carries no world's description.
+pub fn describe_as(module: &mut Vec<u8>, app: &[u8]) -> Result<()> {
+    has_world(app)?;
+    let (_, world) = wit_component::metadata::decode(app)?;
+    wit_component::embed_component_metadata(
+        module,
+        &world.resolve,
+        world.world,
+        wit_component::StringEncoding::UTF8,
+        false,
+    )
+}
+
+/// Whether `module` carries the description of its world (a
+/// `component-type` custom section), or why not.
+fn has_world(module: &[u8]) -> Result<()> {
     let has_world = wasmparser::Parser::new(0)
         .parse_all(module)
         .filter_map(|payload| payload.ok())
@@ -33,8 +60,5 @@ pub fn from_module(module: &[u8]) -> Result<Vec<u8>> {
              build it with the guest SDK (Rust or C), and do not strip it first"
         );
     }
-    wit_component::ComponentEncoder::default()
-        .validate(true)
-        .module(module)?
-        .encode()
+    Ok(())
 }

@@ -106,3 +106,28 @@ fn leb_len(mut n: usize) -> usize {
     }
     len
 }
+
+/// A module written by hand, described with the world a built app
+/// carries, becomes a component of that world (what the hostile guests,
+/// the fuzz corpus and the timeout bench do); an app without a world's
+/// description cannot lend one.
+#[test]
+fn a_hand_written_module_takes_the_world_of_a_built_app() {
+    let text = r#"(module
+      (memory (export "memory") 1)
+      (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) (i32.const 2048))
+      (func (export "run") (param i32 i32) (result i32) (i32.const 1024)))"#;
+    let mut module = wat::parse_str(text).unwrap();
+    let blinky = std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap();
+    wasi_hw_host::component::describe_as(&mut module, &blinky).unwrap();
+    let component = wasi_hw_host::component::from_module(&module).unwrap();
+    assert_eq!(&component[4..8], &[0x0d, 0, 1, 0]);
+
+    let bare = wat::parse_str("(module)").unwrap();
+    let mut module = wat::parse_str(text).unwrap();
+    let e = wasi_hw_host::component::describe_as(&mut module, &bare).unwrap_err();
+    assert!(
+        e.to_string().starts_with("it carries no description of its world"),
+        "{e}"
+    );
+}

@@ -16,21 +16,8 @@ mod guest;
 fn runner() -> Runner {
     let mut module = wat::parse_str(guest::guest_text()).unwrap();
     let blinky = std::fs::read(wasi_hw_artifacts::BLINKY_CORE).unwrap();
-    let (_, app) = wit_component::metadata::decode(&blinky).unwrap();
-    wit_component::embed_component_metadata(
-        &mut module,
-        &app.resolve,
-        app.world,
-        wit_component::StringEncoding::UTF8,
-        false,
-    )
-    .unwrap();
-    let component = wit_component::ComponentEncoder::default()
-        .validate(true)
-        .module(&module)
-        .unwrap()
-        .encode()
-        .unwrap();
+    wasi_hw_host::component::describe_as(&mut module, &blinky).unwrap();
+    let component = wasi_hw_host::component::from_module(&module).unwrap();
     Runner::new(&component, false).unwrap()
 }
 
