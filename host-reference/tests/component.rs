@@ -127,7 +127,8 @@ fn a_hand_written_module_takes_the_world_of_a_built_app() {
     let mut module = wat::parse_str(text).unwrap();
     let e = wasi_hw_host::component::describe_as(&mut module, &bare).unwrap_err();
     assert!(
-        e.to_string().starts_with("it carries no description of its world"),
+        e.to_string()
+            .starts_with("it carries no description of its world"),
         "{e}"
     );
 }

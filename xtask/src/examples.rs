@@ -345,44 +345,25 @@ fn component_interface(wasm: &[u8]) -> Result<(Vec<String>, Vec<String>)> {
 /// The module without its custom sections (names, producers, the
 /// component-type description): what a firmware embeds.
 pub(crate) fn strip_custom_sections(wasm: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(wasm.len());
+    let mut out = wasm_encoder::Module::new();
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
         match &payload {
             Payload::Version {
                 encoding: Encoding::Module,
-                range,
                 ..
-            } => out.extend_from_slice(&wasm[usize_range(range.clone())]),
+            } => {}
             Payload::Version { .. } => bail!("not a core module"),
             Payload::CustomSection(_) => {}
             _ => {
                 if let Some((id, range)) = payload.as_section() {
-                    let range = usize_range(range);
-                    out.push(id);
-                    leb128(&mut out, range.len());
-                    out.extend_from_slice(&wasm[range]);
+                    let data = &wasm[range.start as usize..range.end as usize];
+                    out.section(&wasm_encoder::RawSection { id, data });
                 }
             }
         }
     }
-    Ok(out)
-}
-
-fn usize_range(r: std::ops::Range<u64>) -> std::ops::Range<usize> {
-    r.start as usize..r.end as usize
-}
-
-fn leb128(out: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
+    Ok(out.finish())
 }
 
 pub(crate) fn which(tool: &str) -> Option<PathBuf> {

@@ -7,6 +7,7 @@
 //! the size report the cost of a host call on each engine (`cost`).
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Duration;
@@ -187,47 +188,63 @@ pub(crate) fn boot_and_check_output(
 }
 
 /// The conformance suite on the firmware: every case in its own QEMU boot
-/// (`run-case.sh`), its trace compared with the reference host's; then the
-/// hostile guests, each ended as the shim on wasmi ends it.
+/// (`run-case.sh`), its trace compared with the reference host's, the cases
+/// in C likewise; then the hostile guests, each ended as the shim on wasmi
+/// ends it; then the script's own refusals.
 fn conformance(root: &Path, firmware: &Path) -> Result<ExitCode> {
+    let script = firmware.join("run-case.sh");
+    if !conformance_on(root, &script, "the firmware", None, &[])? {
+        return Ok(ExitCode::FAILURE);
+    }
+    refuses_bad_input(&script, &root.join("conformance/board.toml"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The conformance runner on a firmware through its `run-case.sh`
+/// (`script`), one QEMU boot a case: the cases (their memory bounded at
+/// `max_memory` bytes, `WASI_HW_MAX_MEMORY`, or fixed), the cases in C (in
+/// their fixed memory), then the hostile guests (with `hostile` added to
+/// the runner's arguments). False when one run fails.
+pub(crate) fn conformance_on(
+    root: &Path,
+    script: &Path,
+    on: &str,
+    max_memory: Option<&str>,
+    hostile: &[&str],
+) -> Result<bool> {
     // Building the runner builds the test guests too.
     let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
-    let script = firmware.join("run-case.sh");
     let c_guest = crate::c::conformance_guest(
         root,
         &root.join("target/c"),
         &runner.with_file_name("wasi-hw"),
     )?;
-    // The cases; the cases in C; then the hostile guests, each of which the
-    // firmware must end as the shim does.
-    for (what, extra) in [
-        (
-            "the conformance suite on the firmware (one QEMU boot a case)",
-            vec![],
-        ),
-        (
-            "the conformance cases in C on the firmware (one QEMU boot a case)",
-            c_guest,
-        ),
-        (
-            "the hostile guests on the firmware (one QEMU boot a guest)",
-            vec!["--hostile".into()],
-        ),
+    let mut hostile_args: Vec<OsString> = vec!["--hostile".into()];
+    hostile_args.extend(hostile.iter().map(OsString::from));
+    for (what, args, memory) in [
+        ("the conformance suite", vec![], max_memory),
+        ("the conformance cases in C", c_guest, None),
+        ("the hostile guests", hostile_args, None),
     ] {
-        let status = step(&format!("running {what}"), || {
-            Command::new(&runner)
-                .args(&extra)
-                .arg("--host-command")
-                .arg(&script)
-                .status()
-                .with_context(|| format!("running {}", runner.display()))
-        })?;
+        let status = step(
+            &format!("running {what} on {on} (one QEMU boot each)"),
+            || {
+                let mut command = Command::new(&runner);
+                command.args(&args).arg("--host-command").arg(script);
+                match memory {
+                    Some(bytes) => command.env("WASI_HW_MAX_MEMORY", bytes),
+                    None => command.env_remove("WASI_HW_MAX_MEMORY"),
+                };
+                command
+                    .status()
+                    .with_context(|| format!("running {}", runner.display()))
+            },
+        )?;
         if !status.success() {
-            return Ok(ExitCode::FAILURE);
+            return Ok(false);
         }
     }
-    refuses_bad_input(&script, &root.join("conformance/board.toml"))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(true)
 }
 
 /// The firmware's side of the protocol refuses what it cannot run with exit

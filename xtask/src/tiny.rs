@@ -15,9 +15,9 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
-use crate::examples::{nested_cargo, which, workspace_bin};
+use crate::examples::{nested_cargo, which};
 use crate::firmware::{Sections, boot_and_check_output, by_part, run_build, sections};
-use crate::step::{say, step};
+use crate::step::say;
 
 /// The apps the tiny firmware embeds, packed for wasefire: three it runs,
 /// and weather, which it must refuse: it uses floating point.
@@ -126,9 +126,9 @@ pub fn run(
 
 /// The build with the `conformance` feature (firmware/qemu-tiny/run-case.sh
 /// boots it once a case): every case, its memory bounded at 1 MiB (the test
-/// guest grows its own), against the reference host; then the hostile
-/// guests, in a fixed memory, against the shim on wasmi, but that the
-/// interpreter does not name its traps.
+/// guest grows its own), against the reference host; the cases in C; then
+/// the hostile guests, in a fixed memory, against the shim on wasmi, but
+/// that the interpreter does not name its traps.
 fn conformance(root: &Path, firmware: &Path, guests: &Path) -> Result<ExitCode> {
     let mut cargo = bootstrapped_cargo(firmware);
     cargo
@@ -142,46 +142,19 @@ fn conformance(root: &Path, firmware: &Path, guests: &Path) -> Result<ExitCode> 
         .args(["--target-dir", "target/conformance"])
         .env("WASI_HW_GUESTS", guests);
     run_build(cargo, "the tiny firmware with the conformance cases")?;
-    let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
     let script = firmware.join("run-case.sh");
-    let c_guest = crate::c::conformance_guest(
+    let passed = crate::firmware::conformance_on(
         root,
-        &root.join("target/c"),
-        &runner.with_file_name("wasi-hw"),
+        &script,
+        "the tiny firmware",
+        Some("1048576"),
+        &["--unnamed-traps"],
     )?;
-    for (what, args, max_memory) in [
-        (
-            "the conformance suite on the tiny firmware (one QEMU boot a case)",
-            vec![],
-            Some("1048576"),
-        ),
-        (
-            "the conformance cases in C on the tiny firmware (their memory fixed; one QEMU boot a case)",
-            c_guest,
-            None,
-        ),
-        (
-            "the hostile guests on the tiny firmware (one QEMU boot a guest)",
-            vec!["--hostile".into(), "--unnamed-traps".into()],
-            None,
-        ),
-    ] {
-        let status = step(&format!("running {what}"), || {
-            let mut command = Command::new(&runner);
-            command.args(&args).arg("--host-command").arg(&script);
-            match max_memory {
-                Some(bytes) => command.env("WASI_HW_MAX_MEMORY", bytes),
-                None => command.env_remove("WASI_HW_MAX_MEMORY"),
-            };
-            command
-                .status()
-                .with_context(|| format!("running {}", runner.display()))
-        })?;
-        if !status.success() {
-            return Ok(ExitCode::FAILURE);
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The number after `label` in the first line of `output` that starts with

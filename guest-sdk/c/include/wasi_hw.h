@@ -203,8 +203,9 @@ static inline const char *hw_error_context(const char *what, const char *message
 
 /* The app's entry point: `HW_APP(run)` exports the world's `run` and calls
  * `const char *run(const hw_args_t *args)`, which returns NULL for success
- * or an error message: a string literal, or one from malloc() (the runtime
- * frees it after the host has read it). */
+ * or an error message: a string literal, one that `hw_error` and its kin
+ * made, or one from malloc() (the runtime frees it after the host has read
+ * it, and leaves the others alone). */
 #define HW_APP(run_fn)                                                          \
     bool exports_app_run(app_list_string_t *args, app_string_t *err) {          \
         const char *message = run_fn(args);                                     \
