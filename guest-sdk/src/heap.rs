@@ -1,5 +1,7 @@
 //! A heap of a fixed size in static memory, for apps whose memory must be
-//! exactly what they declare: [`fixed_heap!`](crate::fixed_heap).
+//! exactly what they declare: [`fixed_heap!`](crate::fixed_heap), a free
+//! list, or [`fixed_bump_heap!`](crate::fixed_bump_heap), a bump allocator
+//! for apps that allocate once.
 //!
 //! The heap is an array in the app's zero-initialised data, so it lies
 //! below `__heap_base`, the first byte the linker leaves free; the
@@ -195,6 +197,76 @@ unsafe impl<const N: usize> GlobalAlloc for FixedHeap<N> {
     }
 }
 
+/// A bump allocator over `N` bytes of static memory, for the smallest apps
+/// with a fixed memory, which allocate a bounded amount once (blinky: its
+/// arguments): a few dozen bytes of code where [`FixedHeap`] takes a few
+/// hundred. It hands out the bytes in order and takes back only the most
+/// recent allocation; what does not fit is an allocation failure, which
+/// traps. Like [`FixedHeap`] it is all zeros, in the app's
+/// zero-initialised data, and never grows memory.
+pub struct FixedBump<const N: usize> {
+    heap: UnsafeCell<Bytes<N>>,
+    /// The offset of the first free byte.
+    next: Cell<usize>,
+}
+
+// SAFETY: a wasm app without threads is single-threaded.
+unsafe impl<const N: usize> Sync for FixedBump<N> {}
+
+impl<const N: usize> FixedBump<N> {
+    /// An empty heap, all zero bytes.
+    #[allow(clippy::new_without_default)]
+    pub const fn new() -> Self {
+        FixedBump {
+            heap: UnsafeCell::new(Bytes([0; N])),
+            next: Cell::new(0),
+        }
+    }
+
+    /// The bytes handed out and not taken back, alignment padding included.
+    pub fn used(&self) -> usize {
+        self.next.get()
+    }
+}
+
+unsafe impl<const N: usize> GlobalAlloc for FixedBump<N> {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let base = self.heap.get() as usize;
+        let next = base + self.next.get();
+        // `align` is a power of two (`Layout` says so); the heap's own
+        // alignment is 8, so an offset's alignment is the address's.
+        let start = (next + layout.align() - 1) & !(layout.align() - 1);
+        match (start - base).checked_add(layout.size()) {
+            Some(end) if end <= N => {
+                self.next.set(end);
+                start as *mut u8
+            }
+            _ => core::ptr::null_mut(),
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // Only the most recent allocation can be given back.
+        let at = ptr as usize - self.heap.get() as usize;
+        if at + layout.size() == self.next.get() {
+            self.next.set(at);
+        }
+    }
+}
+
+/// Makes a [`FixedBump`] of `$bytes` bytes the app's global allocator, as
+/// [`fixed_heap!`](crate::fixed_heap) does a [`FixedHeap`]: for an app that
+/// allocates a bounded amount once, in the fewest bytes of code.
+#[macro_export]
+macro_rules! fixed_bump_heap {
+    ($bytes:expr) => {
+        #[cfg(target_arch = "wasm32")]
+        #[global_allocator]
+        static WASI_HW_FIXED_HEAP: $crate::heap::FixedBump<{ $bytes }> =
+            $crate::heap::FixedBump::new();
+    };
+}
+
 /// Makes a [`FixedHeap`] of `$bytes` bytes the app's global allocator:
 /// `wasi_hw_guest::fixed_heap!(2048);` at the top of the app's crate. Turn
 /// the SDK's own allocators off (`default-features = false`, without
@@ -227,6 +299,29 @@ mod tests {
             (0, false, 0)
         );
         assert!(unsafe { &*heap.heap.get() }.0.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn a_bump_heap_hands_out_in_order_takes_back_the_latest_and_stops_at_its_end() {
+        let heap = FixedBump::<32>::new();
+        let base = heap.heap.get() as usize;
+        assert!(unsafe { &*heap.heap.get() }.0.iter().all(|&b| b == 0));
+        unsafe {
+            let a = heap.alloc(layout(3, 1));
+            let b = heap.alloc(layout(8, 8));
+            assert_eq!([a, b].map(|p| p as usize - base), [0, 8], "b aligned to 8");
+            assert_eq!(heap.used(), 16);
+            // Only the latest comes back.
+            heap.dealloc(a, layout(3, 1));
+            assert_eq!(heap.used(), 16);
+            heap.dealloc(b, layout(8, 8));
+            assert_eq!(heap.used(), 8);
+            // 24 bytes are left from 8: 24 fit, 25 do not.
+            assert!(heap.alloc(layout(25, 1)).is_null());
+            assert_eq!(heap.alloc(layout(24, 1)) as usize - base, 8);
+            assert!(heap.alloc(layout(1, 1)).is_null());
+            assert!(heap.alloc(layout(isize::MAX as usize - 8, 1)).is_null());
+        }
     }
 
     #[test]

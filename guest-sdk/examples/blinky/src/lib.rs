@@ -8,12 +8,12 @@ use wasi_hw_guest::{self as hw, gpio, timer};
 
 hw::app!(run);
 
-// Its whole heap (it needs a few bytes, for its arguments). With the 4 KiB
-// stack of build.rs, blinky's memory is fixed and small (guest-sdk README,
-// "Fixed memory"); the size baseline (`free-list`) takes the SDK's
-// allocator instead.
+// Its whole heap (it needs a few bytes, once, for its arguments: a bump
+// allocator, the smallest). With the 4 KiB stack of build.rs, blinky's
+// memory is fixed and small (guest-sdk README, "Fixed memory"); the size
+// baseline (`free-list`) takes the SDK's allocator instead.
 #[cfg(not(feature = "free-list"))]
-hw::fixed_heap!(1024);
+hw::fixed_bump_heap!(1024);
 
 const HALF_PERIOD: u64 = 500 * timer::MILLISECOND;
 
