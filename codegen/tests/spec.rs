@@ -17,9 +17,11 @@ fn the_spec_resolves_with_its_interfaces_and_worlds() {
     let pkg = &spec.resolve.packages[spec.id];
     let mut interfaces: Vec<&str> = pkg.interfaces.keys().map(String::as_str).collect();
     interfaces.sort();
+    // spi is in the package, and in no world yet (issue 19: the hosts
+    // implement it first).
     assert_eq!(
         interfaces,
-        ["gpio", "i2c", "log", "poll", "sensor", "timer"]
+        ["gpio", "i2c", "log", "poll", "sensor", "spi", "timer"]
     );
     let worlds: Vec<&str> = pkg.worlds.keys().map(String::as_str).collect();
     assert_eq!(worlds, ["app", "app-small"]);
