@@ -328,6 +328,7 @@ pub(crate) fn make(dir: &Path, app: &str, out: &Path, wasi_hw: Option<&Path>) ->
         "make"
     };
     step(&format!("building {app} in C ({what})"), || {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
         let mut make = Command::new("make");
         make.current_dir(dir)
             .args(["-s", "-B"])

@@ -20,16 +20,22 @@ use crate::firmware::{Sections, boot_and_check_output, by_part, run_build, secti
 use crate::step::say;
 
 /// The apps the tiny firmware embeds, packed for wasefire: three it runs,
-/// and weather, which it must refuse: it uses floating point.
-const APPS: [&str; 4] = ["blinky", "button", "eeprom", "weather"];
+/// their twins in C (`NAME-c`), and weather, which it must refuse: it uses
+/// floating point.
+const APPS: [&str; 7] = [
+    "blinky", "button", "eeprom", "blinky-c", "button-c", "eeprom-c", "weather",
+];
 
 /// The bundles the tiny firmware embeds besides blinky's, which its flash
 /// is counted without: its other apps, and the bundles it must refuse
 /// (blinky's changed after signing, and blinky's for wasmi, of another
 /// form).
-const OTHER_BUNDLES: [&str; 5] = [
+const OTHER_BUNDLES: [&str; 8] = [
     "button.wasefire.bundle",
     "eeprom.wasefire.bundle",
+    "blinky-c.wasefire.bundle",
+    "button-c.wasefire.bundle",
+    "eeprom-c.wasefire.bundle",
     "weather.wasefire.bundle",
     "tampered.wasefire.bundle",
     "blinky.bundle",

@@ -40,6 +40,13 @@ use wasi_hw_shim::wasefire::Stop;
 static BLINKY: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky.wasefire.bundle"));
 static BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.wasefire.bundle"));
 static EEPROM: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom.wasefire.bundle"));
+/// The apps in C (guest-sdk/c/examples), the twins of the three above.
+static BLINKY_C: &[u8] =
+    include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky-c.wasefire.bundle"));
+static BUTTON_C: &[u8] =
+    include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button-c.wasefire.bundle"));
+static EEPROM_C: &[u8] =
+    include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom-c.wasefire.bundle"));
 /// Bundles signed with the firmware's key that it must refuse, each for
 /// its own reason: weather uses floating point, and `blinky.bundle` is laid
 /// out for wasmi (form `custom-pages`).
@@ -113,6 +120,9 @@ const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("blinky", BLINKY, &["2"], Expect::Ok),
     ("button", BUTTON, &["4"], Expect::Ok),
     ("eeprom", EEPROM, &[], Expect::Ok),
+    ("blinky in C", BLINKY_C, &["2"], Expect::Ok),
+    ("button in C", BUTTON_C, &["4"], Expect::Ok),
+    ("eeprom in C", EEPROM_C, &[], Expect::Ok),
     ("tampered", TAMPERED, &["2"], Expect::Refused),
     ("weather", WEATHER, &[], Expect::Refused),
     ("blinky for wasmi", FOR_WASMI, &["2"], Expect::Refused),
