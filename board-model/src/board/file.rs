@@ -310,6 +310,35 @@ pub fn parse_str(name: &str, text: &str) -> Result<Board, BoardError> {
     cx.build(file, false)
 }
 
+/// A key of a device, where the board file sets it (if it does), and the
+/// models it applies to.
+type Rule<'a> = (&'a str, Option<Range<usize>>, &'a [&'a str]);
+
+/// The BME280's keys, on I2C or SPI.
+fn environment_keys<'a>(
+    temperature: &Option<Spanned<f64>>,
+    pressure: &Option<Spanned<f64>>,
+    humidity: &Option<Spanned<f64>>,
+) -> [Rule<'a>; 3] {
+    [
+        (
+            "temperature",
+            temperature.as_ref().map(Spanned::span),
+            &["bme280"],
+        ),
+        (
+            "pressure",
+            pressure.as_ref().map(Spanned::span),
+            &["bme280"],
+        ),
+        (
+            "humidity",
+            humidity.as_ref().map(Spanned::span),
+            &["bme280"],
+        ),
+    ]
+}
+
 /// A CSV file by its name in the board file: its name as shown, and its text.
 type ReadCsv<'a> = dyn Fn(&str) -> Result<(String, String), String> + 'a;
 
@@ -654,25 +683,11 @@ impl Cx<'_> {
 
     fn device(&self, d: &DeviceFile) -> Result<Box<dyn Device>, BoardError> {
         let model = d.model.get_ref().as_str();
-        // Keys that belong to other models are mistakes, not options.
-        // (key, where it is set, the models it applies to)
-        type Rule<'a> = (&'a str, Option<Range<usize>>, &'a [&'a str]);
-        let keys: [Rule; 13] = [
-            (
-                "temperature",
-                d.temperature.as_ref().map(Spanned::span),
-                &["bme280"],
-            ),
-            (
-                "pressure",
-                d.pressure.as_ref().map(Spanned::span),
-                &["bme280"],
-            ),
-            (
-                "humidity",
-                d.humidity.as_ref().map(Spanned::span),
-                &["bme280"],
-            ),
+        self.only_for_their_models(
+            model,
+            &environment_keys(&d.temperature, &d.pressure, &d.humidity),
+        )?;
+        let keys: [Rule; 10] = [
             (
                 "write-cycle",
                 d.write_cycle.as_ref().map(Spanned::span),
@@ -716,13 +731,7 @@ impl Cx<'_> {
                 &["registers"],
             ),
         ];
-        for (key, span, models) in keys {
-            if let Some(span) = span
-                && !models.contains(&model)
-            {
-                return Err(self.error(span, format!("`{key}` does not apply to model `{model}`")));
-            }
-        }
+        self.only_for_their_models(model, &keys)?;
         Ok(match model {
             "bme280" => Box::new(self.bme280(&d.temperature, &d.pressure, &d.humidity)?),
             "24c02" | "24c32" | "24c256" => {
@@ -760,6 +769,22 @@ impl Cx<'_> {
                 return Err(self.error(d.model.span(), format!("`model`: unknown device model `{other}` (bme280, 24c02, 24c32, 24c256, registers)")));
             }
         })
+    }
+
+    /// Keys that belong to other models are mistakes, not options: the
+    /// first of `keys` that is set for a `model` it does not apply to.
+    fn only_for_their_models(&self, model: &str, keys: &[Rule]) -> Result<(), BoardError> {
+        for (key, span, models) in keys {
+            if let Some(span) = span
+                && !models.contains(&model)
+            {
+                return Err(self.error(
+                    span.clone(),
+                    format!("`{key}` does not apply to model `{model}`"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A BME280 with the environment the board file sets (20 °C,
@@ -802,36 +827,18 @@ impl Cx<'_> {
     /// transfer, and its faults.
     fn spi_device(&self, d: &SpiFile) -> Result<SpiDevice, BoardError> {
         let model = d.model.get_ref().as_str();
-        type Rule<'a> = (&'a str, Option<Range<usize>>, &'a [&'a str]);
-        let keys: [Rule; 4] = [
-            (
-                "temperature",
-                d.temperature.as_ref().map(Spanned::span),
-                &["bme280"],
-            ),
-            (
-                "pressure",
-                d.pressure.as_ref().map(Spanned::span),
-                &["bme280"],
-            ),
-            (
-                "humidity",
-                d.humidity.as_ref().map(Spanned::span),
-                &["bme280"],
-            ),
-            (
+        self.only_for_their_models(
+            model,
+            &environment_keys(&d.temperature, &d.pressure, &d.humidity),
+        )?;
+        self.only_for_their_models(
+            model,
+            &[(
                 "unique-id",
                 d.unique_id.as_ref().map(Spanned::span),
                 &["w25q32jv", "w25q64jv", "w25q128jv"],
-            ),
-        ];
-        for (key, span, models) in keys {
-            if let Some(span) = span
-                && !models.contains(&model)
-            {
-                return Err(self.error(span, format!("`{key}` does not apply to model `{model}`")));
-            }
-        }
+            )],
+        )?;
         let part: Box<dyn spi::Part> = match model {
             "loopback" => Box::new(spi::Loopback),
             "bme280" => Box::new(spi::RegistersOverSpi::new(Box::new(self.bme280(
@@ -1453,6 +1460,10 @@ mod tests {
         assert_eq!(
             spi("model = \"loopback\"\ntemperature = 20.0\n"),
             "b.toml:4:15: `temperature` does not apply to model `loopback`"
+        );
+        assert_eq!(
+            spi("model = \"bme280\"\nunique-id = [1, 2, 3, 4, 5, 6, 7, 8]\n"),
+            "b.toml:4:13: `unique-id` does not apply to model `bme280`"
         );
         assert_eq!(
             spi("model = \"w25q32jv\"\nunique-id = [1, 2]\n"),
