@@ -125,11 +125,12 @@ fn names(resolve: &Resolve, world: WorldId, snake: &str) -> String {
          // them in error messages (`not-found`, `no-acknowledge(address)`).\n\
          #ifndef {guard}\n#define {guard}\n\n#include \"{snake}.h\"\n"
     );
-    let mut ordered: Vec<(&WorldKey, InterfaceId)> =
-        imports.iter().map(|(id, key)| (*key, *id)).collect();
-    ordered.sort_by_key(|(key, _)| resolve.worlds[world].imports.get_index_of(*key));
-    for (_, interface) in ordered {
-        let iface = &resolve.interfaces[interface];
+    // In the world's order of imports.
+    for item in resolve.worlds[world].imports.values() {
+        let WorldItem::Interface { id: interface, .. } = item else {
+            continue;
+        };
+        let iface = &resolve.interfaces[*interface];
         for (name, &id) in &iface.types {
             let Some(ns) = namespace(id) else { continue };
             let spec = format!("{}.{name}", iface.name.as_deref().unwrap_or_default());

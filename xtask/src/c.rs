@@ -175,7 +175,8 @@ pub fn run(root: &Path) -> Result<ExitCode> {
     // Then the runner, with the C guest in the Rust guest's place, on the
     // in-process hosts and on the wasefire adapter: each host's trace
     // against the reference host's (the firmwares: `cargo xtask firmware`).
-    let runner = workspace_bin(root, "wasi-hw-conformance", "the conformance runner")?;
+    // Built beside `wasi-hw` (workspace_bin built every binary).
+    let runner = wasi_hw.with_file_name("wasi-hw-conformance");
     let wasefire = crate::tiny::wasefire_host(root)?;
     let wasefire = format!(
         "{} run \"$WASI_HW_GUEST_CORE\" --board \"$WASI_HW_BOARD\" -- \"$WASI_HW_CASE\"",

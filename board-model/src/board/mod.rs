@@ -680,13 +680,12 @@ impl Board {
                 let half = at + 500_000_000 / hz;
                 let next = at + 1_000_000_000 / hz;
                 let (o, b) = (out >> bit & 1 == 1, back >> bit & 1 == 1);
-                let (data_at, first, second_edge) = if second {
-                    (at, at, half)
-                } else {
-                    (at, half, next)
-                };
-                set(&mut d.lines, data_at, mosi, o);
-                set(&mut d.lines, data_at, miso, b);
+                // Data change at the bit's start either way; the clock's
+                // edges fall there and half a bit on (CPHA 1), or half a
+                // bit on and at the next bit (CPHA 0).
+                let (first, second_edge) = if second { (at, half) } else { (half, next) };
+                set(&mut d.lines, at, mosi, o);
+                set(&mut d.lines, at, miso, b);
                 set(&mut d.lines, first, sck, active);
                 set(&mut d.lines, second_edge, sck, !active);
             }
