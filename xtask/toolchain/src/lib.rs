@@ -246,8 +246,26 @@ mod tests {
 
     /// A folder with a fake `rustc` that prints `sysroot` and a fake
     /// `rustup` that runs `script`.
-    fn fakes(name: &str, rustup_script: &str) -> (PathBuf, PathBuf, PathBuf) {
+    /// Held by each test that writes fake programs and runs them, for as
+    /// long as it runs: a program written while another test's thread
+    /// forks is open for writing in that child until it execs, and running
+    /// it then fails with "Text file busy" (ETXTBSY; CI met it once).
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// A fake `rustc` that prints a sysroot and a fake `rustup` that runs
+    /// `rustup_script`, in a folder of their own; and the lock that keeps
+    /// the tests that run them apart ([`SERIAL`]).
+    fn fakes(
+        name: &str,
+        rustup_script: &str,
+    ) -> (
+        PathBuf,
+        PathBuf,
+        PathBuf,
+        std::sync::MutexGuard<'static, ()>,
+    ) {
         use std::os::unix::fs::PermissionsExt;
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let dir = std::env::temp_dir().join(format!("wasi-hw-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let sysroot = dir.join("sysroot");
@@ -259,12 +277,12 @@ mod tests {
         for f in [&rustc, &rustup] {
             std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).unwrap();
         }
-        (dir, rustc, rustup)
+        (dir, rustc, rustup, serial)
     }
 
     #[test]
     fn nothing_is_run_when_every_target_is_there() {
-        let (dir, rustc, _) = fakes("all-there", "exit 1");
+        let (dir, rustc, _, _serial) = fakes("all-there", "exit 1");
         let mut said = Vec::new();
         let installed = ensure_with(
             &dir,
@@ -280,7 +298,7 @@ mod tests {
 
     #[test]
     fn a_missing_target_without_rustup_names_the_command_that_installs_it() {
-        let (dir, rustc, _) = fakes("no-rustup", "exit 1");
+        let (dir, rustc, _, _serial) = fakes("no-rustup", "exit 1");
         let sysroot = dir.join("sysroot");
         let err = ensure_with(
             &dir,
@@ -305,7 +323,8 @@ mod tests {
 
     #[test]
     fn a_failing_rustup_is_reported_with_what_it_said() {
-        let (dir, rustc, rustup) = fakes("rustup-fails", "echo 'error: no network' >&2; exit 1");
+        let (dir, rustc, rustup, _serial) =
+            fakes("rustup-fails", "echo 'error: no network' >&2; exit 1");
         let mut said = Vec::new();
         let err = ensure_with(&dir, &["wasm32v1-none"], &rustc, &rustup, &mut |l| {
             said.push(l.to_string())
@@ -327,7 +346,7 @@ mod tests {
 
     #[test]
     fn a_rustup_that_installs_elsewhere_is_caught() {
-        let (dir, rustc, rustup) = fakes("rustup-elsewhere", "exit 0");
+        let (dir, rustc, rustup, _serial) = fakes("rustup-elsewhere", "exit 0");
         let err = ensure_with(&dir, &["wasm32v1-none"], &rustc, &rustup, &mut |_| {}).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -343,7 +362,7 @@ mod tests {
 
     #[test]
     fn a_target_that_rustup_installs_is_reported_installed() {
-        let (dir, rustc, rustup) = fakes(
+        let (dir, rustc, rustup, _serial) = fakes(
             "rustup-works",
             "mkdir -p \"$(dirname \"$0\")/sysroot/lib/rustlib/$3/lib\"",
         );
