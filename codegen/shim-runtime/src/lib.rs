@@ -19,6 +19,8 @@
 //!   before the firmware sees them;
 //! - `slab` (with the `alloc` feature): growable tables for the adapters
 //!   of engines that keep the guest's handles themselves (wasmtime);
+//! - [`version`]: which import names a shim serves (its package's version
+//!   and every semver-compatible one);
 //! - [`Error`]: what goes wrong, as a value the adapter turns into a trap.
 //!
 //! It is `no_std`, needs no allocator (but for `slab`), and never panics on
@@ -34,6 +36,7 @@ pub mod list;
 pub mod memory;
 #[cfg(feature = "alloc")]
 pub mod slab;
+pub mod version;
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
