@@ -28,7 +28,8 @@ use wasi_hw_shim::runtime::{self as rt, Handles, List};
 use crate::board::gpio as model_gpio;
 use crate::board::i2c::{Address as ModelAddress, BusError, NackSource, Op};
 use crate::board::sensor::{Channel as ModelChannel, Sample as ModelSample, Sensor as ModelSensor};
-use crate::board::{self, Board, GpioError, I2cError, SensorError};
+use crate::board::spi::{self as model_spi, WireError};
+use crate::board::{self, Board, GpioError, I2cError, SensorError, SpiError};
 use crate::time::{Nanos, format_duration};
 use crate::watch::{Generations, Periodic, Pollable, Watch};
 
@@ -152,6 +153,7 @@ pub struct BoardHost {
     handles: usize,
     pins: Slab<usize>,
     buses: Slab<usize>,
+    spi_devices: Slab<usize>,
     sensors: Slab<SensorRes>,
     one_shots: Slab<Nanos>,
     /// Periodic timer handles, each the id of its timer in `periodics`.
@@ -221,6 +223,7 @@ impl BoardHost {
             handles: 0,
             pins: Slab::new(),
             buses: Slab::new(),
+            spi_devices: Slab::new(),
             sensors: Slab::new(),
             one_shots: Slab::new(),
             periodic_handles: Slab::new(),
@@ -990,6 +993,185 @@ impl s::i2c::I2c for BoardHost {
 
     fn bus_drop(&mut self, bus: u32) -> Result<(), rt::Error> {
         self.buses.remove(bus)?;
+        self.release_handle();
+        Ok(())
+    }
+}
+
+// ---- spi ----
+
+fn spi_error(e: SpiError) -> s::spi::ErrorCode {
+    use s::spi::ErrorCode as E;
+    match e {
+        SpiError::Wire(WireError::Overrun) => E::Overrun,
+        SpiError::Wire(WireError::ModeFault) => E::ModeFault,
+        SpiError::Wire(WireError::FrameFormat) => E::FrameFormat,
+        SpiError::Wire(WireError::ChipSelectFault) => E::ChipSelectFault,
+        SpiError::Wire(WireError::Other) | SpiError::Other => E::Other,
+        SpiError::NotFound => E::NotFound,
+        SpiError::NotPermitted => E::NotPermitted,
+        SpiError::InvalidArgument => E::InvalidArgument,
+        SpiError::LimitReached => E::LimitReached,
+    }
+}
+
+fn spec_spi_config(c: model_spi::Config) -> s::spi::Config {
+    s::spi::Config {
+        mode: match c.mode {
+            model_spi::Mode::Mode0 => s::spi::Mode::Mode0,
+            model_spi::Mode::Mode1 => s::spi::Mode::Mode1,
+            model_spi::Mode::Mode2 => s::spi::Mode::Mode2,
+            model_spi::Mode::Mode3 => s::spi::Mode::Mode3,
+        },
+        bit_order: match c.bit_order {
+            model_spi::BitOrder::MsbFirst => s::spi::BitOrder::MsbFirst,
+            model_spi::BitOrder::LsbFirst => s::spi::BitOrder::LsbFirst,
+        },
+        frequency_hz: c.frequency_hz,
+    }
+}
+
+impl BoardHost {
+    /// One spec call on the SPI device behind `rep`, traced by the board
+    /// as `op`.
+    fn spi_call(
+        &mut self,
+        rep: u32,
+        op: &str,
+        ops: &[model_spi::Op<'_>],
+    ) -> Result<Result<Vec<Vec<u8>>, s::spi::ErrorCode>, rt::Error> {
+        let device = *self.spi_devices.get(rep)?;
+        let result = self
+            .board
+            .spi_transaction(device, op, ops)
+            .map_err(spi_error);
+        self.called();
+        Ok(result)
+    }
+
+    /// A call whose result is its one read (`read`, `transfer`,
+    /// `transfer-in-place`), returned borrowed.
+    fn spi_one_read(
+        &mut self,
+        rep: u32,
+        op: &str,
+        operation: model_spi::Op<'_>,
+    ) -> Result<Result<&[u8], s::spi::ErrorCode>, rt::Error> {
+        Ok(match self.spi_call(rep, op, &[operation])? {
+            Ok(reads) => {
+                self.reads = reads;
+                Ok(first_read(&self.reads))
+            }
+            Err(e) => Err(e),
+        })
+    }
+}
+
+impl s::spi::Spi for BoardHost {
+    type Device = u32;
+
+    fn list_devices(&mut self) -> Result<&[s::spi::DeviceInfo<'_>], rt::Error> {
+        let devices = self.board.spi_granted();
+        self.arena.reset();
+        let arena = &self.arena;
+        Ok(
+            arena.alloc_slice_fill_iter(devices.iter().map(|(name, config)| s::spi::DeviceInfo {
+                name: arena.alloc_str(name),
+                config: spec_spi_config(*config),
+            })),
+        )
+    }
+
+    fn open(&mut self, name: &str) -> Result<Result<u32, s::spi::ErrorCode>, rt::Error> {
+        if self.at_limit() {
+            return Ok(Err(s::spi::ErrorCode::LimitReached));
+        }
+        match self.board.spi_open(name) {
+            Err(e) => Ok(Err(spi_error(e))),
+            Ok(device) => {
+                self.take_handle();
+                Ok(Ok(self.spi_devices.insert(device)))
+            }
+        }
+    }
+
+    fn device_config(&mut self, device: &mut u32) -> Result<s::spi::Config, rt::Error> {
+        let device = *self.spi_devices.get(*device)?;
+        Ok(spec_spi_config(self.board.spi[device].config))
+    }
+
+    fn device_max_transfer_length(&mut self, device: &mut u32) -> Result<u32, rt::Error> {
+        let device = *self.spi_devices.get(*device)?;
+        Ok(self.board.spi[device].max_transfer)
+    }
+
+    fn device_read(
+        &mut self,
+        device: &mut u32,
+        length: u32,
+    ) -> Result<Result<&[u8], s::spi::ErrorCode>, rt::Error> {
+        self.spi_one_read(*device, "read", model_spi::Op::Read(length))
+    }
+
+    fn device_write(
+        &mut self,
+        device: &mut u32,
+        data: &[u8],
+    ) -> Result<Result<(), s::spi::ErrorCode>, rt::Error> {
+        let r = self.spi_call(*device, "write", &[model_spi::Op::Write(data)])?;
+        Ok(r.map(drop))
+    }
+
+    fn device_transfer(
+        &mut self,
+        device: &mut u32,
+        data: &[u8],
+    ) -> Result<Result<&[u8], s::spi::ErrorCode>, rt::Error> {
+        self.spi_one_read(*device, "transfer", model_spi::Op::Transfer(data))
+    }
+
+    fn device_transfer_in_place(
+        &mut self,
+        device: &mut u32,
+        data: &[u8],
+    ) -> Result<Result<&[u8], s::spi::ErrorCode>, rt::Error> {
+        self.spi_one_read(*device, "transfer-in-place", model_spi::Op::Transfer(data))
+    }
+
+    fn device_transaction(
+        &mut self,
+        device: &mut u32,
+        operations: List<'_, s::spi::Operation<'_>>,
+    ) -> Result<Result<&[&[u8]], s::spi::ErrorCode>, rt::Error> {
+        // As I2C's: the board sees at most one operation too many, never the
+        // whole of a guest's list.
+        let max = self
+            .spi_devices
+            .get(*device)
+            .map(|&d| self.board.spi[d].max_transfer as usize)?;
+        let ops: Vec<model_spi::Op> = operations
+            .into_iter()
+            .take(max.saturating_add(1))
+            .map(|o| match o {
+                s::spi::Operation::Read(n) => model_spi::Op::Read(n),
+                s::spi::Operation::Write(d) => model_spi::Op::Write(d),
+                s::spi::Operation::Transfer(d) => model_spi::Op::Transfer(d),
+                s::spi::Operation::DelayNs(ns) => model_spi::Op::DelayNs(ns),
+            })
+            .collect();
+        let r = self.spi_call(*device, "transaction", &ops)?;
+        self.arena.reset();
+        let arena = &self.arena;
+        Ok(match r {
+            Ok(reads) => {
+                Ok(arena.alloc_slice_fill_iter(reads.iter().map(|r| &*arena.alloc_slice_copy(r))))
+            }
+            Err(e) => Err(e),
+        })
+    }
+
+    fn device_drop(&mut self, device: u32) -> Result<(), rt::Error> {
+        self.spi_devices.remove(device)?;
         self.release_handle();
         Ok(())
     }

@@ -21,7 +21,7 @@
 //! | 16 | 1 | the module's form, [`Form`]: 0 plain, 1 custom pages, 2 wasefire |
 //! | 17 | 1 | flags: bit 0 set when the app's memory is fixed, bit 1 when its module uses floating point; the other bits 0 |
 //! | 18 | 2 | 0 |
-//! | 20 | `w` | world name, UTF-8, for example `wasi-hw:hal/app@0.1.0` |
+//! | 20 | `w` | world name, UTF-8, for example `wasi-hw:hal/app@0.1.1` |
 //! | 20 + `w` | `m` | the core module, without custom sections (but a wasefire side table) |
 //! | 20 + `w` + `m` | 64 | Ed25519 signature of every byte before it |
 //!
@@ -371,7 +371,7 @@ mod tests {
 
     fn bundle() -> alloc::vec::Vec<u8> {
         let b = Bundle {
-            world: "wasi-hw:hal/app@0.1.0",
+            world: "wasi-hw:hal/app@0.1.1",
             memory: 5392,
             fixed: true,
             floats: true,
@@ -387,7 +387,7 @@ mod tests {
         assert_eq!(&bytes[..4], b"WHWB");
         assert_eq!(bytes.len(), 20 + 21 + 8 + 64);
         let b = open(&bytes, &public_key(&SEED)).unwrap();
-        assert_eq!(b.world, "wasi-hw:hal/app@0.1.0");
+        assert_eq!(b.world, "wasi-hw:hal/app@0.1.1");
         assert_eq!(
             (b.memory, b.fixed, b.floats, b.form),
             (5392, true, true, Form::CustomPages)

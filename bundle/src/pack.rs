@@ -24,6 +24,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::{Bundle, Form};
 use wasi_hw_shim::app::{IMPORTS, ValType};
+use wasi_hw_shim::runtime::version::compatible;
 use wasmparser::{Parser, Payload, TypeRef, ValType as WasmType, Validator, WasmFeatures};
 
 /// What `pack` found in a module.
@@ -118,9 +119,13 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
     let mut module = wasm[..8].to_vec();
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
-        // Every section but the custom ones, byte for byte.
+        // Every section but the custom ones, byte for byte (the imports
+        // rebuilt below).
         if let Some((id, range)) = payload.as_section()
-            && !matches!(payload, Payload::CustomSection(_))
+            && !matches!(
+                payload,
+                Payload::CustomSection(_) | Payload::ImportSection(_)
+            )
         {
             let range = range.start as usize..range.end as usize;
             // Its id, its size as wasm-encoder writes one (LEB128), its bytes.
@@ -140,6 +145,11 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
                 }
             }
             Payload::ImportSection(r) => {
+                // Each import under this version's name of its interface:
+                // an app built against a semver-compatible version
+                // (`...@0.1.0`) gets the names a device of this version
+                // links by (the tiny firmware links exact names).
+                let mut section = wasm_encoder::ImportSection::new();
                 for import in r.into_imports() {
                     let import = import?;
                     let TypeRef::Func(ty) = import.ty else {
@@ -151,7 +161,7 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
                     };
                     let Some(want) = IMPORTS
                         .iter()
-                        .find(|i| i.module == import.module && i.name == import.name)
+                        .find(|i| i.name == import.name && compatible(import.module, i.module))
                     else {
                         bail!(
                             "imports `{}` `{}`, which world wasi-hw:hal/app does not have",
@@ -175,7 +185,14 @@ pub fn check(wasm: &[u8]) -> Result<Packed> {
                         world = "wasi-hw:hal/app";
                     }
                     funcs.push(ty);
+                    section.import(
+                        want.module,
+                        import.name,
+                        wasm_encoder::EntityType::Function(ty),
+                    );
                 }
+                use wasm_encoder::Section as _;
+                section.append_to(&mut module);
             }
             Payload::FunctionSection(r) => {
                 for f in r {

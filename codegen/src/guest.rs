@@ -20,7 +20,7 @@ pub struct GuestOptions {
     /// `None`: the macro must be given `with_types_in`.
     pub bindings_module: Option<String>,
     /// Interfaces whose bindings exist elsewhere: WIT name (for example
-    /// `wasi-hw:hal/gpio@0.1.0`) and the Rust path of their module.
+    /// `wasi-hw:hal/gpio@0.1.1`) and the Rust path of their module.
     pub reuse: Vec<(String, String)>,
     /// Whether the `export!` macro is `#[macro_export]`ed from the crate.
     pub public_export_macro: bool,

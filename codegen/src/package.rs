@@ -56,7 +56,7 @@ impl Package {
         })
     }
 
-    /// The package's name with its version, for example `wasi-hw:hal@0.1.0`.
+    /// The package's name with its version, for example `wasi-hw:hal@0.1.1`.
     pub fn name(&self) -> String {
         self.resolve.packages[self.id].name.to_string()
     }

@@ -81,7 +81,7 @@ fn an_unknown_world_lists_the_worlds_there_are() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
-        "error: package wasi-hw:hal@0.1.0 in wit has no world `ap`; its worlds are: app, app-small\n"
+        "error: package wasi-hw:hal@0.1.1 in wit has no world `ap`; its worlds are: app, app-small\n"
     );
     assert!(!out.exists());
 }
@@ -271,7 +271,7 @@ fn guest_c_writes_the_header_the_source_and_the_component_type_and_checks_them()
     );
     assert!(names.contains("#include \"app_small.h\"\n"), "{names}");
     let header = std::fs::read_to_string(dir.join("app_small.h")).unwrap();
-    assert!(header.starts_with("// C bindings of world `app-small` of wasi-hw:hal@0.1.0.\n"));
+    assert!(header.starts_with("// C bindings of world `app-small` of wasi-hw:hal@0.1.1.\n"));
     assert!(header.contains(
         "bool exports_app_small_run(app_small_list_string_t *args, app_small_string_t *err);"
     ));

@@ -122,7 +122,7 @@ fn the_vendor_crate_reuses_the_sdk_and_compiles() {
     let (imports, exports) = component_names(&wasm);
     assert_eq!(
         imports,
-        ["wasi-hw:hal/gpio@0.1.0", "acme:board/display@1.0.0"]
+        ["wasi-hw:hal/gpio@0.1.1", "acme:board/display@1.0.0"]
     );
     assert_eq!(exports, ["run"]);
     std::fs::remove_dir_all(&scratch).unwrap();
@@ -216,7 +216,7 @@ fn both(pkg: &Package, world: &str) -> (Result<(), String>, Result<(), String>) 
 fn guest_crate_and_host_shim_refuse_the_same_worlds_saying_what_to_change() {
     let pkg = vendor_variant(
         "ok",
-        "world acme-app { include wasi-hw:hal/app@0.1.0; import display; }",
+        "world acme-app { include wasi-hw:hal/app@0.1.1; import display; }",
     )
     .unwrap();
     assert_eq!(both(&pkg, "acme-app"), (Ok(()), Ok(())));
@@ -229,17 +229,17 @@ fn guest_crate_and_host_shim_refuse_the_same_worlds_saying_what_to_change() {
     };
     refused(
         "another-export",
-        "world acme-app { include wasi-hw:hal/app@0.1.0; import display; export start: func(); }",
+        "world acme-app { include wasi-hw:hal/app@0.1.1; import display; export start: func(); }",
         "world `acme-app` exports `start`; a wasi-hw host calls only `run: func(args: list<string>) -> result<_, string>` (`wasi_hw_shim::run::call_run`, the SDK's `app!`): remove the export, or make it an interface the world imports",
     );
     refused(
         "a-function-import",
-        "world acme-app { include wasi-hw:hal/app@0.1.0; import display; import beep: func(ms: u32); }",
+        "world acme-app { include wasi-hw:hal/app@0.1.1; import display; import beep: func(ms: u32); }",
         "world `acme-app` imports the function `beep` directly; wasi-hw worlds import interfaces only (the host shim makes a trait of each, an SDK a module): put it in an interface and import that",
     );
     refused(
         "another-run",
-        "world acme-app { import wasi-hw:hal/gpio@0.1.0; import display; export run: func() -> u32; }",
+        "world acme-app { import wasi-hw:hal/gpio@0.1.1; import display; export run: func() -> u32; }",
         "world `acme-app` exports `run` with another signature; a wasi-hw host calls `run: func(args: list<string>) -> result<_, string>`: export that (include `wasi-hw:hal/app` to get it)",
     );
     // Its own `run` beside the one of `wasi-hw:hal/app`: wit-parser refuses
@@ -247,7 +247,7 @@ fn guest_crate_and_host_shim_refuse_the_same_worlds_saying_what_to_change() {
     // change.
     let err = vendor_variant(
         "two-runs",
-        "world acme-app { include wasi-hw:hal/app@0.1.0; import display; export run: func(args: list<string>) -> result<_, string>; }",
+        "world acme-app { include wasi-hw:hal/app@0.1.1; import display; export run: func(args: list<string>) -> result<_, string>; }",
     )
     .err()
     .unwrap();
@@ -263,7 +263,7 @@ fn guest_crate_and_host_shim_refuse_the_same_worlds_saying_what_to_change() {
     // calls its own way); an app's SDK needs the export.
     let pkg = vendor_variant(
         "no-run",
-        "world acme-app { import wasi-hw:hal/gpio@0.1.0; import display; }",
+        "world acme-app { import wasi-hw:hal/gpio@0.1.1; import display; }",
     )
     .unwrap();
     let (guest, host) = both(&pkg, "acme-app");

@@ -404,7 +404,7 @@ fn a_vendor_shim_with_hal_generates_only_the_vendor_interfaces() {
     let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let code = squash(&code);
     assert!(code.contains(
-        "pub hal: ::wasi_hw_shim::app::Tables< H, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR, >, }"
+        "pub hal: ::wasi_hw_shim::app::Tables< H, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR, SPI_DEVICE, >, }"
     ), "{code}");
     // The vendor's glue finds the borrowed pin in wasi-hw-shim's table.
     assert!(code.contains("guest.tables().hal.gpio_pin.slot(handle)"));
@@ -413,7 +413,7 @@ fn a_vendor_shim_with_hal_generates_only_the_vendor_interfaces() {
     assert!(code.contains("name: \"open\""));
     assert!(code.contains("name: \"attach-backlight\""));
     assert!(code.contains(
-        "gpio::call_open::< H, _, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR, >( host, &mut rt::Project::new( &mut *guest, project_hal::<"
+        "gpio::call_open::< H, _, POLL_POLLABLE, TIMER_ONE_SHOT, TIMER_PERIODIC, GPIO_PIN, I2C_BUS, SENSOR_SENSOR, SPI_DEVICE, >( host, &mut rt::Project::new( &mut *guest, project_hal::<"
     ), "{code}");
     assert!(code.contains("pub use ::wasi_hw_shim::app::wasmi::Trap;"));
     // On wasmtime: bindgen! maps hal's interfaces to wasi-hw-shim's
@@ -450,15 +450,15 @@ fn a_with_that_cannot_apply_is_refused_with_what_to_change() {
     let err = |opts: ShimOptions| shim::rust(&p, "acme-app", &opts).unwrap_err().to_string();
     assert_eq!(
         err(with("wasi-hw:hal", "my_shim::hal")),
-        "--with wasi-hw:hal=my_shim::hal: which world of wasi-hw:hal@0.1.0 is `my_shim::hal` generated from? Its worlds are app, app-small, none named `hal`: say it, as `--with wasi-hw:hal/WORLD=my_shim::hal`"
+        "--with wasi-hw:hal=my_shim::hal: which world of wasi-hw:hal@0.1.1 is `my_shim::hal` generated from? Its worlds are app, app-small, none named `hal`: say it, as `--with wasi-hw:hal/WORLD=my_shim::hal`"
     );
     assert_eq!(
         err(with("wasi-hw:hal/app-small", "my_shim::small")),
-        "world `acme-app` imports `wasi-hw:hal/i2c@0.1.0`, which world `app-small` of wasi-hw:hal@0.1.0 (the world of `my_shim::small`, from --with) does not: map a world of wasi-hw:hal@0.1.0 that imports it, or generate without --with"
+        "world `acme-app` imports `wasi-hw:hal/i2c@0.1.1`, which world `app-small` of wasi-hw:hal@0.1.1 (the world of `my_shim::small`, from --with) does not: map a world of wasi-hw:hal@0.1.1 that imports it, or generate without --with"
     );
     assert_eq!(
         err(with("wasi-hw:hal/nope", "my_shim::hal")),
-        "--with wasi-hw:hal/nope=my_shim::hal: wasi-hw:hal@0.1.0 has no world `nope`; its worlds are: app, app-small"
+        "--with wasi-hw:hal/nope=my_shim::hal: wasi-hw:hal@0.1.1 has no world `nope`; its worlds are: app, app-small"
     );
     assert_eq!(
         err(with("wasi-hw:hal@0.2.0", "wasi_hw_shim::app")),
@@ -481,9 +481,9 @@ fn a_with_that_cannot_apply_is_refused_with_what_to_change() {
         "--with `hal=wasi_hw_shim::app`: `hal` is not a WIT package name (namespace:name, for example `wasi-hw:hal`)"
     );
     assert_eq!(
-        shim::parse_with("wasi-hw:hal@0.1.0/app=::wasi_hw_shim::app").unwrap(),
+        shim::parse_with("wasi-hw:hal@0.1.1/app=::wasi_hw_shim::app").unwrap(),
         (
-            "wasi-hw:hal@0.1.0/app".to_string(),
+            "wasi-hw:hal@0.1.1/app".to_string(),
             "::wasi_hw_shim::app".to_string()
         )
     );
@@ -492,7 +492,7 @@ fn a_with_that_cannot_apply_is_refused_with_what_to_change() {
         shim::rust(
             &p,
             "acme-app",
-            &with("wasi-hw:hal@0.1.0/app", "wasi_hw_shim::app")
+            &with("wasi-hw:hal@0.1.1/app", "wasi_hw_shim::app")
         )
         .unwrap(),
         shim::rust(&p, "acme-app", &with("wasi-hw:hal", "wasi_hw_shim::app")).unwrap(),

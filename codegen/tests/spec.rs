@@ -13,7 +13,7 @@ fn root() -> &'static Path {
 #[test]
 fn the_spec_resolves_with_its_interfaces_and_worlds() {
     let spec = Package::load(&root().join("wit")).unwrap();
-    assert_eq!(spec.name(), "wasi-hw:hal@0.1.0");
+    assert_eq!(spec.name(), "wasi-hw:hal@0.1.1");
     let pkg = &spec.resolve.packages[spec.id];
     let mut interfaces: Vec<&str> = pkg.interfaces.keys().map(String::as_str).collect();
     interfaces.sort();
@@ -37,10 +37,10 @@ fn the_spec_resolves_with_its_interfaces_and_worlds() {
     assert_eq!(
         imports,
         [
-            "wasi-hw:hal/gpio@0.1.0",
-            "wasi-hw:hal/log@0.1.0",
-            "wasi-hw:hal/poll@0.1.0",
-            "wasi-hw:hal/timer@0.1.0"
+            "wasi-hw:hal/gpio@0.1.1",
+            "wasi-hw:hal/log@0.1.1",
+            "wasi-hw:hal/poll@0.1.1",
+            "wasi-hw:hal/timer@0.1.1"
         ]
     );
 }

@@ -69,7 +69,7 @@ fn fail(m: &str) -> wasmi::Error {
 /// What a firmware engineer writes by hand for these two imports.
 fn hand_written(linker: &mut wasmi::Linker<Data>) -> Result<()> {
     linker.func_wrap(
-        "wasi-hw:hal/gpio@0.1.0",
+        "wasi-hw:hal/gpio@0.1.1",
         "[method]pin.set-high",
         |mut caller: Caller<'_, Data>, pin: i32, ret: i32| -> Result<(), wasmi::Error> {
             let memory = caller
@@ -101,7 +101,7 @@ fn hand_written(linker: &mut wasmi::Linker<Data>) -> Result<()> {
         },
     )?;
     linker.func_wrap(
-        "wasi-hw:hal/i2c@0.1.0",
+        "wasi-hw:hal/i2c@0.1.1",
         "[method]bus.write-read",
         |mut caller: Caller<'_, Data>,
          bus: i32,

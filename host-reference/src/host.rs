@@ -319,7 +319,7 @@ impl Runner {
     }
 
     /// The names of the instances the app imports, such as
-    /// `wasi-hw:hal/gpio@0.1.0`.
+    /// `wasi-hw:hal/gpio@0.1.1`.
     pub fn imports(&self) -> Vec<String> {
         let component = self.pre.instance_pre().component();
         component

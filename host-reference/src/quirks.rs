@@ -328,6 +328,66 @@ impl s::i2c::I2c for Quirky {
     }
 }
 
+impl s::spi::Spi for Quirky {
+    type Device = <BoardHost as s::spi::Spi>::Device;
+    fn list_devices(&mut self) -> Result<&'_ [s::spi::DeviceInfo<'_>], rt::Error> {
+        <BoardHost as s::spi::Spi>::list_devices(&mut self.inner)
+    }
+    fn open(
+        &mut self,
+        name: &'_ str,
+    ) -> Result<Result<Self::Device, s::spi::ErrorCode>, rt::Error> {
+        <BoardHost as s::spi::Spi>::open(&mut self.inner, name)
+    }
+    fn device_config(&mut self, device: &'_ mut Self::Device) -> Result<s::spi::Config, rt::Error> {
+        <BoardHost as s::spi::Spi>::device_config(&mut self.inner, device)
+    }
+    fn device_max_transfer_length(
+        &mut self,
+        device: &'_ mut Self::Device,
+    ) -> Result<u32, rt::Error> {
+        <BoardHost as s::spi::Spi>::device_max_transfer_length(&mut self.inner, device)
+    }
+    fn device_read(
+        &mut self,
+        device: &'_ mut Self::Device,
+        length: u32,
+    ) -> Result<Result<&'_ [u8], s::spi::ErrorCode>, rt::Error> {
+        <BoardHost as s::spi::Spi>::device_read(&mut self.inner, device, length)
+    }
+    fn device_write(
+        &mut self,
+        device: &'_ mut Self::Device,
+        data: &'_ [u8],
+    ) -> Result<Result<(), s::spi::ErrorCode>, rt::Error> {
+        <BoardHost as s::spi::Spi>::device_write(&mut self.inner, device, data)
+    }
+    fn device_transfer(
+        &mut self,
+        device: &'_ mut Self::Device,
+        data: &'_ [u8],
+    ) -> Result<Result<&'_ [u8], s::spi::ErrorCode>, rt::Error> {
+        <BoardHost as s::spi::Spi>::device_transfer(&mut self.inner, device, data)
+    }
+    fn device_transfer_in_place(
+        &mut self,
+        device: &'_ mut Self::Device,
+        data: &'_ [u8],
+    ) -> Result<Result<&'_ [u8], s::spi::ErrorCode>, rt::Error> {
+        <BoardHost as s::spi::Spi>::device_transfer_in_place(&mut self.inner, device, data)
+    }
+    fn device_transaction(
+        &mut self,
+        device: &'_ mut Self::Device,
+        operations: rt::List<'_, s::spi::Operation<'_>>,
+    ) -> Result<Result<&'_ [&'_ [u8]], s::spi::ErrorCode>, rt::Error> {
+        <BoardHost as s::spi::Spi>::device_transaction(&mut self.inner, device, operations)
+    }
+    fn device_drop(&mut self, device: Self::Device) -> Result<(), rt::Error> {
+        <BoardHost as s::spi::Spi>::device_drop(&mut self.inner, device)
+    }
+}
+
 impl s::sensor::Sensor for Quirky {
     type Sensor = <BoardHost as s::sensor::Sensor>::Sensor;
     fn list_sensors(&mut self) -> Result<&'_ [s::sensor::SensorInfo<'_>], rt::Error> {

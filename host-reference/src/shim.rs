@@ -98,7 +98,7 @@ impl Slices<&mut wasmi::Store<Data>> for Clock {
 
 impl CoreRunner {
     /// The names of the interfaces the module imports, such as
-    /// `wasi-hw:hal/gpio@0.1.0`, each once, in the module's order.
+    /// `wasi-hw:hal/gpio@0.1.1`, each once, in the module's order.
     pub fn imports(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for import in self.module.imports() {
@@ -145,6 +145,9 @@ impl CoreRunner {
                 s::wasmi::add_to_linker_dispatch(&mut linker, |d: &mut Data| &mut d.shim)?
             }
         }
+        // An app built against an earlier compatible version of the
+        // package (`...@0.1.0`) is served under its names.
+        s::wasmi::alias_versions(&mut linker, &module)?;
         linker.allow_shadowing(true);
         replace(&mut linker)?;
         Ok(CoreRunner {

@@ -91,14 +91,14 @@ fn blinky_packed_verifies_with_its_key_and_records_its_world_and_memory() {
     assert_eq!(
         text(&o.stdout),
         format!(
-            "packed {}: world wasi-hw:hal/app-small@0.1.0, memory {heap_base} bytes, fixed (stack below 4096, data and heap below __heap_base); no floating point; form plain, module {} bytes (was {}), bundle {} bytes\n",
+            "packed {}: world wasi-hw:hal/app-small@0.1.1, memory {heap_base} bytes, fixed (stack below 4096, data and heap below __heap_base); no floating point; form plain, module {} bytes (was {}), bundle {} bytes\n",
             bundle.display(),
             b.module.len(),
             core.len(),
             bytes.len()
         )
     );
-    assert_eq!(b.world, "wasi-hw:hal/app-small@0.1.0");
+    assert_eq!(b.world, "wasi-hw:hal/app-small@0.1.1");
     assert_eq!(
         (b.memory, b.fixed, b.form),
         (heap_base, true, wasi_hw_bundle::Form::Plain)
@@ -116,7 +116,7 @@ fn blinky_packed_verifies_with_its_key_and_records_its_world_and_memory() {
     assert_eq!(
         text(&o.stdout),
         format!(
-            "{}: signed with {}; world wasi-hw:hal/app-small@0.1.0, memory {heap_base} bytes, fixed, form plain, module {} bytes\n",
+            "{}: signed with {}; world wasi-hw:hal/app-small@0.1.1, memory {heap_base} bytes, fixed, form plain, module {} bytes\n",
             bundle.display(),
             dir.join("k.pub").display(),
             b.module.len()
@@ -285,9 +285,9 @@ fn pack_refuses_a_module_that_imports_outside_its_world_or_lacks_an_export() {
     );
     pack_refuses(
         &format!(
-            r#"(module (import "wasi-hw:hal/timer@0.1.0" "now" (func (result i32))) {EXPORTS})"#
+            r#"(module (import "wasi-hw:hal/timer@0.1.1" "now" (func (result i32))) {EXPORTS})"#
         ),
-        "imports `wasi-hw:hal/timer@0.1.0` `now` as (func (param ) (result i32)), where the world's is (func (param ) (result i64))",
+        "imports `wasi-hw:hal/timer@0.1.1` `now` as (func (param ) (result i32)), where the world's is (func (param ) (result i64))",
     );
     pack_refuses(
         r#"(module (memory (export "memory") 1)

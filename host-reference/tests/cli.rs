@@ -101,12 +101,12 @@ fn check_lists_the_imports_and_what_the_policy_grants() {
     let out = text(&o.stdout);
     assert!(
         out.contains(
-            "wasi-hw:hal/i2c@0.1.0        granted buses: sensor-bus (0x76), storage-bus (0x50)\n"
+            "wasi-hw:hal/i2c@0.1.1        granted buses: sensor-bus (0x76), storage-bus (0x50)\n"
         ),
         "{out}"
     );
     assert!(
-        out.contains("wasi-hw:hal/sensor@0.1.0     granted sensors: ambient\n"),
+        out.contains("wasi-hw:hal/sensor@0.1.1     granted sensors: ambient\n"),
         "{out}"
     );
     assert!(!out.contains("gpio"), "weather does not use gpio: {out}");
@@ -123,10 +123,11 @@ fn check_lists_the_imports_and_what_the_policy_grants() {
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o.stdout)
-            .contains("wasi-hw:hal/gpio@0.1.0       MISSING: the policy grants no pins\n"),
+            .contains("wasi-hw:hal/gpio@0.1.1       MISSING: the policy grants no pins\n"),
         "{}",
         text(&o.stdout)
     );
+
 }
 
 /// Writes `board` to a file and runs blinky on it; returns the exit code and
@@ -328,7 +329,7 @@ fn check_reads_a_core_module_as_it_reads_a_component() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
     assert!(
-        out.contains("  wasi-hw:hal/gpio@0.1.0       granted pins: "),
+        out.contains("  wasi-hw:hal/gpio@0.1.1       granted pins: "),
         "{out}"
     );
     assert!(

@@ -12,11 +12,11 @@
 //!
 //! ```ignore
 //! let mut store = wasefire_interpreter::Store::default();
-//! wasi_hw_shim::app::wasefire::link(&mut store)?;
+//! let linked = wasi_hw_shim::app::wasefire::link_for(&mut store, module_bytes)?;
 //! let inst = store.instantiate(module, memory)?;
 //! let mut tables = wasi_hw_shim::app::Tables::<MyHost>::new();
 //! let ran = wasi_hw_shim::wasefire::call_run(&mut store, inst, &["3"], on_error, |store| {
-//!     wasi_hw_shim::app::wasefire::serve(store, &mut host, &mut tables)
+//!     wasi_hw_shim::app::wasefire::serve(store, &linked, &mut host, &mut tables)
 //! });
 //! ```
 //!

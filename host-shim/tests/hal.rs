@@ -5,15 +5,17 @@
 use embedded_hal::i2c::{ErrorKind, NoAcknowledgeSource as HalNack};
 use embedded_hal_mock::eh1::digital::{Mock as PinMock, State, Transaction as PinT};
 use embedded_hal_mock::eh1::i2c::{Mock as I2cMock, Transaction as I2cT};
+use embedded_hal_mock::eh1::spi::{Mock as SpiMock, Transaction as SpiT};
 use wasi_hw_shim::app::gpio::{
     Capabilities as Caps, Config, Edge, ErrorCode as GpioError, Gpio, Mode, Pull,
 };
 use wasi_hw_shim::app::i2c::{Address, ErrorCode as I2cError, I2c, NoAcknowledgeSource, Operation};
 use wasi_hw_shim::app::log::{Level, Log};
 use wasi_hw_shim::app::poll::{ErrorCode as PollError, Poll};
+use wasi_hw_shim::app::spi::{self, ErrorCode as SpiError, Spi};
 use wasi_hw_shim::app::timer::Timer;
 use wasi_hw_shim::hal::{
-    Board, Bus, Fault, InOut, Input, Line, Output, Pin, Pollable, SevenBit, VirtualTime,
+    Board, Bus, Fault, InOut, Input, Line, Output, Pin, Pollable, SevenBit, SpiDevice, VirtualTime,
 };
 use wasi_hw_shim::runtime::handles::Table;
 use wasi_hw_shim::runtime::{Error, Handles, List};
@@ -449,6 +451,188 @@ fn an_i2c_transaction_returns_each_read_in_order() {
     );
     drop(board);
     i2c.clone().done();
+}
+
+const MODE0: spi::Config = spi::Config {
+    mode: spi::Mode::Mode0,
+    bit_order: spi::BitOrder::MsbFirst,
+    frequency_hz: 8_000_000,
+};
+
+/// Each spec call is one transaction of the firmware's `SpiDevice`, with
+/// the operation the app asked for; the spec's checks come first.
+#[test]
+fn spi_calls_are_one_hal_transaction_each_with_the_spec_checks_first() {
+    let flash = SpiMock::new(&[
+        SpiT::transaction_start(),
+        SpiT::read_vec(vec![0xef, 0x40]),
+        SpiT::transaction_end(),
+        SpiT::transaction_start(),
+        SpiT::write_vec(vec![0x06]),
+        SpiT::transaction_end(),
+        SpiT::transaction_start(),
+        SpiT::transfer(vec![0x05, 0x00], vec![0xff, 0x02]),
+        SpiT::transaction_end(),
+        SpiT::transaction_start(),
+        SpiT::transfer_in_place(vec![0x9f, 0, 0, 0], vec![0xff, 0xef, 0x40, 0x16]),
+        SpiT::transaction_end(),
+    ]);
+    let (board, _) = board();
+    let mut board = board.spi(SpiDevice::new("flash", MODE0, flash.clone()).max_transfer(40));
+    assert_eq!(
+        Spi::open(&mut board, "eeprom").unwrap().err(),
+        Some(SpiError::NotFound)
+    );
+    let mut device = Spi::open(&mut board, "flash").unwrap().unwrap();
+    assert_eq!(
+        board.device_read(&mut device, 2).unwrap(),
+        Ok(&[0xef, 0x40][..])
+    );
+    assert_eq!(board.device_write(&mut device, &[0x06]).unwrap(), Ok(()));
+    assert_eq!(
+        board.device_transfer(&mut device, &[0x05, 0x00]).unwrap(),
+        Ok(&[0xff, 0x02][..])
+    );
+    assert_eq!(
+        board
+            .device_transfer_in_place(&mut device, &[0x9f, 0, 0, 0])
+            .unwrap(),
+        Ok(&[0xff, 0xef, 0x40, 0x16][..])
+    );
+    // Refused before the device is touched:
+    let invalid = Err(SpiError::InvalidArgument);
+    assert_eq!(board.device_read(&mut device, 0).unwrap(), invalid);
+    assert_eq!(board.device_read(&mut device, 41).unwrap(), invalid);
+    assert_eq!(
+        board.device_write(&mut device, &[0; 41]).unwrap(),
+        Err(SpiError::InvalidArgument)
+    );
+    assert_eq!(board.device_transfer(&mut device, &[]).unwrap(), invalid);
+    assert_eq!(board.device_max_transfer_length(&mut device).unwrap(), 40);
+    let config = board.device_config(&mut device).unwrap();
+    assert_eq!(
+        (config.mode, config.bit_order, config.frequency_hz),
+        (spi::Mode::Mode0, spi::BitOrder::MsbFirst, 8_000_000)
+    );
+    let devices: Vec<_> = board
+        .list_devices()
+        .unwrap()
+        .iter()
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(devices, ["flash"]);
+    drop(board);
+    flash.clone().done();
+}
+
+/// A device whose every transaction fails with `kind`.
+struct FailingSpi(embedded_hal::spi::ErrorKind);
+
+impl embedded_hal::spi::ErrorType for FailingSpi {
+    type Error = embedded_hal::spi::ErrorKind;
+}
+
+impl embedded_hal::spi::SpiDevice for FailingSpi {
+    fn transaction(
+        &mut self,
+        _: &mut [embedded_hal::spi::Operation<'_, u8>],
+    ) -> Result<(), embedded_hal::spi::ErrorKind> {
+        Err(self.0)
+    }
+}
+
+#[test]
+fn hal_spi_errors_become_the_specs_error_codes() {
+    use embedded_hal::spi::ErrorKind as K;
+    let cases = [
+        (K::Overrun, SpiError::Overrun),
+        (K::ModeFault, SpiError::ModeFault),
+        (K::FrameFormat, SpiError::FrameFormat),
+        (K::ChipSelectFault, SpiError::ChipSelectFault),
+        (K::Other, SpiError::Other),
+    ];
+    for (kind, code) in cases {
+        let (board, _) = board();
+        let mut board = board.spi(SpiDevice::new("d", MODE0, FailingSpi(kind)));
+        let mut device = Spi::open(&mut board, "d").unwrap().unwrap();
+        assert_eq!(
+            board.device_write(&mut device, &[0]).unwrap(),
+            Err(code),
+            "{kind:?}"
+        );
+        assert_eq!(
+            board.device_read(&mut device, 2).unwrap(),
+            Err(code),
+            "{kind:?}"
+        );
+    }
+}
+
+/// Lifts an `spi.operation` (discriminant byte, payload at 4) from guest
+/// memory, as the generated glue does.
+fn lift_spi_operation(memory: &[u8], at: u32) -> Result<spi::Operation<'_>, Error> {
+    let word = |o: u32| u32::from_le_bytes(memory[(at + o) as usize..][..4].try_into().unwrap());
+    let bytes = || &memory[word(4) as usize..][..word(8) as usize];
+    Ok(match memory[at as usize] {
+        0 => spi::Operation::Read(word(4)),
+        1 => spi::Operation::Write(bytes()),
+        2 => spi::Operation::Transfer(bytes()),
+        3 => spi::Operation::DelayNs(word(4)),
+        _ => return Err(Error::InvalidDiscriminant),
+    })
+}
+
+/// A flash's read command: the chip select held over the command, a pause,
+/// the data and a transfer; one list per read and transfer, in order.
+#[test]
+fn an_spi_transaction_is_one_hal_transaction_in_order() {
+    let flash = SpiMock::new(&[
+        SpiT::transaction_start(),
+        SpiT::write_vec(vec![0x03, 0x00, 0x10, 0x00]),
+        SpiT::delay(500),
+        SpiT::read_vec(vec![0xde, 0xad]),
+        SpiT::transfer_in_place(vec![0x00], vec![0xbe]),
+        SpiT::transaction_end(),
+        SpiT::transaction_start(),
+        SpiT::transaction_end(),
+    ]);
+    let (board, _) = board();
+    let mut board = board.spi(SpiDevice::new("flash", MODE0, flash.clone()));
+    let mut device = Spi::open(&mut board, "flash").unwrap().unwrap();
+    // write([03 00 10 00]), delay-ns(500), read(2), transfer([00]); the
+    // bytes at 48 and 52.
+    let mut memory = vec![0u8; 56];
+    memory[0] = 1;
+    memory[4..8].copy_from_slice(&48u32.to_le_bytes());
+    memory[8..12].copy_from_slice(&4u32.to_le_bytes());
+    memory[12] = 3;
+    memory[16..20].copy_from_slice(&500u32.to_le_bytes());
+    memory[24] = 0;
+    memory[28..32].copy_from_slice(&2u32.to_le_bytes());
+    memory[36] = 2;
+    memory[40..44].copy_from_slice(&52u32.to_le_bytes());
+    memory[44..48].copy_from_slice(&1u32.to_le_bytes());
+    memory[48..52].copy_from_slice(&[0x03, 0x00, 0x10, 0x00]);
+    let operations = List::new(&memory, 0, 4, 12, 4, lift_spi_operation).unwrap();
+    assert_eq!(
+        board.device_transaction(&mut device, operations).unwrap(),
+        Ok(&[&[0xde, 0xad][..], &[0xbe][..]][..])
+    );
+    // No operations: the chip select alone.
+    let none = List::new(&memory, 0, 0, 12, 4, lift_spi_operation).unwrap();
+    assert_eq!(
+        board.device_transaction(&mut device, none).unwrap(),
+        Ok(&[][..])
+    );
+    // An empty transfer is refused before the device is touched.
+    memory[44..48].copy_from_slice(&0u32.to_le_bytes());
+    let empty = List::new(&memory, 36, 1, 12, 4, lift_spi_operation).unwrap();
+    assert_eq!(
+        board.device_transaction(&mut device, empty).unwrap(),
+        Err(SpiError::InvalidArgument)
+    );
+    drop(board);
+    flash.clone().done();
 }
 
 #[test]

@@ -63,6 +63,22 @@ pub fn outputs(root: &Path) -> Result<Output> {
             },
         )?,
     );
+    // The tiny firmware's world (the app world without spi) over
+    // wasi-hw-shim's interfaces: its shim dispatches only what its board
+    // serves.
+    let tiny = root.join("firmware/qemu-tiny");
+    out.add(
+        tiny.join("src/world.rs"),
+        shim::rust(
+            &Package::load(&tiny.join("wit"))?,
+            "tiny",
+            &ShimOptions {
+                runtime: "wasi_hw_shim::runtime".into(),
+                with: vec![("wasi-hw:hal".into(), "wasi_hw_shim::app".into())],
+                ..ShimOptions::default()
+            },
+        )?,
+    );
     let guest = guest_crate::generate(
         &bench,
         "bench-app",

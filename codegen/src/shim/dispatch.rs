@@ -194,7 +194,7 @@ pub fn dispatch(w: &World) -> Result<TokenStream> {
         /// One import of the world as a core module sees it.
         #[derive(Debug, Clone, Copy)]
         pub struct Import {
-            /// The import's module, for example `wasi-hw:hal/gpio@0.1.0`.
+            /// The import's module, for example `wasi-hw:hal/gpio@0.1.1`.
             pub module: &'static str,
             /// Its name, for example `[method]pin.set-high`.
             pub name: &'static str,

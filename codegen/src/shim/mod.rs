@@ -129,7 +129,7 @@ pub fn parse_with(value: &str) -> Result<(String, String)> {
 struct Mapped {
     /// The option, as `namespace:name=PATH`, for docs and messages.
     spec: String,
-    /// The package, for example `wasi-hw:hal@0.1.0`.
+    /// The package, for example `wasi-hw:hal@0.1.1`.
     package: String,
     /// The Rust path of the other shim's module, for example
     /// `::wasi_hw_shim::app`.
@@ -152,7 +152,7 @@ struct Interface {
     /// The mapped package it belongs to (index into `World::mapped`): its
     /// module is the other shim's, re-exported.
     mapped: Option<usize>,
-    /// Its import name, for example `wasi-hw:hal/gpio@0.1.0`.
+    /// Its import name, for example `wasi-hw:hal/gpio@0.1.1`.
     import: String,
     /// The Rust module, for example `gpio`.
     module: proc_macro2::Ident,

@@ -94,17 +94,26 @@ pub fn adapter(w: &World) -> TokenStream {
             /// links host functions: by module, then by name
             /// (`Store::link_func_custom` refuses any other order). Each is
             /// its index in [`super::IMPORTS`] and its core type's index in
-            /// [`TYPES`]; a host call's `Call::index()` is a position here.
+            /// [`TYPES`]; the host functions a store links follow this order
+            /// ([`Linked`]).
             pub const LINKED: &[(u16, u8)] = &[#(#linked),*];
 
             /// The distinct core types of the world's imports, as
             /// parameters and results.
             pub const TYPES: &[(&[wi::ValType], &[wi::ValType])] = &[#(#types),*];
 
+            /// What a store linked, in the order it linked it: for each host
+            /// function index (`Call::index()`), the import's index in
+            /// [`super::IMPORTS`]; `None` for all of `LINKED`, as [`link`]
+            /// links them. [`serve`] takes it.
+            pub struct Linked(Option<::alloc::vec::Vec<u16>>);
+
             /// Links every import of the world in `store`, which must hold
-            /// no instance yet. A module that imports anything else, or an
-            /// import with another type, then fails to instantiate.
-            pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
+            /// no instance yet, under this version's names. A module that
+            /// imports anything else, or an import with another type, then
+            /// fails to instantiate. [`link_for`] links less, and serves
+            /// apps built against a compatible version too.
+            pub fn link(store: &mut wi::Store<'_>) -> Result<Linked, wi::Error> {
                 for &(index, ty) in LINKED {
                     let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
                         return Err(wi::Error::Invalid);
@@ -118,7 +127,40 @@ pub fn adapter(w: &World) -> TokenStream {
                         wi::FuncType { params: params.into(), results: results.into() },
                     )?;
                 }
-                Ok(())
+                Ok(Linked(None))
+            }
+
+            /// [`link`] for the module whose bytes are `module`: only the
+            /// imports it has (the store keeps an entry for each: on a
+            /// device, RAM), each under the name the module imports it by,
+            /// this version's or a semver-compatible one's (`...@0.1.0` for
+            /// a shim of `0.1.1`), so that an app built before an addition
+            /// runs unchanged.
+            pub fn link_for<'m>(store: &mut wi::Store<'m>, module: &'m [u8]) -> Result<Linked, wi::Error> {
+                // In `LINKED`'s order, each import the module has; the
+                // order stays ascending, as compatible names differ after
+                // the `@` alone.
+                let mut linked = ::alloc::vec::Vec::new();
+                for &(index, ty) in LINKED {
+                    let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
+                        return Err(wi::Error::Invalid);
+                    };
+                    let Some(import) = super::IMPORTS.get(usize::from(index)) else {
+                        return Err(wi::Error::Invalid);
+                    };
+                    let Some((as_module, _)) = rt::version::imports(module)
+                        .find(|&(m, n)| n == import.name && rt::version::compatible(m, import.module))
+                    else {
+                        continue;
+                    };
+                    store.link_func_custom(
+                        as_module,
+                        import.name,
+                        wi::FuncType { params: params.into(), results: results.into() },
+                    )?;
+                    linked.push(index);
+                }
+                Ok(Linked(Some(linked)))
             }
 
             /// The guest, suspended in a call to the host.
@@ -185,6 +227,7 @@ pub fn adapter(w: &World) -> TokenStream {
             /// and does not resume.
             pub fn serve<H: Host, #(#plain),*>(
                 store: &mut wi::Store<'_>,
+                linked: &Linked,
                 host: &mut H,
                 tables: &mut #tables,
             ) -> Result<Option<wi::Val>, rt::Error> {
@@ -193,7 +236,11 @@ pub fn adapter(w: &World) -> TokenStream {
                     let Some(call) = store.last_call() else {
                         return Err(rt::Error::Trap(&"no call to the host is waiting"));
                     };
-                    let Some(&(index, ..)) = LINKED.get(call.index()) else {
+                    let index = match &linked.0 {
+                        None => LINKED.get(call.index()).map(|&(index, _)| index),
+                        Some(linked) => linked.get(call.index()).copied(),
+                    };
+                    let Some(index) = index else {
                         return Err(rt::Error::Trap(&"no import has this index"));
                     };
                     let args = call.args();

@@ -325,16 +325,22 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
                     }
                 }
                 for (index, import) in super::IMPORTS.iter().enumerate() {
-                    if module.is_some_and(|m| {
-                        !m.imports().any(|i| i.module() == import.module && i.name() == import.name)
-                    }) {
-                        continue;
-                    }
+                    // For a module, under the name it imports: this
+                    // version's or a compatible one's (`0.1.0` for `0.1.1`).
+                    let as_module = match module {
+                        None => import.module,
+                        Some(m) => match m.imports().find(|i| {
+                            i.name() == import.name && rt::version::compatible(i.module(), import.module)
+                        }) {
+                            Some(i) => i.module(),
+                            None => continue,
+                        },
+                    };
                     let ty = ::wasmi::FuncType::new(
                         import.params.iter().map(|t| val_type(*t)),
                         import.result.map(val_type),
                     );
-                    linker.func_new(import.module, import.name, ty, move |mut caller, params, results| {
+                    linker.func_new(as_module, import.name, ty, move |mut caller, params, results| {
                         dispatch_call::<T, H, #(#caps),*>(&mut caller, get, index, params, results)
                     })?;
                 }
@@ -390,12 +396,36 @@ pub fn adapter(w: &World) -> Result<TokenStream> {
 
             /// Defines every import of the world in `linker`, each as a typed
             /// host function with its own copy of the glue: the fastest
-            /// calls. `get` finds the shim in the store's data.
+            /// calls. `get` finds the shim in the store's data. The names
+            /// are this version's; [`alias_versions`] adds those of an app
+            /// built against a compatible one.
             pub fn add_to_linker<T: 'static, H: Host + 'static, #(#plain),*>(
                 linker: &mut ::wasmi::Linker<T>,
                 get: fn(&mut T) -> &mut #shim,
             ) -> Result<(), ::wasmi::errors::LinkerError> {
                 #(#links)*
+                Ok(())
+            }
+
+            /// After [`add_to_linker`]: defines this world's interfaces
+            /// also under the names `module` imports them by where it was
+            /// built against a semver-compatible version of the package
+            /// (`...@0.1.0` for a shim of `0.1.1`), so that an app built
+            /// before an addition runs unchanged.
+            pub fn alias_versions<T>(
+                linker: &mut ::wasmi::Linker<T>,
+                module: &::wasmi::Module,
+            ) -> Result<(), ::wasmi::Error> {
+                for (at, import) in module.imports().enumerate() {
+                    let name = import.module();
+                    let known = super::IMPORTS.iter().find(|i| rt::version::compatible(name, i.module));
+                    let Some(known) = known else { continue };
+                    // Once a name, and never this version's own.
+                    if known.module == name || module.imports().take(at).any(|i| i.module() == name) {
+                        continue;
+                    }
+                    linker.alias_module(known.module, name)?;
+                }
                 Ok(())
             }
         }

@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use shim_vendor::acme::gpio::Capabilities as Caps;
 use shim_vendor::acme::log::Level;
-use shim_vendor::acme::wasmi::{Shim, Trap, add_to_linker, add_to_linker_dispatch};
+use shim_vendor::acme::wasmi::{Shim, Trap, add_to_linker, add_to_linker_dispatch, alias_versions};
 use wasi_hw_shim::hal::{Board, Fault, Line, Pin, VirtualTime};
 use wasi_hw_shim::run::{Ran, call_run};
 use wasi_hw_shim::runtime::Error;
@@ -145,6 +145,9 @@ impl Guest {
         } else {
             add_to_linker(&mut linker, |s| s).unwrap();
         }
+        // The guest imports `wasi-hw:hal/gpio@0.1.0`, the shim is of 0.1.1:
+        // served under the guest's names.
+        alias_versions(&mut linker, &module).unwrap();
         let mut store = wasmi::Store::new(&engine, Shim::new(board));
         let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
         Guest {

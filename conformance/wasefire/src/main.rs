@@ -196,10 +196,10 @@ fn prepare(args: &RunArgs) -> Result<(Vec<u8>, usize)> {
 
 /// Runs the app; whether its `run` returned `ok`.
 fn run(args: &RunArgs) -> Result<bool, BadInput> {
-    let (module, memory_bytes) = prepare(args).map_err(BadInput)?;
+    let (prepared, memory_bytes) = prepare(args).map_err(BadInput)?;
     let board = wasi_hw_board::board::file::load(&args.board, false)
         .map_err(|e| BadInput(anyhow::anyhow!("{e}")))?;
-    let module = Module::new(&module).map_err(|e| {
+    let module = Module::new(&prepared).map_err(|e| {
         BadInput(anyhow::anyhow!(
             "{}: wasefire-interpreter refuses its side table ({e:?})",
             args.app.display()
@@ -213,7 +213,7 @@ fn run(args: &RunArgs) -> Result<bool, BadInput> {
     let memory = &mut buffer[offset..offset + memory_bytes];
 
     let mut store = Store::default();
-    app::wasefire::link(&mut store)
+    let linked = app::wasefire::link_for(&mut store, &prepared)
         .map_err(|e| BadInput(anyhow::anyhow!("linking the world's imports: {e:?}")))?;
     let inst = store.instantiate(module, memory).map_err(|e| {
         BadInput(anyhow::anyhow!(
@@ -230,7 +230,7 @@ fn run(args: &RunArgs) -> Result<bool, BadInput> {
         inst,
         &argv,
         |m| message = Some(m.to_string()),
-        |store| app::wasefire::serve(store, &mut host, &mut tables),
+        |store| app::wasefire::serve(store, &linked, &mut host, &mut tables),
     );
     drop(store);
     let failure = match ran {

@@ -133,7 +133,7 @@ fn execute(
         wasi_hw_mps2::clock::start();
     }
     let mut store = Store::default();
-    app::wasefire::link(&mut store)
+    let linked = app::wasefire::link_for(&mut store, &prepared)
         .unwrap_or_else(|e| failed(&format!("linking the world's imports ({e:?})")));
     let inst = store.instantiate(module, memory).unwrap_or_else(|e| {
         failed(&format!(
@@ -150,7 +150,7 @@ fn execute(
         inst,
         args,
         |m| message = Some(String::from(m)),
-        |store| app::wasefire::serve(store, &mut host, &mut tables),
+        |store| app::wasefire::serve(store, &linked, &mut host, &mut tables),
     );
     (ran, message, host)
 }

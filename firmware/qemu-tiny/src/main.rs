@@ -1,8 +1,9 @@
 //! The tiny profile: a firmware for QEMU's MPS2-AN386 (Cortex-M4) that runs
 //! wasi-hw apps in place, from flash, on wasefire-interpreter, through the
-//! generated no_std shim (`wasi_hw_shim::app::wasefire`) over a board of
-//! embedded-hal parts (`wasi_hw_shim::hal::Board`: an LED and a button on
-//! virtual time).
+//! generated no_std shim of its world (`world::wasefire`: the `app` world
+//! without `spi`, which its board lacks, over `wasi_hw_shim::app`'s traits
+//! and glue) over a board of embedded-hal parts (`wasi_hw_shim::hal::Board`:
+//! an LED, a button and a 24C02 EEPROM on virtual time).
 //!
 //! It runs an app only from a bundle signed with its key, laid out for the
 //! interpreter (`wasi-hw-wasefire pack`: the module validated and its side
@@ -19,6 +20,10 @@ extern crate alloc;
 
 #[cfg(feature = "conformance")]
 mod conformance;
+// The shim of the firmware's world: `app` without `spi` (wit/world.wit).
+#[allow(clippy::all)]
+#[rustfmt::skip]
+mod world;
 
 use core::mem::MaybeUninit;
 
@@ -31,7 +36,6 @@ use wasi_hw_mps2::heap::Counting;
 use wasi_hw_mps2::say::{self, Part};
 use wasi_hw_mps2::{semihosting, stack};
 use wasi_hw_shim::Ran;
-use wasi_hw_shim::app::{self, Tables};
 use wasi_hw_shim::hal::VirtualTime;
 use wasi_hw_shim::wasefire::Stop;
 
@@ -259,17 +263,23 @@ fn run(bundle: &Bundle<'static>, args: &[&str], memory: &mut [u8]) -> Result<Ran
     // requires. The module runs where it lies, in flash.
     let module = unsafe { Module::new_unchecked(bundle.module) };
     let mut store = Store::default();
-    app::wasefire::link(&mut store).map_err(Why::Engine)?;
+    // Every import of the world, by exact name: `wasi-hw-wasefire pack`
+    // named each of the app's imports by this version of its interface (an
+    // app built against a compatible earlier one included). `link_for`,
+    // which reads the names from the module, costs more flash than the
+    // budget has.
+    let linked = world::wasefire::link(&mut store).map_err(Why::Engine)?;
     let inst = store.instantiate(module, memory).map_err(Why::Engine)?;
 
     let mut board = wasi_hw_mps2::board::parts(&VirtualTime::new());
-    let mut tables = Tables::<_, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES>::new();
+    let mut tables =
+        world::Tables::<_, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES, HANDLES>::new();
     wasi_hw_shim::wasefire::call_run(
         &mut store,
         inst,
         args,
         |message| say::line(&["  run returned err: ".into(), message.into()]),
-        |store| app::wasefire::serve(store, &mut board, &mut tables),
+        |store| world::wasefire::serve(store, &linked, &mut board, &mut tables),
     )
     .map_err(Why::Stopped)
 }

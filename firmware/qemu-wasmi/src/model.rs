@@ -98,6 +98,8 @@ pub fn run(
     wasi_hw_shim::app::wasmi::add_to_linker_dispatch_for(&mut linker, |shim| shim, module)?;
     #[cfg(all(feature = "typed-linker", not(feature = "size-baseline")))]
     wasi_hw_shim::app::wasmi::add_to_linker(&mut linker, |shim| shim)?;
+    #[cfg(all(feature = "typed-linker", not(feature = "size-baseline")))]
+    wasi_hw_shim::app::wasmi::alias_versions(&mut linker, module)?;
     let mut host = BoardHost::new(board, MAX_HANDLES);
     host.board.trace.max_bytes = MAX_TRACE_BYTES;
     host.max_log_bytes = MAX_LOG_BYTES;

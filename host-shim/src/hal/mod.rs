@@ -21,6 +21,9 @@
 //!   waits (embedded-hal 1.0 has no edge interrupts).
 //! - buses ([`Bus`], over [`embedded_hal::i2c::I2c`]), with the addresses each
 //!   app may use; bus errors map to the spec's error codes.
+//! - SPI devices ([`SpiDevice`], over [`embedded_hal::spi::SpiDevice`]): the
+//!   firmware's device owns its chip select and bus configuration; each call
+//!   is one transaction of it.
 //! - timers and `poll`: on a [`Clock`] (a monotonic counter in nanoseconds,
 //!   which embedded-hal lacks) and [`embedded_hal::delay::DelayNs`] to wait;
 //!   [`VirtualTime`] is both, for simulated boards and tests.
@@ -33,10 +36,12 @@
 
 mod gpio;
 mod i2c;
+mod spi;
 mod time;
 
 pub use gpio::{Fault, InOut, Input, Line, Output, Pin, PinHandle};
 pub use i2c::{Bus, Controller, SevenBit, TenBit};
+pub use spi::SpiDevice;
 pub use time::{Clock, PeriodicHandle, Pollable, VirtualTime};
 
 use alloc::boxed::Box;
@@ -56,6 +61,7 @@ pub struct Board<'a, C, D> {
     delay: D,
     pins: Vec<Pin<'a>>,
     buses: Vec<Bus<'a>>,
+    spi_devices: Vec<SpiDevice<'a>>,
     periodics: Vec<time::Periodic>,
     log: Option<(Level, LogSink<'a>)>,
     sample_interval_ns: u64,
@@ -63,7 +69,7 @@ pub struct Board<'a, C, D> {
 }
 
 impl<'a, C: Clock, D: embedded_hal::delay::DelayNs> Board<'a, C, D> {
-    /// A board with no pins or buses, whose time is `clock` and which waits
+    /// A board with no pins, buses or SPI devices, whose time is `clock` and which waits
     /// with `delay`.
     pub fn new(clock: C, delay: D) -> Self {
         Board {
@@ -71,6 +77,7 @@ impl<'a, C: Clock, D: embedded_hal::delay::DelayNs> Board<'a, C, D> {
             delay,
             pins: Vec::new(),
             buses: Vec::new(),
+            spi_devices: Vec::new(),
             periodics: Vec::new(),
             log: None,
             sample_interval_ns: 1_000_000,
@@ -87,6 +94,12 @@ impl<'a, C: Clock, D: embedded_hal::delay::DelayNs> Board<'a, C, D> {
     /// Adds a bus that apps may open, after those added before.
     pub fn bus(mut self, bus: Bus<'a>) -> Self {
         self.buses.push(bus);
+        self
+    }
+
+    /// Adds an SPI device that apps may open, after those added before.
+    pub fn spi(mut self, device: SpiDevice<'a>) -> Self {
+        self.spi_devices.push(device);
         self
     }
 

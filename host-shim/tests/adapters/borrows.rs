@@ -356,7 +356,7 @@ pub enum ValType {
 /// One import of the world as a core module sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Import {
-    /// The import's module, for example `wasi-hw:hal/gpio@0.1.0`.
+    /// The import's module, for example `wasi-hw:hal/gpio@0.1.1`.
     pub module: &'static str,
     /// Its name, for example `[method]pin.set-high`.
     pub name: &'static str,
@@ -880,22 +880,28 @@ pub mod wasmi {
             }
         }
         for (index, import) in super::IMPORTS.iter().enumerate() {
-            if module
-                .is_some_and(|m| {
-                    !m
+            let as_module = match module {
+                None => import.module,
+                Some(m) => {
+                    match m
                         .imports()
-                        .any(|i| i.module() == import.module && i.name() == import.name)
-                })
-            {
-                continue;
-            }
+                        .find(|i| {
+                            i.name() == import.name
+                                && rt::version::compatible(i.module(), import.module)
+                        })
+                    {
+                        Some(i) => i.module(),
+                        None => continue,
+                    }
+                }
+            };
             let ty = ::wasmi::FuncType::new(
                 import.params.iter().map(|t| val_type(*t)),
                 import.result.map(val_type),
             );
             linker
                 .func_new(
-                    import.module,
+                    as_module,
                     import.name,
                     ty,
                     move |mut caller, params, results| {
@@ -967,7 +973,9 @@ pub mod wasmi {
     }
     /// Defines every import of the world in `linker`, each as a typed
     /// host function with its own copy of the glue: the fastest
-    /// calls. `get` finds the shim in the store's data.
+    /// calls. `get` finds the shim in the store's data. The names
+    /// are this version's; [`alias_versions`] adds those of an app
+    /// built against a compatible one.
     pub fn add_to_linker<
         T: 'static,
         H: Host + 'static,
@@ -1284,6 +1292,30 @@ pub mod wasmi {
             )?;
         Ok(())
     }
+    /// After [`add_to_linker`]: defines this world's interfaces
+    /// also under the names `module` imports them by where it was
+    /// built against a semver-compatible version of the package
+    /// (`...@0.1.0` for a shim of `0.1.1`), so that an app built
+    /// before an addition runs unchanged.
+    pub fn alias_versions<T>(
+        linker: &mut ::wasmi::Linker<T>,
+        module: &::wasmi::Module,
+    ) -> Result<(), ::wasmi::Error> {
+        for (at, import) in module.imports().enumerate() {
+            let name = import.module();
+            let known = super::IMPORTS
+                .iter()
+                .find(|i| rt::version::compatible(name, i.module));
+            let Some(known) = known else { continue };
+            if known.module == name
+                || module.imports().take(at).any(|i| i.module() == name)
+            {
+                continue;
+            }
+            linker.alias_module(known.module, name)?;
+        }
+        Ok(())
+    }
 }
 /// The wasefire-interpreter 0.5 adapter: runs apps in place, from
 /// flash, in the tiny profile. A host call suspends the guest and
@@ -1299,7 +1331,8 @@ pub mod wasefire {
     /// links host functions: by module, then by name
     /// (`Store::link_func_custom` refuses any other order). Each is
     /// its index in [`super::IMPORTS`] and its core type's index in
-    /// [`TYPES`]; a host call's `Call::index()` is a position here.
+    /// [`TYPES`]; the host functions a store links follow this order
+    /// ([`Linked`]).
     pub const LINKED: &[(u16, u8)] = &[
         (4u16, 0u8),
         (0u16, 0u8),
@@ -1323,10 +1356,17 @@ pub mod wasefire {
         (&[wi::ValType::I32, wi::ValType::I32, wi::ValType::I32], &[wi::ValType::I32]),
         (&[wi::ValType::I32], &[]),
     ];
+    /// What a store linked, in the order it linked it: for each host
+    /// function index (`Call::index()`), the import's index in
+    /// [`super::IMPORTS`]; `None` for all of `LINKED`, as [`link`]
+    /// links them. [`serve`] takes it.
+    pub struct Linked(Option<::alloc::vec::Vec<u16>>);
     /// Links every import of the world in `store`, which must hold
-    /// no instance yet. A module that imports anything else, or an
-    /// import with another type, then fails to instantiate.
-    pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
+    /// no instance yet, under this version's names. A module that
+    /// imports anything else, or an import with another type, then
+    /// fails to instantiate. [`link_for`] links less, and serves
+    /// apps built against a compatible version too.
+    pub fn link(store: &mut wi::Store<'_>) -> Result<Linked, wi::Error> {
         for &(index, ty) in LINKED {
             let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
                 return Err(wi::Error::Invalid);
@@ -1344,7 +1384,44 @@ pub mod wasefire {
                     },
                 )?;
         }
-        Ok(())
+        Ok(Linked(None))
+    }
+    /// [`link`] for the module whose bytes are `module`: only the
+    /// imports it has (the store keeps an entry for each: on a
+    /// device, RAM), each under the name the module imports it by,
+    /// this version's or a semver-compatible one's (`...@0.1.0` for
+    /// a shim of `0.1.1`), so that an app built before an addition
+    /// runs unchanged.
+    pub fn link_for<'m>(
+        store: &mut wi::Store<'m>,
+        module: &'m [u8],
+    ) -> Result<Linked, wi::Error> {
+        let mut linked = ::alloc::vec::Vec::new();
+        for &(index, ty) in LINKED {
+            let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
+                return Err(wi::Error::Invalid);
+            };
+            let Some(import) = super::IMPORTS.get(usize::from(index)) else {
+                return Err(wi::Error::Invalid);
+            };
+            let Some((as_module, _)) = rt::version::imports(module)
+                .find(|&(m, n)| {
+                    n == import.name && rt::version::compatible(m, import.module)
+                }) else {
+                continue;
+            };
+            store
+                .link_func_custom(
+                    as_module,
+                    import.name,
+                    wi::FuncType {
+                        params: params.into(),
+                        results: results.into(),
+                    },
+                )?;
+            linked.push(index);
+        }
+        Ok(Linked(Some(linked)))
     }
     /// The guest, suspended in a call to the host.
     struct Guest<'s, 'm, T> {
@@ -1421,6 +1498,7 @@ pub mod wasefire {
     /// and does not resume.
     pub fn serve<H: Host, const THINGS_UNIT: usize, const THINGS_BUFFER: usize>(
         store: &mut wi::Store<'_>,
+        linked: &Linked,
         host: &mut H,
         tables: &mut super::Tables<H, THINGS_UNIT, THINGS_BUFFER>,
     ) -> Result<Option<wi::Val>, rt::Error> {
@@ -1429,7 +1507,11 @@ pub mod wasefire {
             let Some(call) = store.last_call() else {
                 return Err(rt::Error::Trap(&"no call to the host is waiting"));
             };
-            let Some(&(index, ..)) = LINKED.get(call.index()) else {
+            let index = match &linked.0 {
+                None => LINKED.get(call.index()).map(|&(index, _)| index),
+                Some(linked) => linked.get(call.index()).copied(),
+            };
+            let Some(index) = index else {
                 return Err(rt::Error::Trap(&"no import has this index"));
             };
             let args = call.args();

@@ -25,9 +25,10 @@ pub struct Tables<
     const GPIO_PIN: usize = 16usize,
     const I2C_BUS: usize = 16usize,
     const SENSOR_SENSOR: usize = 16usize,
+    const SPI_DEVICE: usize = 16usize,
     const PROBES_PROBE: usize = 16usize,
 > {
-    /// The guest's handles of wasi-hw:hal@0.1.0 resources: the tables of `::wasi_hw_shim::app` (world `app`).
+    /// The guest's handles of wasi-hw:hal@0.1.1 resources: the tables of `::wasi_hw_shim::app` (world `app`).
     pub hal: ::wasi_hw_shim::app::Tables<
         H,
         POLL_POLLABLE,
@@ -36,12 +37,13 @@ pub struct Tables<
         GPIO_PIN,
         I2C_BUS,
         SENSOR_SENSOR,
+        SPI_DEVICE,
     >,
     /// The guest's `probe` handles (of `acme:bench/probes@0.1.0`), at most `PROBES_PROBE`.
     pub probes_probe: wasi_hw_shim::runtime::Table<
         <H as probes::Probes>::Probe,
         PROBES_PROBE,
-        7u8,
+        8u8,
     >,
 }
 impl<
@@ -52,6 +54,7 @@ impl<
     const GPIO_PIN: usize,
     const I2C_BUS: usize,
     const SENSOR_SENSOR: usize,
+    const SPI_DEVICE: usize,
     const PROBES_PROBE: usize,
 > Tables<
     H,
@@ -61,6 +64,7 @@ impl<
     GPIO_PIN,
     I2C_BUS,
     SENSOR_SENSOR,
+    SPI_DEVICE,
     PROBES_PROBE,
 > {
     /// Empty tables.
@@ -79,6 +83,7 @@ impl<
     const GPIO_PIN: usize,
     const I2C_BUS: usize,
     const SENSOR_SENSOR: usize,
+    const SPI_DEVICE: usize,
     const PROBES_PROBE: usize,
 > Default
 for Tables<
@@ -89,6 +94,7 @@ for Tables<
     GPIO_PIN,
     I2C_BUS,
     SENSOR_SENSOR,
+    SPI_DEVICE,
     PROBES_PROBE,
 > {
     fn default() -> Self {
@@ -109,6 +115,7 @@ pub fn lookup_probes_probe<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >,
         > + ?Sized,
@@ -118,11 +125,12 @@ pub fn lookup_probes_probe<
     const GPIO_PIN: usize,
     const I2C_BUS: usize,
     const SENSOR_SENSOR: usize,
+    const SPI_DEVICE: usize,
     const PROBES_PROBE: usize,
 >(guest: &'g mut G, handle: u32) -> Option<&'g mut <H as probes::Probes>::Probe> {
     guest.tables().probes_probe.slot(handle)
 }
-/// The tables of wasi-hw:hal@0.1.0 inside `Tables`: how the glue of `::wasi_hw_shim::app` (generic over a guest with those tables) gets the guest, through `rt::Project`.
+/// The tables of wasi-hw:hal@0.1.1 inside `Tables`: how the glue of `::wasi_hw_shim::app` (generic over a guest with those tables) gets the guest, through `rt::Project`.
 pub fn project_hal<
     H: Host,
     const POLL_POLLABLE: usize,
@@ -131,6 +139,7 @@ pub fn project_hal<
     const GPIO_PIN: usize,
     const I2C_BUS: usize,
     const SENSOR_SENSOR: usize,
+    const SPI_DEVICE: usize,
     const PROBES_PROBE: usize,
 >(
     tables: &mut Tables<
@@ -141,6 +150,7 @@ pub fn project_hal<
         GPIO_PIN,
         I2C_BUS,
         SENSOR_SENSOR,
+        SPI_DEVICE,
         PROBES_PROBE,
     >,
 ) -> &mut ::wasi_hw_shim::app::Tables<
@@ -151,6 +161,7 @@ pub fn project_hal<
     GPIO_PIN,
     I2C_BUS,
     SENSOR_SENSOR,
+    SPI_DEVICE,
 > {
     &mut tables.hal
 }
@@ -164,11 +175,12 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "wasi-hw:hal/gpio.pin",
     "wasi-hw:hal/i2c.bus",
     "wasi-hw:hal/sensor.sensor",
+    "wasi-hw:hal/spi.device",
     "acme:bench/probes.probe",
 ];
-/// `wasi-hw:hal/poll@0.1.0`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
+/// `wasi-hw:hal/poll@0.1.1`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
 pub use ::wasi_hw_shim::app::poll;
-/// `wasi-hw:hal/gpio@0.1.0`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
+/// `wasi-hw:hal/gpio@0.1.1`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
 pub use ::wasi_hw_shim::app::gpio;
 /// Acme's probe bench: a peripheral of a vendor's own, with every kind of
 /// value the generators carry between an app and its host.
@@ -365,6 +377,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -374,6 +387,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -423,6 +437,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -432,6 +447,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -476,6 +492,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -485,6 +502,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -502,9 +520,10 @@ pub mod probes {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 7u8))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 8u8))?;
         let ret = <H as super::probes::Probes>::probe_settings(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 4, 28)?;
         let t2 = ret;
@@ -547,6 +566,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -556,6 +576,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -608,6 +629,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -617,6 +639,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -634,9 +657,10 @@ pub mod probes {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 7u8))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 8u8))?;
         let ret = <H as super::probes::Probes>::probe_samples(host, t1)?;
         rt::guest::check(guest, (arg1) as u32, 4, 8)?;
         let t3 = ret;
@@ -666,6 +690,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -675,6 +700,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -693,9 +719,10 @@ pub mod probes {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >(guest, (arg0) as u32)
-            .ok_or_else(|| rt::handle_error((arg0) as u32, 7u8))?;
+            .ok_or_else(|| rt::handle_error((arg0) as u32, 8u8))?;
         let ret = <H as super::probes::Probes>::probe_measure(host, t1, ((arg1) as u8))?;
         rt::guest::check(guest, (arg2) as u32, 4, 12)?;
         let t9 = ret;
@@ -740,6 +767,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -749,6 +777,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<i32, rt::Error> {
         let (__mem, __tables) = guest.parts();
@@ -769,6 +798,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -778,6 +808,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(host: &mut H, guest: &mut G, arg0: i32, arg1: i32) -> Result<(), rt::Error> {
         let (__mem, __tables) = guest.parts();
@@ -798,6 +829,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -807,6 +839,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -851,6 +884,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -860,6 +894,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -901,6 +936,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -910,6 +946,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         host: &mut H,
@@ -954,6 +991,7 @@ pub mod probes {
                     GPIO_PIN,
                     I2C_BUS,
                     SENSOR_SENSOR,
+                    SPI_DEVICE,
                     PROBES_PROBE,
                 >,
             > + ?Sized,
@@ -963,6 +1001,7 @@ pub mod probes {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(host: &mut H, guest: &mut G, arg0: i32) -> Result<(), rt::Error> {
         let rep = guest.tables().probes_probe.remove(arg0 as u32)?;
@@ -976,14 +1015,16 @@ pub mod probes {
         Ok(t3)
     }
 }
-/// `wasi-hw:hal/timer@0.1.0`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
+/// `wasi-hw:hal/timer@0.1.1`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
 pub use ::wasi_hw_shim::app::timer;
-/// `wasi-hw:hal/log@0.1.0`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
+/// `wasi-hw:hal/log@0.1.1`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
 pub use ::wasi_hw_shim::app::log;
-/// `wasi-hw:hal/i2c@0.1.0`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
+/// `wasi-hw:hal/i2c@0.1.1`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
 pub use ::wasi_hw_shim::app::i2c;
-/// `wasi-hw:hal/sensor@0.1.0`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
+/// `wasi-hw:hal/sensor@0.1.1`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
 pub use ::wasi_hw_shim::app::sensor;
+/// `wasi-hw:hal/spi@0.1.1`, from `::wasi_hw_shim::app` (`--with wasi-hw:hal=wasi_hw_shim::app`).
+pub use ::wasi_hw_shim::app::spi;
 /// A core WebAssembly value type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValType {
@@ -999,7 +1040,7 @@ pub enum ValType {
 /// One import of the world as a core module sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct Import {
-    /// The import's module, for example `wasi-hw:hal/gpio@0.1.0`.
+    /// The import's module, for example `wasi-hw:hal/gpio@0.1.1`.
     pub module: &'static str,
     /// Its name, for example `[method]pin.set-high`.
     pub name: &'static str,
@@ -1025,7 +1066,7 @@ pub const RETURN_AREA: usize = 40;
 /// for [`dispatch`].
 pub const IMPORTS: &[Import] = &[
     Import {
-        module: "wasi-hw:hal/poll@0.1.0",
+        module: "wasi-hw:hal/poll@0.1.1",
         name: "[method]pollable.ready",
         params: &[ValType::I32],
         result: Some(ValType::I32),
@@ -1033,7 +1074,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/poll@0.1.0",
+        module: "wasi-hw:hal/poll@0.1.1",
         name: "[method]pollable.block",
         params: &[ValType::I32],
         result: None,
@@ -1041,7 +1082,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/poll@0.1.0",
+        module: "wasi-hw:hal/poll@0.1.1",
         name: "poll",
         params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I64, ValType::I32],
         result: None,
@@ -1049,7 +1090,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/poll@0.1.0",
+        module: "wasi-hw:hal/poll@0.1.1",
         name: "[resource-drop]pollable",
         params: &[ValType::I32],
         result: None,
@@ -1057,7 +1098,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "list-pins",
         params: &[ValType::I32],
         result: None,
@@ -1065,7 +1106,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "open",
         params: &[
             ValType::I32,
@@ -1081,7 +1122,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.name",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1089,7 +1130,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.reconfigure",
         params: &[
             ValType::I32,
@@ -1104,7 +1145,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.is-high",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1112,7 +1153,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.set-high",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1120,7 +1161,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.set-low",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1128,7 +1169,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.toggle",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1136,7 +1177,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.is-set-high",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1144,7 +1185,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.wait-for-edge",
         params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I64, ValType::I32],
         result: None,
@@ -1152,7 +1193,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[method]pin.subscribe",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
@@ -1160,7 +1201,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/gpio@0.1.0",
+        module: "wasi-hw:hal/gpio@0.1.1",
         name: "[resource-drop]pin",
         params: &[ValType::I32],
         result: None,
@@ -1273,7 +1314,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "now",
         params: &[],
         result: Some(ValType::I64),
@@ -1281,7 +1322,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "resolution",
         params: &[],
         result: Some(ValType::I64),
@@ -1289,7 +1330,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "sleep",
         params: &[ValType::I64],
         result: None,
@@ -1297,7 +1338,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "sleep-until",
         params: &[ValType::I64],
         result: None,
@@ -1305,7 +1346,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[static]one-shot.at",
         params: &[ValType::I64, ValType::I32],
         result: None,
@@ -1313,7 +1354,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[static]one-shot.after",
         params: &[ValType::I64, ValType::I32],
         result: None,
@@ -1321,7 +1362,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[method]one-shot.deadline",
         params: &[ValType::I32],
         result: Some(ValType::I64),
@@ -1329,7 +1370,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[method]one-shot.is-expired",
         params: &[ValType::I32],
         result: Some(ValType::I32),
@@ -1337,7 +1378,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[method]one-shot.wait",
         params: &[ValType::I32],
         result: None,
@@ -1345,7 +1386,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[method]one-shot.subscribe",
         params: &[ValType::I32],
         result: Some(ValType::I32),
@@ -1353,7 +1394,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[static]periodic.start",
         params: &[ValType::I64, ValType::I32],
         result: None,
@@ -1361,7 +1402,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[method]periodic.period",
         params: &[ValType::I32],
         result: Some(ValType::I64),
@@ -1369,7 +1410,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[method]periodic.next-tick",
         params: &[ValType::I32],
         result: Some(ValType::I64),
@@ -1377,7 +1418,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[method]periodic.wait",
         params: &[ValType::I32],
         result: Some(ValType::I64),
@@ -1385,7 +1426,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[method]periodic.subscribe",
         params: &[ValType::I32],
         result: Some(ValType::I32),
@@ -1393,7 +1434,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[resource-drop]one-shot",
         params: &[ValType::I32],
         result: None,
@@ -1401,7 +1442,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/timer@0.1.0",
+        module: "wasi-hw:hal/timer@0.1.1",
         name: "[resource-drop]periodic",
         params: &[ValType::I32],
         result: None,
@@ -1409,7 +1450,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/log@0.1.0",
+        module: "wasi-hw:hal/log@0.1.1",
         name: "enabled",
         params: &[ValType::I32],
         result: Some(ValType::I32),
@@ -1417,7 +1458,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/log@0.1.0",
+        module: "wasi-hw:hal/log@0.1.1",
         name: "log",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
@@ -1425,7 +1466,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "list-buses",
         params: &[ValType::I32],
         result: None,
@@ -1433,7 +1474,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "open",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
@@ -1441,7 +1482,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "[method]bus.frequency-hz",
         params: &[ValType::I32],
         result: Some(ValType::I32),
@@ -1449,7 +1490,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "[method]bus.max-transfer-length",
         params: &[ValType::I32],
         result: Some(ValType::I32),
@@ -1457,7 +1498,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "[method]bus.read",
         params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I32, ValType::I32],
         result: None,
@@ -1465,7 +1506,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "[method]bus.write",
         params: &[
             ValType::I32,
@@ -1480,7 +1521,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "[method]bus.write-read",
         params: &[
             ValType::I32,
@@ -1496,7 +1537,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "[method]bus.transaction",
         params: &[
             ValType::I32,
@@ -1511,7 +1552,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "[method]bus.recover",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1519,7 +1560,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/i2c@0.1.0",
+        module: "wasi-hw:hal/i2c@0.1.1",
         name: "[resource-drop]bus",
         params: &[ValType::I32],
         result: None,
@@ -1527,7 +1568,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "list-sensors",
         params: &[ValType::I32],
         result: None,
@@ -1535,7 +1576,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "open",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
@@ -1543,7 +1584,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.info",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1551,7 +1592,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 8u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.read",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1559,7 +1600,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 8u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.set-attribute",
         params: &[ValType::I32, ValType::I32, ValType::I64, ValType::F64, ValType::I32],
         result: None,
@@ -1567,7 +1608,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.get-attribute",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
@@ -1575,7 +1616,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 8u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.start",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1583,7 +1624,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 1u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.stop",
         params: &[ValType::I32],
         result: None,
@@ -1591,7 +1632,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 0u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.read-fifo",
         params: &[ValType::I32, ValType::I32, ValType::I32],
         result: None,
@@ -1599,7 +1640,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 8u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.subscribe-data-ready",
         params: &[ValType::I32, ValType::I32],
         result: None,
@@ -1607,7 +1648,7 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[method]sensor.subscribe-threshold",
         params: &[ValType::I32, ValType::I32, ValType::F64, ValType::I32, ValType::I32],
         result: None,
@@ -1615,8 +1656,88 @@ pub const IMPORTS: &[Import] = &[
         ret_align: 4u8,
     },
     Import {
-        module: "wasi-hw:hal/sensor@0.1.0",
+        module: "wasi-hw:hal/sensor@0.1.1",
         name: "[resource-drop]sensor",
+        params: &[ValType::I32],
+        result: None,
+        ret_size: 0u16,
+        ret_align: 0u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "list-devices",
+        params: &[ValType::I32],
+        result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "open",
+        params: &[ValType::I32, ValType::I32, ValType::I32],
+        result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "[method]device.config",
+        params: &[ValType::I32, ValType::I32],
+        result: None,
+        ret_size: 8u16,
+        ret_align: 4u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "[method]device.max-transfer-length",
+        params: &[ValType::I32],
+        result: Some(ValType::I32),
+        ret_size: 0u16,
+        ret_align: 0u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "[method]device.read",
+        params: &[ValType::I32, ValType::I32, ValType::I32],
+        result: None,
+        ret_size: 12u16,
+        ret_align: 4u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "[method]device.write",
+        params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I32],
+        result: None,
+        ret_size: 2u16,
+        ret_align: 1u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "[method]device.transfer",
+        params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I32],
+        result: None,
+        ret_size: 12u16,
+        ret_align: 4u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "[method]device.transfer-in-place",
+        params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I32],
+        result: None,
+        ret_size: 12u16,
+        ret_align: 4u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "[method]device.transaction",
+        params: &[ValType::I32, ValType::I32, ValType::I32, ValType::I32],
+        result: None,
+        ret_size: 12u16,
+        ret_align: 4u8,
+    },
+    Import {
+        module: "wasi-hw:hal/spi@0.1.1",
+        name: "[resource-drop]device",
         params: &[ValType::I32],
         result: None,
         ret_size: 0u16,
@@ -1641,6 +1762,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >,
         > + ?Sized,
@@ -1650,6 +1772,7 @@ pub fn dispatch<
     const GPIO_PIN: usize,
     const I2C_BUS: usize,
     const SENSOR_SENSOR: usize,
+    const SPI_DEVICE: usize,
     const PROBES_PROBE: usize,
 >(
     host: &mut H,
@@ -1680,6 +1803,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1692,6 +1816,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1709,6 +1834,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1721,6 +1847,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1738,6 +1865,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1750,6 +1878,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1772,6 +1901,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1784,6 +1914,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1801,6 +1932,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1813,6 +1945,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1831,6 +1964,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1843,6 +1977,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1867,6 +2002,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1879,6 +2015,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1898,6 +2035,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1910,6 +2048,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1933,6 +2072,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1945,6 +2085,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1964,6 +2105,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -1976,6 +2118,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -1995,6 +2138,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2007,6 +2151,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2026,6 +2171,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2038,6 +2184,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2057,6 +2204,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2069,6 +2217,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2088,6 +2237,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2100,6 +2250,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2122,6 +2273,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2134,6 +2286,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2154,6 +2307,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2166,6 +2320,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2183,6 +2338,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2208,6 +2364,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2229,6 +2386,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2249,6 +2407,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2271,6 +2430,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2291,6 +2451,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2312,6 +2473,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|r: i32| r as u32 as u64)
@@ -2326,6 +2488,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(host, guest, (a[0] as u32 as i32), (a[1] as u32 as i32))
                 .map(|()| 0u64)
@@ -2340,6 +2503,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2361,6 +2525,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2382,6 +2547,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(
                     host,
@@ -2404,6 +2570,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >(host, guest, (a[0] as u32 as i32))
                 .map(|()| 0u64)
@@ -2418,6 +2585,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2430,6 +2598,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2446,6 +2615,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2458,6 +2628,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2474,6 +2645,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2486,6 +2658,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2503,6 +2676,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2515,6 +2689,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2532,6 +2707,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2544,6 +2720,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2563,6 +2740,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2575,6 +2753,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2594,6 +2773,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2606,6 +2786,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2623,6 +2804,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2635,6 +2817,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2652,6 +2835,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2664,6 +2848,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2681,6 +2866,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2693,6 +2879,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2710,6 +2897,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2722,6 +2910,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2741,6 +2930,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2753,6 +2943,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2770,6 +2961,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2782,6 +2974,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2799,6 +2992,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2811,6 +3005,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2828,6 +3023,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2840,6 +3036,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2857,6 +3054,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2869,6 +3067,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2886,6 +3085,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2898,6 +3098,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2915,6 +3116,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2927,6 +3129,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2944,6 +3147,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2956,6 +3160,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -2975,6 +3180,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -2987,6 +3193,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3005,6 +3212,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3017,6 +3225,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3037,6 +3246,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3049,6 +3259,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3066,6 +3277,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3078,6 +3290,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3095,6 +3308,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3107,6 +3321,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3129,6 +3344,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3141,6 +3357,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3164,6 +3381,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3176,6 +3394,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3200,6 +3419,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3212,6 +3432,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3235,6 +3456,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3247,6 +3469,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3266,6 +3489,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3278,6 +3502,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3295,6 +3520,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3307,6 +3533,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3325,6 +3552,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3337,6 +3565,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3357,6 +3586,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3369,6 +3599,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3388,6 +3619,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3400,6 +3632,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3419,6 +3652,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3431,6 +3665,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3453,6 +3688,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3465,6 +3701,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3485,6 +3722,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3497,6 +3735,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3516,6 +3755,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3528,6 +3768,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3545,6 +3786,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3557,6 +3799,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3577,6 +3820,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3589,6 +3833,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3608,6 +3853,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3620,6 +3866,7 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3642,6 +3889,7 @@ pub fn dispatch<
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
             >(
                     host,
                     &mut rt::Project::new(
@@ -3654,6 +3902,342 @@ pub fn dispatch<
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                )
+                .map(|()| 0u64)
+        }
+        69 => {
+            spi::call_list_devices::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
+                .map(|()| 0u64)
+        }
+        70 => {
+            spi::call_open::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
+                .map(|()| 0u64)
+        }
+        71 => {
+            spi::call_device_config::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    rt::area::sub::<0, 8, RETURN_AREA>(&mut ret),
+                )
+                .map(|()| 0u64)
+        }
+        72 => {
+            spi::call_device_max_transfer_length::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                )
+                .map(|r: i32| r as u32 as u64)
+        }
+        73 => {
+            spi::call_device_read::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    rt::area::sub::<0, 12, RETURN_AREA>(&mut ret),
+                )
+                .map(|()| 0u64)
+        }
+        74 => {
+            spi::call_device_write::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    rt::area::sub::<0, 2, RETURN_AREA>(&mut ret),
+                )
+                .map(|()| 0u64)
+        }
+        75 => {
+            spi::call_device_transfer::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    rt::area::sub::<0, 12, RETURN_AREA>(&mut ret),
+                )
+                .map(|()| 0u64)
+        }
+        76 => {
+            spi::call_device_transfer_in_place::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    rt::area::sub::<0, 12, RETURN_AREA>(&mut ret),
+                )
+                .map(|()| 0u64)
+        }
+        77 => {
+            spi::call_device_transaction::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                            PROBES_PROBE,
+                        >,
+                    ),
+                    (a[0] as u32 as i32),
+                    (a[1] as u32 as i32),
+                    (a[2] as u32 as i32),
+                    (a[3] as u32 as i32),
+                    rt::area::sub::<0, 12, RETURN_AREA>(&mut ret),
+                )
+                .map(|()| 0u64)
+        }
+        78 => {
+            spi::call_device_drop::<
+                H,
+                _,
+                POLL_POLLABLE,
+                TIMER_ONE_SHOT,
+                TIMER_PERIODIC,
+                GPIO_PIN,
+                I2C_BUS,
+                SENSOR_SENSOR,
+                SPI_DEVICE,
+            >(
+                    host,
+                    &mut rt::Project::new(
+                        &mut *guest,
+                        project_hal::<
+                            H,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >,
                     ),
@@ -3693,6 +4277,7 @@ pub mod wasmi {
         const GPIO_PIN: usize = 16usize,
         const I2C_BUS: usize = 16usize,
         const SENSOR_SENSOR: usize = 16usize,
+        const SPI_DEVICE: usize = 16usize,
         const PROBES_PROBE: usize = 16usize,
     > {
         host: Option<H>,
@@ -3705,6 +4290,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
         exports: Option<Exports>,
@@ -3730,6 +4316,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     > Shim<
         H,
@@ -3739,6 +4326,7 @@ pub mod wasmi {
         GPIO_PIN,
         I2C_BUS,
         SENSOR_SENSOR,
+        SPI_DEVICE,
         PROBES_PROBE,
     > {
         /// The shim over `host`, with empty tables.
@@ -3789,6 +4377,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         caller: &mut ::wasmi::Caller<'_, T>,
@@ -3802,6 +4391,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
     ) -> Result<Exports, ::wasmi::Error> {
@@ -3835,6 +4425,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     > {
         caller: &'c mut ::wasmi::Caller<'a, T>,
@@ -3848,6 +4439,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
         exports: Exports,
@@ -3861,6 +4453,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     > rt::Guest<
         super::Tables<
@@ -3871,6 +4464,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
     >
@@ -3885,6 +4479,7 @@ pub mod wasmi {
         GPIO_PIN,
         I2C_BUS,
         SENSOR_SENSOR,
+        SPI_DEVICE,
         PROBES_PROBE,
     > {
         fn memory(&mut self) -> &mut [u8] {
@@ -3902,6 +4497,7 @@ pub mod wasmi {
                 GPIO_PIN,
                 I2C_BUS,
                 SENSOR_SENSOR,
+                SPI_DEVICE,
                 PROBES_PROBE,
             >,
         ) {
@@ -3976,6 +4572,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         linker: &mut ::wasmi::Linker<T>,
@@ -3989,6 +4586,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
     ) -> Result<(), ::wasmi::errors::LinkerError> {
@@ -4001,6 +4599,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >(linker, get, None)
     }
@@ -4018,6 +4617,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         linker: &mut ::wasmi::Linker<T>,
@@ -4031,6 +4631,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
         module: &::wasmi::Module,
@@ -4044,6 +4645,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >(linker, get, Some(module))
     }
@@ -4058,6 +4660,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         linker: &mut ::wasmi::Linker<T>,
@@ -4071,6 +4674,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
         module: Option<&::wasmi::Module>,
@@ -4084,22 +4688,28 @@ pub mod wasmi {
             }
         }
         for (index, import) in super::IMPORTS.iter().enumerate() {
-            if module
-                .is_some_and(|m| {
-                    !m
+            let as_module = match module {
+                None => import.module,
+                Some(m) => {
+                    match m
                         .imports()
-                        .any(|i| i.module() == import.module && i.name() == import.name)
-                })
-            {
-                continue;
-            }
+                        .find(|i| {
+                            i.name() == import.name
+                                && rt::version::compatible(i.module(), import.module)
+                        })
+                    {
+                        Some(i) => i.module(),
+                        None => continue,
+                    }
+                }
+            };
             let ty = ::wasmi::FuncType::new(
                 import.params.iter().map(|t| val_type(*t)),
                 import.result.map(val_type),
             );
             linker
                 .func_new(
-                    import.module,
+                    as_module,
                     import.name,
                     ty,
                     move |mut caller, params, results| {
@@ -4112,6 +4722,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >(&mut caller, get, index, params, results)
                     },
@@ -4132,6 +4743,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         caller: &mut ::wasmi::Caller<'_, T>,
@@ -4145,6 +4757,7 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
         index: usize,
@@ -4197,7 +4810,9 @@ pub mod wasmi {
     }
     /// Defines every import of the world in `linker`, each as a typed
     /// host function with its own copy of the glue: the fastest
-    /// calls. `get` finds the shim in the store's data.
+    /// calls. `get` finds the shim in the store's data. The names
+    /// are this version's; [`alias_versions`] adds those of an app
+    /// built against a compatible one.
     pub fn add_to_linker<
         T: 'static,
         H: Host + 'static,
@@ -4207,6 +4822,7 @@ pub mod wasmi {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         linker: &mut ::wasmi::Linker<T>,
@@ -4220,12 +4836,13 @@ pub mod wasmi {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
     ) -> Result<(), ::wasmi::errors::LinkerError> {
         linker
             .func_wrap(
-                "wasi-hw:hal/poll@0.1.0",
+                "wasi-hw:hal/poll@0.1.1",
                 "[method]pollable.ready",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4250,13 +4867,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/poll@0.1.0",
+                "wasi-hw:hal/poll@0.1.1",
                 "[method]pollable.block",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4281,13 +4899,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/poll@0.1.0",
+                "wasi-hw:hal/poll@0.1.1",
                 "poll",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4317,6 +4936,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -4330,6 +4950,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -4344,7 +4965,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/poll@0.1.0",
+                "wasi-hw:hal/poll@0.1.1",
                 "[resource-drop]pollable",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4369,13 +4990,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "list-pins",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4401,6 +5023,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -4414,6 +5037,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -4428,7 +5052,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "open",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4460,6 +5084,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(
                             host,
                             &mut guest,
@@ -4483,7 +5108,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.name",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4510,6 +5135,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -4523,6 +5149,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, arg1, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -4537,7 +5164,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.reconfigure",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4568,6 +5195,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -4580,7 +5208,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.is-high",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4607,6 +5235,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -4619,7 +5248,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.set-high",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4646,6 +5275,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -4658,7 +5288,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.set-low",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4685,6 +5315,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -4697,7 +5328,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.toggle",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4724,6 +5355,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -4736,7 +5368,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.is-set-high",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4763,6 +5395,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -4775,7 +5408,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.wait-for-edge",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4805,6 +5438,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -4817,7 +5451,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[method]pin.subscribe",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4845,6 +5479,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -4857,7 +5492,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/gpio@0.1.0",
+                "wasi-hw:hal/gpio@0.1.1",
                 "[resource-drop]pin",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -4882,6 +5517,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
@@ -4920,6 +5556,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                         PROBES_PROBE,
                     >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, arg6, arg7)
                         .map_err(trap)
@@ -4955,6 +5592,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                         PROBES_PROBE,
                     >(host, &mut guest, arg0, arg1, arg2, &mut ret)
                         .and_then(|()| rt::guest::write(
@@ -4995,6 +5633,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >(&mut host, &mut guest, arg0, arg1, &mut ret)
                             .and_then(|()| rt::guest::write(
@@ -5039,6 +5678,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                         PROBES_PROBE,
                     >(host, &mut guest, arg0, arg1, arg2, arg3, &mut ret)
                         .and_then(|()| rt::guest::write(
@@ -5079,6 +5719,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >(&mut host, &mut guest, arg0, arg1, &mut ret)
                             .and_then(|()| rt::guest::write(
@@ -5122,6 +5763,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >(&mut host, &mut guest, arg0, arg1, arg2, &mut ret)
                             .and_then(|()| rt::guest::write(
@@ -5163,6 +5805,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                         PROBES_PROBE,
                     >(host, &mut guest, arg0, arg1)
                         .map_err(trap)
@@ -5196,6 +5839,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                         PROBES_PROBE,
                     >(host, &mut guest, arg0, arg1)
                         .map_err(trap)
@@ -5231,6 +5875,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                         PROBES_PROBE,
                     >(host, &mut guest, arg0, arg1, arg2, &mut ret)
                         .and_then(|()| rt::guest::write(
@@ -5272,6 +5917,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >(&mut host, &mut guest, arg0, arg1, arg2, &mut ret)
                             .and_then(|()| rt::guest::write(
@@ -5316,6 +5962,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                             PROBES_PROBE,
                         >(&mut host, &mut guest, arg0, arg1, arg2, arg3, &mut ret)
                             .and_then(|()| rt::guest::write(
@@ -5356,6 +6003,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                         PROBES_PROBE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
@@ -5363,7 +6011,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "now",
                 move |mut caller: ::wasmi::Caller<'_, T>| -> Result<i64, ::wasmi::Error> {
                     let exports = exports(&mut caller, get)?;
@@ -5385,13 +6033,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "resolution",
                 move |mut caller: ::wasmi::Caller<'_, T>| -> Result<i64, ::wasmi::Error> {
                     let exports = exports(&mut caller, get)?;
@@ -5413,13 +6062,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "sleep",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5444,13 +6094,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "sleep-until",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5475,13 +6126,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[static]one-shot.at",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5508,6 +6160,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -5520,7 +6173,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[static]one-shot.after",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5547,6 +6200,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -5559,7 +6213,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[method]one-shot.deadline",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5584,13 +6238,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[method]one-shot.is-expired",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5615,13 +6270,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[method]one-shot.wait",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5646,13 +6302,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[method]one-shot.subscribe",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5677,13 +6334,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[static]periodic.start",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5710,6 +6368,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -5722,7 +6381,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[method]periodic.period",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5747,13 +6406,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[method]periodic.next-tick",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5778,13 +6438,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[method]periodic.wait",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5809,13 +6470,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[method]periodic.subscribe",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5840,13 +6502,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[resource-drop]one-shot",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5871,13 +6534,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/timer@0.1.0",
+                "wasi-hw:hal/timer@0.1.1",
                 "[resource-drop]periodic",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5902,13 +6566,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/log@0.1.0",
+                "wasi-hw:hal/log@0.1.1",
                 "enabled",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5933,13 +6598,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/log@0.1.0",
+                "wasi-hw:hal/log@0.1.1",
                 "log",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5966,13 +6632,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "list-buses",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -5998,6 +6665,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -6011,6 +6679,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -6025,7 +6694,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "open",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6053,6 +6722,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6065,7 +6735,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "[method]bus.frequency-hz",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6090,13 +6760,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "[method]bus.max-transfer-length",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6121,13 +6792,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "[method]bus.read",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6157,6 +6829,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -6170,6 +6843,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -6184,7 +6858,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "[method]bus.write",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6215,6 +6889,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, arg5, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6227,7 +6902,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "[method]bus.write-read",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6259,6 +6934,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -6272,6 +6948,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(
                                 &mut host,
                                 &mut guest,
@@ -6297,7 +6974,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "[method]bus.transaction",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6328,6 +7005,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -6341,6 +7019,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(
                                 &mut host,
                                 &mut guest,
@@ -6365,7 +7044,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "[method]bus.recover",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6392,6 +7071,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6404,7 +7084,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/i2c@0.1.0",
+                "wasi-hw:hal/i2c@0.1.1",
                 "[resource-drop]bus",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6429,13 +7109,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "list-sensors",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6461,6 +7142,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -6474,6 +7156,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -6488,7 +7171,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "open",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6516,6 +7199,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6528,7 +7212,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.info",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6555,6 +7239,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -6568,6 +7253,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, arg1, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -6582,7 +7268,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.read",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6609,6 +7295,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -6622,6 +7309,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, arg1, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -6636,7 +7324,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.set-attribute",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6666,6 +7354,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6678,7 +7367,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.get-attribute",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6706,6 +7395,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6718,7 +7408,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.start",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6745,6 +7435,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6757,7 +7448,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.stop",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6782,13 +7473,14 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.read-fifo",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6816,6 +7508,7 @@ pub mod wasmi {
                                 GPIO_PIN,
                                 I2C_BUS,
                                 SENSOR_SENSOR,
+                                SPI_DEVICE,
                                 PROBES_PROBE,
                             >,
                         );
@@ -6829,6 +7522,7 @@ pub mod wasmi {
                             GPIO_PIN,
                             I2C_BUS,
                             SENSOR_SENSOR,
+                            SPI_DEVICE,
                         >(&mut host, &mut guest, arg0, arg1, arg2, &mut ret)
                             .and_then(|()| rt::guest::write(
                                 &mut guest,
@@ -6843,7 +7537,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.subscribe-data-ready",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6870,6 +7564,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6882,7 +7577,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[method]sensor.subscribe-threshold",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6912,6 +7607,7 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0, arg1, arg2, arg3, arg4, &mut ret)
                         .and_then(|()| rt::guest::write(
                             &mut guest,
@@ -6924,7 +7620,7 @@ pub mod wasmi {
             )?;
         linker
             .func_wrap(
-                "wasi-hw:hal/sensor@0.1.0",
+                "wasi-hw:hal/sensor@0.1.1",
                 "[resource-drop]sensor",
                 move |
                     mut caller: ::wasmi::Caller<'_, T>,
@@ -6949,10 +7645,508 @@ pub mod wasmi {
                         GPIO_PIN,
                         I2C_BUS,
                         SENSOR_SENSOR,
+                        SPI_DEVICE,
                     >(host, &mut guest, arg0)
                         .map_err(trap)
                 },
             )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "list-devices",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        let mut guest = rt::Project::new(
+                            &mut guest,
+                            super::project_hal::<
+                                H,
+                                POLL_POLLABLE,
+                                TIMER_ONE_SHOT,
+                                TIMER_PERIODIC,
+                                GPIO_PIN,
+                                I2C_BUS,
+                                SENSOR_SENSOR,
+                                SPI_DEVICE,
+                                PROBES_PROBE,
+                            >,
+                        );
+                        let mut ret = [0u8; 8];
+                        super::spi::call_list_devices::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                        >(&mut host, &mut guest, arg0, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg0 as u32,
+                                4,
+                                &ret,
+                            ))
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "open",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables.hal,
+                    };
+                    let mut ret = [0u8; 8];
+                    super::spi::call_open::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                        SPI_DEVICE,
+                    >(host, &mut guest, arg0, arg1, arg2, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg2 as u32,
+                            4,
+                            &ret,
+                        ))
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "[method]device.config",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables.hal,
+                    };
+                    let mut ret = [0u8; 8];
+                    super::spi::call_device_config::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                        SPI_DEVICE,
+                    >(host, &mut guest, arg0, arg1, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg1 as u32,
+                            4,
+                            &ret,
+                        ))
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "[method]device.max-transfer-length",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<i32, ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables.hal,
+                    };
+                    super::spi::call_device_max_transfer_length::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                        SPI_DEVICE,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "[method]device.read",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        let mut guest = rt::Project::new(
+                            &mut guest,
+                            super::project_hal::<
+                                H,
+                                POLL_POLLABLE,
+                                TIMER_ONE_SHOT,
+                                TIMER_PERIODIC,
+                                GPIO_PIN,
+                                I2C_BUS,
+                                SENSOR_SENSOR,
+                                SPI_DEVICE,
+                                PROBES_PROBE,
+                            >,
+                        );
+                        let mut ret = [0u8; 12];
+                        super::spi::call_device_read::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                        >(&mut host, &mut guest, arg0, arg1, arg2, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg2 as u32,
+                                4,
+                                &ret,
+                            ))
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "[method]device.write",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables.hal,
+                    };
+                    let mut ret = [0u8; 2];
+                    super::spi::call_device_write::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                        SPI_DEVICE,
+                    >(host, &mut guest, arg0, arg1, arg2, arg3, &mut ret)
+                        .and_then(|()| rt::guest::write(
+                            &mut guest,
+                            arg3 as u32,
+                            1,
+                            &ret,
+                        ))
+                        .map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "[method]device.transfer",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        let mut guest = rt::Project::new(
+                            &mut guest,
+                            super::project_hal::<
+                                H,
+                                POLL_POLLABLE,
+                                TIMER_ONE_SHOT,
+                                TIMER_PERIODIC,
+                                GPIO_PIN,
+                                I2C_BUS,
+                                SENSOR_SENSOR,
+                                SPI_DEVICE,
+                                PROBES_PROBE,
+                            >,
+                        );
+                        let mut ret = [0u8; 12];
+                        super::spi::call_device_transfer::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg3 as u32,
+                                4,
+                                &ret,
+                            ))
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "[method]device.transfer-in-place",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        let mut guest = rt::Project::new(
+                            &mut guest,
+                            super::project_hal::<
+                                H,
+                                POLL_POLLABLE,
+                                TIMER_ONE_SHOT,
+                                TIMER_PERIODIC,
+                                GPIO_PIN,
+                                I2C_BUS,
+                                SENSOR_SENSOR,
+                                SPI_DEVICE,
+                                PROBES_PROBE,
+                            >,
+                        );
+                        let mut ret = [0u8; 12];
+                        super::spi::call_device_transfer_in_place::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg3 as u32,
+                                4,
+                                &ret,
+                            ))
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "[method]device.transaction",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                    arg1: i32,
+                    arg2: i32,
+                    arg3: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let Some(mut host) = get(caller.data_mut()).host.take() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let result = {
+                        let mut guest = Guest {
+                            caller: &mut caller,
+                            get,
+                            exports,
+                        };
+                        let mut guest = rt::Project::new(
+                            &mut guest,
+                            super::project_hal::<
+                                H,
+                                POLL_POLLABLE,
+                                TIMER_ONE_SHOT,
+                                TIMER_PERIODIC,
+                                GPIO_PIN,
+                                I2C_BUS,
+                                SENSOR_SENSOR,
+                                SPI_DEVICE,
+                                PROBES_PROBE,
+                            >,
+                        );
+                        let mut ret = [0u8; 12];
+                        super::spi::call_device_transaction::<
+                            H,
+                            _,
+                            POLL_POLLABLE,
+                            TIMER_ONE_SHOT,
+                            TIMER_PERIODIC,
+                            GPIO_PIN,
+                            I2C_BUS,
+                            SENSOR_SENSOR,
+                            SPI_DEVICE,
+                        >(&mut host, &mut guest, arg0, arg1, arg2, arg3, &mut ret)
+                            .and_then(|()| rt::guest::write(
+                                &mut guest,
+                                arg3 as u32,
+                                4,
+                                &ret,
+                            ))
+                    };
+                    get(caller.data_mut()).host = Some(host);
+                    result.map_err(trap)
+                },
+            )?;
+        linker
+            .func_wrap(
+                "wasi-hw:hal/spi@0.1.1",
+                "[resource-drop]device",
+                move |
+                    mut caller: ::wasmi::Caller<'_, T>,
+                    arg0: i32,
+                | -> Result<(), ::wasmi::Error> {
+                    let exports = exports(&mut caller, get)?;
+                    let (memory, data) = exports.memory.data_and_store_mut(&mut caller);
+                    let shim = get(data);
+                    let Some(host) = shim.host.as_mut() else {
+                        return Err(trap(rt::Error::Reentered));
+                    };
+                    let mut guest = rt::NoRealloc {
+                        memory,
+                        tables: &mut shim.tables.hal,
+                    };
+                    super::spi::call_device_drop::<
+                        H,
+                        _,
+                        POLL_POLLABLE,
+                        TIMER_ONE_SHOT,
+                        TIMER_PERIODIC,
+                        GPIO_PIN,
+                        I2C_BUS,
+                        SENSOR_SENSOR,
+                        SPI_DEVICE,
+                    >(host, &mut guest, arg0)
+                        .map_err(trap)
+                },
+            )?;
+        Ok(())
+    }
+    /// After [`add_to_linker`]: defines this world's interfaces
+    /// also under the names `module` imports them by where it was
+    /// built against a semver-compatible version of the package
+    /// (`...@0.1.0` for a shim of `0.1.1`), so that an app built
+    /// before an addition runs unchanged.
+    pub fn alias_versions<T>(
+        linker: &mut ::wasmi::Linker<T>,
+        module: &::wasmi::Module,
+    ) -> Result<(), ::wasmi::Error> {
+        for (at, import) in module.imports().enumerate() {
+            let name = import.module();
+            let known = super::IMPORTS
+                .iter()
+                .find(|i| rt::version::compatible(name, i.module));
+            let Some(known) = known else { continue };
+            if known.module == name
+                || module.imports().take(at).any(|i| i.module() == name)
+            {
+                continue;
+            }
+            linker.alias_module(known.module, name)?;
+        }
         Ok(())
     }
 }
@@ -6970,7 +8164,8 @@ pub mod wasefire {
     /// links host functions: by module, then by name
     /// (`Store::link_func_custom` refuses any other order). Each is
     /// its index in [`super::IMPORTS`] and its core type's index in
-    /// [`TYPES`]; a host call's `Call::index()` is a position here.
+    /// [`TYPES`]; the host functions a store links follow this order
+    /// ([`Linked`]).
     pub const LINKED: &[(u16, u8)] = &[
         (16u16, 0u8),
         (23u16, 1u8),
@@ -7024,6 +8219,16 @@ pub mod wasefire {
         (68u16, 6u8),
         (57u16, 10u8),
         (58u16, 7u8),
+        (71u16, 5u8),
+        (72u16, 12u8),
+        (73u16, 3u8),
+        (77u16, 2u8),
+        (75u16, 2u8),
+        (76u16, 2u8),
+        (74u16, 2u8),
+        (78u16, 6u8),
+        (69u16, 10u8),
+        (70u16, 7u8),
         (34u16, 20u8),
         (35u16, 12u8),
         (37u16, 12u8),
@@ -7169,10 +8374,17 @@ pub mod wasefire {
         (&[], &[wi::ValType::I64]),
         (&[wi::ValType::I64], &[]),
     ];
+    /// What a store linked, in the order it linked it: for each host
+    /// function index (`Call::index()`), the import's index in
+    /// [`super::IMPORTS`]; `None` for all of `LINKED`, as [`link`]
+    /// links them. [`serve`] takes it.
+    pub struct Linked(Option<::alloc::vec::Vec<u16>>);
     /// Links every import of the world in `store`, which must hold
-    /// no instance yet. A module that imports anything else, or an
-    /// import with another type, then fails to instantiate.
-    pub fn link(store: &mut wi::Store<'_>) -> Result<(), wi::Error> {
+    /// no instance yet, under this version's names. A module that
+    /// imports anything else, or an import with another type, then
+    /// fails to instantiate. [`link_for`] links less, and serves
+    /// apps built against a compatible version too.
+    pub fn link(store: &mut wi::Store<'_>) -> Result<Linked, wi::Error> {
         for &(index, ty) in LINKED {
             let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
                 return Err(wi::Error::Invalid);
@@ -7190,7 +8402,44 @@ pub mod wasefire {
                     },
                 )?;
         }
-        Ok(())
+        Ok(Linked(None))
+    }
+    /// [`link`] for the module whose bytes are `module`: only the
+    /// imports it has (the store keeps an entry for each: on a
+    /// device, RAM), each under the name the module imports it by,
+    /// this version's or a semver-compatible one's (`...@0.1.0` for
+    /// a shim of `0.1.1`), so that an app built before an addition
+    /// runs unchanged.
+    pub fn link_for<'m>(
+        store: &mut wi::Store<'m>,
+        module: &'m [u8],
+    ) -> Result<Linked, wi::Error> {
+        let mut linked = ::alloc::vec::Vec::new();
+        for &(index, ty) in LINKED {
+            let Some(&(params, results)) = TYPES.get(usize::from(ty)) else {
+                return Err(wi::Error::Invalid);
+            };
+            let Some(import) = super::IMPORTS.get(usize::from(index)) else {
+                return Err(wi::Error::Invalid);
+            };
+            let Some((as_module, _)) = rt::version::imports(module)
+                .find(|&(m, n)| {
+                    n == import.name && rt::version::compatible(m, import.module)
+                }) else {
+                continue;
+            };
+            store
+                .link_func_custom(
+                    as_module,
+                    import.name,
+                    wi::FuncType {
+                        params: params.into(),
+                        results: results.into(),
+                    },
+                )?;
+            linked.push(index);
+        }
+        Ok(Linked(Some(linked)))
     }
     /// The guest, suspended in a call to the host.
     struct Guest<'s, 'm, T> {
@@ -7273,9 +8522,11 @@ pub mod wasefire {
         const GPIO_PIN: usize,
         const I2C_BUS: usize,
         const SENSOR_SENSOR: usize,
+        const SPI_DEVICE: usize,
         const PROBES_PROBE: usize,
     >(
         store: &mut wi::Store<'_>,
+        linked: &Linked,
         host: &mut H,
         tables: &mut super::Tables<
             H,
@@ -7285,6 +8536,7 @@ pub mod wasefire {
             GPIO_PIN,
             I2C_BUS,
             SENSOR_SENSOR,
+            SPI_DEVICE,
             PROBES_PROBE,
         >,
     ) -> Result<Option<wi::Val>, rt::Error> {
@@ -7293,7 +8545,11 @@ pub mod wasefire {
             let Some(call) = store.last_call() else {
                 return Err(rt::Error::Trap(&"no call to the host is waiting"));
             };
-            let Some(&(index, ..)) = LINKED.get(call.index()) else {
+            let index = match &linked.0 {
+                None => LINKED.get(call.index()).map(|&(index, _)| index),
+                Some(linked) => linked.get(call.index()).copied(),
+            };
+            let Some(index) = index else {
                 return Err(rt::Error::Trap(&"no import has this index"));
             };
             let args = call.args();
@@ -7369,7 +8625,7 @@ pub mod wasmtime {
     pub mod bindings {
         ::wasmtime::component::bindgen!(
             { inline :
-            "package acme:bench@0.1.0;\n\n/// Acme's probe bench: a peripheral of a vendor's own, with every kind of\n/// value the generators carry between an app and its host.\ninterface probes {\n  use wasi-hw:hal/gpio@0.1.0.{pin, error-code as gpio-error};\n\n  /// How a probe samples.\n  enum mode {\n    /// One sample a measurement.\n    single,\n    /// The mean of eight samples.\n    averaged,\n  }\n\n  /// What a probe measures.\n  flags quantities {\n    /// Temperature, in degrees Celsius.\n    temperature,\n    /// Relative humidity, in percent.\n    humidity,\n    /// Pressure, in hectopascals.\n    pressure,\n  }\n\n  /// A probe's settings.\n  record settings {\n    /// The probe's name, at most 16 bytes.\n    name: string,\n    /// How it samples.\n    mode: mode,\n    /// What it measures; at least one.\n    quantities: quantities,\n    /// A gain applied to every value, if any (1.0 when none).\n    gain: option<f32>,\n    /// Calibration bytes, at most 8; each adds its value / 100 to a\n    /// measured value.\n    calibration: list<u8>,\n  }\n\n  /// What a measurement gave.\n  variant reading {\n    /// Nothing yet: the probe has no samples.\n    nothing,\n    /// One value: the last sample's.\n    scalar(f32),\n    /// The last sample, with its index.\n    indexed(tuple<u16, f32>),\n    /// A note instead of a value.\n    note(string),\n  }\n\n  /// Errors of the probes.\n  enum error-code {\n    /// No probe of that name on the bench.\n    not-found,\n    /// A setting out of range: a name over 16 bytes, no quantity, more\n    /// than 8 calibration bytes.\n    invalid-argument,\n    /// The probe holds 32 samples already.\n    full,\n  }\n\n  /// A probe on the bench.\n  resource probe {\n    /// A probe with these settings; `invalid-argument` as the\n    /// `reading` `note` of its first `measure` when they are out of range.\n    constructor(settings: settings);\n    /// The bench's probe called `name`, with its factory settings.\n    named: static func(name: string) -> result<probe, error-code>;\n    /// Its settings.\n    settings: func() -> settings;\n    /// Adds samples (index, value); `full` beyond 32 in all, adding none.\n    feed: func(samples: list<tuple<u16, f32>>) -> result<u32, error-code>;\n    /// Its samples, oldest first, with gain and calibration applied.\n    samples: func() -> list<tuple<u16, f32>>;\n    /// A reading of the `kind` asked: 0 scalar, 1 indexed, other a note.\n    measure: func(kind: u8) -> reading;\n    /// Whether `other` is this very probe.\n    same-as: func(other: borrow<probe>) -> bool;\n    /// Takes `other`'s samples in place of its own (none lost when\n    /// `other` is this probe).\n    copy-from: func(other: borrow<probe>);\n    /// Drives `indicator` (an open output pin) high if the probe has\n    /// samples, low if not, and says whether it drove it high. Errors:\n    /// those of gpio's `set-high` and `set-low`.\n    indicate: func(indicator: borrow<pin>) -> result<bool, gpio-error>;\n  }\n\n  /// The names of the bench's probes that start with `prefix`, in order.\n  catalog: func(prefix: string) -> list<string>;\n\n  /// A reading as text: `nothing`, `12.5`, `#3: 12.5` or the note.\n  describe: func(reading: reading) -> string;\n}\n\n/// An app on the probe bench: the whole wasi-hw:hal app world and the probes.\nworld bench-app {\n  import wasi-hw:hal/poll@0.1.0;\n  import wasi-hw:hal/gpio@0.1.0;\n  import probes;\n  import wasi-hw:hal/timer@0.1.0;\n  import wasi-hw:hal/log@0.1.0;\n  import wasi-hw:hal/i2c@0.1.0;\n  import wasi-hw:hal/sensor@0.1.0;\n\n  /// The app's entry point.\n  ///\n  /// `args` are the app's arguments, as the host was given them (the\n  /// reference host: the words after `--` on its command line), without the\n  /// app's own name. Returns when the app is done: `ok` for success, or\n  /// `err` with a message that the host shows and that makes it exit\n  /// non-zero.\n  export run: func(args: list<string>) -> result<_, string>;\n}\npackage wasi-hw:hal@0.1.0 {\n  /// I2C controllers: reads, writes and transactions on a bus, as the controller.\n  ///\n  /// An app opens a bus by its logical name (\"sensor-bus\"); the host grants only\n  /// the buses its policy allows, and on each bus only the listed target\n  /// addresses. An unknown or denied bus or address is an error, never a trap.\n  ///\n  /// Bus semantics, the same as `embedded-hal` 1.0 but with every operation\n  /// separated:\n  ///\n  /// - Every call begins with a START condition and the target address with the\n  ///   R/W bit of the first operation.\n  /// - Between two operations of one `transaction` the host sends a REPEATED\n  ///   START and the address again with the R/W bit of the next operation,\n  ///   even when both operations are reads or both are writes. (The guest SDK's\n  ///   `embedded_hal::i2c::I2c` merges adjacent operations of one kind first, as\n  ///   embedded-hal requires.)\n  /// - Every call ends with a STOP condition, also when it fails.\n  /// - The controller acknowledges every byte it reads except the last byte of\n  ///   each read operation, which it does not acknowledge.\n  /// - A write of zero bytes sends the address and a STOP: it probes whether a\n  ///   target acknowledges.\n  ///\n  /// The calls block until the transfer is done or has failed.\n  interface i2c {\n    /// A target address: 7 bits (0 to 0x7f) or 10 bits (0 to 0x3ff).\n    ///\n    /// A 7-bit address is the address without the R/W bit: 0x76, not 0xec.\n    variant address {\n      /// A 7-bit address, 0 to 0x7f.\n      seven-bit(u8),\n      /// A 10-bit address, 0 to 0x3ff, sent as the 11110xx prefix and a\n      /// second byte.\n      ten-bit(u16),\n    }\n\n    /// Which byte a target did not acknowledge.\n    enum no-acknowledge-source {\n      /// The address: no target answers at that address.\n      address,\n      /// A data byte: the target refused it (for example an EEPROM in its\n      /// write cycle, or a register it does not have).\n      data,\n      /// The controller cannot tell which.\n      unknown,\n    }\n\n    /// The errors of I2C calls. The first four mirror `embedded-hal`'s\n    /// `i2c::ErrorKind`.\n    variant error-code {\n      /// The target did not acknowledge the address or a data byte.\n      no-acknowledge(no-acknowledge-source),\n      /// Another controller won arbitration; the transfer was abandoned.\n      arbitration-loss,\n      /// A misplaced START or STOP condition, or another bus fault.\n      bus,\n      /// The controller could not keep up and lost data.\n      overrun,\n      /// The transfer did not finish in the host's time limit, for example\n      /// because a target stretched the clock for too long. `recover` may\n      /// free the bus.\n      timeout,\n      /// No bus of this name exists on the board.\n      not-found,\n      /// The bus or the target address is not granted by the policy.\n      not-permitted,\n      /// An address out of range, a read of zero bytes, a transfer longer\n      /// than `max-transfer-length`, or a `transaction` of more operations\n      /// than `max-transfer-length`.\n      invalid-argument,\n      /// The app holds as many buses as the host allows.\n      limit-reached,\n      /// The controller failed in a way the other codes do not describe.\n      other,\n    }\n\n    /// One step of a `transaction`.\n    variant operation {\n      /// Reads this many bytes (1 to `max-transfer-length`).\n      read(u32),\n      /// Writes these bytes (0 to `max-transfer-length`).\n      write(list<u8>),\n    }\n\n    /// A bus that the board has and the policy grants to this app.\n    record bus-info {\n      /// The logical name to pass to `open`.\n      name: string,\n      /// The clock frequency, in hertz (for example 100000 or 400000).\n      frequency-hz: u32,\n      /// The target addresses the app may use, in ascending order.\n      allowed: list<address>,\n    }\n\n    /// An open bus, on which this app is the controller.\n    resource bus {\n      /// The bus's clock frequency, in hertz.\n      frequency-hz: func() -> u32;\n      /// The largest number of bytes one operation may read or write, and\n      /// of operations one `transaction` may hold; at least 32 on every\n      /// host.\n      max-transfer-length: func() -> u32;\n      /// Reads `length` bytes from `address`: START, address+R, `length`\n      /// bytes (the last not acknowledged), STOP.\n      ///\n      /// Errors: `invalid-argument` if `length` is 0 or over\n      /// `max-transfer-length`, or the address is out of range;\n      /// `not-permitted` for an address that is not granted;\n      /// `no-acknowledge(address)` if no target answers; `arbitration-loss`,\n      /// `bus`, `overrun`, `timeout`.\n      read: func(address: address, length: u32) -> result<list<u8>, error-code>;\n      /// Writes `data` to `address`: START, address+W, the bytes, STOP.\n      /// Zero bytes probe the address.\n      ///\n      /// Errors: as `read`, and `no-acknowledge(data)` if the target refuses\n      /// a byte (the bytes before it were written).\n      write: func(address: address, data: list<u8>) -> result<_, error-code>;\n      /// Writes `data`, then reads `length` bytes, in one transfer: START,\n      /// address+W, the bytes, REPEATED START, address+R, the bytes read,\n      /// STOP. This is how most devices read a register.\n      ///\n      /// Errors: as `read` and `write`.\n      write-read: func(address: address, data: list<u8>, length: u32) -> result<list<u8>, error-code>;\n      /// Runs `operations` in order as one transfer to `address`, as the\n      /// interface describes: a REPEATED START before every operation but the\n      /// first, one STOP at the end.\n      ///\n      /// Returns one list per `read` operation, in order, each of the length\n      /// asked. An empty `operations` sends nothing and returns an empty list.\n      ///\n      /// Errors: as `read` and `write`, and `invalid-argument` for more\n      /// operations than `max-transfer-length` (nothing is sent); on an\n      /// error nothing is returned of the reads that succeeded before it.\n      transaction: func(address: address, operations: list<operation>) -> result<list<list<u8>>, error-code>;\n      /// Frees a bus that a target holds (SDA stuck low): up to nine clock\n      /// pulses until SDA is released, then a STOP.\n      ///\n      /// Errors: `bus` if SDA is still held low afterwards; `timeout`.\n      recover: func() -> result<_, error-code>;\n    }\n\n    /// The buses that this app may open, in the board's order. Never blocks.\n    list-buses: func() -> list<bus-info>;\n\n    /// Opens the bus called `name`.\n    ///\n    /// Errors: `not-found` if the board has no bus of that name;\n    /// `not-permitted` if the policy does not grant it; `limit-reached`.\n    /// Several handles to one bus may be open; their calls never interleave\n    /// on the wire.\n    open: func(name: string) -> result<bus, error-code>;\n  }\n  /// Messages from the app to whoever runs it.\n  ///\n  /// A host of core modules has no WASI and so no stdout: apps print through\n  /// this interface. The reference host shows each message with its level and\n  /// virtual time, and traces it; a firmware sends it to its UART or to\n  /// semihosting.\n  interface log {\n    /// How important a message is, from least to most.\n    enum level {\n      /// Step-by-step detail, off in most hosts.\n      trace,\n      /// Detail for developers.\n      debug,\n      /// What happened: the normal output of an app.\n      info,\n      /// Something unexpected that the app handled.\n      warn,\n      /// Something the app could not handle.\n      error,\n    }\n\n    /// Whether a message at `level` would be shown; an app may skip\n    /// formatting a message that would not be. Never blocks.\n    enabled: func(level: level) -> bool;\n\n    /// Emits `message` (UTF-8, one line or several) at `level`.\n    ///\n    /// A host shows at least the first 1024 bytes of a message and may cut the\n    /// rest, on a character boundary. Never fails; may block while the host's\n    /// output buffer is full.\n    log: func(level: level, message: string);\n  }\n  /// Waiting for several events in one call.\n  ///\n  /// A `pollable` stands for one event source: an edge on a pin\n  /// (`gpio.pin.subscribe`), a timer (`timer.one-shot.subscribe`,\n  /// `timer.periodic.subscribe`) or sensor data (`sensor.sensor.subscribe-data-ready`,\n  /// `sensor.sensor.subscribe-threshold`). An app that waits for \"a button edge or\n  /// a timer tick or new sensor data\" passes all three to `poll` and learns which\n  /// of them are ready.\n  ///\n  /// This interface is our own rather than `wasi:io/poll` so that a host without\n  /// WASI (a firmware running core modules) can implement it in a few lines.\n  /// A host never busy-loops while a guest waits: it sleeps until an event or\n  /// the timeout.\n  interface poll {\n    /// An event source that is either pending or ready.\n    ///\n    /// Whether a ready pollable becomes pending again depends on what it\n    /// watches, and the function that made it says which. Dropping a pollable\n    /// stops the watch. Dropping the resource it watches (a pin, a timer, a\n    /// sensor) first is allowed: the pollable then stays ready for ever, so\n    /// that no waiter is stuck.\n    resource pollable {\n      /// Whether the event has happened. Never blocks.\n      ready: func() -> bool;\n      /// Blocks until the event has happened. Returns at once if it has.\n      block: func();\n    }\n\n    /// Errors of `poll`.\n    enum error-code {\n      /// `in` is empty and `timeout-ns` is `none`: the call would block forever.\n      empty-wait,\n      /// `in` holds more pollables than the host supports in one call. Every\n      /// host supports at least 16.\n      too-many,\n    }\n\n    /// Waits until at least one of `in` is ready, or until `timeout-ns` has elapsed.\n    ///\n    /// - `in`: the pollables to wait for, by borrow. The same pollable may\n    ///   appear more than once; each of its positions is reported.\n    /// - `timeout-ns`: the longest wait, in nanoseconds of the monotonic clock\n    ///   (`timer.now`). `none` waits without limit; `some(0)` checks without\n    ///   blocking. A timeout that would pass the end of `u64` counts as `none`.\n    ///\n    /// Returns the indices into `in` of every pollable that is ready when the\n    /// call returns, in ascending order. It is empty only when the timeout\n    /// elapsed first.\n    ///\n    /// Errors: `empty-wait` if `in` is empty and there is no timeout (with a\n    /// timeout, an empty `in` sleeps for that long and returns an empty list);\n    /// `too-many` past the host's limit.\n    poll: func(in: list<borrow<pollable>>, timeout-ns: option<u64>) -> result<list<u32>, error-code>;\n  }\n  /// Digital pins: inputs, push-pull and open-drain outputs, and edge events.\n  ///\n  /// An app opens a pin by its logical name (\"led\", \"button\"); the host maps the\n  /// name to a physical pin through its board description and grants only the\n  /// pins its policy allows. An unknown or denied name is an error, never a trap.\n  ///\n  /// Levels in this interface are logical. For a pin opened with\n  /// `active-low: false`, high is the physical high level; with\n  /// `active-low: true` every level is inverted: `set-high` drives the line low,\n  /// `is-high` is true while the line is low, and a `rising` edge is a physical\n  /// falling edge. `embedded-hal` adapters in the guest SDK keep this meaning.\n  ///\n  /// No function here makes the host busy-loop: waits sleep until an edge or the\n  /// timeout.\n  interface gpio {\n    use poll.{pollable};\n\n    /// Errors of the pin functions.\n    enum error-code {\n      /// No pin of this name exists on the board.\n      not-found,\n      /// The pin exists, but the policy does not grant it to this app.\n      not-permitted,\n      /// The pin is already open (by this app); drop the other handle first.\n      busy,\n      /// The pin cannot do what `config` asks: a mode, a pull or edge\n      /// detection that its `capabilities` lack.\n      unsupported,\n      /// An output operation (`set-high`, `set-low`, `toggle`,\n      /// `is-set-high`) on a pin in `input` mode.\n      wrong-mode,\n      /// The app holds as many pins or pollables as the host allows.\n      limit-reached,\n      /// The hardware failed in a way the other codes do not describe.\n      other,\n    }\n\n    /// What a pin can do.\n    flags capabilities {\n      /// It can be read as an input.\n      input,\n      /// It can drive both levels.\n      push-pull-output,\n      /// It can drive low and release the line (high impedance).\n      open-drain-output,\n      /// It has an internal pull-up resistor.\n      pull-up,\n      /// It has an internal pull-down resistor.\n      pull-down,\n      /// It can report edges (`wait-for-edge`, `subscribe`).\n      edge-events,\n    }\n\n    /// How a pin is driven.\n    enum mode {\n      /// The pin only reads the line.\n      input,\n      /// The pin drives the line high or low.\n      push-pull-output,\n      /// The pin drives the line low or releases it; released, the line is\n      /// high only if something pulls it up (the internal pull-up, an\n      /// external resistor, or another device). `is-high` reads the line\n      /// itself, so an app sees a device that holds the line low.\n      open-drain-output,\n    }\n\n    /// The internal resistor on a pin.\n    enum pull {\n      /// None: a floating input reads whatever the line carries.\n      none,\n      /// A pull-up to the supply: a floating line reads physically high.\n      up,\n      /// A pull-down to ground: a floating line reads physically low.\n      down,\n    }\n\n    /// Which transitions of the logical level count as an edge.\n    enum edge {\n      /// Logical low to high.\n      rising,\n      /// Logical high to low.\n      falling,\n      /// Either.\n      any,\n    }\n\n    /// How to open or reconfigure a pin.\n    record config {\n      /// Input, push-pull output or open-drain output.\n      mode: mode,\n      /// The internal resistor.\n      pull: pull,\n      /// Whether the logical level is the inverse of the physical level.\n      active-low: bool,\n      /// For outputs: the logical level the pin takes when opened or\n      /// reconfigured, before any other call, so that it never glitches.\n      /// Ignored for inputs.\n      initial-high: bool,\n    }\n\n    /// A pin that the board has and the policy grants to this app.\n    record pin-info {\n      /// The logical name to pass to `open`.\n      name: string,\n      /// What the pin can do.\n      capabilities: capabilities,\n    }\n\n    /// An open pin.\n    resource pin {\n      /// The logical name the pin was opened with.\n      name: func() -> string;\n      /// Changes mode, pull and polarity without closing the pin. Outputs\n      /// take `config.initial-high` at once. Pending edge events are cleared.\n      ///\n      /// Errors: `unsupported`, as for `open`.\n      reconfigure: func(config: config) -> result<_, error-code>;\n      /// Whether the line is logically high now. Works in every mode: for\n      /// outputs it reads the line, not the latch (see `is-set-high`).\n      is-high: func() -> result<bool, error-code>;\n      /// Drives the pin logically high (for open-drain: releases the line,\n      /// physically; with active-low: drives it low).\n      ///\n      /// Errors: `wrong-mode` on an input.\n      set-high: func() -> result<_, error-code>;\n      /// Drives the pin logically low.\n      ///\n      /// Errors: `wrong-mode` on an input.\n      set-low: func() -> result<_, error-code>;\n      /// Inverts the output latch: `set-low` if `is-set-high`, else `set-high`.\n      ///\n      /// Errors: `wrong-mode` on an input.\n      toggle: func() -> result<_, error-code>;\n      /// The output latch read back: the level last set (or `initial-high`),\n      /// which may differ from the line for an open-drain pin that another\n      /// device holds low.\n      ///\n      /// Errors: `wrong-mode` on an input.\n      is-set-high: func() -> result<bool, error-code>;\n      /// Blocks until the next `edge` on this pin, or until `timeout-ns`\n      /// nanoseconds have passed (`none`: no limit; `some(0)`: do not block).\n      /// Only edges that happen after the call count.\n      ///\n      /// Returns true for an edge and false for a timeout.\n      ///\n      /// Errors: `unsupported` if the pin lacks `edge-events`.\n      wait-for-edge: func(edge: edge, timeout-ns: option<u64>) -> result<bool, error-code>;\n      /// A pollable that becomes ready at the first `edge` after this call and\n      /// then stays ready; subscribe again for the next edge. Edges in\n      /// between are not counted.\n      ///\n      /// Errors: `unsupported` if the pin lacks `edge-events`;\n      /// `limit-reached`.\n      subscribe: func(edge: edge) -> result<pollable, error-code>;\n    }\n\n    /// The pins that this app may open, in the board's order. Never blocks.\n    list-pins: func() -> list<pin-info>;\n\n    /// Opens the pin called `name` with `config`, and returns its handle.\n    ///\n    /// An output pin takes `config.initial-high` at once. Dropping the handle\n    /// returns the pin to the host, which leaves its level as it was.\n    ///\n    /// Errors: `not-found` if the board has no pin of that name;\n    /// `not-permitted` if the policy does not grant it; `busy` if the app has\n    /// it open already; `unsupported` if `config` asks for what the pin cannot\n    /// do; `limit-reached`.\n    open: func(name: string, config: config) -> result<pin, error-code>;\n  }\n  /// Sensors: discovery, one-shot and continuous sampling, and triggers.\n  ///\n  /// A sensor measures one or more channels (a BME280 measures temperature,\n  /// pressure and relative humidity). Every channel has one fixed unit, named in\n  /// its doc comment, so an app never converts: the host or its driver does.\n  /// Values are `f64` in that unit.\n  ///\n  /// An app opens a sensor by its logical name (\"ambient\"); the host grants only\n  /// the sensors its policy allows. An unknown or denied name is an error,\n  /// never a trap.\n  ///\n  /// A sensor takes samples in two ways: `read` takes one now; between `start`\n  /// and `stop` the sensor samples every `sampling-interval` into a FIFO that\n  /// `read-fifo` drains. Every sample carries the monotonic time it was taken\n  /// (the clock of `timer.now`) and a sequence number that counts every sample\n  /// the sensor took for this app, so that lost samples can be seen.\n  interface sensor {\n    use poll.{pollable};\n\n    /// Errors of the sensor functions.\n    enum error-code {\n      /// No sensor of this name exists on the board.\n      not-found,\n      /// The sensor exists, but the policy does not grant it to this app.\n      not-permitted,\n      /// The sensor is already open (by this app); drop the other handle first.\n      busy,\n      /// The sensor does not support this attribute or trigger.\n      unsupported,\n      /// A value out of the sensor's range, a channel the sensor does not\n      /// measure, or a `max` of 0.\n      invalid-argument,\n      /// `read` while the sensor samples continuously (between `start` and\n      /// `stop`).\n      running,\n      /// The device behind the sensor did not answer or gave an invalid\n      /// measurement.\n      device,\n      /// The app holds as many sensors or pollables as the host allows.\n      limit-reached,\n      /// A fault the other codes do not describe.\n      other,\n    }\n\n    /// What a sensor is, as a whole.\n    enum kind {\n      /// Air temperature only.\n      thermometer,\n      /// Relative humidity (often with temperature).\n      hygrometer,\n      /// Barometric pressure (often with temperature).\n      barometer,\n      /// Temperature, pressure and humidity in one part, like the BME280.\n      environmental,\n      /// Linear acceleration on three axes.\n      accelerometer,\n      /// Angular velocity on three axes.\n      gyroscope,\n      /// Magnetic field on three axes.\n      magnetometer,\n      /// Illuminance.\n      light,\n      /// Distance to an object.\n      proximity,\n      /// Anything else; its channels say what it measures.\n      other,\n    }\n\n    /// A measured quantity, each with one unit.\n    enum channel {\n      /// Temperature, in degrees Celsius (°C).\n      temperature,\n      /// Relative humidity, in percent (%RH), 0 to 100.\n      relative-humidity,\n      /// Pressure, in pascals (Pa).\n      pressure,\n      /// Acceleration along X, in metres per second squared (m/s²).\n      acceleration-x,\n      /// Acceleration along Y, in metres per second squared (m/s²).\n      acceleration-y,\n      /// Acceleration along Z, in metres per second squared (m/s²).\n      acceleration-z,\n      /// Angular velocity about X, in radians per second (rad/s).\n      angular-velocity-x,\n      /// Angular velocity about Y, in radians per second (rad/s).\n      angular-velocity-y,\n      /// Angular velocity about Z, in radians per second (rad/s).\n      angular-velocity-z,\n      /// Magnetic flux density along X, in teslas (T).\n      magnetic-field-x,\n      /// Magnetic flux density along Y, in teslas (T).\n      magnetic-field-y,\n      /// Magnetic flux density along Z, in teslas (T).\n      magnetic-field-z,\n      /// Illuminance, in lux (lx).\n      illuminance,\n      /// Distance, in metres (m).\n      distance,\n      /// Electric potential, in volts (V).\n      voltage,\n    }\n\n    /// What a sensor says of one of its channels. Values are in the channel's unit.\n    record channel-info {\n      /// The quantity.\n      channel: channel,\n      /// The smallest value the sensor reports, at its current range.\n      min: f64,\n      /// The largest value the sensor reports, at its current range.\n      max: f64,\n      /// The smallest step between two values, at the current oversampling.\n      resolution: f64,\n    }\n\n    /// A sensor that the board has and the policy grants to this app.\n    record sensor-info {\n      /// The logical name to pass to `open`.\n      name: string,\n      /// What the sensor is.\n      kind: kind,\n      /// The channels, in the order of `sample.values`.\n      channels: list<channel-info>,\n      /// The shortest interval between two samples, in nanoseconds.\n      min-interval-ns: u64,\n      /// How many samples the FIFO holds.\n      fifo-capacity: u32,\n    }\n\n    /// One measurement of every channel.\n    record sample {\n      /// When it was taken, on the clock of `timer.now`, in nanoseconds.\n      timestamp-ns: u64,\n      /// 1 for the first sample this app got from the sensor, then one more\n      /// for every sample taken, including those lost to a FIFO overrun.\n      sequence: u64,\n      /// One value per channel, in the order of `sensor-info.channels`, each\n      /// in its channel's unit.\n      values: list<f64>,\n    }\n\n    /// The result of `read-fifo`.\n    record fifo-samples {\n      /// The oldest samples in the FIFO, oldest first.\n      samples: list<sample>,\n      /// How many samples were lost because the FIFO was full since the\n      /// previous `read-fifo` (or `start`); the sensor drops the oldest.\n      overrun: u64,\n    }\n\n    /// A channel and its full-scale value, for `attribute.range`.\n    record channel-range {\n      /// The channel.\n      channel: channel,\n      /// The largest absolute value to report, in the channel's unit.\n      full-scale: f64,\n    }\n\n    /// A setting of a sensor.\n    variant attribute {\n      /// The interval between samples while running, in nanoseconds; at\n      /// least `min-interval-ns`.\n      sampling-interval-ns(u64),\n      /// How many raw measurements are averaged into one sample: 1, 2, 4,\n      /// 8 or 16 (the sensor may support fewer).\n      oversampling(u32),\n      /// The full-scale range of a channel: the largest absolute value it\n      /// reports, in the channel's unit. The sensor picks the smallest range\n      /// it has that covers this value.\n      range(channel-range),\n    }\n\n    /// Which attribute `get-attribute` reads.\n    enum attribute-kind {\n      /// `attribute.sampling-interval-ns`.\n      sampling-interval,\n      /// `attribute.oversampling`.\n      oversampling,\n    }\n\n    /// A condition on one channel, for `subscribe-threshold`.\n    record threshold {\n      /// The channel to watch.\n      channel: channel,\n      /// The level, in the channel's unit.\n      level: f64,\n      /// True: trigger when a value is above `level`; false: when below.\n      above: bool,\n    }\n\n    /// An open sensor.\n    resource sensor {\n      /// The sensor's description, as `list-sensors` gives it, with the\n      /// ranges and resolutions of the current attributes.\n      info: func() -> sensor-info;\n      /// Takes one sample now, blocking for the conversion time.\n      ///\n      /// Errors: `running` between `start` and `stop`; `device`.\n      read: func() -> result<sample, error-code>;\n      /// Changes a setting. It applies to the next sample.\n      ///\n      /// Errors: `unsupported` if the sensor lacks the setting;\n      /// `invalid-argument` for a value it cannot take (an interval under\n      /// `min-interval-ns`, an oversampling it lacks, a range too large, a\n      /// channel it does not measure).\n      set-attribute: func(attribute: attribute) -> result<_, error-code>;\n      /// Reads a setting.\n      ///\n      /// Errors: `unsupported` if the sensor lacks the setting.\n      get-attribute: func(kind: attribute-kind) -> result<attribute, error-code>;\n      /// Starts sampling every `sampling-interval-ns` into the FIFO, the\n      /// first sample one interval from now. Empties the FIFO and zeroes the\n      /// overrun count. Starting a running sensor changes nothing.\n      ///\n      /// Errors: `device`.\n      start: func() -> result<_, error-code>;\n      /// Stops sampling. The FIFO keeps its samples for `read-fifo`.\n      /// Stopping a stopped sensor changes nothing.\n      stop: func();\n      /// Takes up to `max` samples from the FIFO, oldest first, and the count\n      /// of samples lost to overrun since the previous `read-fifo`. Never\n      /// blocks: an empty FIFO gives an empty list.\n      ///\n      /// Errors: `invalid-argument` if `max` is 0.\n      read-fifo: func(max: u32) -> result<fifo-samples, error-code>;\n      /// A pollable that is ready while the FIFO holds at least one sample.\n      ///\n      /// Errors: `limit-reached`.\n      subscribe-data-ready: func() -> result<pollable, error-code>;\n      /// A pollable that becomes ready at the first sample after this call\n      /// (taken by `read` or into the FIFO) that meets `threshold`, and then\n      /// stays ready.\n      ///\n      /// Errors: `invalid-argument` if the sensor does not measure the\n      /// channel; `unsupported`; `limit-reached`.\n      subscribe-threshold: func(threshold: threshold) -> result<pollable, error-code>;\n    }\n\n    /// The sensors that this app may open, in the board's order. Never blocks.\n    list-sensors: func() -> list<sensor-info>;\n\n    /// Opens the sensor called `name`. It starts stopped, with the board's\n    /// default attributes.\n    ///\n    /// Errors: `not-found`; `not-permitted`; `busy` if the app has it open\n    /// already; `limit-reached`.\n    open: func(name: string) -> result<sensor, error-code>;\n  }\n  /// SPI devices: reads, writes, full-duplex transfers and transactions with\n  /// one device on a bus, the app as the controller.\n  ///\n  /// An app opens a *device* by its logical name (\"flash\"), not a bus: the host\n  /// owns the bus, the device's chip-select line and its configuration, as\n  /// `embedded-hal` 1.0's `SpiDevice` does, so that several devices share a bus\n  /// without an app ever driving another device's chip select. The host grants\n  /// only the devices its policy allows. An unknown or denied device is an\n  /// error, never a trap. The names follow the WASI proposal wasi-spi where it\n  /// has them (`open`, `read`, `write`, `transfer`, `transaction`, the first four\n  /// error codes).\n  ///\n  /// Bus semantics:\n  ///\n  /// - Words are 8 bits. Each call is one transaction: the host asserts the\n  ///   device's chip select (drives it low), runs the call's operations in\n  ///   order, and releases the chip select at the end, also when the call\n  ///   fails. Calls on one device, or on devices of one bus, never interleave\n  ///   on the wire.\n  /// - Each word clocks one byte out on MOSI and one in on MISO at once. During\n  ///   a `read` the host sends 0x00 on MOSI.\n  /// - The clock runs at the device's `frequency-hz`: 8 clock periods a word,\n  ///   one word after the other; a `delay-ns` operation holds the clock idle\n  ///   for at least that long with the chip select still asserted.\n  /// - The mode (clock polarity and phase), the bit order and the frequency are\n  ///   the device's, set by the host from its board description: `config`\n  ///   says which. (A part that needs another mode is wired and described so;\n  ///   an app does not reconfigure a device another app may share.)\n  ///\n  /// The calls block until the transaction is done or has failed.\n  interface spi {\n    /// Clock polarity (CPOL) and phase (CPHA), the four SPI modes.\n    enum mode {\n      /// CPOL 0, CPHA 0: the clock idles low; data are sampled on the\n      /// rising (first) edge.\n      mode0,\n      /// CPOL 0, CPHA 1: the clock idles low; data are sampled on the\n      /// falling (second) edge.\n      mode1,\n      /// CPOL 1, CPHA 0: the clock idles high; data are sampled on the\n      /// falling (first) edge.\n      mode2,\n      /// CPOL 1, CPHA 1: the clock idles high; data are sampled on the\n      /// rising (second) edge.\n      mode3,\n    }\n\n    /// The order of the bits of a word on the wire.\n    enum bit-order {\n      /// Bit 7 first: what almost every part expects.\n      msb-first,\n      /// Bit 0 first.\n      lsb-first,\n    }\n\n    /// How the host drives a device's bus.\n    record config {\n      /// The clock polarity and phase.\n      mode: mode,\n      /// The bit order of each 8-bit word.\n      bit-order: bit-order,\n      /// The clock frequency, in hertz (for example 1000000 or 8000000).\n      frequency-hz: u32,\n    }\n\n    /// The errors of SPI calls. The first four mirror `embedded-hal`'s\n    /// `spi::ErrorKind` (and wasi-spi's).\n    enum error-code {\n      /// The controller could not keep up and lost received data.\n      overrun,\n      /// A multi-controller bus: another controller drove the chip select of\n      /// this controller.\n      mode-fault,\n      /// A received word was not framed as the mode and bit order say.\n      frame-format,\n      /// The chip select could not be asserted or released.\n      chip-select-fault,\n      /// No device of this name exists on the board.\n      not-found,\n      /// The device is not granted by the policy.\n      not-permitted,\n      /// A read of zero bytes, a transfer longer than\n      /// `max-transfer-length`, or a `transaction` of more operations than\n      /// `max-transfer-length`.\n      invalid-argument,\n      /// The app holds as many devices as the host allows.\n      limit-reached,\n      /// The controller failed in a way the other codes do not describe.\n      other,\n    }\n\n    /// One step of a `transaction`.\n    variant operation {\n      /// Reads this many bytes (1 to `max-transfer-length`), sending 0x00.\n      read(u32),\n      /// Writes these bytes (0 to `max-transfer-length`), discarding what\n      /// comes back.\n      write(list<u8>),\n      /// Writes these bytes (1 to `max-transfer-length`) and reads as many\n      /// at the same time.\n      transfer(list<u8>),\n      /// Holds the clock idle for at least this many nanoseconds, the chip\n      /// select still asserted.\n      delay-ns(u32),\n    }\n\n    /// A device that the board has and the policy grants to this app.\n    record device-info {\n      /// The logical name to pass to `open`.\n      name: string,\n      /// How the host drives its bus.\n      config: config,\n    }\n\n    /// An open device, with which this app is the controller.\n    resource device {\n      /// How the host drives this device's bus.\n      config: func() -> config;\n      /// The largest number of bytes one operation may read, write or\n      /// transfer, and of operations one `transaction` may hold; at least\n      /// 32 on every host.\n      max-transfer-length: func() -> u32;\n      /// Reads `length` bytes, sending 0x00 for each, in one transaction.\n      ///\n      /// Errors: `invalid-argument` if `length` is 0 or over\n      /// `max-transfer-length`; `overrun`, `mode-fault`, `frame-format`,\n      /// `chip-select-fault`, `other`.\n      read: func(length: u32) -> result<list<u8>, error-code>;\n      /// Writes `data`, discarding what comes back, in one transaction.\n      /// Zero bytes assert and release the chip select and clock nothing.\n      ///\n      /// Errors: as `read`.\n      write: func(data: list<u8>) -> result<_, error-code>;\n      /// Writes `data` and reads as many bytes at the same time (full\n      /// duplex), in one transaction: the n-th byte returned is what came in\n      /// while the n-th byte of `data` went out.\n      ///\n      /// Errors: as `read` (`invalid-argument` for an empty `data`).\n      transfer: func(data: list<u8>) -> result<list<u8>, error-code>;\n      /// The same exchange as `transfer`, on the wire and in its result. It\n      /// is a function of its own so that `embedded-hal`'s\n      /// `transfer_in_place` maps to one call, and the trace says which the\n      /// app made.\n      ///\n      /// Errors: as `transfer`.\n      transfer-in-place: func(data: list<u8>) -> result<list<u8>, error-code>;\n      /// Runs `operations` in order in one transaction: one chip-select\n      /// assertion around them all.\n      ///\n      /// Returns one list per `read` and `transfer` operation, in order,\n      /// each of the length asked. An empty `operations` asserts and\n      /// releases the chip select and returns an empty list.\n      ///\n      /// Errors: as `read`, and `invalid-argument` for an operation out of\n      /// range or more operations than `max-transfer-length` (nothing is\n      /// sent); on an error nothing is returned of the reads before it.\n      transaction: func(operations: list<operation>) -> result<list<list<u8>>, error-code>;\n    }\n\n    /// The devices that this app may open, in the board's order. Never\n    /// blocks.\n    list-devices: func() -> list<device-info>;\n\n    /// Opens the device called `name`.\n    ///\n    /// Errors: `not-found` if the board has no device of that name;\n    /// `not-permitted` if the policy does not grant it; `limit-reached`.\n    /// Several handles to one device may be open; their calls never\n    /// interleave on the wire.\n    open: func(name: string) -> result<device, error-code>;\n  }\n  /// The monotonic clock, sleeping, and timers.\n  ///\n  /// All times are nanoseconds. `instant` values count from a point that the\n  /// host fixes when the app starts (so the first `now` is small, often 0), and\n  /// never go backwards. On a host with virtual time (the reference host in\n  /// tests), a sleep advances the clock at once: an app cannot tell the\n  /// difference except by the wall clock.\n  ///\n  /// The guest SDK's `embedded_hal::delay::DelayNs` is `sleep`.\n  interface timer {\n    use poll.{pollable};\n\n    /// A point on the monotonic clock, in nanoseconds since the app started.\n    type instant = u64;\n\n    /// A span of time, in nanoseconds.\n    type duration = u64;\n\n    /// Errors of the timer constructors.\n    enum error-code {\n      /// A period of zero, or a deadline or period that does not fit in\n      /// `u64` once added to `now`.\n      invalid-argument,\n      /// The app holds as many timers as the host allows.\n      limit-reached,\n    }\n\n    /// A timer that fires once, at a deadline.\n    resource one-shot {\n      /// A timer that fires at `deadline` (an `instant`).\n      ///\n      /// A deadline in the past fires at once. Errors: `limit-reached`.\n      at: static func(deadline: instant) -> result<one-shot, error-code>;\n      /// A timer that fires `delay` nanoseconds from now.\n      ///\n      /// Errors: `invalid-argument` if `now() + delay` overflows `u64`;\n      /// `limit-reached`.\n      after: static func(delay: duration) -> result<one-shot, error-code>;\n      /// The instant at which the timer fires.\n      deadline: func() -> instant;\n      /// Whether the deadline has passed. Never blocks.\n      is-expired: func() -> bool;\n      /// Blocks until the deadline. Returns at once if it has passed.\n      wait: func();\n      /// A pollable that is ready from the deadline on.\n      subscribe: func() -> pollable;\n    }\n\n    /// A timer that ticks every `period` nanoseconds and counts the ticks\n    /// that the app missed.\n    ///\n    /// Tick `k` (k = 1, 2, ...) falls at `start + k * period`, where `start`\n    /// is the `now` at which the timer was made: the ticks do not drift, however\n    /// late the app is.\n    resource periodic {\n      /// A timer with its first tick `period` nanoseconds from now.\n      ///\n      /// Errors: `invalid-argument` if `period` is 0 or the first tick\n      /// overflows `u64`; `limit-reached`.\n      start: static func(period: duration) -> result<periodic, error-code>;\n      /// The period, in nanoseconds.\n      period: func() -> duration;\n      /// The instant of the next tick that `wait` has not yet taken.\n      next-tick: func() -> instant;\n      /// Blocks until the next tick that has not been taken, takes it and\n      /// every later tick that has already passed, and returns the number\n      /// of ticks missed: 0 when the app was on time, `n` when `n + 1` ticks\n      /// had passed since the previous `wait` returned.\n      ///\n      /// For example, with a period of 100 ms started at 0: a `wait` at\n      /// 50 ms returns 0 at 100 ms; a `wait` called next at 350 ms returns 1\n      /// at once (the ticks at 200 and 300 ms had both passed: the one at\n      /// 200 ms was missed); a `wait` called next at 360 ms returns 0 at\n      /// 400 ms.\n      wait: func() -> u64;\n      /// A pollable that is ready while a tick has passed that `wait` has not\n      /// taken. After `poll` reports it, call `wait` (which then returns at\n      /// once) to take the tick.\n      subscribe: func() -> pollable;\n    }\n\n    /// The current time. Never blocks; never decreases from one call to the next.\n    now: func() -> instant;\n\n    /// The clock's resolution: the smallest nonzero difference between two\n    /// `now` values, in nanoseconds. At least 1.\n    resolution: func() -> duration;\n\n    /// Blocks for at least `duration` nanoseconds. `sleep(0)` returns at once.\n    /// A host may sleep longer (by up to its scheduling granularity) but never\n    /// shorter.\n    sleep: func(duration: duration);\n\n    /// Blocks until `now() >= deadline`. Returns at once if the deadline has passed.\n    sleep-until: func(deadline: instant);\n  }\n  /// An app that may use every peripheral of the spec.\n  ///\n  /// The host calls `run` once. An app imports only what it uses: a component\n  /// built against this world imports only the interfaces its code calls, so\n  /// an app that uses GPIO and timers alone also runs on an `app-small` host.\n  world app {\n    import poll;\n    import timer;\n    import log;\n    import gpio;\n    import i2c;\n    import sensor;\n\n    /// The app's entry point.\n    ///\n    /// `args` are the app's arguments, as the host was given them (the\n    /// reference host: the words after `--` on its command line), without the\n    /// app's own name. Returns when the app is done: `ok` for success, or\n    /// `err` with a message that the host shows and that makes it exit\n    /// non-zero.\n    export run: func(args: list<string>) -> result<_, string>;\n  }\n  /// An app for the smallest hosts: pins, time and waiting, and log.\n  world app-small {\n    import poll;\n    import timer;\n    import log;\n    import gpio;\n\n    /// The app's entry point, as in `app`.\n    export run: func(args: list<string>) -> result<_, string>;\n  }\n}\n",
+            "package acme:bench@0.1.0;\n\n/// Acme's probe bench: a peripheral of a vendor's own, with every kind of\n/// value the generators carry between an app and its host.\ninterface probes {\n  use wasi-hw:hal/gpio@0.1.1.{pin, error-code as gpio-error};\n\n  /// How a probe samples.\n  enum mode {\n    /// One sample a measurement.\n    single,\n    /// The mean of eight samples.\n    averaged,\n  }\n\n  /// What a probe measures.\n  flags quantities {\n    /// Temperature, in degrees Celsius.\n    temperature,\n    /// Relative humidity, in percent.\n    humidity,\n    /// Pressure, in hectopascals.\n    pressure,\n  }\n\n  /// A probe's settings.\n  record settings {\n    /// The probe's name, at most 16 bytes.\n    name: string,\n    /// How it samples.\n    mode: mode,\n    /// What it measures; at least one.\n    quantities: quantities,\n    /// A gain applied to every value, if any (1.0 when none).\n    gain: option<f32>,\n    /// Calibration bytes, at most 8; each adds its value / 100 to a\n    /// measured value.\n    calibration: list<u8>,\n  }\n\n  /// What a measurement gave.\n  variant reading {\n    /// Nothing yet: the probe has no samples.\n    nothing,\n    /// One value: the last sample's.\n    scalar(f32),\n    /// The last sample, with its index.\n    indexed(tuple<u16, f32>),\n    /// A note instead of a value.\n    note(string),\n  }\n\n  /// Errors of the probes.\n  enum error-code {\n    /// No probe of that name on the bench.\n    not-found,\n    /// A setting out of range: a name over 16 bytes, no quantity, more\n    /// than 8 calibration bytes.\n    invalid-argument,\n    /// The probe holds 32 samples already.\n    full,\n  }\n\n  /// A probe on the bench.\n  resource probe {\n    /// A probe with these settings; `invalid-argument` as the\n    /// `reading` `note` of its first `measure` when they are out of range.\n    constructor(settings: settings);\n    /// The bench's probe called `name`, with its factory settings.\n    named: static func(name: string) -> result<probe, error-code>;\n    /// Its settings.\n    settings: func() -> settings;\n    /// Adds samples (index, value); `full` beyond 32 in all, adding none.\n    feed: func(samples: list<tuple<u16, f32>>) -> result<u32, error-code>;\n    /// Its samples, oldest first, with gain and calibration applied.\n    samples: func() -> list<tuple<u16, f32>>;\n    /// A reading of the `kind` asked: 0 scalar, 1 indexed, other a note.\n    measure: func(kind: u8) -> reading;\n    /// Whether `other` is this very probe.\n    same-as: func(other: borrow<probe>) -> bool;\n    /// Takes `other`'s samples in place of its own (none lost when\n    /// `other` is this probe).\n    copy-from: func(other: borrow<probe>);\n    /// Drives `indicator` (an open output pin) high if the probe has\n    /// samples, low if not, and says whether it drove it high. Errors:\n    /// those of gpio's `set-high` and `set-low`.\n    indicate: func(indicator: borrow<pin>) -> result<bool, gpio-error>;\n  }\n\n  /// The names of the bench's probes that start with `prefix`, in order.\n  catalog: func(prefix: string) -> list<string>;\n\n  /// A reading as text: `nothing`, `12.5`, `#3: 12.5` or the note.\n  describe: func(reading: reading) -> string;\n}\n\n/// An app on the probe bench: the whole wasi-hw:hal app world and the probes.\nworld bench-app {\n  import wasi-hw:hal/poll@0.1.1;\n  import wasi-hw:hal/gpio@0.1.1;\n  import probes;\n  import wasi-hw:hal/timer@0.1.1;\n  import wasi-hw:hal/log@0.1.1;\n  import wasi-hw:hal/i2c@0.1.1;\n  import wasi-hw:hal/sensor@0.1.1;\n  /// Added in 0.1.1: an app built against 0.1.0 does not import it and\n  /// runs unchanged on a 0.1.1 host.\n  import wasi-hw:hal/spi@0.1.1;\n\n  /// The app's entry point.\n  ///\n  /// `args` are the app's arguments, as the host was given them (the\n  /// reference host: the words after `--` on its command line), without the\n  /// app's own name. Returns when the app is done: `ok` for success, or\n  /// `err` with a message that the host shows and that makes it exit\n  /// non-zero.\n  export run: func(args: list<string>) -> result<_, string>;\n}\npackage wasi-hw:hal@0.1.1 {\n  /// I2C controllers: reads, writes and transactions on a bus, as the controller.\n  ///\n  /// An app opens a bus by its logical name (\"sensor-bus\"); the host grants only\n  /// the buses its policy allows, and on each bus only the listed target\n  /// addresses. An unknown or denied bus or address is an error, never a trap.\n  ///\n  /// Bus semantics, the same as `embedded-hal` 1.0 but with every operation\n  /// separated:\n  ///\n  /// - Every call begins with a START condition and the target address with the\n  ///   R/W bit of the first operation.\n  /// - Between two operations of one `transaction` the host sends a REPEATED\n  ///   START and the address again with the R/W bit of the next operation,\n  ///   even when both operations are reads or both are writes. (The guest SDK's\n  ///   `embedded_hal::i2c::I2c` merges adjacent operations of one kind first, as\n  ///   embedded-hal requires.)\n  /// - Every call ends with a STOP condition, also when it fails.\n  /// - The controller acknowledges every byte it reads except the last byte of\n  ///   each read operation, which it does not acknowledge.\n  /// - A write of zero bytes sends the address and a STOP: it probes whether a\n  ///   target acknowledges.\n  ///\n  /// The calls block until the transfer is done or has failed.\n  interface i2c {\n    /// A target address: 7 bits (0 to 0x7f) or 10 bits (0 to 0x3ff).\n    ///\n    /// A 7-bit address is the address without the R/W bit: 0x76, not 0xec.\n    variant address {\n      /// A 7-bit address, 0 to 0x7f.\n      seven-bit(u8),\n      /// A 10-bit address, 0 to 0x3ff, sent as the 11110xx prefix and a\n      /// second byte.\n      ten-bit(u16),\n    }\n\n    /// Which byte a target did not acknowledge.\n    enum no-acknowledge-source {\n      /// The address: no target answers at that address.\n      address,\n      /// A data byte: the target refused it (for example an EEPROM in its\n      /// write cycle, or a register it does not have).\n      data,\n      /// The controller cannot tell which.\n      unknown,\n    }\n\n    /// The errors of I2C calls. The first four mirror `embedded-hal`'s\n    /// `i2c::ErrorKind`.\n    variant error-code {\n      /// The target did not acknowledge the address or a data byte.\n      no-acknowledge(no-acknowledge-source),\n      /// Another controller won arbitration; the transfer was abandoned.\n      arbitration-loss,\n      /// A misplaced START or STOP condition, or another bus fault.\n      bus,\n      /// The controller could not keep up and lost data.\n      overrun,\n      /// The transfer did not finish in the host's time limit, for example\n      /// because a target stretched the clock for too long. `recover` may\n      /// free the bus.\n      timeout,\n      /// No bus of this name exists on the board.\n      not-found,\n      /// The bus or the target address is not granted by the policy.\n      not-permitted,\n      /// An address out of range, a read of zero bytes, a transfer longer\n      /// than `max-transfer-length`, or a `transaction` of more operations\n      /// than `max-transfer-length`.\n      invalid-argument,\n      /// The app holds as many buses as the host allows.\n      limit-reached,\n      /// The controller failed in a way the other codes do not describe.\n      other,\n    }\n\n    /// One step of a `transaction`.\n    variant operation {\n      /// Reads this many bytes (1 to `max-transfer-length`).\n      read(u32),\n      /// Writes these bytes (0 to `max-transfer-length`).\n      write(list<u8>),\n    }\n\n    /// A bus that the board has and the policy grants to this app.\n    record bus-info {\n      /// The logical name to pass to `open`.\n      name: string,\n      /// The clock frequency, in hertz (for example 100000 or 400000).\n      frequency-hz: u32,\n      /// The target addresses the app may use, in ascending order.\n      allowed: list<address>,\n    }\n\n    /// An open bus, on which this app is the controller.\n    resource bus {\n      /// The bus's clock frequency, in hertz.\n      frequency-hz: func() -> u32;\n      /// The largest number of bytes one operation may read or write, and\n      /// of operations one `transaction` may hold; at least 32 on every\n      /// host.\n      max-transfer-length: func() -> u32;\n      /// Reads `length` bytes from `address`: START, address+R, `length`\n      /// bytes (the last not acknowledged), STOP.\n      ///\n      /// Errors: `invalid-argument` if `length` is 0 or over\n      /// `max-transfer-length`, or the address is out of range;\n      /// `not-permitted` for an address that is not granted;\n      /// `no-acknowledge(address)` if no target answers; `arbitration-loss`,\n      /// `bus`, `overrun`, `timeout`.\n      read: func(address: address, length: u32) -> result<list<u8>, error-code>;\n      /// Writes `data` to `address`: START, address+W, the bytes, STOP.\n      /// Zero bytes probe the address.\n      ///\n      /// Errors: as `read`, and `no-acknowledge(data)` if the target refuses\n      /// a byte (the bytes before it were written).\n      write: func(address: address, data: list<u8>) -> result<_, error-code>;\n      /// Writes `data`, then reads `length` bytes, in one transfer: START,\n      /// address+W, the bytes, REPEATED START, address+R, the bytes read,\n      /// STOP. This is how most devices read a register.\n      ///\n      /// Errors: as `read` and `write`.\n      write-read: func(address: address, data: list<u8>, length: u32) -> result<list<u8>, error-code>;\n      /// Runs `operations` in order as one transfer to `address`, as the\n      /// interface describes: a REPEATED START before every operation but the\n      /// first, one STOP at the end.\n      ///\n      /// Returns one list per `read` operation, in order, each of the length\n      /// asked. An empty `operations` sends nothing and returns an empty list.\n      ///\n      /// Errors: as `read` and `write`, and `invalid-argument` for more\n      /// operations than `max-transfer-length` (nothing is sent); on an\n      /// error nothing is returned of the reads that succeeded before it.\n      transaction: func(address: address, operations: list<operation>) -> result<list<list<u8>>, error-code>;\n      /// Frees a bus that a target holds (SDA stuck low): up to nine clock\n      /// pulses until SDA is released, then a STOP.\n      ///\n      /// Errors: `bus` if SDA is still held low afterwards; `timeout`.\n      recover: func() -> result<_, error-code>;\n    }\n\n    /// The buses that this app may open, in the board's order. Never blocks.\n    list-buses: func() -> list<bus-info>;\n\n    /// Opens the bus called `name`.\n    ///\n    /// Errors: `not-found` if the board has no bus of that name;\n    /// `not-permitted` if the policy does not grant it; `limit-reached`.\n    /// Several handles to one bus may be open; their calls never interleave\n    /// on the wire.\n    open: func(name: string) -> result<bus, error-code>;\n  }\n  /// Messages from the app to whoever runs it.\n  ///\n  /// A host of core modules has no WASI and so no stdout: apps print through\n  /// this interface. The reference host shows each message with its level and\n  /// virtual time, and traces it; a firmware sends it to its UART or to\n  /// semihosting.\n  interface log {\n    /// How important a message is, from least to most.\n    enum level {\n      /// Step-by-step detail, off in most hosts.\n      trace,\n      /// Detail for developers.\n      debug,\n      /// What happened: the normal output of an app.\n      info,\n      /// Something unexpected that the app handled.\n      warn,\n      /// Something the app could not handle.\n      error,\n    }\n\n    /// Whether a message at `level` would be shown; an app may skip\n    /// formatting a message that would not be. Never blocks.\n    enabled: func(level: level) -> bool;\n\n    /// Emits `message` (UTF-8, one line or several) at `level`.\n    ///\n    /// A host shows at least the first 1024 bytes of a message and may cut the\n    /// rest, on a character boundary. Never fails; may block while the host's\n    /// output buffer is full.\n    log: func(level: level, message: string);\n  }\n  /// Waiting for several events in one call.\n  ///\n  /// A `pollable` stands for one event source: an edge on a pin\n  /// (`gpio.pin.subscribe`), a timer (`timer.one-shot.subscribe`,\n  /// `timer.periodic.subscribe`) or sensor data (`sensor.sensor.subscribe-data-ready`,\n  /// `sensor.sensor.subscribe-threshold`). An app that waits for \"a button edge or\n  /// a timer tick or new sensor data\" passes all three to `poll` and learns which\n  /// of them are ready.\n  ///\n  /// This interface is our own rather than `wasi:io/poll` so that a host without\n  /// WASI (a firmware running core modules) can implement it in a few lines.\n  /// A host never busy-loops while a guest waits: it sleeps until an event or\n  /// the timeout.\n  interface poll {\n    /// An event source that is either pending or ready.\n    ///\n    /// Whether a ready pollable becomes pending again depends on what it\n    /// watches, and the function that made it says which. Dropping a pollable\n    /// stops the watch. Dropping the resource it watches (a pin, a timer, a\n    /// sensor) first is allowed: the pollable then stays ready for ever, so\n    /// that no waiter is stuck.\n    resource pollable {\n      /// Whether the event has happened. Never blocks.\n      ready: func() -> bool;\n      /// Blocks until the event has happened. Returns at once if it has.\n      block: func();\n    }\n\n    /// Errors of `poll`.\n    enum error-code {\n      /// `in` is empty and `timeout-ns` is `none`: the call would block forever.\n      empty-wait,\n      /// `in` holds more pollables than the host supports in one call. Every\n      /// host supports at least 16.\n      too-many,\n    }\n\n    /// Waits until at least one of `in` is ready, or until `timeout-ns` has elapsed.\n    ///\n    /// - `in`: the pollables to wait for, by borrow. The same pollable may\n    ///   appear more than once; each of its positions is reported.\n    /// - `timeout-ns`: the longest wait, in nanoseconds of the monotonic clock\n    ///   (`timer.now`). `none` waits without limit; `some(0)` checks without\n    ///   blocking. A timeout that would pass the end of `u64` counts as `none`.\n    ///\n    /// Returns the indices into `in` of every pollable that is ready when the\n    /// call returns, in ascending order. It is empty only when the timeout\n    /// elapsed first.\n    ///\n    /// Errors: `empty-wait` if `in` is empty and there is no timeout (with a\n    /// timeout, an empty `in` sleeps for that long and returns an empty list);\n    /// `too-many` past the host's limit.\n    poll: func(in: list<borrow<pollable>>, timeout-ns: option<u64>) -> result<list<u32>, error-code>;\n  }\n  /// Digital pins: inputs, push-pull and open-drain outputs, and edge events.\n  ///\n  /// An app opens a pin by its logical name (\"led\", \"button\"); the host maps the\n  /// name to a physical pin through its board description and grants only the\n  /// pins its policy allows. An unknown or denied name is an error, never a trap.\n  ///\n  /// Levels in this interface are logical. For a pin opened with\n  /// `active-low: false`, high is the physical high level; with\n  /// `active-low: true` every level is inverted: `set-high` drives the line low,\n  /// `is-high` is true while the line is low, and a `rising` edge is a physical\n  /// falling edge. `embedded-hal` adapters in the guest SDK keep this meaning.\n  ///\n  /// No function here makes the host busy-loop: waits sleep until an edge or the\n  /// timeout.\n  interface gpio {\n    use poll.{pollable};\n\n    /// Errors of the pin functions.\n    enum error-code {\n      /// No pin of this name exists on the board.\n      not-found,\n      /// The pin exists, but the policy does not grant it to this app.\n      not-permitted,\n      /// The pin is already open (by this app); drop the other handle first.\n      busy,\n      /// The pin cannot do what `config` asks: a mode, a pull or edge\n      /// detection that its `capabilities` lack.\n      unsupported,\n      /// An output operation (`set-high`, `set-low`, `toggle`,\n      /// `is-set-high`) on a pin in `input` mode.\n      wrong-mode,\n      /// The app holds as many pins or pollables as the host allows.\n      limit-reached,\n      /// The hardware failed in a way the other codes do not describe.\n      other,\n    }\n\n    /// What a pin can do.\n    flags capabilities {\n      /// It can be read as an input.\n      input,\n      /// It can drive both levels.\n      push-pull-output,\n      /// It can drive low and release the line (high impedance).\n      open-drain-output,\n      /// It has an internal pull-up resistor.\n      pull-up,\n      /// It has an internal pull-down resistor.\n      pull-down,\n      /// It can report edges (`wait-for-edge`, `subscribe`).\n      edge-events,\n    }\n\n    /// How a pin is driven.\n    enum mode {\n      /// The pin only reads the line.\n      input,\n      /// The pin drives the line high or low.\n      push-pull-output,\n      /// The pin drives the line low or releases it; released, the line is\n      /// high only if something pulls it up (the internal pull-up, an\n      /// external resistor, or another device). `is-high` reads the line\n      /// itself, so an app sees a device that holds the line low.\n      open-drain-output,\n    }\n\n    /// The internal resistor on a pin.\n    enum pull {\n      /// None: a floating input reads whatever the line carries.\n      none,\n      /// A pull-up to the supply: a floating line reads physically high.\n      up,\n      /// A pull-down to ground: a floating line reads physically low.\n      down,\n    }\n\n    /// Which transitions of the logical level count as an edge.\n    enum edge {\n      /// Logical low to high.\n      rising,\n      /// Logical high to low.\n      falling,\n      /// Either.\n      any,\n    }\n\n    /// How to open or reconfigure a pin.\n    record config {\n      /// Input, push-pull output or open-drain output.\n      mode: mode,\n      /// The internal resistor.\n      pull: pull,\n      /// Whether the logical level is the inverse of the physical level.\n      active-low: bool,\n      /// For outputs: the logical level the pin takes when opened or\n      /// reconfigured, before any other call, so that it never glitches.\n      /// Ignored for inputs.\n      initial-high: bool,\n    }\n\n    /// A pin that the board has and the policy grants to this app.\n    record pin-info {\n      /// The logical name to pass to `open`.\n      name: string,\n      /// What the pin can do.\n      capabilities: capabilities,\n    }\n\n    /// An open pin.\n    resource pin {\n      /// The logical name the pin was opened with.\n      name: func() -> string;\n      /// Changes mode, pull and polarity without closing the pin. Outputs\n      /// take `config.initial-high` at once. Pending edge events are cleared.\n      ///\n      /// Errors: `unsupported`, as for `open`.\n      reconfigure: func(config: config) -> result<_, error-code>;\n      /// Whether the line is logically high now. Works in every mode: for\n      /// outputs it reads the line, not the latch (see `is-set-high`).\n      is-high: func() -> result<bool, error-code>;\n      /// Drives the pin logically high (for open-drain: releases the line,\n      /// physically; with active-low: drives it low).\n      ///\n      /// Errors: `wrong-mode` on an input.\n      set-high: func() -> result<_, error-code>;\n      /// Drives the pin logically low.\n      ///\n      /// Errors: `wrong-mode` on an input.\n      set-low: func() -> result<_, error-code>;\n      /// Inverts the output latch: `set-low` if `is-set-high`, else `set-high`.\n      ///\n      /// Errors: `wrong-mode` on an input.\n      toggle: func() -> result<_, error-code>;\n      /// The output latch read back: the level last set (or `initial-high`),\n      /// which may differ from the line for an open-drain pin that another\n      /// device holds low.\n      ///\n      /// Errors: `wrong-mode` on an input.\n      is-set-high: func() -> result<bool, error-code>;\n      /// Blocks until the next `edge` on this pin, or until `timeout-ns`\n      /// nanoseconds have passed (`none`: no limit; `some(0)`: do not block).\n      /// Only edges that happen after the call count.\n      ///\n      /// Returns true for an edge and false for a timeout.\n      ///\n      /// Errors: `unsupported` if the pin lacks `edge-events`.\n      wait-for-edge: func(edge: edge, timeout-ns: option<u64>) -> result<bool, error-code>;\n      /// A pollable that becomes ready at the first `edge` after this call and\n      /// then stays ready; subscribe again for the next edge. Edges in\n      /// between are not counted.\n      ///\n      /// Errors: `unsupported` if the pin lacks `edge-events`;\n      /// `limit-reached`.\n      subscribe: func(edge: edge) -> result<pollable, error-code>;\n    }\n\n    /// The pins that this app may open, in the board's order. Never blocks.\n    list-pins: func() -> list<pin-info>;\n\n    /// Opens the pin called `name` with `config`, and returns its handle.\n    ///\n    /// An output pin takes `config.initial-high` at once. Dropping the handle\n    /// returns the pin to the host, which leaves its level as it was.\n    ///\n    /// Errors: `not-found` if the board has no pin of that name;\n    /// `not-permitted` if the policy does not grant it; `busy` if the app has\n    /// it open already; `unsupported` if `config` asks for what the pin cannot\n    /// do; `limit-reached`.\n    open: func(name: string, config: config) -> result<pin, error-code>;\n  }\n  /// Sensors: discovery, one-shot and continuous sampling, and triggers.\n  ///\n  /// A sensor measures one or more channels (a BME280 measures temperature,\n  /// pressure and relative humidity). Every channel has one fixed unit, named in\n  /// its doc comment, so an app never converts: the host or its driver does.\n  /// Values are `f64` in that unit.\n  ///\n  /// An app opens a sensor by its logical name (\"ambient\"); the host grants only\n  /// the sensors its policy allows. An unknown or denied name is an error,\n  /// never a trap.\n  ///\n  /// A sensor takes samples in two ways: `read` takes one now; between `start`\n  /// and `stop` the sensor samples every `sampling-interval` into a FIFO that\n  /// `read-fifo` drains. Every sample carries the monotonic time it was taken\n  /// (the clock of `timer.now`) and a sequence number that counts every sample\n  /// the sensor took for this app, so that lost samples can be seen.\n  interface sensor {\n    use poll.{pollable};\n\n    /// Errors of the sensor functions.\n    enum error-code {\n      /// No sensor of this name exists on the board.\n      not-found,\n      /// The sensor exists, but the policy does not grant it to this app.\n      not-permitted,\n      /// The sensor is already open (by this app); drop the other handle first.\n      busy,\n      /// The sensor does not support this attribute or trigger.\n      unsupported,\n      /// A value out of the sensor's range, a channel the sensor does not\n      /// measure, or a `max` of 0.\n      invalid-argument,\n      /// `read` while the sensor samples continuously (between `start` and\n      /// `stop`).\n      running,\n      /// The device behind the sensor did not answer or gave an invalid\n      /// measurement.\n      device,\n      /// The app holds as many sensors or pollables as the host allows.\n      limit-reached,\n      /// A fault the other codes do not describe.\n      other,\n    }\n\n    /// What a sensor is, as a whole.\n    enum kind {\n      /// Air temperature only.\n      thermometer,\n      /// Relative humidity (often with temperature).\n      hygrometer,\n      /// Barometric pressure (often with temperature).\n      barometer,\n      /// Temperature, pressure and humidity in one part, like the BME280.\n      environmental,\n      /// Linear acceleration on three axes.\n      accelerometer,\n      /// Angular velocity on three axes.\n      gyroscope,\n      /// Magnetic field on three axes.\n      magnetometer,\n      /// Illuminance.\n      light,\n      /// Distance to an object.\n      proximity,\n      /// Anything else; its channels say what it measures.\n      other,\n    }\n\n    /// A measured quantity, each with one unit.\n    enum channel {\n      /// Temperature, in degrees Celsius (°C).\n      temperature,\n      /// Relative humidity, in percent (%RH), 0 to 100.\n      relative-humidity,\n      /// Pressure, in pascals (Pa).\n      pressure,\n      /// Acceleration along X, in metres per second squared (m/s²).\n      acceleration-x,\n      /// Acceleration along Y, in metres per second squared (m/s²).\n      acceleration-y,\n      /// Acceleration along Z, in metres per second squared (m/s²).\n      acceleration-z,\n      /// Angular velocity about X, in radians per second (rad/s).\n      angular-velocity-x,\n      /// Angular velocity about Y, in radians per second (rad/s).\n      angular-velocity-y,\n      /// Angular velocity about Z, in radians per second (rad/s).\n      angular-velocity-z,\n      /// Magnetic flux density along X, in teslas (T).\n      magnetic-field-x,\n      /// Magnetic flux density along Y, in teslas (T).\n      magnetic-field-y,\n      /// Magnetic flux density along Z, in teslas (T).\n      magnetic-field-z,\n      /// Illuminance, in lux (lx).\n      illuminance,\n      /// Distance, in metres (m).\n      distance,\n      /// Electric potential, in volts (V).\n      voltage,\n    }\n\n    /// What a sensor says of one of its channels. Values are in the channel's unit.\n    record channel-info {\n      /// The quantity.\n      channel: channel,\n      /// The smallest value the sensor reports, at its current range.\n      min: f64,\n      /// The largest value the sensor reports, at its current range.\n      max: f64,\n      /// The smallest step between two values, at the current oversampling.\n      resolution: f64,\n    }\n\n    /// A sensor that the board has and the policy grants to this app.\n    record sensor-info {\n      /// The logical name to pass to `open`.\n      name: string,\n      /// What the sensor is.\n      kind: kind,\n      /// The channels, in the order of `sample.values`.\n      channels: list<channel-info>,\n      /// The shortest interval between two samples, in nanoseconds.\n      min-interval-ns: u64,\n      /// How many samples the FIFO holds.\n      fifo-capacity: u32,\n    }\n\n    /// One measurement of every channel.\n    record sample {\n      /// When it was taken, on the clock of `timer.now`, in nanoseconds.\n      timestamp-ns: u64,\n      /// 1 for the first sample this app got from the sensor, then one more\n      /// for every sample taken, including those lost to a FIFO overrun.\n      sequence: u64,\n      /// One value per channel, in the order of `sensor-info.channels`, each\n      /// in its channel's unit.\n      values: list<f64>,\n    }\n\n    /// The result of `read-fifo`.\n    record fifo-samples {\n      /// The oldest samples in the FIFO, oldest first.\n      samples: list<sample>,\n      /// How many samples were lost because the FIFO was full since the\n      /// previous `read-fifo` (or `start`); the sensor drops the oldest.\n      overrun: u64,\n    }\n\n    /// A channel and its full-scale value, for `attribute.range`.\n    record channel-range {\n      /// The channel.\n      channel: channel,\n      /// The largest absolute value to report, in the channel's unit.\n      full-scale: f64,\n    }\n\n    /// A setting of a sensor.\n    variant attribute {\n      /// The interval between samples while running, in nanoseconds; at\n      /// least `min-interval-ns`.\n      sampling-interval-ns(u64),\n      /// How many raw measurements are averaged into one sample: 1, 2, 4,\n      /// 8 or 16 (the sensor may support fewer).\n      oversampling(u32),\n      /// The full-scale range of a channel: the largest absolute value it\n      /// reports, in the channel's unit. The sensor picks the smallest range\n      /// it has that covers this value.\n      range(channel-range),\n    }\n\n    /// Which attribute `get-attribute` reads.\n    enum attribute-kind {\n      /// `attribute.sampling-interval-ns`.\n      sampling-interval,\n      /// `attribute.oversampling`.\n      oversampling,\n    }\n\n    /// A condition on one channel, for `subscribe-threshold`.\n    record threshold {\n      /// The channel to watch.\n      channel: channel,\n      /// The level, in the channel's unit.\n      level: f64,\n      /// True: trigger when a value is above `level`; false: when below.\n      above: bool,\n    }\n\n    /// An open sensor.\n    resource sensor {\n      /// The sensor's description, as `list-sensors` gives it, with the\n      /// ranges and resolutions of the current attributes.\n      info: func() -> sensor-info;\n      /// Takes one sample now, blocking for the conversion time.\n      ///\n      /// Errors: `running` between `start` and `stop`; `device`.\n      read: func() -> result<sample, error-code>;\n      /// Changes a setting. It applies to the next sample.\n      ///\n      /// Errors: `unsupported` if the sensor lacks the setting;\n      /// `invalid-argument` for a value it cannot take (an interval under\n      /// `min-interval-ns`, an oversampling it lacks, a range too large, a\n      /// channel it does not measure).\n      set-attribute: func(attribute: attribute) -> result<_, error-code>;\n      /// Reads a setting.\n      ///\n      /// Errors: `unsupported` if the sensor lacks the setting.\n      get-attribute: func(kind: attribute-kind) -> result<attribute, error-code>;\n      /// Starts sampling every `sampling-interval-ns` into the FIFO, the\n      /// first sample one interval from now. Empties the FIFO and zeroes the\n      /// overrun count. Starting a running sensor changes nothing.\n      ///\n      /// Errors: `device`.\n      start: func() -> result<_, error-code>;\n      /// Stops sampling. The FIFO keeps its samples for `read-fifo`.\n      /// Stopping a stopped sensor changes nothing.\n      stop: func();\n      /// Takes up to `max` samples from the FIFO, oldest first, and the count\n      /// of samples lost to overrun since the previous `read-fifo`. Never\n      /// blocks: an empty FIFO gives an empty list.\n      ///\n      /// Errors: `invalid-argument` if `max` is 0.\n      read-fifo: func(max: u32) -> result<fifo-samples, error-code>;\n      /// A pollable that is ready while the FIFO holds at least one sample.\n      ///\n      /// Errors: `limit-reached`.\n      subscribe-data-ready: func() -> result<pollable, error-code>;\n      /// A pollable that becomes ready at the first sample after this call\n      /// (taken by `read` or into the FIFO) that meets `threshold`, and then\n      /// stays ready.\n      ///\n      /// Errors: `invalid-argument` if the sensor does not measure the\n      /// channel; `unsupported`; `limit-reached`.\n      subscribe-threshold: func(threshold: threshold) -> result<pollable, error-code>;\n    }\n\n    /// The sensors that this app may open, in the board's order. Never blocks.\n    list-sensors: func() -> list<sensor-info>;\n\n    /// Opens the sensor called `name`. It starts stopped, with the board's\n    /// default attributes.\n    ///\n    /// Errors: `not-found`; `not-permitted`; `busy` if the app has it open\n    /// already; `limit-reached`.\n    open: func(name: string) -> result<sensor, error-code>;\n  }\n  /// SPI devices: reads, writes, full-duplex transfers and transactions with\n  /// one device on a bus, the app as the controller.\n  ///\n  /// An app opens a *device* by its logical name (\"flash\"), not a bus: the host\n  /// owns the bus, the device's chip-select line and its configuration, as\n  /// `embedded-hal` 1.0's `SpiDevice` does, so that several devices share a bus\n  /// without an app ever driving another device's chip select. The host grants\n  /// only the devices its policy allows. An unknown or denied device is an\n  /// error, never a trap. The names follow the WASI proposal wasi-spi where it\n  /// has them (`open`, `read`, `write`, `transfer`, `transaction`, the first four\n  /// error codes).\n  ///\n  /// Bus semantics:\n  ///\n  /// - Words are 8 bits. Each call is one transaction: the host asserts the\n  ///   device's chip select (drives it low), runs the call's operations in\n  ///   order, and releases the chip select at the end, also when the call\n  ///   fails. Calls on one device, or on devices of one bus, never interleave\n  ///   on the wire.\n  /// - Each word clocks one byte out on MOSI and one in on MISO at once. During\n  ///   a `read` the host sends 0x00 on MOSI.\n  /// - The clock runs at the device's `frequency-hz`: 8 clock periods a word,\n  ///   one word after the other; a `delay-ns` operation holds the clock idle\n  ///   for at least that long with the chip select still asserted.\n  /// - The mode (clock polarity and phase), the bit order and the frequency are\n  ///   the device's, set by the host from its board description: `config`\n  ///   says which. (A part that needs another mode is wired and described so;\n  ///   an app does not reconfigure a device another app may share.)\n  ///\n  /// The calls block until the transaction is done or has failed.\n  @since(version = 0.1.1)\n  interface spi {\n    /// Clock polarity (CPOL) and phase (CPHA), the four SPI modes.\n    enum mode {\n      /// CPOL 0, CPHA 0: the clock idles low; data are sampled on the\n      /// rising (first) edge.\n      mode0,\n      /// CPOL 0, CPHA 1: the clock idles low; data are sampled on the\n      /// falling (second) edge.\n      mode1,\n      /// CPOL 1, CPHA 0: the clock idles high; data are sampled on the\n      /// falling (first) edge.\n      mode2,\n      /// CPOL 1, CPHA 1: the clock idles high; data are sampled on the\n      /// rising (second) edge.\n      mode3,\n    }\n\n    /// The order of the bits of a word on the wire.\n    enum bit-order {\n      /// Bit 7 first: what almost every part expects.\n      msb-first,\n      /// Bit 0 first.\n      lsb-first,\n    }\n\n    /// How the host drives a device's bus.\n    record config {\n      /// The clock polarity and phase.\n      mode: mode,\n      /// The bit order of each 8-bit word.\n      bit-order: bit-order,\n      /// The clock frequency, in hertz (for example 1000000 or 8000000).\n      frequency-hz: u32,\n    }\n\n    /// The errors of SPI calls. The first four mirror `embedded-hal`'s\n    /// `spi::ErrorKind` (and wasi-spi's).\n    enum error-code {\n      /// The controller could not keep up and lost received data.\n      overrun,\n      /// A multi-controller bus: another controller drove the chip select of\n      /// this controller.\n      mode-fault,\n      /// A received word was not framed as the mode and bit order say.\n      frame-format,\n      /// The chip select could not be asserted or released.\n      chip-select-fault,\n      /// No device of this name exists on the board.\n      not-found,\n      /// The device is not granted by the policy.\n      not-permitted,\n      /// A read of zero bytes, a transfer longer than\n      /// `max-transfer-length`, or a `transaction` of more operations than\n      /// `max-transfer-length`.\n      invalid-argument,\n      /// The app holds as many devices as the host allows.\n      limit-reached,\n      /// The controller failed in a way the other codes do not describe.\n      other,\n    }\n\n    /// One step of a `transaction`.\n    variant operation {\n      /// Reads this many bytes (1 to `max-transfer-length`), sending 0x00.\n      read(u32),\n      /// Writes these bytes (0 to `max-transfer-length`), discarding what\n      /// comes back.\n      write(list<u8>),\n      /// Writes these bytes (1 to `max-transfer-length`) and reads as many\n      /// at the same time.\n      transfer(list<u8>),\n      /// Holds the clock idle for at least this many nanoseconds, the chip\n      /// select still asserted.\n      delay-ns(u32),\n    }\n\n    /// A device that the board has and the policy grants to this app.\n    record device-info {\n      /// The logical name to pass to `open`.\n      name: string,\n      /// How the host drives its bus.\n      config: config,\n    }\n\n    /// An open device, with which this app is the controller.\n    resource device {\n      /// How the host drives this device's bus.\n      config: func() -> config;\n      /// The largest number of bytes one operation may read, write or\n      /// transfer, and of operations one `transaction` may hold; at least\n      /// 32 on every host.\n      max-transfer-length: func() -> u32;\n      /// Reads `length` bytes, sending 0x00 for each, in one transaction.\n      ///\n      /// Errors: `invalid-argument` if `length` is 0 or over\n      /// `max-transfer-length`; `overrun`, `mode-fault`, `frame-format`,\n      /// `chip-select-fault`, `other`.\n      read: func(length: u32) -> result<list<u8>, error-code>;\n      /// Writes `data`, discarding what comes back, in one transaction.\n      /// Zero bytes assert and release the chip select and clock nothing.\n      ///\n      /// Errors: as `read`.\n      write: func(data: list<u8>) -> result<_, error-code>;\n      /// Writes `data` and reads as many bytes at the same time (full\n      /// duplex), in one transaction: the n-th byte returned is what came in\n      /// while the n-th byte of `data` went out.\n      ///\n      /// Errors: as `read` (`invalid-argument` for an empty `data`).\n      transfer: func(data: list<u8>) -> result<list<u8>, error-code>;\n      /// The same exchange as `transfer`, on the wire and in its result. It\n      /// is a function of its own so that `embedded-hal`'s\n      /// `transfer_in_place` maps to one call, and the trace says which the\n      /// app made.\n      ///\n      /// Errors: as `transfer`.\n      transfer-in-place: func(data: list<u8>) -> result<list<u8>, error-code>;\n      /// Runs `operations` in order in one transaction: one chip-select\n      /// assertion around them all.\n      ///\n      /// Returns one list per `read` and `transfer` operation, in order,\n      /// each of the length asked. An empty `operations` asserts and\n      /// releases the chip select and returns an empty list.\n      ///\n      /// Errors: as `read`, and `invalid-argument` for an operation out of\n      /// range or more operations than `max-transfer-length` (nothing is\n      /// sent); on an error nothing is returned of the reads before it.\n      transaction: func(operations: list<operation>) -> result<list<list<u8>>, error-code>;\n    }\n\n    /// The devices that this app may open, in the board's order. Never\n    /// blocks.\n    list-devices: func() -> list<device-info>;\n\n    /// Opens the device called `name`.\n    ///\n    /// Errors: `not-found` if the board has no device of that name;\n    /// `not-permitted` if the policy does not grant it; `limit-reached`.\n    /// Several handles to one device may be open; their calls never\n    /// interleave on the wire.\n    open: func(name: string) -> result<device, error-code>;\n  }\n  /// The monotonic clock, sleeping, and timers.\n  ///\n  /// All times are nanoseconds. `instant` values count from a point that the\n  /// host fixes when the app starts (so the first `now` is small, often 0), and\n  /// never go backwards. On a host with virtual time (the reference host in\n  /// tests), a sleep advances the clock at once: an app cannot tell the\n  /// difference except by the wall clock.\n  ///\n  /// The guest SDK's `embedded_hal::delay::DelayNs` is `sleep`.\n  interface timer {\n    use poll.{pollable};\n\n    /// A point on the monotonic clock, in nanoseconds since the app started.\n    type instant = u64;\n\n    /// A span of time, in nanoseconds.\n    type duration = u64;\n\n    /// Errors of the timer constructors.\n    enum error-code {\n      /// A period of zero, or a deadline or period that does not fit in\n      /// `u64` once added to `now`.\n      invalid-argument,\n      /// The app holds as many timers as the host allows.\n      limit-reached,\n    }\n\n    /// A timer that fires once, at a deadline.\n    resource one-shot {\n      /// A timer that fires at `deadline` (an `instant`).\n      ///\n      /// A deadline in the past fires at once. Errors: `limit-reached`.\n      at: static func(deadline: instant) -> result<one-shot, error-code>;\n      /// A timer that fires `delay` nanoseconds from now.\n      ///\n      /// Errors: `invalid-argument` if `now() + delay` overflows `u64`;\n      /// `limit-reached`.\n      after: static func(delay: duration) -> result<one-shot, error-code>;\n      /// The instant at which the timer fires.\n      deadline: func() -> instant;\n      /// Whether the deadline has passed. Never blocks.\n      is-expired: func() -> bool;\n      /// Blocks until the deadline. Returns at once if it has passed.\n      wait: func();\n      /// A pollable that is ready from the deadline on.\n      subscribe: func() -> pollable;\n    }\n\n    /// A timer that ticks every `period` nanoseconds and counts the ticks\n    /// that the app missed.\n    ///\n    /// Tick `k` (k = 1, 2, ...) falls at `start + k * period`, where `start`\n    /// is the `now` at which the timer was made: the ticks do not drift, however\n    /// late the app is.\n    resource periodic {\n      /// A timer with its first tick `period` nanoseconds from now.\n      ///\n      /// Errors: `invalid-argument` if `period` is 0 or the first tick\n      /// overflows `u64`; `limit-reached`.\n      start: static func(period: duration) -> result<periodic, error-code>;\n      /// The period, in nanoseconds.\n      period: func() -> duration;\n      /// The instant of the next tick that `wait` has not yet taken.\n      next-tick: func() -> instant;\n      /// Blocks until the next tick that has not been taken, takes it and\n      /// every later tick that has already passed, and returns the number\n      /// of ticks missed: 0 when the app was on time, `n` when `n + 1` ticks\n      /// had passed since the previous `wait` returned.\n      ///\n      /// For example, with a period of 100 ms started at 0: a `wait` at\n      /// 50 ms returns 0 at 100 ms; a `wait` called next at 350 ms returns 1\n      /// at once (the ticks at 200 and 300 ms had both passed: the one at\n      /// 200 ms was missed); a `wait` called next at 360 ms returns 0 at\n      /// 400 ms.\n      wait: func() -> u64;\n      /// A pollable that is ready while a tick has passed that `wait` has not\n      /// taken. After `poll` reports it, call `wait` (which then returns at\n      /// once) to take the tick.\n      subscribe: func() -> pollable;\n    }\n\n    /// The current time. Never blocks; never decreases from one call to the next.\n    now: func() -> instant;\n\n    /// The clock's resolution: the smallest nonzero difference between two\n    /// `now` values, in nanoseconds. At least 1.\n    resolution: func() -> duration;\n\n    /// Blocks for at least `duration` nanoseconds. `sleep(0)` returns at once.\n    /// A host may sleep longer (by up to its scheduling granularity) but never\n    /// shorter.\n    sleep: func(duration: duration);\n\n    /// Blocks until `now() >= deadline`. Returns at once if the deadline has passed.\n    sleep-until: func(deadline: instant);\n  }\n  /// An app that may use every peripheral of the spec.\n  ///\n  /// The host calls `run` once. An app imports only what it uses: a component\n  /// built against this world imports only the interfaces its code calls, so\n  /// an app that uses GPIO and timers alone also runs on an `app-small` host.\n  world app {\n    import poll;\n    import timer;\n    import log;\n    import gpio;\n    import i2c;\n    import sensor;\n    /// Added in 0.1.1: an app built against 0.1.0 does not import it and\n    /// runs unchanged on a 0.1.1 host.\n    @since(version = 0.1.1)\n    import spi;\n\n    /// The app's entry point.\n    ///\n    /// `args` are the app's arguments, as the host was given them (the\n    /// reference host: the words after `--` on its command line), without the\n    /// app's own name. Returns when the app is done: `ok` for success, or\n    /// `err` with a message that the host shows and that makes it exit\n    /// non-zero.\n    export run: func(args: list<string>) -> result<_, string>;\n  }\n  /// An app for the smallest hosts: pins, time and waiting, and log.\n  world app-small {\n    import poll;\n    import timer;\n    import log;\n    import gpio;\n\n    /// The app's entry point, as in `app`.\n    export run: func(args: list<string>) -> result<_, string>;\n  }\n}\n",
             world : "acme:bench/bench-app", imports : { default : trappable },
             wasmtime_crate : ::wasmtime, with : { "acme:bench/probes.probe" :
             super::ProbesProbe, "wasi-hw:hal/poll" :
@@ -7382,7 +8638,9 @@ pub mod wasmtime {
             ::wasi_hw_shim::app::wasmtime::bindings::wasi_hw::hal::log, "wasi-hw:hal/i2c"
             : ::wasi_hw_shim::app::wasmtime::bindings::wasi_hw::hal::i2c,
             "wasi-hw:hal/sensor" :
-            ::wasi_hw_shim::app::wasmtime::bindings::wasi_hw::hal::sensor, }, }
+            ::wasi_hw_shim::app::wasmtime::bindings::wasi_hw::hal::sensor,
+            "wasi-hw:hal/spi" :
+            ::wasi_hw_shim::app::wasmtime::bindings::wasi_hw::hal::spi, }, }
         );
     }
     /// The `probe` of `acme:bench/probes@0.1.0` as wasmtime names it: a `Resource<ProbesProbe>`'s representation indexes `Resources::probes_probe`.
@@ -7394,7 +8652,7 @@ pub mod wasmtime {
         pub probes_probe: wasi_hw_shim::runtime::slab::Slab<
             <H as super::probes::Probes>::Probe,
         >,
-        /// The guest's resources of wasi-hw:hal@0.1.0 (`::wasi_hw_shim::app`'s tables).
+        /// The guest's resources of wasi-hw:hal@0.1.1 (`::wasi_hw_shim::app`'s tables).
         pub hal: ::wasi_hw_shim::app::wasmtime::Resources<H>,
     }
     impl<H: super::Host> Resources<H> {

@@ -19,7 +19,7 @@ use core::mem::MaybeUninit;
 use cortex_m_rt::entry;
 use embedded_alloc::LlffHeap;
 use wasi_hw_shim::app::wasmi::Shim;
-use wasi_hw_shim::app::{gpio, i2c, log, poll, sensor, timer};
+use wasi_hw_shim::app::{gpio, i2c, log, poll, sensor, spi, timer};
 use wasi_hw_shim::runtime as rt;
 
 #[global_allocator]
@@ -64,6 +64,7 @@ type OneShot = u64;
 type Periodic = [u64; 2];
 type Pin = u8;
 type Bus = u16;
+type Device = u32;
 type Sensor = (u8, u16);
 
 impl poll::Poll for Probe {
@@ -152,6 +153,30 @@ impl i2c::I2c for Probe {
         ) -> Result<Result<&[&[u8]], i2c::ErrorCode>, rt::Error>;
         fn bus_recover(&mut self, bus: &mut Bus) -> Result<Result<(), i2c::ErrorCode>, rt::Error>;
         fn bus_drop(&mut self, bus: Bus) -> Result<(), rt::Error>;
+    }
+}
+
+impl spi::Spi for Probe {
+    type Device = Device;
+    probe! {
+        fn list_devices(&mut self) -> Result<&[spi::DeviceInfo<'_>], rt::Error>;
+        fn open(&mut self, name: &str) -> Result<Result<Device, spi::ErrorCode>, rt::Error>;
+        fn device_config(&mut self, device: &mut Device) -> Result<spi::Config, rt::Error>;
+        fn device_max_transfer_length(&mut self, device: &mut Device) -> Result<u32, rt::Error>;
+        fn device_read(&mut self, device: &mut Device, length: u32)
+            -> Result<Result<&[u8], spi::ErrorCode>, rt::Error>;
+        fn device_write(&mut self, device: &mut Device, data: &[u8])
+            -> Result<Result<(), spi::ErrorCode>, rt::Error>;
+        fn device_transfer(&mut self, device: &mut Device, data: &[u8])
+            -> Result<Result<&[u8], spi::ErrorCode>, rt::Error>;
+        fn device_transfer_in_place(&mut self, device: &mut Device, data: &[u8])
+            -> Result<Result<&[u8], spi::ErrorCode>, rt::Error>;
+        fn device_transaction(
+            &mut self,
+            device: &mut Device,
+            operations: rt::List<'_, spi::Operation<'_>>
+        ) -> Result<Result<&[&[u8]], spi::ErrorCode>, rt::Error>;
+        fn device_drop(&mut self, device: Device) -> Result<(), rt::Error>;
     }
 }
 
