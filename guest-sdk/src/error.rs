@@ -12,7 +12,7 @@
 use alloc::boxed::Box;
 use alloc::string::String;
 
-use crate::{gpio, i2c, poll, sensor, timer};
+use crate::{gpio, i2c, poll, sensor, spi, timer};
 
 /// Any error an app function may return.
 ///
@@ -27,7 +27,8 @@ use crate::{gpio, i2c, poll, sensor, timer};
 ///   `sensor open "ambient"`, `i2c recover "sensor-bus"`, and for the I2C
 ///   transfers the target address and the bus:
 ///   `i2c write 0x76 on "sensor-bus"` (`read`, `write`, `write-read`,
-///   `transaction`); a 10-bit address reads `0x2a5 (10-bit)`. Names are in
+///   `transaction`); a 10-bit address reads `0x2a5 (10-bit)`. An SPI call
+///   names its device: `spi transfer on "flash"`. Names are in
 ///   double quotes, addresses in hex. An error converted from a bare spec
 ///   error code (`pin.toggle()?`) names only its interface: `gpio`.
 /// - `SPEC-ERROR` is the spec's name of the error: `not-found`,
@@ -66,6 +67,8 @@ pub enum ErrorKind {
     I2c(i2c::ErrorCode),
     /// From a `sensor` call.
     Sensor(sensor::ErrorCode),
+    /// From an `spi` call.
+    Spi(spi::ErrorCode),
     /// From a `timer` constructor.
     Timer(timer::ErrorCode),
     /// From `poll`.
@@ -238,6 +241,7 @@ from! {
     Gpio(gpio::ErrorCode) = "gpio", |e| e.name();
     I2c(i2c::ErrorCode) = "i2c", i2c::error_name;
     Sensor(sensor::ErrorCode) = "sensor", |e| e.name();
+    Spi(spi::ErrorCode) = "spi", |e| e.name();
     Timer(timer::ErrorCode) = "timer", |e| e.name();
     Poll(poll::ErrorCode) = "poll", |e| e.name();
 }

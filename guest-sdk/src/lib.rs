@@ -56,6 +56,7 @@ pub mod log;
 pub mod poll;
 mod rt;
 pub mod sensor;
+pub mod spi;
 pub mod timer;
 
 pub use alloc::string::String;
