@@ -344,4 +344,74 @@ pub const CASES: &[(&str, &str, &str)] = &[
         "info and above are enabled on the reference host",
     ),
     ("log-log", "log.log", "messages at every level are accepted"),
+    (
+        "spi-list-devices",
+        "spi.list-devices",
+        "lists exactly the devices the policy grants, in the board's order, with their configuration",
+    ),
+    (
+        "spi-open-errors",
+        "spi.open",
+        "a device the board lacks is not-found, one the policy denies not-permitted",
+    ),
+    (
+        "spi-config",
+        "spi.device.config",
+        "each device reports the mode, bit order and frequency the board gives it",
+    ),
+    (
+        "spi-max-transfer",
+        "spi.device.max-transfer-length",
+        "the board's limit, at least 32; an operation of exactly it works",
+    ),
+    (
+        "spi-read",
+        "spi.device.read",
+        "a read sends 0x00: on a loopback it reads as many zeros",
+    ),
+    (
+        "spi-write",
+        "spi.device.write",
+        "write-enable and write-disable set and clear the flash's WEL bit",
+    ),
+    (
+        "spi-transfer",
+        "spi.device.transfer",
+        "full duplex: the flash's status comes in while the command goes out",
+    ),
+    (
+        "spi-transfer-in-place",
+        "spi.device.transfer-in-place",
+        "the same exchange as transfer: a loopback gives the bytes back",
+    ),
+    (
+        "spi-transaction",
+        "spi.device.transaction",
+        "the chip select held over every operation: the flash's JEDEC and unique IDs, one list per read and transfer, delays taking their time",
+    ),
+    (
+        "spi-transaction-empty",
+        "spi.device.transaction",
+        "no operations: an empty list",
+    ),
+    (
+        "spi-invalid-arguments",
+        "spi.device.read",
+        "empty reads and transfers, operations and transactions over the limit are invalid-argument",
+    ),
+    (
+        "spi-faults",
+        "spi.device.transfer",
+        "the wire's errors (overrun, mode-fault, frame-format, chip-select-fault, other) reach the app, then the device works",
+    ),
+    (
+        "spi-flash-program-erase",
+        "spi.device.transaction",
+        "page program and sector erase take the flash's time (BUSY), then read back",
+    ),
+    (
+        "spi-bme280",
+        "spi.device.transaction",
+        "the BME280 in SPI mode: the chip id with the read bit, a register written without it",
+    ),
 ];

@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 // The spec's own calls (the SDK's `open`s and `Bus` answer `hw::Error`):
 // the cases compare the spec's error codes.
-use wasi_hw_guest::bindings::wasi_hw::hal::{gpio, i2c, sensor};
+use wasi_hw_guest::bindings::wasi_hw::hal::{gpio, i2c, sensor, spi};
 use wasi_hw_guest::{self as hw, log, poll, timer};
 
 mod catalog;
@@ -742,6 +742,200 @@ fn run(args: &hw::Args) -> Check {
             ] {
                 log::log(level, "conformance: a message");
             }
+            Ok(())
+        }
+        "spi-list-devices" => {
+            let devices = spi::list_devices();
+            let names: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
+            same!(names, ["loop", "flash", "env", "faulty-spi"]);
+            same!(devices[0].config.mode, spi::Mode::Mode1);
+            same!(devices[0].config.bit_order, spi::BitOrder::LsbFirst);
+            same!(devices[0].config.frequency_hz, 2_000_000);
+            same!(devices[2].config.mode, spi::Mode::Mode3);
+            Ok(())
+        }
+        "spi-open-errors" => {
+            same!(spi::open("nope").err(), Some(spi::ErrorCode::NotFound));
+            same!(
+                spi::open("secret-spi").err(),
+                Some(spi::ErrorCode::NotPermitted)
+            );
+            Ok(())
+        }
+        "spi-config" => {
+            let flash = spi::open("flash")?.config();
+            same!(flash.mode, spi::Mode::Mode0);
+            same!(flash.bit_order, spi::BitOrder::MsbFirst);
+            same!(flash.frequency_hz, 8_000_000);
+            let env = spi::open("env")?.config();
+            same!(env.mode, spi::Mode::Mode3);
+            same!(env.frequency_hz, 1_000_000);
+            let lsb = spi::open("loop")?.config();
+            same!(lsb.mode, spi::Mode::Mode1);
+            same!(lsb.bit_order, spi::BitOrder::LsbFirst);
+            same!(lsb.frequency_hz, 2_000_000);
+            Ok(())
+        }
+        "spi-max-transfer" => {
+            let lo = spi::open("loop")?;
+            same!(lo.max_transfer_length(), 48);
+            same!(spi::open("flash")?.max_transfer_length(), 260);
+            let data = [0x5a; 48];
+            same!(lo.transfer(&data)?, data);
+            Ok(())
+        }
+        "spi-read" => {
+            same!(spi::open("loop")?.read(4)?, [0, 0, 0, 0]);
+            Ok(())
+        }
+        "spi-write" => {
+            let flash = spi::open("flash")?;
+            // Status register 1 (0x05): WEL is bit 1. MISO is 0xFF while
+            // the command goes out.
+            same!(flash.transfer(&[0x05, 0])?, [0xff, 0x00]);
+            flash.write(&[0x06])?;
+            same!(flash.transfer(&[0x05, 0])?, [0xff, 0x02]);
+            flash.write(&[0x04])?;
+            same!(flash.transfer(&[0x05, 0])?, [0xff, 0x00]);
+            // No bytes: the chip select alone.
+            flash.write(&[])?;
+            Ok(())
+        }
+        "spi-transfer" => {
+            let flash = spi::open("flash")?;
+            // JEDEC ID: Winbond, W25Q32JV (ef 40 16).
+            same!(flash.transfer(&[0x9f, 0, 0, 0])?, [0xff, 0xef, 0x40, 0x16]);
+            same!(spi::open("loop")?.transfer(&[1, 2, 0x80])?, [1, 2, 0x80]);
+            Ok(())
+        }
+        "spi-transfer-in-place" => {
+            let lo = spi::open("loop")?;
+            same!(lo.transfer_in_place(&[0xa5, 0x0f])?, [0xa5, 0x0f]);
+            same!(
+                spi::open("flash")?.transfer_in_place(&[0x9f, 0, 0, 0])?,
+                [0xff, 0xef, 0x40, 0x16]
+            );
+            Ok(())
+        }
+        "spi-transaction" => {
+            let flash = spi::open("flash")?;
+            same!(
+                flash.transaction(&[spi::Operation::Write(&[0x9f]), spi::Operation::Read(3)])?,
+                [alloc::vec![0xef, 0x40, 0x16]]
+            );
+            // The unique ID: command, four dummy bytes, eight bytes, with a
+            // millisecond's pause the chip select held; a transfer's answer
+            // is a list too.
+            let start = timer::now();
+            let results = flash.transaction(&[
+                spi::Operation::Write(&[0x4b, 0, 0, 0, 0]),
+                spi::Operation::DelayNs(1_000_000),
+                spi::Operation::Read(6),
+                spi::Operation::Transfer(&[0, 0]),
+            ])?;
+            same!(
+                results,
+                [
+                    alloc::vec![0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6],
+                    alloc::vec![0xd7, 0xd8]
+                ]
+            );
+            // 13 words at 8 MHz (1 µs a word) and the pause.
+            same!(timer::now() - start, 1_013_000);
+            Ok(())
+        }
+        "spi-transaction-empty" => {
+            same!(spi::open("loop")?.transaction(&[])?.len(), 0);
+            Ok(())
+        }
+        "spi-invalid-arguments" => {
+            let lo = spi::open("loop")?;
+            let invalid = Some(spi::ErrorCode::InvalidArgument);
+            same!(lo.read(0).err(), invalid);
+            same!(lo.read(49).err(), invalid);
+            same!(lo.write(&[0; 49]).err(), invalid);
+            same!(lo.transfer(&[]).err(), invalid);
+            same!(lo.transfer(&[0; 49]).err(), invalid);
+            same!(lo.transfer_in_place(&[]).err(), invalid);
+            same!(lo.transaction(&[spi::Operation::Read(0)]).err(), invalid);
+            same!(
+                lo.transaction(&[spi::Operation::Transfer(&[])]).err(),
+                invalid
+            );
+            // At most max-transfer-length (48 here) operations.
+            let reads: Vec<spi::Operation> = (0..49).map(|_| spi::Operation::Read(1)).collect();
+            same!(lo.transaction(&reads).err(), invalid);
+            same!(lo.transaction(&reads[..48])?.len(), 48);
+            Ok(())
+        }
+        "spi-faults" => {
+            let faulty = spi::open("faulty-spi")?;
+            for expected in [
+                spi::ErrorCode::Overrun,
+                spi::ErrorCode::ModeFault,
+                spi::ErrorCode::FrameFormat,
+                spi::ErrorCode::ChipSelectFault,
+                spi::ErrorCode::Other,
+            ] {
+                same!(faulty.transfer(&[0x42]).err(), Some(expected));
+            }
+            same!(faulty.transfer(&[0x42])?, [0x42]);
+            Ok(())
+        }
+        "spi-flash-program-erase" => {
+            let flash = spi::open("flash")?;
+            let status = || flash.transfer(&[0x05, 0]).map(|s| s[1]);
+            let read = |n: u32| {
+                flash
+                    .transaction(&[
+                        spi::Operation::Write(&[0x03, 0x00, 0x10, 0x00]),
+                        spi::Operation::Read(n),
+                    ])
+                    .map(|mut r| r.pop().unwrap_or_default())
+            };
+            // Page program at 0x001000: write enable, then the command.
+            flash.write(&[0x06])?;
+            flash.write(&[0x02, 0x00, 0x10, 0x00, 0xde, 0xad, 0xbe, 0xef])?;
+            // BUSY and WEL until the program's 0.4 ms are over.
+            same!(status()?, 0x03);
+            timer::sleep(400_000);
+            same!(status()?, 0x00);
+            same!(read(5)?, [0xde, 0xad, 0xbe, 0xef, 0xff]);
+            // Sector erase (0x20): 45 ms.
+            flash.write(&[0x06])?;
+            flash.write(&[0x20, 0x00, 0x10, 0x00])?;
+            let start = timer::now();
+            let mut polls = 0;
+            while status()? & 1 == 1 {
+                timer::sleep(5 * MS);
+                polls += 1;
+            }
+            same!(polls, 9);
+            check!(
+                timer::now() - start >= 45 * MS,
+                "the erase ended after {} ns",
+                timer::now() - start
+            );
+            same!(read(4)?, [0xff; 4]);
+            // Without write enable, a program changes nothing.
+            flash.write(&[0x02, 0x00, 0x10, 0x00, 0x00])?;
+            same!(status()?, 0x00);
+            same!(read(1)?, [0xff]);
+            Ok(())
+        }
+        "spi-bme280" => {
+            let env = spi::open("env")?;
+            // The chip id (0xD0, bit 7 set: a read).
+            same!(
+                env.transaction(&[spi::Operation::Write(&[0xd0]), spi::Operation::Read(1)])?,
+                [alloc::vec![0x60]]
+            );
+            // ctrl_meas (0xF4) written with bit 7 clear (0x74), read back.
+            env.write(&[0x74, 0x27])?;
+            same!(
+                env.transaction(&[spi::Operation::Write(&[0xf4]), spi::Operation::Read(1)])?,
+                [alloc::vec![0x27]]
+            );
             Ok(())
         }
         other => Err(hw::Error::message(format!(
