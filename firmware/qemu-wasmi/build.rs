@@ -16,11 +16,19 @@ fn main() {
              (blinky.core.wasm, ...). Build with `cargo xtask firmware`, which sets it."
         );
     };
-    let files = ["blinky", "button", "misbehave", "weather", "eeprom"]
-        .map(|app| format!("{app}.bundle"))
-        .into_iter()
-        .chain(["blinky", "button", "eeprom"].map(|app| format!("{app}-c.bundle")))
-        .chain(["tampered.bundle".to_string(), "firmware.pub".to_string()]);
+    let files = [
+        "blinky",
+        "button",
+        "misbehave",
+        "weather",
+        "eeprom",
+        "flash",
+        "weather-spi",
+    ]
+    .map(|app| format!("{app}.bundle"))
+    .into_iter()
+    .chain(["blinky", "button", "eeprom"].map(|app| format!("{app}-c.bundle")))
+    .chain(["tampered.bundle".to_string(), "firmware.pub".to_string()]);
     for file in files {
         let path = PathBuf::from(&guests).join(file);
         if !path.exists() {

@@ -19,11 +19,13 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-const APPS: [&str; 8] = [
+const APPS: [&str; 10] = [
     "blinky",
     "button",
     "weather",
     "eeprom",
+    "flash",
+    "weather-spi",
     "misbehave",
     "bench",
     "cases",
@@ -118,10 +120,11 @@ fn main() {
             let path = target_dir
                 .join(target)
                 .join("release")
-                .join(format!("{app}.wasm"));
+                // cargo names a cdylib's file after its crate: `-` as `_`.
+                .join(format!("{}.wasm", app.replace('-', "_")));
             consts.push_str(&format!(
                 "/// `{app}` built for {target}.\npub const {}_{suffix}: &str = {:?};\n",
-                app.to_uppercase(),
+                app.to_uppercase().replace('-', "_"),
                 path.display().to_string()
             ));
         }

@@ -1,7 +1,7 @@
 //! Benchmarks of the reference host, with their baselines in the same run.
 //!
 //! - Guest-to-host call cost of `gpio` set-high, an `i2c` write-read of 16
-//!   bytes and a `sensor` read, each against the cheapest import of the
+//!   bytes, an `spi` transfer of 16 bytes and a `sensor` read, each against the cheapest import of the
 //!   world (`timer.resolution`), as a ratio. The cost of a call is the
 //!   difference between runs of 2N and N calls, over N: instantiation and
 //!   the app's start cancel out. Tracing is off, as in a deployment.
@@ -16,6 +16,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use wasi_hw_host::board::i2c::{Address, Op};
+use wasi_hw_host::board::spi;
 use wasi_hw_host::board::{self, Board, gpio};
 use wasi_hw_host::host::{Echo, Limits, Outcome, Runner};
 
@@ -79,6 +80,7 @@ fn main() {
         ("frequency", "i2c bus.frequency-hz"),
         ("set-high", "gpio pin.set-high"),
         ("write-read", "i2c write-read, 16 bytes"),
+        ("spi-transfer", "spi transfer, 16 bytes"),
         ("sensor-read", "sensor read"),
     ] {
         let cost = per_call(&bench, op, n);
@@ -132,6 +134,16 @@ fn main() {
     println!(
         "  {:<28} {write_read:>8.1} ns",
         "i2c_transfer (write-read 16)"
+    );
+    let transfer = model(&mut |b| {
+        let mut out = [0u8; 16];
+        out[0] = 0x88;
+        let ops = [spi::Op::Transfer(&out)];
+        std::hint::black_box(b.spi_transaction(1, "transfer", &ops).unwrap());
+    });
+    println!(
+        "  {:<28} {transfer:>8.1} ns",
+        "spi_transaction (transfer 16)"
     );
     let read = model(&mut |b| {
         if !b.sensors[0].open {

@@ -617,6 +617,14 @@ fn check(app: &Path, board: &Path) -> ExitCode {
                         .map(|i| board.sensors[i].name.clone())
                         .collect(),
                 ),
+                "spi" => granted(
+                    "SPI devices",
+                    board
+                        .spi_granted()
+                        .into_iter()
+                        .map(|(n, c)| format!("{n} ({}, {} Hz)", c.mode.name(), c.frequency_hz))
+                        .collect(),
+                ),
                 _ => Ok("provided by the host".to_string()),
             }
         } else if name.starts_with("wasi:") {

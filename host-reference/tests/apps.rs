@@ -236,6 +236,84 @@ fn eeprom_round_trips_a_page_and_sees_the_write_cycle_nack() {
     assert_eq!(write.args["wire"][1], "write [18 30 31 32 33 34 35 36 37]");
 }
 
+/// Each message with its time in whole milliseconds: what the wasmi
+/// firmware prints of the same run (firmware/qemu-wasmi/expected.txt
+/// carries these lines).
+fn timed_logs(r: &RunResult) -> Vec<(u64, String)> {
+    r.host
+        .log
+        .iter()
+        .map(|l| (l.t / 1_000_000, l.message.clone()))
+        .collect()
+}
+
+#[test]
+fn flash_programs_reads_back_and_erases_the_w25q32jv_with_the_crates_io_driver() {
+    let r = run(wasi_hw_artifacts::FLASH_COMPONENT, &demo_text(), &[]);
+    success(&r);
+    let expected: [(u64, &str); 5] = [
+        (0, "flash: unique id \"WASI-HW!\""),
+        // Two page programs (16 bytes to the page's end, then 284 split
+        // again at 256), each 0.4 ms, its BUSY polled at 1 MHz.
+        (3, "flash: programmed 300 bytes at 496 in 3816 µs"),
+        (6, "flash: read back the 300 bytes written"),
+        // The sector erase's 45 ms, and the status reads that saw its end.
+        (51, "flash: erased sector 0 in 45064 µs"),
+        (53, "flash: the bytes read 0xFF again"),
+    ];
+    let got = timed_logs(&r);
+    let got: Vec<(u64, &str)> = got.iter().map(|(t, m)| (*t, m.as_str())).collect();
+    assert_eq!(got, expected);
+    // The driver polled BUSY throughout the erase: at 1 MHz a status read
+    // (2 bytes) takes 16 µs, so some 2,800 of them saw the part busy.
+    let busy = r
+        .host
+        .board
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.interface == "spi" && e.result["ok"][0] == "[ff 03]")
+        .count();
+    assert!((2_800..2_900).contains(&busy), "{busy}");
+}
+
+#[test]
+fn weather_spi_reads_the_spi_bme280_with_the_crates_io_driver() {
+    let r = run(
+        wasi_hw_artifacts::WEATHER_SPI_COMPONENT,
+        &demo_text(),
+        &["2", "10"],
+    );
+    success(&r);
+    let got = timed_logs(&r);
+    let got: Vec<(u64, &str)> = got.iter().map(|(t, m)| (*t, m.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (0, "bme280 over spi: chip id 96"),
+            (
+                113,
+                "bme280 over spi: temperature 19.25 °C, pressure 101100 Pa, humidity 52.00 %RH"
+            ),
+            (
+                10_113,
+                "bme280 over spi: temperature 19.25 °C, pressure 101100 Pa, humidity 52.00 %RH"
+            ),
+        ]
+    );
+    // The chip id's read on the wire: the control byte with bit 7 set (a
+    // read), then the id, the chip select held.
+    let id = r
+        .host
+        .board
+        .trace
+        .events
+        .iter()
+        .find(|e| e.interface == "spi" && e.result["ok"][0] == "[60]")
+        .unwrap();
+    assert_eq!(id.args["device"], "env");
+}
+
 #[test]
 fn policy_denials_reach_the_app_as_the_specs_errors() {
     let demo = demo_text();

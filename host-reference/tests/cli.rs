@@ -128,6 +128,35 @@ fn check_lists_the_imports_and_what_the_policy_grants() {
         text(&o.stdout)
     );
 
+    // The SPI devices granted, with how each is driven; none on a board
+    // without them.
+    let o = wasi_hw(&[
+        "check",
+        wasi_hw_artifacts::FLASH_COMPONENT,
+        "--board",
+        demo(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains(
+            "wasi-hw:hal/spi@0.1.1        granted SPI devices: flash (mode0, 1000000 Hz), env (mode0, 1000000 Hz)\n"
+        ),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = wasi_hw(&[
+        "check",
+        wasi_hw_artifacts::FLASH_COMPONENT,
+        "--board",
+        board.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout)
+            .contains("wasi-hw:hal/spi@0.1.1        MISSING: the policy grants no SPI devices\n"),
+        "{}",
+        text(&o.stdout)
+    );
 }
 
 /// Writes `board` to a file and runs blinky on it; returns the exit code and

@@ -12,7 +12,14 @@ use crate::setup;
 use crate::step::{step, with_flags};
 
 /// The example apps, in `guest-sdk/examples/`.
-pub const APPS: [&str; 4] = ["blinky", "button", "weather", "eeprom"];
+pub const APPS: [&str; 6] = [
+    "blinky",
+    "button",
+    "weather",
+    "eeprom",
+    "flash",
+    "weather-spi",
+];
 
 /// The size goals of the issue that introduced the examples, for the core
 /// module after stripping and `wasm-opt -Oz`: reported, not enforced.
@@ -144,14 +151,15 @@ pub fn run(root: &Path, markdown: bool) -> Result<()> {
     Ok(())
 }
 
-/// Builds blinky and weather as components and runs them on the demo board.
+/// Builds blinky, weather and the SPI apps as components and runs them on
+/// the demo board.
 pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
     setup::targets(root)?;
     let examples = root.join("guest-sdk/examples");
     let out_dir = root.join("target/examples");
     std::fs::create_dir_all(&out_dir)?;
     let board = root.join("host-reference/boards/demo.toml");
-    let runs: [(&str, &[&str], &str); 2] = [
+    let runs: [(&str, &[&str], &str); 4] = [
         (
             "blinky",
             &["3"],
@@ -161,6 +169,16 @@ pub fn demo(root: &Path) -> Result<std::process::ExitCode> {
             "weather",
             &["3", "10"],
             "weather: 3 readings of the BME280, 10 s apart",
+        ),
+        (
+            "weather-spi",
+            &["2", "10"],
+            "weather-spi: 2 readings of the BME280 on SPI, 10 s apart",
+        ),
+        (
+            "flash",
+            &[],
+            "flash: program, read back and erase the SPI NOR flash",
         ),
     ];
     let host = workspace_bin(root, "wasi-hw", "the reference host")?;
@@ -271,7 +289,8 @@ pub(crate) fn build(
     let path: PathBuf = target_dir
         .join(target)
         .join("release")
-        .join(format!("{app}.wasm"));
+        // cargo names a cdylib's file after its crate: `-` as `_`.
+        .join(format!("{}.wasm", app.replace('-', "_")));
     std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
 }
 
@@ -451,7 +470,7 @@ fn missed(rows: &[Sizes]) -> Vec<(&'static str, usize)> {
         .collect()
 }
 
-/// `wasi-hw:hal/gpio@0.1.0` -> `gpio`.
+/// `wasi-hw:hal/gpio@0.1.1` -> `gpio`.
 fn short(import: &str) -> &str {
     import
         .split('/')
@@ -499,7 +518,7 @@ mod tests {
 
     #[test]
     fn interface_names_are_shortened_for_the_table() {
-        assert_eq!(short("wasi-hw:hal/gpio@0.1.0"), "gpio");
+        assert_eq!(short("wasi-hw:hal/gpio@0.1.1"), "gpio");
         assert_eq!(short("env"), "env");
     }
 }

@@ -19,12 +19,27 @@ use crate::setup;
 use crate::step::{say, step, with_flags};
 
 /// The guests the firmware embeds.
-const GUESTS: [&str; 5] = ["blinky", "button", "misbehave", "weather", "eeprom"];
+const GUESTS: [&str; 7] = [
+    "blinky",
+    "button",
+    "misbehave",
+    "weather",
+    "eeprom",
+    "flash",
+    "weather-spi",
+];
 
 /// The guests whose memory is fixed (the guest SDK's `fixed_heap!`): packed
 /// in form `custom-pages`, so that wasmi gives each exactly the memory it
 /// needs instead of a 64 KiB page.
-const FIXED: [&str; 4] = ["blinky", "button", "eeprom", "weather"];
+const FIXED: [&str; 6] = [
+    "blinky",
+    "button",
+    "eeprom",
+    "weather",
+    "flash",
+    "weather-spi",
+];
 
 /// The apps in C (guest-sdk/c/examples) the wasmi firmware also embeds, as
 /// `NAME-c.bundle`: each must print what its Rust twin prints.

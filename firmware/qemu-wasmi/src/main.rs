@@ -2,7 +2,8 @@
 //! each app's core module runs in wasmi through the generated no_std shim
 //! (`wasi_hw_shim`), on a board made of embedded-hal parts
 //! (`wasi_hw_shim::hal::Board`: blinky, button, eeprom, misbehave) or on
-//! the reference host's demo board model (`wasi_hw_board`: weather). A
+//! the reference host's demo board model (`wasi_hw_board`: weather, and
+//! the SPI apps weather-spi and flash on its BME280 and W25Q32JV). A
 //! trap or running out of fuel is reported and the firmware goes on to the
 //! next app. Output goes through semihosting; the exit code is 0 when every
 //! app ended as expected. With `case NAME GUEST BOARD` on its semihosting
@@ -44,6 +45,9 @@ const BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.bu
 const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/misbehave.bundle"));
 const WEATHER: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather.bundle"));
 const EEPROM: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom.bundle"));
+/// The SPI apps, on the demo board model's W25Q32JV and BME280.
+const FLASH: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/flash.bundle"));
+const WEATHER_SPI: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather-spi.bundle"));
 /// The apps in C (guest-sdk/c/examples), the twins of the three above:
 /// each must print what its Rust twin prints.
 const BLINKY_C: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/blinky-c.bundle"));
@@ -64,7 +68,7 @@ fn key() -> [u8; 32] {
 
 /// The reference host's demo board: an LED, a button, a BME280 on
 /// `sensor-bus` (and the sensor `ambient` over it), a 24C02 on
-/// `storage-bus`.
+/// `storage-bus`, and on SPI a W25Q32JV NOR flash and a second BME280.
 const DEMO_BOARD: &str = include_str!("../../../host-reference/boards/demo.toml");
 
 /// The fuel an app gets: ample for the examples, and a bound on one that spins.
@@ -93,8 +97,11 @@ const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
 ];
 
 /// The apps on the demo board model, their arguments and what each should do.
-const MODEL_APPS: &[(&str, &[u8], &[&str], Expect)] =
-    &[("weather", WEATHER, &["3", "10"], Expect::Ok)];
+const MODEL_APPS: &[(&str, &[u8], &[&str], Expect)] = &[
+    ("weather", WEATHER, &["3", "10"], Expect::Ok),
+    ("weather-spi", WEATHER_SPI, &["2", "10"], Expect::Ok),
+    ("flash", FLASH, &[], Expect::Ok),
+];
 
 #[entry]
 fn main() -> ! {
@@ -216,6 +223,8 @@ fn run(bundle: &wasi_hw_bundle::Bundle, args: &[&str]) -> Result<Ran, wasmi::Err
     wasi_hw_shim::app::wasmi::add_to_linker_dispatch_for(&mut linker, |shim| shim, &module)?;
     #[cfg(all(feature = "typed-linker", not(feature = "size-baseline")))]
     wasi_hw_shim::app::wasmi::add_to_linker(&mut linker, |shim| shim)?;
+    #[cfg(all(feature = "typed-linker", not(feature = "size-baseline")))]
+    wasi_hw_shim::app::wasmi::alias_versions(&mut linker, &module)?;
     let mut store = wasmi::Store::new(&engine, Shim::<_>::new(board));
     store.set_fuel(FUEL)?;
     let instance = linker.instantiate_and_start(&mut store, &module)?;

@@ -4,12 +4,14 @@
 //! Arguments: `OP COUNT`, where OP is `empty` (`timer.resolution`, the
 //! cheapest import of the world: the baseline), `set-high` (on "led"),
 //! `write-read` (one register byte written, 16 bytes read, at 0x76 on
-//! "sensor-bus"), `sensor-read` (on "ambient"), or `frequency`
+//! "sensor-bus"), `spi-transfer` (16 bytes out and in at once, on the SPI
+//! device "env": a register address and 15 zeros), `sensor-read` (on
+//! "ambient"), or `frequency`
 //! (`bus.frequency-hz`: a resource method that returns a plain number, to
 //! tell the cost of passing a resource handle from the host's own work).
 #![no_std]
 
-use wasi_hw_guest::{self as hw, gpio, i2c, sensor, timer};
+use wasi_hw_guest::{self as hw, gpio, i2c, sensor, spi, timer};
 
 hw::app!(run);
 
@@ -43,6 +45,14 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
                 core::hint::black_box(bus.write_read(i2c::Address::SevenBit(0x76), &[0x88], 16)?);
             }
         }
+        "spi-transfer" => {
+            let env = spi::open("env")?;
+            let mut out = [0u8; 16];
+            out[0] = 0x88;
+            for _ in 0..count {
+                core::hint::black_box(env.transfer(&out)?);
+            }
+        }
         "sensor-read" => {
             let ambient = sensor::open("ambient")?;
             for _ in 0..count {
@@ -51,7 +61,7 @@ fn run(args: &hw::Args) -> Result<(), hw::Error> {
         }
         _ => {
             return Err(hw::Error::usage(
-                "bench empty|frequency|set-high|write-read|sensor-read COUNT",
+                "bench empty|frequency|set-high|write-read|spi-transfer|sensor-read COUNT",
             ));
         }
     }
