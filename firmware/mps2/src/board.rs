@@ -164,3 +164,37 @@ impl InputPin for Button {
         self.is_high().map(|high| !high)
     }
 }
+
+/// The SPI flash of the demo board (`host-reference/boards/demo.toml`'s
+/// "flash": a W25Q32JV on spi1, mode 0, 1 MHz, its unique id "WASI-HW!"),
+/// the board model's part behind an embedded-hal `SpiDevice`, for
+/// `hal::Board::spi`. Not in [`parts`]: the tiny firmware's flash has no
+/// room for the part's model.
+pub fn flash(time: &VirtualTime) -> hal::SpiDevice<'static> {
+    use wasi_hw_board::board::nor_flash::NorFlash;
+    use wasi_hw_board::board::spi::{BitOrder, Config, Mode, SpiDevice};
+    use wasi_hw_shim::app::spi as app_spi;
+    const FREQUENCY_HZ: u32 = 1_000_000;
+    const MAX_TRANSFER: u32 = 256;
+    let part = NorFlash::new("w25q32jv", *b"WASI-HW!").expect("the W25Q32JV is a model");
+    let config = Config {
+        mode: Mode::Mode0,
+        bit_order: BitOrder::MsbFirst,
+        frequency_hz: FREQUENCY_HZ,
+    };
+    let device = SpiDevice::new("flash", "spi1", config, MAX_TRANSFER, Box::new(part));
+    let app_config = app_spi::Config {
+        mode: app_spi::Mode::Mode0,
+        bit_order: app_spi::BitOrder::MsbFirst,
+        frequency_hz: FREQUENCY_HZ,
+    };
+    hal::SpiDevice::new(
+        "flash",
+        app_config,
+        crate::spi::ModelDevice {
+            device,
+            time: time.clone(),
+        },
+    )
+    .max_transfer(MAX_TRANSFER)
+}

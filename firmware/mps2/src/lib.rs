@@ -5,6 +5,8 @@
 //!   1.0 parts;
 //! - [`heap`]: a global allocator that counts its peak, for the RAM budget;
 //! - [`i2c`]: the board model's I2C bus and devices as an embedded-hal bus;
+//! - [`spi`]: the board model's SPI devices (the W25Q32JV flash) as
+//!   embedded-hal `SpiDevice`s;
 //! - [`stack`]: the stack's high-water mark;
 //! - [`clock`]: SysTick, to count instructions on QEMU with `-icount`;
 //! - [`semihosting`]: the command line, files on the machine that runs
@@ -23,4 +25,5 @@ pub mod heap;
 pub mod i2c;
 pub mod say;
 pub mod semihosting;
+pub mod spi;
 pub mod stack;

@@ -1,7 +1,7 @@
 //! A firmware for QEMU's MPS2-AN386 (Cortex-M4) that hosts wasi-hw apps:
 //! each app's core module runs in wasmi through the generated no_std shim
 //! (`wasi_hw_shim`), on a board made of embedded-hal parts
-//! (`wasi_hw_shim::hal::Board`: blinky, button, eeprom, misbehave) or on
+//! (`wasi_hw_shim::hal::Board`: blinky, button, eeprom, flash, misbehave) or on
 //! the reference host's demo board model (`wasi_hw_board`: weather, and
 //! the SPI apps weather-spi and flash on its BME280 and W25Q32JV). A
 //! trap or running out of fuel is reported and the firmware goes on to the
@@ -45,7 +45,9 @@ const BUTTON: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/button.bu
 const MISBEHAVE: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/misbehave.bundle"));
 const WEATHER: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather.bundle"));
 const EEPROM: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/eeprom.bundle"));
-/// The SPI apps, on the demo board model's W25Q32JV and BME280.
+/// The SPI apps: flash on embedded-hal parts (the W25Q32JV's model behind
+/// an `SpiDevice`) and on the demo board model, weather-spi on the model's
+/// BME280.
 const FLASH: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/flash.bundle"));
 const WEATHER_SPI: &[u8] = include_bytes!(concat!(env!("WASI_HW_GUESTS"), "/weather-spi.bundle"));
 /// The apps in C (guest-sdk/c/examples), the twins of the three above:
@@ -88,6 +90,7 @@ const APPS: &[(&str, &[u8], &[&str], Expect)] = &[
     ("blinky", BLINKY, &["2"], Expect::Ok),
     ("button", BUTTON, &["4"], Expect::Ok),
     ("eeprom", EEPROM, &[], Expect::Ok),
+    ("flash", FLASH, &[], Expect::Ok),
     ("blinky in C", BLINKY_C, &["2"], Expect::Ok),
     ("button in C", BUTTON_C, &["4"], Expect::Ok),
     ("eeprom in C", EEPROM_C, &[], Expect::Ok),
@@ -207,7 +210,10 @@ fn report(name: &str, ok: bool) {
 /// Runs one app on a fresh board, at time 0.
 fn run(bundle: &wasi_hw_bundle::Bundle, args: &[&str]) -> Result<Ran, wasmi::Error> {
     let wasm = bundle.module;
-    let board = wasi_hw_mps2::board::parts(&VirtualTime::new());
+    // The board's parts, and the demo board's SPI flash as an embedded-hal
+    // `SpiDevice` (the board model's W25Q32JV behind it).
+    let time = VirtualTime::new();
+    let board = wasi_hw_mps2::board::parts(&time).spi(wasi_hw_mps2::board::flash(&time));
 
     let engine = wasmi::Engine::new(&model::config());
     // SAFETY: the bundle's signature is the firmware's key's, and `wasi-hw
