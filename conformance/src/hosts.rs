@@ -106,12 +106,17 @@ impl Host for Reference {
             clock_backwards,
             ignore_pin_policy,
             no_repeated_start,
+            spi_chip_select_between_operations,
         } = self.quirks;
         let quirks: Vec<&str> = [
             (wrong_nack_source, "the wrong no-acknowledge source"),
             (clock_backwards, "a clock that goes backwards"),
             (ignore_pin_policy, "the pin policy ignored"),
             (no_repeated_start, "no repeated start"),
+            (
+                spi_chip_select_between_operations,
+                "the SPI chip select released between operations",
+            ),
         ]
         .into_iter()
         .filter_map(|(on, what)| on.then_some(what))

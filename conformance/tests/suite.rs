@@ -199,6 +199,27 @@ fn a_host_that_drops_the_repeated_start_fails() {
     );
 }
 
+/// What `SpiDevice` guarantees: the chip select held over a transaction.
+/// Released between operations, a flash's command and its answer are two
+/// transactions (the answer reads the idle 0xFF), and every transaction of
+/// more than one operation shows it on the wire.
+#[test]
+fn a_host_that_releases_the_spi_chip_select_between_operations_fails() {
+    let failing = failing_with(Quirks {
+        spi_chip_select_between_operations: true,
+        ..Quirks::default()
+    });
+    assert_eq!(
+        failing,
+        [
+            "spi-transaction",
+            "spi-invalid-arguments",
+            "spi-flash-program-erase",
+            "spi-bme280"
+        ]
+    );
+}
+
 #[test]
 fn a_host_whose_clock_goes_backwards_fails() {
     let failing = failing_with(Quirks {

@@ -21,11 +21,14 @@ pub struct Quirks {
     /// The I2C controller sends STOP and START between the operations of a
     /// transfer instead of a repeated START.
     pub no_repeated_start: bool,
+    /// The SPI controller releases the chip select between the operations
+    /// of a transaction.
+    pub spi_chip_select_between_operations: bool,
 }
 
 /// [`BoardHost`] with [`Quirks`]: the deviations of the board itself (the
-/// policy, the I2C controller) are made on its board, those of the host
-/// here.
+/// policy, the I2C and SPI controllers) are made on its board, those of the
+/// host here.
 pub struct Quirky {
     pub inner: BoardHost,
     quirks: Quirks,
@@ -42,6 +45,11 @@ impl Quirky {
         if quirks.no_repeated_start {
             for bus in &mut board.buses {
                 bus.stop_between_operations = true;
+            }
+        }
+        if quirks.spi_chip_select_between_operations {
+            for device in &mut board.spi {
+                device.release_between_operations = true;
             }
         }
         Quirky {

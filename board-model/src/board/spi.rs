@@ -171,6 +171,11 @@ pub struct SpiDevice {
     /// waveform): between transactions the chip select is high and the
     /// clock at its idle level.
     pub lines: [bool; 4],
+    /// A broken controller, for the conformance suite's mutation tests
+    /// (the reference host's `Quirks`): the chip select released and
+    /// asserted again between the operations of a transaction, which
+    /// `SpiDevice` forbids. Off on every board.
+    pub release_between_operations: bool,
 }
 
 /// One word on the wire: when it began, what went out on MOSI and what
@@ -210,6 +215,7 @@ impl SpiDevice {
             faults: Vec::new(),
             transactions: 0,
             lines: [true, config.mode.clock_idles_high(), false, true],
+            release_between_operations: false,
         }
     }
 
@@ -254,7 +260,15 @@ impl SpiDevice {
         let mut t = now;
         self.part.select(t);
         let mut results = Vec::new();
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
+            if i > 0 && self.release_between_operations {
+                self.part.deselect(t);
+                self.part.select(t);
+                if log {
+                    wire.push("CS high".into());
+                    wire.push("CS low".into());
+                }
+            }
             match *op {
                 Op::Read(n) => {
                     let mut data = Vec::with_capacity(n as usize);
