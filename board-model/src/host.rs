@@ -851,6 +851,25 @@ fn first_read(reads: &[Vec<u8>]) -> &[u8] {
 }
 
 impl BoardHost {
+    /// A transfer's result as a call with one read returns it (I2C's `read`
+    /// and `write-read`, SPI's `read` and transfers): kept in `reads` and
+    /// lent, without a copy into the arena (the hottest calls).
+    fn keep_first_read<E>(&mut self, r: Result<Vec<Vec<u8>>, E>) -> Result<&[u8], E> {
+        let reads = r?;
+        self.reads = reads;
+        Ok(first_read(&self.reads))
+    }
+
+    /// A transaction's result as it returns it: every read, in the arena.
+    fn reads_in_arena<E>(&mut self, r: Result<Vec<Vec<u8>>, E>) -> Result<&[&[u8]], E> {
+        self.arena.reset();
+        let arena = &self.arena;
+        let reads = r?;
+        Ok(arena.alloc_slice_fill_iter(reads.iter().map(|r| &*arena.alloc_slice_copy(r))))
+    }
+}
+
+impl BoardHost {
     /// One spec call on the bus behind `rep`, traced by the board as `op`.
     fn transfer(
         &mut self,
@@ -917,13 +936,7 @@ impl s::i2c::I2c for BoardHost {
         length: u32,
     ) -> Result<Result<&[u8], s::i2c::ErrorCode>, rt::Error> {
         let r = self.transfer(*bus, "read", address, &[Op::Read(length)])?;
-        Ok(match r {
-            Ok(reads) => {
-                self.reads = reads;
-                Ok(first_read(&self.reads))
-            }
-            Err(e) => Err(e),
-        })
+        Ok(self.keep_first_read(r))
     }
 
     fn bus_write(
@@ -945,13 +958,7 @@ impl s::i2c::I2c for BoardHost {
     ) -> Result<Result<&[u8], s::i2c::ErrorCode>, rt::Error> {
         let ops = [Op::Write(data), Op::Read(length)];
         let r = self.transfer(*bus, "write-read", address, &ops)?;
-        Ok(match r {
-            Ok(reads) => {
-                self.reads = reads;
-                Ok(first_read(&self.reads))
-            }
-            Err(e) => Err(e),
-        })
+        Ok(self.keep_first_read(r))
     }
 
     fn bus_transaction(
@@ -976,14 +983,7 @@ impl s::i2c::I2c for BoardHost {
             })
             .collect();
         let r = self.transfer(*bus, "transaction", address, &ops)?;
-        self.arena.reset();
-        let arena = &self.arena;
-        Ok(match r {
-            Ok(reads) => {
-                Ok(arena.alloc_slice_fill_iter(reads.iter().map(|r| &*arena.alloc_slice_copy(r))))
-            }
-            Err(e) => Err(e),
-        })
+        Ok(self.reads_in_arena(r))
     }
 
     fn bus_recover(&mut self, bus: &mut u32) -> Result<Result<(), s::i2c::ErrorCode>, rt::Error> {
@@ -1057,13 +1057,8 @@ impl BoardHost {
         op: &str,
         operation: model_spi::Op<'_>,
     ) -> Result<Result<&[u8], s::spi::ErrorCode>, rt::Error> {
-        Ok(match self.spi_call(rep, op, &[operation])? {
-            Ok(reads) => {
-                self.reads = reads;
-                Ok(first_read(&self.reads))
-            }
-            Err(e) => Err(e),
-        })
+        let r = self.spi_call(rep, op, &[operation])?;
+        Ok(self.keep_first_read(r))
     }
 }
 
@@ -1160,14 +1155,7 @@ impl s::spi::Spi for BoardHost {
             })
             .collect();
         let r = self.spi_call(*device, "transaction", &ops)?;
-        self.arena.reset();
-        let arena = &self.arena;
-        Ok(match r {
-            Ok(reads) => {
-                Ok(arena.alloc_slice_fill_iter(reads.iter().map(|r| &*arena.alloc_slice_copy(r))))
-            }
-            Err(e) => Err(e),
-        })
+        Ok(self.reads_in_arena(r))
     }
 
     fn device_drop(&mut self, device: u32) -> Result<(), rt::Error> {
